@@ -1,0 +1,113 @@
+// Package api is the REST API: routes, middleware, handlers, request and response types and
+// the one table from errors to HTTP statuses. It is the only package that imports Fiber.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/programme"
+)
+
+// Config tunes the HTTP server.
+type Config struct {
+	BodyLimit      int
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	IdleTimeout    time.Duration
+	RequestTimeout time.Duration
+	// RecordDBCommands keeps per-request database command counts for DBCommands (tests).
+	RecordDBCommands bool
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client IP.
+	TrustedProxies []string
+}
+
+// Pinger answers whether the database is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the services the API serves. The API imports domains, never stores.
+type Deps struct {
+	Log  *slog.Logger
+	DB   Pinger
+	Spec []byte
+
+	// identity and programmes
+	Tokens     *auth.Issuer
+	Identity   *identity.Service
+	Programmes *programme.Service
+
+	// content
+
+	// mentoring
+
+	// gamification
+
+	// notifications
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg        Config
+	deps       Deps
+	log        *slog.Logger
+	app        *fiber.App
+	dbCommands commandLog
+}
+
+// New builds the API with its routes.
+func New(cfg Config, deps Deps) *Server {
+	s := &Server{cfg: cfg, deps: deps, log: deps.Log}
+	s.dbCommands.enabled = cfg.RecordDBCommands
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "microlearn",
+		BodyLimit:               cfg.BodyLimit,
+		ReadTimeout:             cfg.ReadTimeout,
+		WriteTimeout:            cfg.WriteTimeout,
+		IdleTimeout:             cfg.IdleTimeout,
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.errorHandler,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		StrictRouting:           false,
+		CaseSensitive:           true,
+	})
+	s.app.Use(s.observe)
+	s.app.Use(recover.New())
+	s.app.Use(securityHeaders)
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	s.routes()
+	return s
+}
+
+// App returns the Fiber app (for tests and benchmarks that drive it directly).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) routes() {
+	s.mountBasics(s.app)
+	v1 := s.app.Group("/v1", requireJSON, s.authenticate)
+	s.mountAuth(v1)
+	s.mountProgrammes(v1)
+	s.mountContent(v1)
+	s.mountMentoring(v1)
+	s.mountGamification(v1)
+	s.mountNotifications(v1)
+	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns
+	// into problem+json.
+}

@@ -1,0 +1,173 @@
+// Package app is the composition root: it turns a Config into running parts (database,
+// stores, services, the API and the background workers). cmd/api and cmd/gamification are
+// thin mains over it, and the API tests build the product through it, so tests exercise the
+// exact wiring users run (docs/decisions.md).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	microlearn "github.com/microlearn/microlearn"
+	"github.com/microlearn/microlearn/api"
+	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/identity/identitydb"
+	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/programme"
+	"github.com/microlearn/microlearn/programme/programmedb"
+)
+
+// App is the wired product.
+type App struct {
+	Cfg Config
+	Log *slog.Logger
+	DB  *mongodb.DB
+	API *api.Server
+	Now func() time.Time
+
+	Identity   *identity.Service
+	Programmes *programme.Service
+	Tokens     *auth.Issuer
+
+	// workers run in the background until the context given to Serve ends.
+	workers []func(ctx context.Context)
+	// demoSteps extend the demo seed, one per domain; each must be idempotent.
+	demoSteps []func(ctx context.Context, users map[string]identity.User) error
+}
+
+// Options adjust wiring for tests.
+type Options struct {
+	// DB, when set, is used instead of opening one from the Config.
+	DB *mongodb.DB
+	// Now replaces the clock.
+	Now func() time.Time
+	// RecordDBCommands keeps per-request command counts (api.Server.DBCommands).
+	RecordDBCommands bool
+}
+
+// New opens the database, ensures indexes, builds every service and the API, and seeds the
+// demo data when configured.
+func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, error) {
+	a := &App{Cfg: cfg, Log: log, Now: opt.Now, DB: opt.DB}
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	if a.DB == nil {
+		db, err := mongodb.Open(ctx, mongodb.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir,
+			EmbeddedAddr: cfg.EmbeddedAddr, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		a.DB = db
+	}
+	if err := a.wire(ctx, opt); err != nil {
+		_ = a.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) wire(ctx context.Context, opt Options) error {
+	db := a.DB.DB
+	var indexes []mongodb.Index
+	indexes = append(indexes, identitydb.Indexes()...)
+	indexes = append(indexes, programmedb.Indexes()...)
+	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
+		return err
+	}
+
+	keysFile := a.Cfg.JWTKeysFile
+	keys, err := auth.LoadOrCreateKeySet(keysFile)
+	if err != nil {
+		return err
+	}
+	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
+	a.Identity = &identity.Service{Store: identitydb.New(db), Now: a.Now}
+	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now}
+
+	if err := a.bootstrapAdmins(ctx); err != nil {
+		return err
+	}
+	if a.Cfg.DemoSeed {
+		if err := a.SeedDemo(ctx); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+
+	a.API = api.New(api.Config{
+		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
+		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
+	}, api.Deps{
+		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
+		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
+	})
+	return nil
+}
+
+// bootstrapAdmins makes the accounts named in ADMIN_EMAILS platform admins (when they exist).
+func (a *App) bootstrapAdmins(ctx context.Context) error {
+	for _, e := range strings.Split(a.Cfg.AdminEmails, ",") {
+		e = identity.NormalizeEmail(e)
+		if e == "" {
+			continue
+		}
+		err := a.Identity.Store.SetAdmin(ctx, e, true)
+		if errors.Is(err, identity.ErrNotFound) {
+			a.Log.Warn("ADMIN_EMAILS names an account that does not exist yet; register it and restart", "email", e)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Serve runs the API on ln and the background workers until ctx ends, then shuts down
+// gracefully: in-flight requests finish (up to ShutdownTimeout) and workers stop.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w(wctx) }()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.API.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Cfg.ShutdownTimeout)
+		err = a.API.Shutdown(sctx)
+		cancel()
+	}
+	stopWorkers()
+	wg.Wait()
+	return err
+}
+
+// RunWorkers runs only the background workers until ctx ends.
+func (a *App) RunWorkers(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w(ctx) }()
+	}
+	wg.Wait()
+}
+
+// Close releases the database.
+func (a *App) Close(ctx context.Context) error {
+	if a.DB == nil {
+		return nil
+	}
+	return a.DB.Close(ctx)
+}

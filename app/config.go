@@ -1,0 +1,74 @@
+package app
+
+import (
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/microlearn/microlearn/internal/config"
+)
+
+// Config is everything the product reads from the environment (README: Configuration).
+type Config struct {
+	HTTPAddr         string
+	GamificationAddr string
+	MongoURI         string
+	Database         string
+	DataDir          string
+	EmbeddedAddr     string
+	DemoSeed         bool
+	LogLevel         slog.Level
+	LogFormat        string
+	BodyLimit        int
+	ReadTimeout      time.Duration
+	WriteTimeout     time.Duration
+	IdleTimeout      time.Duration
+	RequestTimeout   time.Duration
+	ShutdownTimeout  time.Duration
+	JWTIssuer        string
+	JWTAudience      string
+	JWTKeysFile      string
+	AccessTokenTTL   time.Duration
+	AdminEmails      string
+	PublicURL        string
+}
+
+// Embedded reports whether the product runs on the embedded database.
+func (c Config) Embedded() bool { return c.MongoURI == "" }
+
+// LoadConfig reads the configuration; the error names the first bad variable.
+func LoadConfig(env *config.Env) (Config, error) {
+	c := Config{
+		HTTPAddr:         env.Addr("HTTP_ADDR", ":8080"),
+		GamificationAddr: env.Addr("GAMIFICATION_ADDR", ":8081"),
+		MongoURI:         env.String("MONGODB_URI", ""),
+		Database:         env.String("MONGODB_DATABASE", "microlearn"),
+		DataDir:          env.String("DATA_DIR", "./data"),
+		EmbeddedAddr:     env.Addr("EMBEDDED_MONGO_ADDR", "127.0.0.1:27018"),
+		LogFormat:        env.OneOf("LOG_FORMAT", "json", "json", "text"),
+		BodyLimit:        env.Int("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
+		ReadTimeout:      env.Duration("HTTP_READ_TIMEOUT", 15*time.Second, time.Second, 10*time.Minute),
+		WriteTimeout:     env.Duration("HTTP_WRITE_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute),
+		IdleTimeout:      env.Duration("HTTP_IDLE_TIMEOUT", 120*time.Second, time.Second, time.Hour),
+		RequestTimeout:   env.Duration("REQUEST_TIMEOUT", 20*time.Second, 100*time.Millisecond, 10*time.Minute),
+		ShutdownTimeout:  env.Duration("SHUTDOWN_TIMEOUT", 20*time.Second, 0, 10*time.Minute),
+		JWTIssuer:        env.String("JWT_ISSUER", "microlearn"),
+		JWTAudience:      env.String("JWT_AUDIENCE", "microlearn-app"),
+		AccessTokenTTL:   env.Duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Minute, 15*time.Minute),
+		AdminEmails:      env.String("ADMIN_EMAILS", ""),
+		PublicURL:        env.String("PUBLIC_URL", ""),
+	}
+	c.DemoSeed = env.Bool("DEMO_SEED", c.MongoURI == "")
+	c.JWTKeysFile = env.String("JWT_KEYS_FILE", filepath.Join(c.DataDir, "jwt-keys.json"))
+	switch env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error") {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		c.LogLevel = slog.LevelInfo
+	}
+	return c, env.Err()
+}

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/programme"
+)
+
+// DemoPassword is the password of every demo account.
+const DemoPassword = "demo-password"
+
+// DemoProgrammeID is the fixed id of the demo programme, so that seeding is idempotent.
+const DemoProgrammeID = "demo-programme"
+
+// DemoAccount is one demo login.
+type DemoAccount struct {
+	Email, Name string
+	Role        programme.Role
+}
+
+// DemoAccounts are the demo logins printed at start-up.
+var DemoAccounts = []DemoAccount{
+	{"owner@example.com", "Olivia Owner", programme.RoleOwner},
+	{"mentor@example.com", "Malik Mentor", programme.RoleMentor},
+	{"mentee1@example.com", "Ada Mentee", programme.RoleMentee},
+	{"mentee2@example.com", "Ben Mentee", programme.RoleMentee},
+	{"mentee3@example.com", "Chloe Mentee", programme.RoleMentee},
+}
+
+const seedMarker = "demo-seed"
+
+// SeedDemo seeds the demo programme on first start. Every step is idempotent and the marker
+// is written last, so a start that dies half-way finishes the job next time, and a second
+// start after a complete seed does nothing.
+func (a *App) SeedDemo(ctx context.Context) error {
+	meta := a.DB.DB.Collection("meta")
+	n, err := meta.CountDocuments(ctx, bson.D{{Key: "_id", Value: seedMarker}})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	users := map[string]identity.User{}
+	for _, acc := range DemoAccounts {
+		u, err := a.Identity.Register(ctx, identity.NewUser{Email: acc.Email, Password: DemoPassword, DisplayName: acc.Name, Timezone: "Europe/London"})
+		if errors.Is(err, identity.ErrEmailTaken) {
+			u, _, err = a.Identity.Store.UserByEmail(ctx, acc.Email)
+		}
+		if err != nil {
+			return fmt.Errorf("demo account %s: %w", acc.Email, err)
+		}
+		users[acc.Email] = u
+	}
+	owner := users[DemoAccounts[0].Email]
+	p := programme.Programme{ID: DemoProgrammeID, Name: "Clinical Leadership Mentoring 2026",
+		Description: "A formal mentoring programme pairing new ward leaders with experienced mentors: ten-minute lessons between monthly meetings.",
+		Timezone:    "Europe/London", StartsOn: "2026-09-01", EndsOn: "2027-06-30", CreatedBy: owner.ID, CreatedAt: a.Now().UTC(), UpdatedAt: a.Now().UTC()}
+	if _, err := a.Programmes.Programme(ctx, DemoProgrammeID); errors.Is(err, programme.ErrNotFound) {
+		if err := a.Programmes.Store.CreateProgramme(ctx, p, programme.Membership{ProgrammeID: p.ID, UserID: owner.ID, Role: programme.RoleOwner, JoinedAt: p.CreatedAt}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	for _, acc := range DemoAccounts[1:] {
+		err := a.Programmes.AddMember(ctx, DemoProgrammeID, users[acc.Email].ID, acc.Role)
+		if err != nil && !errors.Is(err, programme.ErrAlreadyMember) {
+			return err
+		}
+	}
+	for _, step := range a.demoSteps {
+		if err := step(ctx, users); err != nil {
+			return err
+		}
+	}
+	_, err = meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: seedMarker}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: a.Now().UTC()}}}}, options.UpdateOne().SetUpsert(true))
+	return err
+}

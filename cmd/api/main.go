@@ -1,0 +1,130 @@
+// Command api serves the microlearn REST API. With no MONGODB_URI it starts FerretDB
+// embedded, seeds the demo programme and runs the gamification service in-process, so one
+// command brings up the whole product. Subcommands run operator tasks (see -h).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/microlearn/microlearn/app"
+	"github.com/microlearn/microlearn/internal/config"
+)
+
+// command is an operator subcommand: `api NAME args...`.
+type command struct {
+	summary string
+	run     func(ctx context.Context, a *app.App, args []string, out io.Writer) error
+}
+
+// commands are registered by the files beside this one.
+var commands = map[string]command{}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "microlearn:", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func run(args []string, out io.Writer) error {
+	cfg, err := app.LoadConfig(config.FromOS())
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if len(args) > 0 && args[0] != "serve" {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			usage(out)
+			return nil
+		}
+		c, ok := commands[args[0]]
+		if !ok {
+			usage(os.Stderr)
+			return fmt.Errorf("unknown command %q", args[0])
+		}
+		cfg.DemoSeed = false
+		a, err := app.New(ctx, cfg, log, app.Options{})
+		if err != nil {
+			return err
+		}
+		defer a.Close(context.WithoutCancel(ctx))
+		return c.run(ctx, a, args[1:], out)
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("invalid HTTP_ADDR=%q: cannot listen: %w", cfg.HTTPAddr, unwrapOp(err))
+	}
+	defer ln.Close()
+	a, err := app.New(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.WithoutCancel(ctx))
+	banner(out, cfg, a, ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "embedded", a.DB.Embedded)
+	return a.Serve(ctx, ln)
+}
+
+func unwrapOp(err error) error {
+	if oe, ok := err.(*net.OpError); ok && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: api [serve | COMMAND args...]")
+	fmt.Fprintln(w, "  serve (default)  serve the REST API (and, embedded, the gamification service)")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "Configuration comes from environment variables; see README.md.")
+}
+
+func banner(w io.Writer, cfg app.Config, a *app.App, addr net.Addr) {
+	base := cfg.PublicURL
+	if base == "" {
+		host := addr.String()
+		if tcp, ok := addr.(*net.TCPAddr); ok && (tcp.IP.IsUnspecified() || tcp.IP == nil) {
+			host = fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+		base = "http://" + host
+	}
+	fmt.Fprintf(w, "\nmicrolearn is running\n  API:   %s\n  Docs:  %s/docs\n  Ready: %s/readyz\n", base, base, base)
+	if a.DB.Embedded {
+		fmt.Fprintf(w, "  Embedded database (FerretDB, files in %s): %s  (mongosh can connect here)\n", cfg.DataDir, a.DB.URI)
+	}
+	if cfg.DemoSeed {
+		fmt.Fprintf(w, "  Demo logins (password %q):\n", app.DemoPassword)
+		for _, acc := range app.DemoAccounts {
+			fmt.Fprintf(w, "    %-22s %s\n", acc.Email, strings.ToLower(string(acc.Role)))
+		}
+	}
+	fmt.Fprintln(w)
+}

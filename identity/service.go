@@ -1,0 +1,63 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Service registers and authenticates users.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// NewID returns a random 24-hex-character identifier.
+func NewID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Register creates an account; ErrEmailTaken when the email is in use.
+func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
+	if err := n.Validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return User{}, fmt.Errorf("register: %w", err)
+	}
+	now := s.Now().UTC()
+	u := User{ID: NewID(), Email: n.Email, DisplayName: n.DisplayName, Timezone: n.Timezone,
+		Locale: DefaultLocale, DailyXPGoal: DefaultDailyXPGoal, CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
+		return User{}, fmt.Errorf("register: %w", err)
+	}
+	return u, nil
+}
+
+// Authenticate returns the user whose email and password match; ErrBadCredentials otherwise.
+// It takes as long for an unknown email as for a wrong password.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	u, hash, err := s.Store.UserByEmail(ctx, NormalizeEmail(email))
+	if errors.Is(err, ErrNotFound) {
+		CheckPassword(dummyHash, password)
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if !CheckPassword(hash, password) {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// User returns the user with id; ErrNotFound when absent.
+func (s *Service) User(ctx context.Context, id string) (User, error) {
+	return s.Store.UserByID(ctx, id)
+}

@@ -1,0 +1,73 @@
+// Package mongotest gives each test its own database: on FerretDB embedded (started once per
+// test binary) by default, or on the MongoDB named by MONGODB_TEST_URI when it is set.
+package mongotest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/microlearn/microlearn/internal/mongodb"
+)
+
+var (
+	once     sync.Once
+	shared   *mongo.Client
+	embedded bool
+	uri      string
+	startErr error
+)
+
+func start() {
+	uri = os.Getenv("MONGODB_TEST_URI")
+	if uri == "" {
+		dir, err := os.MkdirTemp("", "microlearn-test-db-")
+		if err != nil {
+			startErr = err
+			return
+		}
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		uri, _, startErr = mongodb.StartEmbedded(dir, "127.0.0.1:0", logger)
+		if startErr != nil {
+			return
+		}
+		embedded = true
+	}
+	shared, startErr = mongo.Connect(mongodb.ClientOptions(uri, embedded))
+}
+
+var unsafe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+// DB returns a connected *mongodb.DB whose database is new and private to t; it is dropped
+// when t ends. The client is shared by the test binary and must not be closed.
+func DB(t testing.TB) *mongodb.DB {
+	t.Helper()
+	once.Do(start)
+	if startErr != nil {
+		t.Fatalf("start test database: %v", startErr)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := unsafe.ReplaceAllString(t.Name(), "_")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	name = strings.ToLower(fmt.Sprintf("t_%s_%s", name, hex.EncodeToString(b)))
+	db := shared.Database(name)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = db.Drop(ctx)
+	})
+	return &mongodb.DB{Client: shared, DB: db, Embedded: embedded, URI: uri}
+}

@@ -1,0 +1,101 @@
+// Package programme holds mentoring programmes and who belongs to them in which role.
+package programme
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microlearn/microlearn/internal/apperr"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound      = apperr.New(apperr.KindNotFound, "programme_not_found", "programme not found")
+	ErrNotMember     = apperr.New(apperr.KindNotFound, "programme_not_found", "programme not found")
+	ErrAlreadyMember = apperr.New(apperr.KindConflict, "already_member", "the user is already a member of this programme")
+)
+
+// Role is what a member does in a programme. One person can hold different roles in
+// different programmes, and one role in each.
+type Role string
+
+// The roles.
+const (
+	RoleOwner  Role = "owner"
+	RoleMentor Role = "mentor"
+	RoleMentee Role = "mentee"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleOwner || r == RoleMentor || r == RoleMentee }
+
+// Programme is a formal mentoring programme.
+type Programme struct {
+	ID          string
+	Name        string
+	Description string
+	Timezone    string
+	StartsOn    string // YYYY-MM-DD in the programme time zone, optional
+	EndsOn      string
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Location returns the programme's time zone (UTC when unset or unknown).
+func (p Programme) Location() *time.Location {
+	if loc, err := time.LoadLocation(p.Timezone); err == nil && p.Timezone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// Membership says that a user holds a role in a programme.
+type Membership struct {
+	ProgrammeID string
+	UserID      string
+	Role        Role
+	JoinedAt    time.Time
+}
+
+// Validate checks the editable fields of a programme.
+func (p *Programme) Validate() error {
+	var f apperr.Fields
+	p.Name = strings.TrimSpace(p.Name)
+	f.Check(p.Name != "" && utf8.RuneCountInString(p.Name) <= 120, "/name", "must be 1 to 120 characters")
+	f.Check(utf8.RuneCountInString(p.Description) <= 2000, "/description", "must be at most 2000 characters")
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	_, err := time.LoadLocation(p.Timezone)
+	f.Check(err == nil && p.Timezone != "Local", "/timezone", "must be an IANA time zone name such as Europe/London")
+	var start, end time.Time
+	if p.StartsOn != "" {
+		start, err = time.Parse(time.DateOnly, p.StartsOn)
+		f.Check(err == nil, "/startsOn", "must be a date YYYY-MM-DD")
+	}
+	if p.EndsOn != "" {
+		end, err = time.Parse(time.DateOnly, p.EndsOn)
+		f.Check(err == nil, "/endsOn", "must be a date YYYY-MM-DD")
+	}
+	if !start.IsZero() && !end.IsZero() {
+		f.Check(!end.Before(start), "/endsOn", "must not be before startsOn")
+	}
+	return f.Err()
+}
+
+// Store keeps programmes and memberships.
+type Store interface {
+	// CreateProgramme inserts p and makes owner its owner.
+	CreateProgramme(ctx context.Context, p Programme, owner Membership) error
+	// Programme returns one programme; ErrNotFound when absent.
+	Programme(ctx context.Context, id string) (Programme, error)
+	// ProgrammesOf lists the programmes userID belongs to, with the role held in each.
+	ProgrammesOf(ctx context.Context, userID string) ([]Programme, []Role, error)
+	// Membership returns userID's membership of programmeID; ErrNotMember when none.
+	Membership(ctx context.Context, programmeID, userID string) (Membership, error)
+	// AddMember adds a membership; ErrAlreadyMember when the user already belongs.
+	AddMember(ctx context.Context, m Membership) error
+}
