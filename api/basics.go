@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	)
+)
 
 //go:embed swaggerui
 var swaggerUI embed.FS

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
-		"testing"
+	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
