@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/microlearn/microlearn/identity/identitydb"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -35,6 +37,10 @@ type App struct {
 	Identity   *identity.Service
 	Programmes *programme.Service
 	Tokens     *auth.Issuer
+	Learning   *learningdb.Store
+
+	// >>> domain services
+	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
 	workers []func(ctx context.Context)
@@ -76,21 +82,32 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
-	var indexes []mongodb.Index
-	indexes = append(indexes, identitydb.Indexes()...)
-	indexes = append(indexes, programmedb.Indexes()...)
-	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
-		return err
-	}
-
-	keysFile := a.Cfg.JWTKeysFile
-	keys, err := auth.LoadOrCreateKeySet(keysFile)
+	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
 		return err
 	}
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
 	a.Identity = &identity.Service{Store: identitydb.New(db), Now: a.Now}
 	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now}
+	a.Learning = learningdb.New(db)
+
+	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes())
+
+	// Each domain's wiring lives in app/<domain>.go: it builds its stores and services, and
+	// returns the indexes its stores need.
+	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
+		// >>> domain wiring
+		// <<< domain wiring
+	} {
+		ix, err := wireDomain(ctx)
+		if err != nil {
+			return err
+		}
+		indexes = append(indexes, ix...)
+	}
+	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
+		return err
+	}
 
 	if err := a.bootstrapAdmins(ctx); err != nil {
 		return err
@@ -104,11 +121,18 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
 		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
-	}, api.Deps{
+	}, a.apiDeps())
+	return nil
+}
+
+// apiDeps hands the API the services it serves.
+func (a *App) apiDeps() api.Deps {
+	return api.Deps{
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
 		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
-	})
-	return nil
+		// >>> api deps
+		// <<< api deps
+	}
 }
 
 // bootstrapAdmins makes the accounts named in ADMIN_EMAILS platform admins (when they exist).

@@ -1,0 +1,64 @@
+// Package learning defines learning events: the durable record that a person did something
+// worth learning credit (completed a lesson, attempted a quiz, completed a checklist or an
+// assignment). Content and mentoring publish them before answering the client; the
+// gamification service consumes them, exactly once in effect, to award points, badges,
+// streaks and progress.
+package learning
+
+import (
+	"context"
+	"time"
+)
+
+// Kind says what happened.
+type Kind string
+
+// The kinds of learning event.
+const (
+	LessonStarted       Kind = "lesson_started"
+	LessonCompleted     Kind = "lesson_completed"
+	QuizAttempted       Kind = "quiz_attempted"
+	ChecklistCompleted  Kind = "checklist_completed"
+	PathCompleted       Kind = "path_completed"
+	AssignmentCompleted Kind = "assignment_completed"
+)
+
+// Event is one learning event. ID is the client-generated event ID (a UUID) when the event
+// comes from a client write, or a deterministic ID derived from the source when the server
+// derives it (such as an assignment completing), so that publishing twice stores it once.
+type Event struct {
+	ID          string
+	Kind        Kind
+	UserID      string
+	ProgrammeID string
+	// ItemKind and ItemID name the content item: lesson, quiz, checklist, path, or for
+	// assignment_completed the assignment.
+	ItemKind string
+	ItemID   string
+	// Domain is the learning domain of the item (cognitive, skill-based, affective,
+	// social-networks), when it has one.
+	Domain string
+	// OccurredAt is when it happened on the user's device (offline events count for the
+	// local day they happened); RecordedAt is when the server accepted it.
+	OccurredAt time.Time
+	RecordedAt time.Time
+	// Quiz attempts: score in percent (0..100), whether it passed, the attempt number
+	// (1-based) and whether every answer was right.
+	ScorePercent int
+	Passed       bool
+	Attempt      int
+	Perfect      bool
+	// Seconds the user spent, as reported.
+	SecondsSpent int
+	// Assignments: the pairing it belongs to, its due time and whether it was completed by it.
+	PairingID string
+	DueAt     *time.Time
+	OnTime    bool
+}
+
+// Publisher records learning events durably.
+type Publisher interface {
+	// Publish stores e durably before returning. Publishing an event whose ID is already
+	// stored changes nothing and returns nil.
+	Publish(ctx context.Context, e Event) error
+}
