@@ -62,3 +62,30 @@ type Publisher interface {
 	// stored changes nothing and returns nil.
 	Publish(ctx context.Context, e Event) error
 }
+
+// ItemRef names one content item: Kind is lesson, quiz, checklist or path.
+type ItemRef struct {
+	Kind string
+	ID   string
+}
+
+// Item kinds.
+const (
+	KindLesson    = "lesson"
+	KindQuiz      = "quiz"
+	KindChecklist = "checklist"
+	KindPath      = "path"
+)
+
+// CompletionReader tells which content items a user has completed (a lesson completed, a
+// quiz passed, a checklist complete, every item of a path done). Content implements it;
+// mentoring and gamification read through it.
+type CompletionReader interface {
+	Completed(ctx context.Context, userID string, items []ItemRef) (map[ItemRef]bool, error)
+}
+
+// Observer is told about each learning event as the gamification service processes it (at
+// least once: it must be idempotent). Mentoring uses it to derive assignment completions.
+type Observer interface {
+	ObserveLearningEvent(ctx context.Context, e Event) error
+}
