@@ -19,6 +19,9 @@ func init() {
 			return apitest.Req{Path: "/v1/auth/login", Body: map[string]string{"email": f.Users[Mentee].Email, "password": "correct-horse-battery"}}
 		}},
 		Row{Method: "GET", Path: "/v1/me", Expect: signedInAll(http.StatusOK)},
+		Row{Method: "PATCH", Path: "/v1/me", Expect: signedInAll(http.StatusOK), Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
+			return apitest.Req{Path: "/v1/me", Body: map[string]any{"dailyXpGoal": 30}}
+		}},
 		Row{Method: "POST", Path: "/v1/programmes", Expect: signedInAll(http.StatusCreated), Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
 			return apitest.Req{Path: "/v1/programmes", Body: map[string]string{"name": "Made by " + string(who)}}
 		}},

@@ -88,7 +88,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
 	a.Identity = &identity.Service{Store: identitydb.New(db), Now: a.Now}
-	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now}
+	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL}
 	a.Learning = learningdb.New(db)
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes())

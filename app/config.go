@@ -31,6 +31,9 @@ type Config struct {
 	AccessTokenTTL   time.Duration
 	AdminEmails      string
 	PublicURL        string
+
+	// accounts and programmes
+	RoleCacheTTL time.Duration
 }
 
 // Embedded reports whether the product runs on the embedded database.
@@ -57,6 +60,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		AccessTokenTTL:   env.Duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Minute, 15*time.Minute),
 		AdminEmails:      env.String("ADMIN_EMAILS", ""),
 		PublicURL:        env.String("PUBLIC_URL", ""),
+		RoleCacheTTL:     env.Duration("ROLE_CACHE_TTL", 30*time.Second, 0, 10*time.Minute),
 	}
 	c.DemoSeed = env.Bool("DEMO_SEED", c.MongoURI == "")
 	c.JWTKeysFile = env.String("JWT_KEYS_FILE", filepath.Join(c.DataDir, "jwt-keys.json"))

@@ -33,7 +33,8 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 	}
 	now := s.Now().UTC()
 	u := User{ID: NewID(), Email: n.Email, DisplayName: n.DisplayName, Timezone: n.Timezone,
-		Locale: DefaultLocale, DailyXPGoal: DefaultDailyXPGoal, CreatedAt: now, UpdatedAt: now}
+		Locale: DefaultLocale, DailyXPGoal: DefaultDailyXPGoal, LeaderboardVisibility: DefaultLeaderboardVisibility,
+		LearningSlots: []string{}, NotificationPrefs: map[string]bool{}, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
@@ -60,4 +61,29 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 // User returns the user with id; ErrNotFound when absent.
 func (s *Service) User(ctx context.Context, id string) (User, error) {
 	return s.Store.UserByID(ctx, id)
+}
+
+// UpdateProfile applies a merge patch to the user's profile and returns the updated user.
+// Validation errors list each field; ErrNotFound when the user is gone.
+func (s *Service) UpdateProfile(ctx context.Context, id string, p ProfilePatch) (User, error) {
+	if err := p.Validate(); err != nil {
+		return User{}, err
+	}
+	cur, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, fmt.Errorf("update profile: %w", err)
+	}
+	if p.Empty() {
+		return cur, nil
+	}
+	now := s.Now().UTC()
+	c := ProfileChange{ProfilePatch: p, UpdatedAt: now}
+	if p.Timezone != nil && *p.Timezone != cur.Timezone {
+		c.TimezoneChangedAt = now
+	}
+	u, err := s.Store.UpdateProfile(ctx, id, c)
+	if err != nil {
+		return User{}, fmt.Errorf("update profile: %w", err)
+	}
+	return u, nil
 }
