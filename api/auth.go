@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -155,26 +156,34 @@ func (r profilePatchRequest) toPatch() (identity.ProfilePatch, error) {
 func ptr[T any](v T) *T { return &v }
 
 type tokenResponse struct {
-	AccessToken string       `json:"accessToken"`
-	TokenType   string       `json:"tokenType"`
-	ExpiresIn   int          `json:"expiresIn"`
-	User        userResponse `json:"user"`
+	AccessToken  string       `json:"accessToken"`
+	RefreshToken string       `json:"refreshToken"`
+	TokenType    string       `json:"tokenType"`
+	ExpiresIn    int          `json:"expiresIn"`
+	User         userResponse `json:"user"`
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refreshToken"`
 }
 
 func (s *Server) mountAuth(r fiber.Router) {
-	r.Post("/auth/register", s.register)
-	r.Post("/auth/login", s.login)
+	limits := s.deps.RateLimits.orDefault()
+	limit := routeLimit("auth", s.deps.RateLimits.AuthRequests, limits.AuthWindow)
+	guard := &loginGuard{cfg: limits}
+	r.Post("/auth/register", limit, s.register)
+	r.Post("/auth/login", limit, func(c *fiber.Ctx) error { return s.login(c, guard) })
+	r.Post("/auth/refresh", limit, s.refresh)
+	r.Post("/auth/logout", limit, s.logout)
+	r.Post("/auth/logout-all", limit, s.logoutAll)
 	r.Get("/me", s.me)
 	r.Patch("/me", s.patchMe)
 }
 
-func (s *Server) issue(c *fiber.Ctx, status int, u identity.User) error {
-	tok, claims, err := s.deps.Tokens.Issue(u.ID, "", u.Admin)
-	if err != nil {
-		return err
-	}
-	return respond(c, status, tokenResponse{AccessToken: tok, TokenType: "Bearer",
-		ExpiresIn: int(claims.ExpiresAt.Sub(claims.IssuedAt).Seconds()), User: toUserResponse(u)})
+func respondPair(c *fiber.Ctx, status int, p identity.Pair) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return respond(c, status, tokenResponse{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, TokenType: "Bearer",
+		ExpiresIn: int(p.ExpiresIn.Seconds()), User: toUserResponse(p.User)})
 }
 
 func (s *Server) register(c *fiber.Ctx) error {
@@ -187,19 +196,69 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.issue(c, http.StatusCreated, u)
+	p, err := s.deps.Sessions.Start(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return respondPair(c, http.StatusCreated, p)
 }
 
-func (s *Server) login(c *fiber.Ctx) error {
+func (s *Server) login(c *fiber.Ctx, guard *loginGuard) error {
 	var req loginRequest
 	if err := decode(c, &req); err != nil {
 		return err
+	}
+	succeeded, wait := guard.begin(identity.NormalizeEmail(req.Email), c.IP(), time.Now())
+	if wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ceilSeconds(wait)))
+		return errLoginBackoff
 	}
 	u, err := s.deps.Identity.Authenticate(c.UserContext(), req.Email, req.Password)
 	if err != nil {
 		return err
 	}
-	return s.issue(c, http.StatusOK, u)
+	succeeded()
+	p, err := s.deps.Sessions.Start(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return respondPair(c, http.StatusOK, p)
+}
+
+func (s *Server) refresh(c *fiber.Ctx) error {
+	var req refreshRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p, err := s.deps.Sessions.Refresh(c.UserContext(), req.RefreshToken, identity.ClientInfo{IP: c.IP()})
+	if err != nil {
+		return err
+	}
+	return respondPair(c, http.StatusOK, p)
+}
+
+// logout revokes the refresh token's family. Like RFC 7009 it answers 204 even for a token
+// that is unknown or already revoked: the client's goal, being signed out, holds.
+func (s *Server) logout(c *fiber.Ctx) error {
+	var req refreshRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if err := s.deps.Sessions.Logout(c.UserContext(), req.RefreshToken); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+func (s *Server) logoutAll(c *fiber.Ctx) error {
+	cl, err := signedIn(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Sessions.LogoutAll(c.UserContext(), cl.UserID); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
 }
 
 func (s *Server) me(c *fiber.Ctx) error {

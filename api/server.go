@@ -44,7 +44,9 @@ type Deps struct {
 	// identity and programmes
 	Tokens     *auth.Issuer
 	Identity   *identity.Service
+	Sessions   *identity.Sessions
 	Programmes *programme.Service
+	RateLimits RateLimits
 
 	// content
 

@@ -117,6 +117,8 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	// SetAdmin grants or removes platform admin; ErrNotFound when absent.
 	SetAdmin(ctx context.Context, email string, admin bool) error
+	// UsersByIDs returns the users with these ids that exist, in no particular order.
+	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
 	// UpdateProfile applies a validated change in one atomic write and returns the updated
 	// user; ErrNotFound when absent.
 	UpdateProfile(ctx context.Context, id string, c ProfileChange) (User, error)

@@ -87,3 +87,26 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, p ProfilePatch) 
 	}
 	return u, nil
 }
+
+// Users returns the users with these ids that exist, by id (one query).
+func (s *Service) Users(ctx context.Context, ids []string) (map[string]User, error) {
+	out := make(map[string]User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	us, err := s.Store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// SetAdmin grants or revokes platform admin for the account with email; ErrNotFound when
+// there is none. Access tokens already issued keep their admin claim until they expire
+// (at most 15 minutes); the next refresh reads the new value.
+func (s *Service) SetAdmin(ctx context.Context, email string, admin bool) error {
+	return s.Store.SetAdmin(ctx, NormalizeEmail(email), admin)
+}

@@ -17,6 +17,10 @@ type Service struct {
 	// New sets DefaultRoleCacheTTL). Changes made through this Service invalidate at once;
 	// changes made by another process are seen after at most this long.
 	RoleCacheTTL time.Duration
+	// AdminsOnlyCreate restricts CreateBy to platform admins (PROGRAMME_CREATION=admins).
+	AdminsOnlyCreate bool
+	// InviteTTL is how long an invitation stays valid (0: DefaultInviteTTL).
+	InviteTTL time.Duration
 
 	roles roleCache
 }
@@ -85,8 +89,17 @@ func (s *Service) RoleOf(ctx context.Context, programmeID, userID string) (Role,
 // forgetRole invalidates the cached answer for one membership; call it after every change.
 func (s *Service) forgetRole(programmeID, userID string) { s.roles.forget(programmeID, userID) }
 
-// AddMember adds userID to programmeID in role.
+// AddMember adds userID to programmeID in role; ErrAlreadyMember when they belong already.
 func (s *Service) AddMember(ctx context.Context, programmeID, userID string, role Role) error {
+	if !role.Valid() {
+		return fieldErr("/role", "must be owner, mentor or mentee")
+	}
 	defer s.forgetRole(programmeID, userID)
-	return s.Store.AddMember(ctx, Membership{ProgrammeID: programmeID, UserID: userID, Role: role, JoinedAt: s.Now().UTC()})
+	if err := s.Store.AddMember(ctx, Membership{ProgrammeID: programmeID, UserID: userID, Role: role, JoinedAt: s.Now().UTC()}); err != nil {
+		return err
+	}
+	if role == RoleOwner {
+		return s.Store.AdjustOwners(ctx, programmeID, +1)
+	}
+	return nil
 }

@@ -18,9 +18,9 @@ const users = "users"
 
 // Indexes lists the indexes the queries in this package need.
 func Indexes() []mongodb.Index {
-	return []mongodb.Index{
+	return append([]mongodb.Index{
 		{Collection: users, Model: mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}},
-	}
+	}, sessionIndexes()...)
 }
 
 // Store is the MongoDB identity.Store.
@@ -224,4 +224,21 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, c identity.Profile
 		return identity.User{}, fmt.Errorf("update profile: %w", err)
 	}
 	return d.toUser(), nil
+}
+
+// UsersByIDs implements identity.Store.
+func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]identity.User, error) {
+	cur, err := s.db.Collection(users).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	var docs []userDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	out := make([]identity.User, len(docs))
+	for i, d := range docs {
+		out[i] = d.toUser()
+	}
+	return out, nil
 }
