@@ -208,7 +208,7 @@ func (s *Server) login(c *fiber.Ctx, guard *loginGuard) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	succeeded, wait := guard.begin(identity.NormalizeEmail(req.Email), c.IP(), time.Now())
+	succeeded, wait := guard.begin(identity.NormalizeEmail(req.Email), clientIP(c), time.Now())
 	if wait > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ceilSeconds(wait)))
 		return errLoginBackoff
@@ -230,7 +230,7 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	p, err := s.deps.Sessions.Refresh(c.UserContext(), req.RefreshToken, identity.ClientInfo{IP: c.IP()})
+	p, err := s.deps.Sessions.Refresh(c.UserContext(), req.RefreshToken, identity.ClientInfo{IP: clientIP(c)})
 	if err != nil {
 		return err
 	}

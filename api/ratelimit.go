@@ -2,7 +2,9 @@ package api
 
 import (
 	"math"
+	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,6 +106,22 @@ func (l *windowLimiter) take(key string, now time.Time) (remaining int, reset ti
 	return l.limit - e.count, reset, true
 }
 
+// clientIP is the address throttles count by: the peer's address, or, when the peer is a
+// trusted proxy (Config.TrustedProxies), the last address in X-Forwarded-For, which that
+// proxy appended. Earlier entries are whatever the client wrote and are never trusted.
+func clientIP(c *fiber.Ctx) string {
+	remote := c.Context().RemoteIP().String()
+	xff := c.Get(fiber.HeaderXForwardedFor)
+	if xff == "" || !c.IsProxyTrusted() {
+		return remote
+	}
+	ip := strings.TrimSpace(xff[strings.LastIndexByte(xff, ',')+1:])
+	if net.ParseIP(ip) == nil {
+		return remote
+	}
+	return ip
+}
+
 // ceilSeconds rounds a duration up to whole seconds, at least 1.
 func ceilSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
@@ -120,7 +138,7 @@ func routeLimit(policy string, limit int, window time.Duration) fiber.Handler {
 	l := &windowLimiter{limit: limit, window: window}
 	policyField := `"` + policy + `";q=` + strconv.Itoa(limit) + `;w=` + strconv.Itoa(ceilSeconds(window))
 	return func(c *fiber.Ctx) error {
-		remaining, reset, ok := l.take(c.IP(), time.Now())
+		remaining, reset, ok := l.take(clientIP(c), time.Now())
 		t := ceilSeconds(reset)
 		c.Set("RateLimit-Policy", policyField)
 		c.Set("RateLimit", `"`+policy+`";r=`+strconv.Itoa(remaining)+`;t=`+strconv.Itoa(t))

@@ -121,6 +121,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
 		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
+		TrustedProxies: a.Cfg.TrustedProxies,
 	}, a.apiDeps())
 	return nil
 }

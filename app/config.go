@@ -3,6 +3,7 @@ package app
 import (
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/config"
@@ -44,6 +45,7 @@ type Config struct {
 	LoginBackoffMax      time.Duration
 	ProgrammeCreation    string
 	InviteTTL            time.Duration
+	TrustedProxies       []string
 }
 
 // Embedded reports whether the product runs on the embedded database.
@@ -82,6 +84,11 @@ func LoadConfig(env *config.Env) (Config, error) {
 		LoginBackoffMax:      env.Duration("LOGIN_BACKOFF_MAX", 15*time.Minute, time.Second, 24*time.Hour),
 		ProgrammeCreation:    env.OneOf("PROGRAMME_CREATION", "anyone", "anyone", "admins"),
 		InviteTTL:            env.Duration("INVITE_TTL", 14*24*time.Hour, time.Hour, 365*24*time.Hour),
+	}
+	for _, p := range strings.Split(env.String("TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	c.DemoSeed = env.Bool("DEMO_SEED", c.MongoURI == "")
 	c.JWTKeysFile = env.String("JWT_KEYS_FILE", filepath.Join(c.DataDir, "jwt-keys.json"))

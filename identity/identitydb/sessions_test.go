@@ -48,7 +48,7 @@ func newSessionWorld(t *testing.T) *sessionWorld {
 	var buf bytes.Buffer
 	w := &sessionWorld{store: store, user: u, clock: &clock, log: &buf}
 	w.sessions = &identity.Sessions{Store: store, Users: users, Now: now, Log: slog.New(slog.NewTextHandler(&buf, nil)),
-		Tokens: &auth.Issuer{Keys: keys, Issuer: "i", Audience: "a", TTL: 15 * time.Minute, Now: now},
+		Tokens:     &auth.Issuer{Keys: keys, Issuer: "i", Audience: "a", TTL: 15 * time.Minute, Now: now},
 		RefreshTTL: 30 * 24 * time.Hour, MaxAge: 90 * 24 * time.Hour}
 	return w
 }
