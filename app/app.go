@@ -35,6 +35,7 @@ type App struct {
 	Now func() time.Time
 
 	Identity   *identity.Service
+	Sessions   *identity.Sessions
 	Programmes *programme.Service
 	Tokens     *auth.Issuer
 	Learning   *learningdb.Store
@@ -87,8 +88,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
-	a.Identity = &identity.Service{Store: identitydb.New(db), Now: a.Now}
-	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now}
+	a.wireAccounts(db)
 	a.Learning = learningdb.New(db)
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes())
@@ -121,6 +121,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
 		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
+		TrustedProxies: a.Cfg.TrustedProxies,
 	}, a.apiDeps())
 	return nil
 }
@@ -129,7 +130,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
-		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
+		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
 		// <<< api deps
 	}
