@@ -32,7 +32,9 @@ func (d fakeDirectory) MemberRole(_ context.Context, programmeID, userID string)
 	return "", mentoring.ErrNotMember
 }
 
-func (d fakeDirectory) ProgrammeLocation(context.Context, string) (*time.Location, error) { return d.loc, nil }
+func (d fakeDirectory) ProgrammeLocation(context.Context, string) (*time.Location, error) {
+	return d.loc, nil
+}
 
 func (d fakeDirectory) DisplayNames(context.Context, []string) (map[string]string, error) {
 	return map[string]string{}, nil
