@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -504,4 +503,16 @@ func (s *Service) Propose(ctx context.Context, programmeID string, t Type) (Prop
 // isNotFound reports whether err is any NotFound-kind error.
 func isNotFound(err error) bool { return apperr.KindOf(err) == apperr.KindNotFound }
 
-var _ = errors.Is
+// DisplayNames returns the display names of the given users, for responses that name people.
+// Names are a courtesy: when the directory cannot answer, the map is empty.
+func (s *Service) DisplayNames(ctx context.Context, ids []string) map[string]string {
+	if s.Directory == nil || len(ids) == 0 {
+		return map[string]string{}
+	}
+	names, err := s.Directory.DisplayNames(ctx, ids)
+	if err != nil {
+		s.log().WarnContext(ctx, "look up display names", "error", err.Error())
+		return map[string]string{}
+	}
+	return names
+}
