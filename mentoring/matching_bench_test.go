@@ -30,3 +30,16 @@ func BenchmarkSuggest300(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPropose300x1000NoRules is the worst case: no must-have, so all 300,000 pairs are
+// feasible and enter the heap.
+func BenchmarkPropose300x1000NoRules(b *testing.B) {
+	in := syntheticInput(rand.New(rand.NewPCG(1, 2)), 300, 1000)
+	in.Settings.MustHave = nil
+	b.ReportAllocs()
+	var pairs int
+	for b.Loop() {
+		pairs = len(mentoring.Propose(in).Pairs)
+	}
+	b.ReportMetric(float64(pairs), "pairs")
+}

@@ -135,7 +135,9 @@ func (s *Service) PutMyProfile(ctx context.Context, actor Actor, programmeID str
 	f.Check(len(texts) <= MaxTagsPerProfile, field, fmt.Sprintf("must list at most %d entries", MaxTagsPerProfile))
 	for i, t := range texts {
 		n := vocab.Canonical(t)
-		f.Check(validTag(n), fmt.Sprintf("%s/%d", field, i), fmt.Sprintf("must be 1 to %d characters (after trimming)", MaxTagLen))
+		ptr := fmt.Sprintf("%s/%d", field, i)
+		f.Check(validTag(n), ptr, fmt.Sprintf("must be 1 to %d characters (after trimming)", MaxTagLen))
+		f.Check(utf8.RuneCountInString(t) <= MaxEntryLen, ptr, fmt.Sprintf("must be at most %d characters", MaxEntryLen))
 		if utf8.RuneCountInString(t) <= MaxEntryLen {
 			if actor.Role == RoleMentor {
 				p.Skills = append(p.Skills, strings.TrimSpace(t))
