@@ -54,6 +54,7 @@ func k(pairs ...any) bson.D {
 func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		ix(Profiles, k("programmeId", 1, "role", 1, "userId", 1), false),
+		ix(Profiles, k("programmeId", 1, "userId", 1), false),
 		ix(Profiles, k("programmeId", 1, "tags", 1), false),
 		ix(Tags, k("programmeId", 1, "name", 1), false),
 		ix(Places, k("programmeId", 1, "type", 1), false),
