@@ -14,6 +14,7 @@ import (
 
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -51,6 +52,7 @@ type Deps struct {
 	// content
 
 	// mentoring
+	Mentoring *mentoring.Service
 
 	// gamification
 

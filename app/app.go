@@ -22,6 +22,7 @@ import (
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
+	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -41,6 +42,7 @@ type App struct {
 	Learning   *learningdb.Store
 
 	// >>> domain services
+	Mentoring *mentoring.Service
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -97,6 +99,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	// returns the indexes its stores need.
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
+		a.wireMentoring,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -132,6 +135,7 @@ func (a *App) apiDeps() api.Deps {
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
+		Mentoring: a.Mentoring,
 		// <<< api deps
 	}
 }
