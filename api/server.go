@@ -14,6 +14,7 @@ import (
 
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -53,6 +54,7 @@ type Deps struct {
 	// gamification
 
 	// notifications
+	Notify *notify.Service
 }
 
 // Server is the HTTP API.

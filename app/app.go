@@ -22,6 +22,7 @@ import (
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
+	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -40,6 +41,11 @@ type App struct {
 	Learning   *learningdb.Store
 
 	// >>> domain services
+	Notify *notify.Service
+	// NotifyGoals and NotifyAssignments feed the reminder rules (gamification and mentoring
+	// set them in their wiring; app/notify.go).
+	NotifyGoals       notify.Goals
+	NotifyAssignments notify.Assignments
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -97,6 +103,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	// returns the indexes its stores need.
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
+		a.wireNotify,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -131,6 +138,7 @@ func (a *App) apiDeps() api.Deps {
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
 		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
 		// >>> api deps
+		Notify: a.Notify,
 		// <<< api deps
 	}
 }
