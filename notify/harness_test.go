@@ -117,7 +117,7 @@ func (a *assignments) Open(_ context.Context, id string) (bool, error) {
 // harness is a real store on a private database, the real Admin SDK talking to the fake
 // FCM, and fakes for the collaborators notify does not own.
 type harness struct {
-	t           *testing.T
+	t           testing.TB
 	db          *mongodb.DB
 	store       *notifydb.Store
 	fake        *fcmfake.Server
@@ -132,7 +132,7 @@ type harness struct {
 
 var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	db := mongotest.DB(t)
 	ctx := context.Background()
