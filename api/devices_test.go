@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,8 +11,12 @@ import (
 )
 
 func TestDeviceRegistration(t *testing.T) {
+	// The clock is read by request handlers and by the notification workers in the
+	// background, so it is guarded.
+	var mu sync.Mutex
 	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
 	env := apitest.New(t, apitest.WithClock(clock))
 	u := env.Register("Eve Mentee")
 	put := func(inst string, body any) *apitest.Response {
@@ -44,13 +49,13 @@ func TestDeviceRegistration(t *testing.T) {
 		Token                                *string
 	}
 	put("phone-1", deviceBody("tok-1b")).JSON(t, &d)
-	if d.Token != nil || d.InstallationID != "phone-1" || !d.LastSeen.Equal(now) {
+	if d.Token != nil || d.InstallationID != "phone-1" || !d.LastSeen.Equal(clock()) {
 		t.Errorf("device %+v", d)
 	}
 
 	// The eleventh device evicts the one seen least recently (phone-1, registered first).
 	for i := 2; i <= 11; i++ {
-		now = now.Add(time.Minute)
+		advance(time.Minute)
 		if r := put(fmt.Sprintf("phone-%d", i), deviceBody(fmt.Sprintf("tok-%d", i))); r.Status != http.StatusCreated {
 			t.Fatalf("phone-%d: %d", i, r.Status)
 		}
