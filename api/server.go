@@ -15,6 +15,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/mentoring"
+	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -57,6 +58,7 @@ type Deps struct {
 	// gamification
 
 	// notifications
+	Notify *notify.Service
 }
 
 // Server is the HTTP API.

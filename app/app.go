@@ -23,6 +23,7 @@ import (
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/mentoring"
+	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -43,6 +44,11 @@ type App struct {
 
 	// >>> domain services
 	Mentoring *mentoring.Service
+	Notify    *notify.Service
+	// NotifyGoals and NotifyAssignments feed the reminder rules (gamification and mentoring
+	// set them in their wiring; app/notify.go).
+	NotifyGoals       notify.Goals
+	NotifyAssignments notify.Assignments
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -100,6 +106,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
 		a.wireMentoring,
+		a.wireNotify,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -108,6 +115,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		}
 		indexes = append(indexes, ix...)
 	}
+	a.connectDomains()
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -136,6 +144,7 @@ func (a *App) apiDeps() api.Deps {
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
 		Mentoring: a.Mentoring,
+		Notify:    a.Notify,
 		// <<< api deps
 	}
 }

@@ -46,6 +46,23 @@ type Config struct {
 	ProgrammeCreation    string
 	InviteTTL            time.Duration
 	TrustedProxies       []string
+	// Notifications (README: Push notifications).
+	FirebaseProjectID       string
+	FirebaseCredentialsFile string
+	FCMEndpoint             string
+	NudgesPerDay            int
+	NudgeSpacing            time.Duration
+	NotifyLease             time.Duration
+	NotifySendTimeout       time.Duration
+	NotifyPollInterval      time.Duration
+	NotifyMaxAttempts       int
+	NotifyRetryBase         time.Duration
+	NotifyRetryMax          time.Duration
+	NotifySchedulerInterval time.Duration
+	StreakRiskTime          string
+	DueReminderTime         string
+	DeviceMaxAge            time.Duration
+	InboxRetention          time.Duration
 }
 
 // Embedded reports whether the product runs on the embedded database.
@@ -101,6 +118,27 @@ func LoadConfig(env *config.Env) (Config, error) {
 		c.LogLevel = slog.LevelError
 	default:
 		c.LogLevel = slog.LevelInfo
+	}
+
+	// Notifications.
+	c.FirebaseProjectID = env.String("FIREBASE_PROJECT_ID", "")
+	c.FirebaseCredentialsFile = env.String("FIREBASE_CREDENTIALS_FILE", env.String("GOOGLE_APPLICATION_CREDENTIALS", ""))
+	c.FCMEndpoint = env.String("FCM_ENDPOINT", "")
+	c.NudgesPerDay = env.Int("NUDGES_PER_DAY", 3, 0, 24)
+	c.NudgeSpacing = env.Duration("NUDGE_SPACING", 3*time.Hour, 0, 24*time.Hour)
+	c.NotifySendTimeout = env.Duration("NOTIFY_SEND_TIMEOUT", 30*time.Second, time.Second, 5*time.Minute)
+	c.NotifyLease = env.Duration("NOTIFY_LEASE", 2*time.Minute, 10*time.Second, time.Hour)
+	c.NotifyPollInterval = env.Duration("NOTIFY_POLL_INTERVAL", 2*time.Second, 100*time.Millisecond, 10*time.Minute)
+	c.NotifyMaxAttempts = env.Int("NOTIFY_MAX_ATTEMPTS", 8, 1, 100)
+	c.NotifyRetryBase = env.Duration("NOTIFY_RETRY_BASE", 30*time.Second, time.Second, time.Hour)
+	c.NotifyRetryMax = env.Duration("NOTIFY_RETRY_MAX", time.Hour, time.Second, 24*time.Hour)
+	c.NotifySchedulerInterval = env.Duration("NOTIFY_SCHEDULER_INTERVAL", 10*time.Minute, time.Minute, 6*time.Hour)
+	c.StreakRiskTime = env.String("STREAK_RISK_TIME", "20:00")
+	c.DueReminderTime = env.String("DUE_REMINDER_TIME", "18:00")
+	c.DeviceMaxAge = env.Duration("DEVICE_MAX_AGE", 60*24*time.Hour, time.Hour, 3650*24*time.Hour)
+	c.InboxRetention = env.Duration("NOTIFY_INBOX_RETENTION", 180*24*time.Hour, 24*time.Hour, 3650*24*time.Hour)
+	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
+		return c, err
 	}
 	return c, env.Err()
 }

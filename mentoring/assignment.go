@@ -356,6 +356,19 @@ func (s *Service) complete(ctx context.Context, a MenteeAssignment, trigger lear
 	return nil
 }
 
+// AssignmentOpen reports whether the per-mentee assignment is still open (false when it is
+// completed or gone), so a due reminder planned earlier can be withheld.
+func (s *Service) AssignmentOpen(ctx context.Context, menteeAssignmentID string) (bool, error) {
+	a, err := s.Store.MenteeAssignment(ctx, menteeAssignmentID)
+	if errors.Is(err, ErrAssignmentNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.State == AssignmentOpen, nil
+}
+
 // DueBetween lists open mentee assignments due in [from, to), soonest first: the reminder
 // scheduler's query. A zero from includes everything overdue before to.
 func (s *Service) DueBetween(ctx context.Context, from, to time.Time) ([]MenteeAssignment, error) {

@@ -123,6 +123,9 @@ type Store interface {
 	InsertAssignments(ctx context.Context, as []MenteeAssignment) error
 	// MenteeAssignments lists a mentee's assignments, soonest due first.
 	MenteeAssignments(ctx context.Context, q AssignmentQuery) ([]MenteeAssignment, error)
+	// MenteeAssignment returns one mentee assignment by its id; ErrAssignmentNotFound when
+	// absent.
+	MenteeAssignment(ctx context.Context, id string) (MenteeAssignment, error)
 	// PairingAssignments lists every mentee assignment of a pairing.
 	PairingAssignments(ctx context.Context, pairingID string) ([]MenteeAssignment, error)
 	// CompleteAssignment marks an open mentee assignment completed; done is false when it

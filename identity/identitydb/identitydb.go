@@ -20,6 +20,8 @@ const users = "users"
 func Indexes() []mongodb.Index {
 	return append([]mongodb.Index{
 		{Collection: users, Model: mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		// UsersWithLearningSlots: the reminder scheduler pages through people with slots.
+		{Collection: users, Model: mongo.IndexModel{Keys: bson.D{{Key: "learningSlots", Value: 1}, {Key: "_id", Value: 1}}}},
 	}, sessionIndexes()...)
 }
 
@@ -235,6 +237,29 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]identity.User, 
 	var docs []userDoc
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("find users: %w", err)
+	}
+	out := make([]identity.User, len(docs))
+	for i, d := range docs {
+		out[i] = d.toUser()
+	}
+	return out, nil
+}
+
+// UsersWithLearningSlots implements identity.Store. Empty slots are stored unset, so
+// $exists selects exactly the people who chose some.
+func (s *Store) UsersWithLearningSlots(ctx context.Context, afterID string, limit int) ([]identity.User, error) {
+	filter := bson.D{{Key: "learningSlots", Value: bson.D{{Key: "$exists", Value: true}}}}
+	if afterID != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: afterID}}})
+	}
+	cur, err := s.db.Collection(users).Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("users with learning slots: %w", err)
+	}
+	var docs []userDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("users with learning slots: %w", err)
 	}
 	out := make([]identity.User, len(docs))
 	for i, d := range docs {

@@ -772,6 +772,19 @@ func (s *Store) MenteeAssignments(ctx context.Context, q mentoring.AssignmentQue
 	return assignmentsOf(ctx, cur, err)
 }
 
+// MenteeAssignment implements mentoring.Store.
+func (s *Store) MenteeAssignment(ctx context.Context, id string) (mentoring.MenteeAssignment, error) {
+	var d assignmentDoc
+	err := s.c(Assignments).FindOne(ctx, k("_id", id)).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return mentoring.MenteeAssignment{}, mentoring.ErrAssignmentNotFound
+	}
+	if err != nil {
+		return mentoring.MenteeAssignment{}, fmt.Errorf("find assignment: %w", err)
+	}
+	return d.toAssignment(), nil
+}
+
 // PairingAssignments implements mentoring.Store.
 func (s *Store) PairingAssignments(ctx context.Context, pairingID string) ([]mentoring.MenteeAssignment, error) {
 	cur, err := s.c(Assignments).Find(ctx, k("pairingId", pairingID), options.Find().SetSort(k("dueAt", 1, "_id", 1)))

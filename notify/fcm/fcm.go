@@ -1,0 +1,188 @@
+// Package fcm is the Firebase Cloud Messaging transport: the Firebase Admin SDK v4's
+// messaging client (HTTP v1, SendEach) and the translation of its answers into what the
+// sender should do (accept, retry, drop the token, give up).
+package fcm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	firebase "firebase.google.com/go/v4"
+	"firebase.google.com/go/v4/errorutils"
+	"firebase.google.com/go/v4/messaging"
+	"google.golang.org/api/option"
+
+	"github.com/microlearn/microlearn/notify"
+)
+
+// Config says how to reach FCM.
+type Config struct {
+	// ProjectID is the Firebase project. Optional with a service-account file (which names
+	// its project); required otherwise.
+	ProjectID string
+	// CredentialsFile is a service-account JSON file. Empty uses Application Default
+	// Credentials, unless Endpoint is set.
+	CredentialsFile string
+	// Endpoint replaces https://fcm.googleapis.com/v1 (tests, local fakes). With an endpoint
+	// and no credentials file, requests carry no credentials at all.
+	Endpoint string
+	// HTTPClient, when set, is used as it is (no credentials are added).
+	HTTPClient *http.Client
+}
+
+// Transport sends through the Admin SDK.
+type Transport struct {
+	client *messaging.Client
+}
+
+// New builds the messaging client the way firebase.App.Messaging does, with options for
+// the endpoint and credentials.
+func New(ctx context.Context, cfg Config) (*Transport, error) {
+	var opts []option.ClientOption
+	switch {
+	case cfg.HTTPClient != nil:
+		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
+	case cfg.CredentialsFile != "":
+		opts = append(opts, option.WithCredentialsFile(cfg.CredentialsFile))
+	case cfg.Endpoint != "":
+		opts = append(opts, option.WithoutAuthentication())
+	}
+	if cfg.Endpoint != "" {
+		opts = append(opts, option.WithEndpoint(strings.TrimSuffix(cfg.Endpoint, "/")))
+	}
+	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: cfg.ProjectID}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("firebase: %w", err)
+	}
+	client, err := app.Messaging(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("firebase messaging (set FIREBASE_PROJECT_ID?): %w", err)
+	}
+	return &Transport{client: client}, nil
+}
+
+// Name implements notify.Transport.
+func (*Transport) Name() string { return "fcm" }
+
+// Send implements notify.Transport with SendEach, at most 500 messages per call.
+func (t *Transport) Send(ctx context.Context, msgs []notify.Message) ([]notify.Result, error) {
+	out := make([]notify.Result, 0, len(msgs))
+	for start := 0; start < len(msgs); start += notify.MaxBatch {
+		end := min(start+notify.MaxBatch, len(msgs))
+		batch := make([]*messaging.Message, 0, end-start)
+		for _, m := range msgs[start:end] {
+			batch = append(batch, toFCM(m))
+		}
+		resp, err := t.client.SendEach(ctx, batch)
+		if err != nil {
+			return nil, fmt.Errorf("fcm SendEach: %w", err)
+		}
+		for _, r := range resp.Responses {
+			if r.Success {
+				out = append(out, notify.Result{MessageID: r.MessageID})
+			} else {
+				out = append(out, notify.Result{Err: Classify(r.Error)})
+			}
+		}
+	}
+	return out, nil
+}
+
+// toFCM builds the FCM message: the visible notification, the data payload with the deep
+// link, and per platform the collapse key, the time to live and the priority.
+func toFCM(m notify.Message) *messaging.Message {
+	ttl := m.TTL
+	if ttl < time.Second {
+		ttl = time.Second
+	}
+	androidPriority, apnsPriority := "normal", "5"
+	if m.High {
+		androidPriority, apnsPriority = "high", "10"
+	}
+	return &messaging.Message{
+		Token:        m.Token,
+		Notification: &messaging.Notification{Title: m.Title, Body: m.Body},
+		Data:         m.Data,
+		Android: &messaging.AndroidConfig{CollapseKey: m.CollapseKey, Priority: androidPriority, TTL: &ttl,
+			Notification: &messaging.AndroidNotification{Tag: m.CollapseKey}},
+		APNS: &messaging.APNSConfig{Headers: map[string]string{
+			"apns-collapse-id": m.CollapseKey,
+			"apns-expiration":  strconv.FormatInt(time.Now().Add(ttl).Unix(), 10),
+			"apns-priority":    apnsPriority,
+		}, Payload: &messaging.APNSPayload{Aps: &messaging.Aps{ThreadID: string(m.Kind)}}},
+		Webpush: &messaging.WebpushConfig{Headers: map[string]string{
+			"TTL":     strconv.Itoa(int(ttl.Seconds())),
+			"Topic":   m.CollapseKey,
+			"Urgency": map[bool]string{true: "high", false: "normal"}[m.High],
+		}},
+	}
+}
+
+// Classify turns an error the SDK returned for one message into what the sender should do.
+// Retried: 429 (QUOTA_EXCEEDED), 5xx (UNAVAILABLE, INTERNAL) and network errors, honouring
+// Retry-After. The token is dropped for UNREGISTERED, SENDER_ID_MISMATCH and an
+// INVALID_ARGUMENT that is about the registration token. Everything else is permanent.
+func Classify(err error) *notify.SendError {
+	e := &notify.SendError{Class: notify.Permanent, Code: "UNKNOWN", Detail: err.Error()}
+	status := 0
+	if resp := errorutils.HTTPResponse(err); resp != nil {
+		status = resp.StatusCode
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	switch {
+	case messaging.IsUnregistered(err):
+		e.Class, e.Code = notify.BadToken, "UNREGISTERED"
+	case messaging.IsSenderIDMismatch(err):
+		e.Class, e.Code = notify.BadToken, "SENDER_ID_MISMATCH"
+	case messaging.IsInvalidArgument(err) || errorutils.IsInvalidArgument(err):
+		e.Code = "INVALID_ARGUMENT"
+		if aboutToken(err.Error()) {
+			e.Class = notify.BadToken
+		}
+	case messaging.IsQuotaExceeded(err) || errorutils.IsResourceExhausted(err) || status == http.StatusTooManyRequests:
+		e.Class, e.Code = notify.Transient, "QUOTA_EXCEEDED"
+	case messaging.IsUnavailable(err) || errorutils.IsUnavailable(err):
+		e.Class, e.Code = notify.Transient, "UNAVAILABLE"
+	case messaging.IsInternal(err) || errorutils.IsInternal(err):
+		e.Class, e.Code = notify.Transient, "INTERNAL"
+	case status >= 500:
+		e.Class, e.Code = notify.Transient, "HTTP_"+strconv.Itoa(status)
+	case status == 0 && (errorutils.IsUnknown(err) || errorutils.IsDeadlineExceeded(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
+		// No HTTP answer at all: the network or our deadline. FCM may or may not have
+		// received it; retrying is the at-least-once window docs/decisions.md describes.
+		e.Class, e.Code = notify.Transient, "NETWORK"
+	case messaging.IsThirdPartyAuthError(err):
+		e.Code = "THIRD_PARTY_AUTH_ERROR"
+	case errorutils.IsUnauthenticated(err) || errorutils.IsPermissionDenied(err):
+		e.Code = "FCM_AUTH"
+	}
+	return e
+}
+
+// aboutToken reports whether an INVALID_ARGUMENT message blames the registration token
+// ("The registration token is not a valid FCM registration token") rather than the payload.
+func aboutToken(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "registration token") || strings.Contains(m, "message.token")
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

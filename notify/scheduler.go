@@ -1,0 +1,259 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/microlearn/microlearn/internal/apperr"
+)
+
+// SchedulerConfig tunes the scheduler.
+type SchedulerConfig struct {
+	// Interval between planning rounds; each round plans what falls due within Horizon
+	// (at least two intervals, so that a late round misses nothing: dedup keys make the
+	// overlap harmless).
+	Interval time.Duration
+	Horizon  time.Duration
+	// StreakRiskAt is the local time ("HH:MM") of the streak-at-risk nudge.
+	StreakRiskAt string
+	// DueReminderAt is the local time ("HH:MM"), on the day before, of "due tomorrow".
+	DueReminderAt string
+}
+
+// Scheduler plans the nudges nobody produces as an event: daily learning reminders at the
+// person's chosen slots, streak at risk, assignment due tomorrow and overdue. It enqueues
+// them ahead of time with NotBefore; the sender checks the rules again when they fall due.
+type Scheduler struct {
+	Service    *Service
+	Recipients Recipients
+	// Goals and Assignments may be nil: the kinds that need them are then not planned.
+	Goals       Goals
+	Assignments Assignments
+	Now         func() time.Time
+	Log         *slog.Logger
+	Cfg         SchedulerConfig
+}
+
+// Run plans every Interval until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	if s.Goals == nil {
+		s.Log.Warn("notification scheduler: no Goals source wired, so daily reminders and streak-at-risk nudges are not planned")
+	}
+	if s.Assignments == nil {
+		s.Log.Warn("notification scheduler: no Assignments source wired, so due-tomorrow and overdue nudges are not planned")
+	}
+	for {
+		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("notification scheduler round failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.Cfg.Interval):
+		}
+	}
+}
+
+const pageSize = 200
+
+// RunOnce plans the nudges that fall due between now and now+Horizon.
+func (s *Scheduler) RunOnce(ctx context.Context) error {
+	now := s.Now().UTC()
+	end := now.Add(s.Cfg.Horizon)
+	if s.Goals != nil {
+		after := ""
+		for {
+			page, err := s.Recipients.WithSlots(ctx, after, pageSize)
+			if err != nil {
+				return fmt.Errorf("recipients with slots: %w", err)
+			}
+			for _, r := range page {
+				if err := s.planPerson(ctx, r, now, end); err != nil {
+					return err
+				}
+			}
+			if len(page) < pageSize {
+				break
+			}
+			after = page[len(page)-1].UserID
+		}
+	}
+	if s.Assignments != nil {
+		if err := s.planAssignments(ctx, now, end); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planPerson enqueues the person's reminders and streak-at-risk nudge that fall in
+// [now, end), on today's and tomorrow's local calendar.
+func (s *Scheduler) planPerson(ctx context.Context, r Recipient, now, end time.Time) error {
+	loc := r.Location()
+	for _, day := range []time.Time{now, startOfNextDay(now, loc)} {
+		localDay := LocalDay(day, loc)
+		status := DayStatus{}
+		checked := false
+		check := func() (DayStatus, error) {
+			if !checked {
+				ds, err := s.Goals.DayStatus(ctx, r.UserID, localDay)
+				if err != nil {
+					return ds, fmt.Errorf("goals: %w", err)
+				}
+				status, checked = ds, true
+			}
+			return status, nil
+		}
+		for _, slot := range r.LearningSlots {
+			min, ok := ParseClock(slot)
+			if !ok {
+				continue
+			}
+			at := At(day, min, loc)
+			if at.Before(now) || !at.Before(end) {
+				continue
+			}
+			if ds, err := check(); err != nil {
+				return err
+			} else if ds.GoalMet {
+				continue
+			}
+			if err := s.Service.Enqueue(ctx, Notification{DedupKey: key(KindDailyReminder, r.UserID, localDay, slot),
+				UserID: r.UserID, Kind: KindDailyReminder, NotBefore: at, ExpiresAt: at.Add(specs[KindDailyReminder].TTL)}); err != nil {
+				return err
+			}
+		}
+		if min, ok := ParseClock(s.Cfg.StreakRiskAt); ok {
+			at := At(day, min, loc)
+			if at.Before(now) || !at.Before(end) {
+				continue
+			}
+			ds, err := check()
+			if err != nil {
+				return err
+			}
+			if ds.GoalMet || ds.Streak == 0 {
+				continue
+			}
+			expires := startOfNextDay(at, loc)
+			if err := s.Service.Enqueue(ctx, Notification{DedupKey: key(KindStreakAtRisk, r.UserID, localDay),
+				UserID: r.UserID, Kind: KindStreakAtRisk, NotBefore: at, ExpiresAt: expires,
+				Vars: map[string]string{"streak": fmt.Sprint(ds.Streak)}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// planAssignments enqueues "due tomorrow" on the day before the due day (in the mentee's
+// time zone) at DueReminderAt, and "overdue" once for each open assignment past its due
+// time in the last week.
+func (s *Scheduler) planAssignments(ctx context.Context, now, end time.Time) error {
+	people := map[string]Recipient{}
+	person := func(id string) (Recipient, bool, error) {
+		if r, ok := people[id]; ok {
+			return r, true, nil
+		}
+		r, err := s.Recipients.Recipient(ctx, id)
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			return r, false, nil
+		}
+		if err != nil {
+			return r, false, fmt.Errorf("recipient: %w", err)
+		}
+		people[id] = r
+		return r, true, nil
+	}
+	remindAt, ok := ParseClock(s.Cfg.DueReminderAt)
+	if !ok {
+		remindAt = 18 * 60
+	}
+	soon, err := s.Assignments.OpenDueBetween(ctx, now, now.Add(48*time.Hour))
+	if err != nil {
+		return fmt.Errorf("assignments due soon: %w", err)
+	}
+	for _, a := range soon {
+		r, ok, err := person(a.MenteeID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		loc := r.Location()
+		dueDayStart := At(a.DueAt, 0, loc)
+		if !now.Before(dueDayStart) {
+			continue // due today already: "due tomorrow" would be wrong
+		}
+		at := At(dueDayStart.Add(-12*time.Hour), remindAt, loc) // remindAt on the day before
+		if !at.Before(end) {
+			continue
+		}
+		if err := s.Service.Enqueue(ctx, Notification{DedupKey: key(KindAssignmentDueTomorrow, a.ID, LocalDay(a.DueAt, loc)),
+			UserID: a.MenteeID, Kind: KindAssignmentDueTomorrow, ProgrammeID: a.ProgrammeID, NotBefore: at, ExpiresAt: dueDayStart,
+			Refs: map[string]string{"programmeId": a.ProgrammeID, "assignmentId": a.ID}, Vars: map[string]string{"title": a.Title}}); err != nil {
+			return err
+		}
+	}
+	late, err := s.Assignments.OpenDueBetween(ctx, now.Add(-7*24*time.Hour), now)
+	if err != nil {
+		return fmt.Errorf("assignments overdue: %w", err)
+	}
+	for _, a := range late {
+		if _, ok, err := person(a.MenteeID); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
+		if err := s.Service.Enqueue(ctx, Notification{DedupKey: key(KindAssignmentOverdue, a.ID, a.DueAt.UTC().Format(time.RFC3339)),
+			UserID: a.MenteeID, Kind: KindAssignmentOverdue, ProgrammeID: a.ProgrammeID,
+			Refs: map[string]string{"programmeId": a.ProgrammeID, "assignmentId": a.ID}, Vars: map[string]string{"title": a.Title}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Janitor prunes what nobody needs any more: devices not seen for DeviceMaxAge and inbox
+// entries older than InboxRetention.
+type Janitor struct {
+	Store          Store
+	Now            func() time.Time
+	Log            *slog.Logger
+	DeviceMaxAge   time.Duration
+	InboxRetention time.Duration
+}
+
+// RunOnce prunes once.
+func (j *Janitor) RunOnce(ctx context.Context) error {
+	now := j.Now().UTC()
+	n, err := j.Store.PruneDevices(ctx, now.Add(-j.DeviceMaxAge))
+	if err != nil {
+		return fmt.Errorf("prune devices: %w", err)
+	}
+	m, err := j.Store.PruneInbox(ctx, now.Add(-j.InboxRetention))
+	if err != nil {
+		return fmt.Errorf("prune inbox: %w", err)
+	}
+	if n+m > 0 {
+		j.Log.Info("notification janitor pruned", "devices", n, "inboxEntries", m)
+	}
+	return nil
+}
+
+// Run prunes every interval until ctx ends.
+func (j *Janitor) Run(ctx context.Context, interval time.Duration) {
+	for {
+		if err := j.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			j.Log.Error("notification janitor failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}

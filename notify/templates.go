@@ -1,0 +1,90 @@
+package notify
+
+import (
+	"strings"
+)
+
+// template is the title and body of one kind in one language. {name} placeholders are
+// filled from the notification's Vars.
+type template struct{ Title, Body string }
+
+// templates holds every kind in every language we ship. English is the fallback: a locale
+// we do not have, or a kind missing in a language, renders in English.
+var templates = map[string]map[Kind]template{
+	"en": {
+		KindBadgeEarned:           {"New badge: {badge}", "You earned the {badge} badge. Well done!"},
+		KindLevelUp:               {"Level {level} reached", "You are now level {level}. Keep going!"},
+		KindPrizeWon:              {"You won a prize", "You won {prize}. Open the app to see how to claim it."},
+		KindDailyReminder:         {"Time for ten minutes", "Your learning slot is now: one short lesson keeps you on track."},
+		KindStreakAtRisk:          {"Keep your {streak}-day streak", "You have not reached today's goal yet. Ten minutes will do it."},
+		KindAssignmentReceived:    {"New from your mentor", "Your mentor assigned you \"{title}\"."},
+		KindAssignmentDueTomorrow: {"Due tomorrow", "\"{title}\" is due tomorrow."},
+		KindAssignmentOverdue:     {"Overdue: {title}", "\"{title}\" was due. Your mentor is still keen to see it done."},
+		KindAssignmentCompleted:   {"{mentee} finished an assignment", "{mentee} completed \"{title}\"."},
+	},
+	"de": {
+		KindBadgeEarned:           {"Neues Abzeichen: {badge}", "Du hast das Abzeichen {badge} verdient. Gut gemacht!"},
+		KindLevelUp:               {"Level {level} erreicht", "Du bist jetzt auf Level {level}. Weiter so!"},
+		KindPrizeWon:              {"Du hast einen Preis gewonnen", "Du hast {prize} gewonnen. In der App steht, wie du ihn einlöst."},
+		KindDailyReminder:         {"Zeit für zehn Minuten", "Jetzt ist deine Lernzeit: eine kurze Lektion hält dich auf Kurs."},
+		KindStreakAtRisk:          {"Halte deine Serie von {streak} Tagen", "Dein Tagesziel ist noch nicht erreicht. Zehn Minuten genügen."},
+		KindAssignmentReceived:    {"Neu von deinem Mentor", "Dein Mentor hat dir „{title}“ zugewiesen."},
+		KindAssignmentDueTomorrow: {"Morgen fällig", "„{title}“ ist morgen fällig."},
+		KindAssignmentOverdue:     {"Überfällig: {title}", "„{title}“ war fällig. Dein Mentor freut sich, wenn du es abschließt."},
+		KindAssignmentCompleted:   {"{mentee} hat eine Aufgabe erledigt", "{mentee} hat „{title}“ abgeschlossen."},
+	},
+	"fr": {
+		KindBadgeEarned:           {"Nouveau badge : {badge}", "Vous avez obtenu le badge {badge}. Bravo !"},
+		KindLevelUp:               {"Niveau {level} atteint", "Vous êtes maintenant au niveau {level}. Continuez !"},
+		KindPrizeWon:              {"Vous avez gagné un prix", "Vous avez gagné {prize}. Ouvrez l'application pour le récupérer."},
+		KindDailyReminder:         {"C'est l'heure de vos dix minutes", "Votre créneau d'apprentissage commence : une courte leçon suffit."},
+		KindStreakAtRisk:          {"Gardez votre série de {streak} jours", "Votre objectif du jour n'est pas encore atteint. Dix minutes suffisent."},
+		KindAssignmentReceived:    {"Nouveau de votre mentor", "Votre mentor vous a assigné « {title} »."},
+		KindAssignmentDueTomorrow: {"À rendre demain", "« {title} » est à rendre demain."},
+		KindAssignmentOverdue:     {"En retard : {title}", "« {title} » était à rendre. Votre mentor attend toujours votre travail."},
+		KindAssignmentCompleted:   {"{mentee} a terminé un travail", "{mentee} a terminé « {title} »."},
+	},
+}
+
+// Locales lists the languages notifications are written in.
+func Locales() []string { return []string{"en", "de", "fr"} }
+
+// Render returns the title and body of kind for locale, filled from vars. The locale falls
+// back from "de-AT" to "de" to "en"; a missing variable renders as its name's fallback text.
+func Render(kind Kind, locale string, vars map[string]string) (title, body string) {
+	t, ok := lookup(kind, locale)
+	if !ok {
+		return string(kind), ""
+	}
+	pairs := make([]string, 0, 2*len(vars)+2*len(defaults))
+	for k, v := range vars {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	for k, v := range defaults {
+		if _, set := vars[k]; !set {
+			pairs = append(pairs, "{"+k+"}", v)
+		}
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace(t.Title), r.Replace(t.Body)
+}
+
+// defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
+var defaults = map[string]string{"badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
+	"mentee": "Your mentee", "streak": "your"}
+
+func lookup(kind Kind, locale string) (template, bool) {
+	tag := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))
+	for tag != "" {
+		if t, ok := templates[tag][kind]; ok {
+			return t, true
+		}
+		i := strings.LastIndex(tag, "-")
+		if i < 0 {
+			break
+		}
+		tag = tag[:i]
+	}
+	t, ok := templates["en"][kind]
+	return t, ok
+}
