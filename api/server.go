@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/programme"
@@ -47,6 +48,9 @@ type Deps struct {
 	Programmes *programme.Service
 
 	// content
+	Content      *content.Service
+	Idempotency  content.IdempotencyStore
+	ContentViews *ContentViews
 
 	// mentoring
 

@@ -40,6 +40,8 @@ type App struct {
 	Learning   *learningdb.Store
 
 	// >>> domain services
+	Content            *contentService
+	ContentIdempotency *contentIdempotency
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -97,6 +99,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	// returns the indexes its stores need.
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
+		a.wireContent,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -131,6 +134,7 @@ func (a *App) apiDeps() api.Deps {
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
 		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
 		// >>> api deps
+		Content: a.Content, Idempotency: a.ContentIdempotency, ContentViews: &api.ContentViews{},
 		// <<< api deps
 	}
 }
