@@ -186,7 +186,7 @@ func (r contentRequest) toItem() (content.Item, error) {
 type contentCommon struct {
 	ID               string     `json:"id"`
 	Kind             string     `json:"kind"`
-	ProgrammeID      *string    `json:"programmeId"`
+	ProgrammeID      *string    `json:"programmeId,omitempty"`
 	Title            string     `json:"title"`
 	Summary          string     `json:"summary"`
 	Tags             []string   `json:"tags"`
@@ -326,7 +326,7 @@ type summaryJSON struct {
 
 type contentList struct {
 	Items      []summaryJSON `json:"items"`
-	NextCursor *string       `json:"nextCursor"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
 }
 
 // ---- routes ----
@@ -819,10 +819,8 @@ func (s *Server) importPack(c *fiber.Ctx) error {
 	for name, text := range req.Files {
 		files[name] = []byte(text)
 	}
-	pack, err := contentpack.Parse(files)
-	if err != nil {
-		return err
-	}
+	// Problems reading files travel in pack.Problems; Import reports them with the rest.
+	pack, _ := contentpack.Parse(files)
 	items, err := s.deps.Content.Import(c.UserContext(), cl.UserID, pid, pack)
 	if err != nil {
 		return err

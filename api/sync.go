@@ -68,7 +68,7 @@ type attemptResponse struct {
 	ScorePercent      int                  `json:"scorePercent"`
 	PassPercent       int                  `json:"passPercent"`
 	Passed            bool                 `json:"passed"`
-	AttemptsRemaining *int                 `json:"attemptsRemaining"`
+	AttemptsRemaining *int                 `json:"attemptsRemaining,omitempty"`
 	SecondsSpent      int                  `json:"secondsSpent"`
 	OccurredAt        time.Time            `json:"occurredAt"`
 	RecordedAt        time.Time            `json:"recordedAt"`
@@ -266,7 +266,7 @@ func (s *Server) myAttempts(c *fiber.Ctx) error {
 type progressItemJSON struct {
 	ItemID           string     `json:"itemId"`
 	Kind             string     `json:"kind"`
-	ProgrammeID      *string    `json:"programmeId"`
+	ProgrammeID      *string    `json:"programmeId,omitempty"`
 	Title            string     `json:"title"`
 	Completed        bool       `json:"completed"`
 	CompletedAt      *time.Time `json:"completedAt,omitempty"`

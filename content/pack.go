@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -18,6 +19,9 @@ type Pack struct {
 	ID    string
 	Title string
 	Items []PackItem
+	// Problems are the files that could not be read; Import reports them together with
+	// the problems it finds in the items, so that an author sees everything at once.
+	Problems []FileError
 }
 
 // PackItem is one item of a pack. Source names the file it came from, for error messages.
@@ -100,7 +104,7 @@ func SortKey(title string) string {
 // items that changed. The whole pack is validated before anything is written: an invalid
 // pack writes nothing.
 func (s *Service) Import(ctx context.Context, authorID, programmeID string, p Pack) ([]ImportedItem, error) {
-	var errs PackErrors
+	errs := PackErrors{Errors: slices.Clone(p.Problems)}
 	addErr := func(src string, err error) {
 		var ve *apperr.ValidationError
 		if errors.As(err, &ve) {

@@ -275,9 +275,9 @@ func (s *Service) checkPathRefs(ctx context.Context, programmeID string, it Item
 		x, ok := byID[r.ID]
 		switch {
 		case !ok || string(x.Kind) != r.Kind || (x.ProgrammeID != programmeID && !x.Global()):
-			f.Add(fmt.Sprintf("/items/%d", i), fmt.Sprintf("no %s with this id in this library or the global one", r.Kind))
+			f.Add(fmt.Sprintf("/steps/%d", i), fmt.Sprintf("no %s with this id in this library or the global one", r.Kind))
 		case published && x.Status != StatusPublished:
-			f.Add(fmt.Sprintf("/items/%d", i), "must be published before the path is published")
+			f.Add(fmt.Sprintf("/steps/%d", i), "must be published before the path is published")
 		}
 	}
 	return f.Err()

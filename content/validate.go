@@ -266,10 +266,10 @@ func validateChecklist(f *apperr.Fields, c *Checklist) {
 }
 
 func validatePath(f *apperr.Fields, p *Path) {
-	f.Check(len(p.Items) >= 1 && len(p.Items) <= maxPathItems, "/items", fmt.Sprintf("must hold 1 to %d items", maxPathItems))
+	f.Check(len(p.Items) >= 1 && len(p.Items) <= maxPathItems, "/steps", fmt.Sprintf("must hold 1 to %d items", maxPathItems))
 	seen := map[learning.ItemRef]bool{}
 	for i, r := range p.Items {
-		ip := fmt.Sprintf("/items/%d", i)
+		ip := fmt.Sprintf("/steps/%d", i)
 		k := Kind(r.Kind)
 		f.Check(k == KindLesson || k == KindQuiz || k == KindChecklist, ip+"/kind", "must be lesson, quiz or checklist")
 		f.Check(r.ID != "" && len(r.ID) <= 64, ip+"/id", "is required")

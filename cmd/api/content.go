@@ -43,20 +43,17 @@ func runContent(ctx context.Context, a *app.App, args []string, out io.Writer) e
 	if err != nil {
 		return fmt.Errorf("read pack: %w", err)
 	}
-	pack, err := contentpack.Parse(files)
+	pack, _ := contentpack.Parse(files) // problems travel in pack.Problems; Import reports them
+	items, err := a.Content.Import(ctx, "", *programmeID, pack)
 	if err == nil {
-		var items []content.ImportedItem
-		items, err = a.Content.Import(ctx, "", *programmeID, pack)
-		if err == nil {
-			counts := map[content.ImportOutcome]int{}
-			for _, it := range items {
-				counts[it.Outcome]++
-				fmt.Fprintf(out, "%-9s %-9s %-40s %s v%d\n", it.Outcome, it.Item.Kind, it.Item.Key, it.Item.ID, it.Item.Version)
-			}
-			fmt.Fprintf(out, "pack %s: %d created, %d updated, %d unchanged\n", pack.ID, counts[content.ImportCreated],
-				counts[content.ImportUpdated], counts[content.ImportUnchanged])
-			return nil
+		counts := map[content.ImportOutcome]int{}
+		for _, it := range items {
+			counts[it.Outcome]++
+			fmt.Fprintf(out, "%-9s %-9s %-40s %s v%d\n", it.Outcome, it.Item.Kind, it.Item.Key, it.Item.ID, it.Item.Version)
 		}
+		fmt.Fprintf(out, "pack %s: %d created, %d updated, %d unchanged\n", pack.ID, counts[content.ImportCreated],
+			counts[content.ImportUpdated], counts[content.ImportUnchanged])
+		return nil
 	}
 	var pe *content.PackErrors
 	if errors.As(err, &pe) {

@@ -120,7 +120,10 @@ func ReadFS(fsys fs.FS, dir string) (map[string][]byte, error) {
 		if len(b) > MaxFileBytes {
 			return fmt.Errorf("%s is larger than %d bytes", p, MaxFileBytes)
 		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
+		rel := p
+		if dir != "." {
+			rel = strings.TrimPrefix(p, dir+"/")
+		}
 		files[rel] = b
 		return nil
 	})
@@ -128,7 +131,8 @@ func ReadFS(fsys fs.FS, dir string) (map[string][]byte, error) {
 }
 
 // Parse turns the files of a pack into a content.Pack. Every problem found is reported, as
-// a *content.PackErrors naming each file.
+// a *content.PackErrors naming each file; the pack is returned anyway, with the files that
+// could be read and the problems in Problems, so that Import can add what it finds in them.
 func Parse(files map[string][]byte) (content.Pack, error) {
 	var errs content.PackErrors
 	fail := func(src, ptr, detail string) {
@@ -188,6 +192,7 @@ func Parse(files map[string][]byte) (content.Pack, error) {
 		p.Items = append(p.Items, content.PackItem{Source: name, Item: it})
 	}
 	if len(errs.Errors) > 0 {
+		p.Problems = errs.Errors
 		return p, &errs
 	}
 	return p, nil
