@@ -256,7 +256,7 @@ type pathProgressJSON struct {
 	Done    int       `json:"done"`
 	Total   int       `json:"total"`
 	Percent int       `json:"percent"`
-	Next    *stepJSON `json:"next"`
+	Next    *stepJSON `json:"next,omitempty"`
 }
 
 // itemResponse is an item as delivered or as authored; the kind decides which of the

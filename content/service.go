@@ -725,14 +725,15 @@ func (s *Service) TickChecklist(ctx context.Context, userID string, cl Item, t C
 	return s.record(ctx, cl, a, ev)
 }
 
-// Attempts returns userID's attempts at a quiz, oldest first, each with the quiz version it
+// Attempts returns userID's attempts at a quiz in the order they were recorded (attempt 1
+// first), each with the quiz version it
 // was made against (old versions stay readable for this).
 func (s *Service) Attempts(ctx context.Context, userID string, quiz Item) ([]Activity, map[int]Item, error) {
 	acts, err := s.Store.Activities(ctx, userID, []string{quiz.ID})
 	if err != nil {
 		return nil, nil, err
 	}
-	sortActivities(acts)
+	slices.SortStableFunc(acts, func(a, b Activity) int { return a.Attempt - b.Attempt })
 	versions := map[int]Item{}
 	out := acts[:0]
 	for _, a := range acts {
