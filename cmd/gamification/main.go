@@ -21,13 +21,16 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "microlearn-gamification:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run serves until ctx ends (SIGTERM or interrupt). ready, when set, is told the address.
+func run(ctx context.Context, ready func(addr string)) error {
 	cfg, err := app.LoadConfig(config.FromOS())
 	if err != nil {
 		return err
@@ -36,8 +39,6 @@ func run() error {
 	if cfg.MongoURI == "" {
 		log.Warn("MONGODB_URI is not set: starting the embedded database; only one process may use it, so do not run cmd/api on the same DATA_DIR")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	ln, err := net.Listen("tcp", cfg.GamificationAddr)
 	if err != nil {
 		return fmt.Errorf("invalid GAMIFICATION_ADDR=%q: cannot listen: %w", cfg.GamificationAddr, err)
@@ -71,6 +72,9 @@ func run() error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("gamification service running", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
 	done := make(chan struct{})
 	go func() { a.RunWorkers(ctx); close(done) }()
 	select {
