@@ -84,11 +84,11 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	}
 	if !claimed {
 		switch {
-		case old.Fingerprint != rec.Fingerprint:
-			return errIdempotencyMismatch
 		case !old.Done:
 			c.Set(fiber.HeaderRetryAfter, "1")
 			return errIdempotencyInFlight
+		case old.Fingerprint != rec.Fingerprint:
+			return errIdempotencyMismatch
 		}
 		c.Set("Idempotent-Replayed", "true")
 		c.Status(old.Status)
