@@ -675,7 +675,7 @@ func (s *Server) deliver(c *fiber.Ctx, param string, kind content.Kind) error {
 		return err
 	}
 	it := acc.item
-	key := fmt.Sprintf("%s@%d:%s:%s", it.ID, it.Version, it.Status, view(acc))
+	key := it.ID + "@" + strconv.Itoa(it.Version) + ":" + string(it.Status) + ":" + view(acc)
 	cv, ok := s.deps.ContentViews.get(key)
 	if !ok {
 		b, err := json.Marshal(toItemResponse(it, acc.author))
