@@ -38,6 +38,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		return errBadToken
 	}
 	claims, err := s.deps.Tokens.Verify(strings.TrimSpace(token))
+	if err == nil && s.deps.Sessions != nil && s.deps.Sessions.Revoked(claims) {
+		err = auth.ErrInvalidToken // signed out through this instance (no database read)
+	}
 	if err != nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 		return errBadToken
@@ -95,5 +98,3 @@ func adminOnly(c *fiber.Ctx) (Caller, error) {
 	}
 	return cl, nil
 }
-
-var _ = auth.ErrInvalidToken

@@ -15,6 +15,7 @@ import (
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -45,7 +46,9 @@ type Deps struct {
 	// identity and programmes
 	Tokens     *auth.Issuer
 	Identity   *identity.Service
+	Sessions   *identity.Sessions
 	Programmes *programme.Service
+	RateLimits RateLimits
 
 	// content
 	Content      *content.Service
@@ -53,6 +56,7 @@ type Deps struct {
 	ContentViews *ContentViews
 
 	// mentoring
+	Mentoring *mentoring.Service
 
 	// gamification
 
@@ -97,8 +101,8 @@ func New(cfg Config, deps Deps) *Server {
 // App returns the Fiber app (for tests and benchmarks that drive it directly).
 func (s *Server) App() *fiber.App { return s.app }
 
-// Serve serves on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+// Serve serves on ln until Shutdown. Connections close with a lingering close (linger.go).
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lingerListener{ln}) }
 
 // Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }

@@ -22,6 +22,7 @@ import (
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
+	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -35,6 +36,7 @@ type App struct {
 	Now func() time.Time
 
 	Identity   *identity.Service
+	Sessions   *identity.Sessions
 	Programmes *programme.Service
 	Tokens     *auth.Issuer
 	Learning   *learningdb.Store
@@ -42,6 +44,7 @@ type App struct {
 	// >>> domain services
 	Content            *contentService
 	ContentIdempotency *contentIdempotency
+	Mentoring          *mentoring.Service
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -89,8 +92,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
-	a.Identity = &identity.Service{Store: identitydb.New(db), Now: a.Now}
-	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now}
+	a.wireAccounts(db)
 	a.Learning = learningdb.New(db)
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes())
@@ -100,6 +102,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
 		a.wireContent,
+		a.wireMentoring,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -124,6 +127,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
 		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
+		TrustedProxies: a.Cfg.TrustedProxies,
 	}, a.apiDeps())
 	return nil
 }
@@ -132,9 +136,10 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
-		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
+		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
 		Content: a.Content, Idempotency: a.ContentIdempotency, ContentViews: &api.ContentViews{},
+		Mentoring: a.Mentoring,
 		// <<< api deps
 	}
 }

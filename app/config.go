@@ -3,6 +3,7 @@ package app
 import (
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/config"
@@ -31,6 +32,20 @@ type Config struct {
 	AccessTokenTTL   time.Duration
 	AdminEmails      string
 	PublicURL        string
+
+	// accounts and programmes
+	RoleCacheTTL         time.Duration
+	RefreshTokenTTL      time.Duration
+	SessionMaxAge        time.Duration
+	SessionSweepInterval time.Duration
+	AuthRateLimit        int
+	AuthRateWindow       time.Duration
+	LoginFreeFailures    int
+	LoginFreeFailuresIP  int
+	LoginBackoffMax      time.Duration
+	ProgrammeCreation    string
+	InviteTTL            time.Duration
+	TrustedProxies       []string
 }
 
 // Embedded reports whether the product runs on the embedded database.
@@ -57,6 +72,23 @@ func LoadConfig(env *config.Env) (Config, error) {
 		AccessTokenTTL:   env.Duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Minute, 15*time.Minute),
 		AdminEmails:      env.String("ADMIN_EMAILS", ""),
 		PublicURL:        env.String("PUBLIC_URL", ""),
+		RoleCacheTTL:     env.Duration("ROLE_CACHE_TTL", 30*time.Second, 0, 10*time.Minute),
+
+		RefreshTokenTTL:      env.Duration("REFRESH_TOKEN_TTL", 30*24*time.Hour, time.Hour, 365*24*time.Hour),
+		SessionMaxAge:        env.Duration("SESSION_MAX_AGE", 90*24*time.Hour, time.Hour, 5*365*24*time.Hour),
+		SessionSweepInterval: env.Duration("SESSION_SWEEP_INTERVAL", time.Hour, time.Second, 24*time.Hour),
+		AuthRateLimit:        env.Int("AUTH_RATE_LIMIT", 100, 0, 1_000_000),
+		AuthRateWindow:       env.Duration("AUTH_RATE_WINDOW", time.Minute, time.Second, time.Hour),
+		LoginFreeFailures:    env.Int("LOGIN_FREE_FAILURES", 5, 1, 1000),
+		LoginFreeFailuresIP:  env.Int("LOGIN_FREE_FAILURES_PER_IP", 20, 1, 100_000),
+		LoginBackoffMax:      env.Duration("LOGIN_BACKOFF_MAX", 15*time.Minute, time.Second, 24*time.Hour),
+		ProgrammeCreation:    env.OneOf("PROGRAMME_CREATION", "anyone", "anyone", "admins"),
+		InviteTTL:            env.Duration("INVITE_TTL", 14*24*time.Hour, time.Hour, 365*24*time.Hour),
+	}
+	for _, p := range strings.Split(env.String("TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	c.DemoSeed = env.Bool("DEMO_SEED", c.MongoURI == "")
 	c.JWTKeysFile = env.String("JWT_KEYS_FILE", filepath.Join(c.DataDir, "jwt-keys.json"))

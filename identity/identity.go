@@ -23,17 +23,32 @@ var (
 	DefaultDailyXPGoal = 20
 )
 
-// User is a person with an account.
+// User is a person with an account and the profile the rest of the product reads.
 type User struct {
 	ID          string
 	Email       string
 	DisplayName string
-	Timezone    string
-	Locale      string
-	Admin       bool
+	// Timezone is an IANA name; days, streaks and reminders are computed in it.
+	Timezone string
+	// TimezoneChangedAt is when Timezone last changed (zero: never). Gamification applies a
+	// change from the next local day, so that moving zones cannot win or lose a day.
+	TimezoneChangedAt time.Time
+	Locale            string
+	Admin             bool
+	// LearningSlots are up to three local times "HH:MM", sorted, at which the user prefers
+	// to learn; daily reminders are sent at them.
+	LearningSlots []string
+	// QuietHours, when set, is a daily span in which no push is sent.
+	QuietHours *QuietHours
+	// NotificationPrefs switches notification kinds on or off; an absent kind is on (use
+	// Notifies).
+	NotificationPrefs map[string]bool
+	// DailyXPGoal is the points a day the user aims for (5 to 500).
 	DailyXPGoal int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// LeaderboardVisibility is visible, anonymous or hidden.
+	LeaderboardVisibility string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 // Location returns the user's time zone, UTC when it cannot be loaded.
@@ -102,4 +117,9 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	// SetAdmin grants or removes platform admin; ErrNotFound when absent.
 	SetAdmin(ctx context.Context, email string, admin bool) error
+	// UsersByIDs returns the users with these ids that exist, in no particular order.
+	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
+	// UpdateProfile applies a validated change in one atomic write and returns the updated
+	// user; ErrNotFound when absent.
+	UpdateProfile(ctx context.Context, id string, c ProfileChange) (User, error)
 }

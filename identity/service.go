@@ -33,7 +33,8 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 	}
 	now := s.Now().UTC()
 	u := User{ID: NewID(), Email: n.Email, DisplayName: n.DisplayName, Timezone: n.Timezone,
-		Locale: DefaultLocale, DailyXPGoal: DefaultDailyXPGoal, CreatedAt: now, UpdatedAt: now}
+		Locale: DefaultLocale, DailyXPGoal: DefaultDailyXPGoal, LeaderboardVisibility: DefaultLeaderboardVisibility,
+		LearningSlots: []string{}, NotificationPrefs: map[string]bool{}, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
@@ -60,4 +61,52 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 // User returns the user with id; ErrNotFound when absent.
 func (s *Service) User(ctx context.Context, id string) (User, error) {
 	return s.Store.UserByID(ctx, id)
+}
+
+// UpdateProfile applies a merge patch to the user's profile and returns the updated user.
+// Validation errors list each field; ErrNotFound when the user is gone.
+func (s *Service) UpdateProfile(ctx context.Context, id string, p ProfilePatch) (User, error) {
+	if err := p.Validate(); err != nil {
+		return User{}, err
+	}
+	cur, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, fmt.Errorf("update profile: %w", err)
+	}
+	if p.Empty() {
+		return cur, nil
+	}
+	now := s.Now().UTC()
+	c := ProfileChange{ProfilePatch: p, UpdatedAt: now}
+	if p.Timezone != nil && *p.Timezone != cur.Timezone {
+		c.TimezoneChangedAt = now
+	}
+	u, err := s.Store.UpdateProfile(ctx, id, c)
+	if err != nil {
+		return User{}, fmt.Errorf("update profile: %w", err)
+	}
+	return u, nil
+}
+
+// Users returns the users with these ids that exist, by id (one query).
+func (s *Service) Users(ctx context.Context, ids []string) (map[string]User, error) {
+	out := make(map[string]User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	us, err := s.Store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// SetAdmin grants or revokes platform admin for the account with email; ErrNotFound when
+// there is none. Access tokens already issued keep their admin claim until they expire
+// (at most 15 minutes); the next refresh reads the new value.
+func (s *Service) SetAdmin(ctx context.Context, email string, admin bool) error {
+	return s.Store.SetAdmin(ctx, NormalizeEmail(email), admin)
 }

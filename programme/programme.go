@@ -98,4 +98,35 @@ type Store interface {
 	Membership(ctx context.Context, programmeID, userID string) (Membership, error)
 	// AddMember adds a membership; ErrAlreadyMember when the user already belongs.
 	AddMember(ctx context.Context, m Membership) error
+	// UpdateProgramme stores the editable fields of p; ErrNotFound when absent.
+	UpdateProgramme(ctx context.Context, p Programme) error
+	// Members lists up to limit memberships of programmeID in user-id order after the user
+	// id `after`; with roles given, only those roles plus self's own membership.
+	Members(ctx context.Context, programmeID string, roles []Role, self, after string, limit int) ([]Membership, error)
+	// SetRole changes a membership's role from `from` to `to`; false when it no longer
+	// holds `from` (or is gone).
+	SetRole(ctx context.Context, programmeID, userID string, from, to Role) (bool, error)
+	// RemoveMember deletes a membership that still holds role; false when it does not.
+	RemoveMember(ctx context.Context, programmeID, userID string, role Role) (bool, error)
+	// ReleaseOwner decrements the programme's owner count if it stays at least one, in one
+	// atomic write; false when it would not.
+	ReleaseOwner(ctx context.Context, programmeID string) (bool, error)
+	// AdjustOwners adds delta to the programme's owner count.
+	AdjustOwners(ctx context.Context, programmeID string, delta int) error
+	// CreateInvite stores an invitation.
+	CreateInvite(ctx context.Context, inv Invite) error
+	// InviteByHash finds an invitation by token hash; ErrInvalidJoin when none.
+	InviteByHash(ctx context.Context, tokenHash string) (Invite, error)
+	// AcceptInvite marks a pending invitation accepted; false when it was not pending.
+	AcceptInvite(ctx context.Context, id, userID string, at time.Time) (bool, error)
+	// CreateJoinCode stores a join code.
+	CreateJoinCode(ctx context.Context, jc JoinCode) error
+	// JoinCodes lists a programme's join codes, newest first.
+	JoinCodes(ctx context.Context, programmeID string) ([]JoinCode, error)
+	// JoinCodeByHash finds a join code by hash; ErrJoinCodeNotFound when none.
+	JoinCodeByHash(ctx context.Context, codeHash string) (JoinCode, error)
+	// RevokeJoinCode revokes a programme's join code; ErrJoinCodeNotFound when none.
+	RevokeJoinCode(ctx context.Context, programmeID, id string) error
+	// CountJoinCodeUse counts one use of a join code.
+	CountJoinCodeUse(ctx context.Context, id string) error
 }

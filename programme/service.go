@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -12,6 +13,21 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// RoleCacheTTL is how long RoleOf answers are cached in memory (0 disables the cache;
+	// New sets DefaultRoleCacheTTL). Changes made through this Service invalidate at once;
+	// changes made by another process are seen after at most this long.
+	RoleCacheTTL time.Duration
+	// AdminsOnlyCreate restricts CreateBy to platform admins (PROGRAMME_CREATION=admins).
+	AdminsOnlyCreate bool
+	// InviteTTL is how long an invitation stays valid (0: DefaultInviteTTL).
+	InviteTTL time.Duration
+
+	roles roleCache
+}
+
+// NewService returns a Service with the default role cache.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{Store: store, Now: now, RoleCacheTTL: DefaultRoleCacheTTL}
 }
 
 func newID() string {
@@ -27,6 +43,7 @@ func (s *Service) Create(ctx context.Context, ownerID string, p Programme) (Prog
 	}
 	now := s.Now().UTC()
 	p.ID, p.CreatedBy, p.CreatedAt, p.UpdatedAt = newID(), ownerID, now, now
+	defer s.forgetRole(p.ID, ownerID)
 	if err := s.Store.CreateProgramme(ctx, p, Membership{ProgrammeID: p.ID, UserID: ownerID, Role: RoleOwner, JoinedAt: now}); err != nil {
 		return Programme{}, fmt.Errorf("create programme: %w", err)
 	}
@@ -43,13 +60,46 @@ func (s *Service) Mine(ctx context.Context, userID string) ([]Programme, []Role,
 	return s.Store.ProgrammesOf(ctx, userID)
 }
 
-// RoleOf returns the role userID holds in programmeID; ErrNotMember when none.
+// RoleOf returns the role userID holds in programmeID; ErrNotMember when none. Answers,
+// including ErrNotMember, are cached for RoleCacheTTL (see RoleCacheTTL for staleness).
 func (s *Service) RoleOf(ctx context.Context, programmeID, userID string) (Role, error) {
-	m, err := s.Store.Membership(ctx, programmeID, userID)
-	return m.Role, err
+	if s.RoleCacheTTL <= 0 {
+		m, err := s.Store.Membership(ctx, programmeID, userID)
+		return m.Role, err
+	}
+	key := roleKey(programmeID, userID)
+	now := s.Now()
+	e, gen, ok := s.roles.get(key, now)
+	if !ok {
+		m, err := s.Store.Membership(ctx, programmeID, userID)
+		switch {
+		case errors.Is(err, ErrNotMember):
+		case err != nil:
+			return "", err // database trouble is never cached
+		}
+		e = roleEntry{role: m.Role, expires: now.Add(s.RoleCacheTTL)}
+		s.roles.put(key, e, gen, now)
+	}
+	if e.role == "" {
+		return "", ErrNotMember
+	}
+	return e.role, nil
 }
 
-// AddMember adds userID to programmeID in role.
+// forgetRole invalidates the cached answer for one membership; call it after every change.
+func (s *Service) forgetRole(programmeID, userID string) { s.roles.forget(programmeID, userID) }
+
+// AddMember adds userID to programmeID in role; ErrAlreadyMember when they belong already.
 func (s *Service) AddMember(ctx context.Context, programmeID, userID string, role Role) error {
-	return s.Store.AddMember(ctx, Membership{ProgrammeID: programmeID, UserID: userID, Role: role, JoinedAt: s.Now().UTC()})
+	if !role.Valid() {
+		return fieldErr("/role", "must be owner, mentor or mentee")
+	}
+	defer s.forgetRole(programmeID, userID)
+	if err := s.Store.AddMember(ctx, Membership{ProgrammeID: programmeID, UserID: userID, Role: role, JoinedAt: s.Now().UTC()}); err != nil {
+		return err
+	}
+	if role == RoleOwner {
+		return s.Store.AdjustOwners(ctx, programmeID, +1)
+	}
+	return nil
 }

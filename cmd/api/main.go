@@ -23,6 +23,9 @@ import (
 type command struct {
 	summary string
 	run     func(ctx context.Context, a *app.App, args []string, out io.Writer) error
+	// offline commands get an App with only Cfg and Log: they need no database, so they can
+	// run beside a live embedded server (which holds the embedded database).
+	offline bool
 }
 
 // commands are registered by the files beside this one.
@@ -63,6 +66,9 @@ func run(args []string, out io.Writer) error {
 			return fmt.Errorf("unknown command %q", args[0])
 		}
 		cfg.DemoSeed = false
+		if c.offline {
+			return c.run(ctx, &app.App{Cfg: cfg, Log: log}, args[1:], out)
+		}
 		a, err := app.New(ctx, cfg, log, app.Options{})
 		if err != nil {
 			return err

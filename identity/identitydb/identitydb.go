@@ -18,9 +18,9 @@ const users = "users"
 
 // Indexes lists the indexes the queries in this package need.
 func Indexes() []mongodb.Index {
-	return []mongodb.Index{
+	return append([]mongodb.Index{
 		{Collection: users, Model: mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}},
-	}
+	}, sessionIndexes()...)
 }
 
 // Store is the MongoDB identity.Store.
@@ -29,27 +29,72 @@ type Store struct{ db *mongo.Database }
 // New returns a store on db.
 func New(db *mongo.Database) *Store { return &Store{db: db} }
 
+// userDoc is a user as stored. Collections and maps are omitted when empty (never null), so
+// that dotted updates such as notificationPrefs.level_up always find an object or nothing.
 type userDoc struct {
-	ID           string    `bson:"_id"`
-	Email        string    `bson:"email"`
-	DisplayName  string    `bson:"displayName"`
-	Timezone     string    `bson:"timezone"`
-	Locale       string    `bson:"locale"`
-	Admin        bool      `bson:"admin"`
-	DailyXPGoal  int       `bson:"dailyXpGoal"`
-	PasswordHash string    `bson:"passwordHash"`
-	CreatedAt    time.Time `bson:"createdAt"`
-	UpdatedAt    time.Time `bson:"updatedAt"`
+	ID                    string          `bson:"_id"`
+	Email                 string          `bson:"email"`
+	DisplayName           string          `bson:"displayName"`
+	Timezone              string          `bson:"timezone"`
+	TimezoneChangedAt     *time.Time      `bson:"timezoneChangedAt,omitempty"`
+	Locale                string          `bson:"locale"`
+	Admin                 bool            `bson:"admin"`
+	LearningSlots         []string        `bson:"learningSlots,omitempty"`
+	QuietHours            *quietHoursDoc  `bson:"quietHours,omitempty"`
+	NotificationPrefs     map[string]bool `bson:"notificationPrefs,omitempty"`
+	DailyXPGoal           int             `bson:"dailyXpGoal"`
+	LeaderboardVisibility string          `bson:"leaderboardVisibility,omitempty"`
+	PasswordHash          string          `bson:"passwordHash"`
+	CreatedAt             time.Time       `bson:"createdAt"`
+	UpdatedAt             time.Time       `bson:"updatedAt"`
+}
+
+type quietHoursDoc struct {
+	Start string `bson:"start"`
+	End   string `bson:"end"`
 }
 
 func fromUser(u identity.User, hash string) userDoc {
-	return userDoc{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Timezone: u.Timezone, Locale: u.Locale,
-		Admin: u.Admin, DailyXPGoal: u.DailyXPGoal, PasswordHash: hash, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	d := userDoc{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Timezone: u.Timezone, Locale: u.Locale,
+		Admin: u.Admin, LearningSlots: u.LearningSlots, NotificationPrefs: u.NotificationPrefs, DailyXPGoal: u.DailyXPGoal,
+		LeaderboardVisibility: u.LeaderboardVisibility, PasswordHash: hash, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	if !u.TimezoneChangedAt.IsZero() {
+		t := u.TimezoneChangedAt
+		d.TimezoneChangedAt = &t
+	}
+	if u.QuietHours != nil {
+		d.QuietHours = &quietHoursDoc{Start: u.QuietHours.Start, End: u.QuietHours.End}
+	}
+	return d
 }
 
+// toUser fills the defaults for documents written before a field existed.
 func (d userDoc) toUser() identity.User {
-	return identity.User{ID: d.ID, Email: d.Email, DisplayName: d.DisplayName, Timezone: d.Timezone, Locale: d.Locale,
-		Admin: d.Admin, DailyXPGoal: d.DailyXPGoal, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	u := identity.User{ID: d.ID, Email: d.Email, DisplayName: d.DisplayName, Timezone: d.Timezone, Locale: d.Locale,
+		Admin: d.Admin, LearningSlots: d.LearningSlots, NotificationPrefs: d.NotificationPrefs, DailyXPGoal: d.DailyXPGoal,
+		LeaderboardVisibility: d.LeaderboardVisibility, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if d.TimezoneChangedAt != nil {
+		u.TimezoneChangedAt = d.TimezoneChangedAt.UTC()
+	}
+	if d.QuietHours != nil {
+		u.QuietHours = &identity.QuietHours{Start: d.QuietHours.Start, End: d.QuietHours.End}
+	}
+	if u.LearningSlots == nil {
+		u.LearningSlots = []string{}
+	}
+	if u.NotificationPrefs == nil {
+		u.NotificationPrefs = map[string]bool{}
+	}
+	if u.DailyXPGoal == 0 {
+		u.DailyXPGoal = identity.DefaultDailyXPGoal
+	}
+	if u.LeaderboardVisibility == "" {
+		u.LeaderboardVisibility = identity.DefaultLeaderboardVisibility
+	}
+	if u.Locale == "" {
+		u.Locale = identity.DefaultLocale
+	}
+	return u
 }
 
 // CreateUser implements identity.Store.
@@ -99,4 +144,101 @@ func (s *Store) SetAdmin(ctx context.Context, email string, admin bool) error {
 		return identity.ErrNotFound
 	}
 	return nil
+}
+
+// UpdateProfile implements identity.Store: one findOneAndUpdate, so concurrent patches of
+// different fields (or different notification kinds) do not overwrite each other.
+func (s *Store) UpdateProfile(ctx context.Context, id string, c identity.ProfileChange) (identity.User, error) {
+	set := bson.D{{Key: "updatedAt", Value: c.UpdatedAt}}
+	var unset bson.D
+	if c.DisplayName != nil {
+		set = append(set, bson.E{Key: "displayName", Value: *c.DisplayName})
+	}
+	if c.Timezone != nil {
+		set = append(set, bson.E{Key: "timezone", Value: *c.Timezone})
+	}
+	if !c.TimezoneChangedAt.IsZero() {
+		set = append(set, bson.E{Key: "timezoneChangedAt", Value: c.TimezoneChangedAt})
+	}
+	if c.Locale != nil {
+		set = append(set, bson.E{Key: "locale", Value: *c.Locale})
+	}
+	if c.SetLearningSlots {
+		if len(c.LearningSlots) == 0 {
+			unset = append(unset, bson.E{Key: "learningSlots", Value: ""})
+		} else {
+			set = append(set, bson.E{Key: "learningSlots", Value: c.LearningSlots})
+		}
+	}
+	if c.SetQuietHours {
+		if c.QuietHours == nil {
+			unset = append(unset, bson.E{Key: "quietHours", Value: ""})
+		} else {
+			set = append(set, bson.E{Key: "quietHours", Value: quietHoursDoc{Start: c.QuietHours.Start, End: c.QuietHours.End}})
+		}
+	}
+	if c.ResetNotificationPrefs {
+		// Replace the whole map with the explicit values of this patch.
+		m := bson.D{}
+		for _, k := range identity.NotificationKinds {
+			if v, ok := c.NotificationPrefs[k]; ok && v != nil {
+				m = append(m, bson.E{Key: k, Value: *v})
+			}
+		}
+		if len(m) == 0 {
+			unset = append(unset, bson.E{Key: "notificationPrefs", Value: ""})
+		} else {
+			set = append(set, bson.E{Key: "notificationPrefs", Value: m})
+		}
+	} else {
+		// Kinds are validated against identity.NotificationKinds, so a key can never hold
+		// a dot or a dollar.
+		for _, k := range identity.NotificationKinds {
+			v, ok := c.NotificationPrefs[k]
+			switch {
+			case !ok:
+			case v == nil:
+				unset = append(unset, bson.E{Key: "notificationPrefs." + k, Value: ""})
+			default:
+				set = append(set, bson.E{Key: "notificationPrefs." + k, Value: *v})
+			}
+		}
+	}
+	if c.DailyXPGoal != nil {
+		set = append(set, bson.E{Key: "dailyXpGoal", Value: *c.DailyXPGoal})
+	}
+	if c.LeaderboardVisibility != nil {
+		set = append(set, bson.E{Key: "leaderboardVisibility", Value: *c.LeaderboardVisibility})
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	var d userDoc
+	err := s.db.Collection(users).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return identity.User{}, identity.ErrNotFound
+	}
+	if err != nil {
+		return identity.User{}, fmt.Errorf("update profile: %w", err)
+	}
+	return d.toUser(), nil
+}
+
+// UsersByIDs implements identity.Store.
+func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]identity.User, error) {
+	cur, err := s.db.Collection(users).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	var docs []userDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	out := make([]identity.User, len(docs))
+	for i, d := range docs {
+		out[i] = d.toUser()
+	}
+	return out, nil
 }

@@ -30,18 +30,34 @@ type Key struct {
 	RetiredAt *time.Time `json:"retiredAt,omitempty"`
 }
 
-// KeySet is the set of signing keys, kept in a JSON file readable only by its owner.
+// KeySet is the set of signing keys and the refresh-token secret, kept in one JSON file
+// readable only by its owner. Every API instance must use the same file (a shared secret
+// volume in production).
 type KeySet struct {
-	mu   sync.RWMutex
-	path string
-	keys []Key
+	mu            sync.RWMutex
+	path          string
+	keys          []Key
+	refreshSecret []byte
+	modTime       time.Time
+	lastReload    time.Time
 }
+
+// keyFile is the file format. Older files hold only the array of keys; they are upgraded on
+// the next write.
+type keyFile struct {
+	Keys []Key `json:"keys"`
+	// RefreshSecret keys the HMAC that derives refresh tokens (identity.Sessions). Losing or
+	// replacing it invalidates every refresh token: everyone signs in again.
+	RefreshSecret []byte `json:"refreshSecret"`
+}
+
+const refreshSecretLen = 32
 
 // LoadOrCreateKeySet reads the key file at path, creating it with one new key when absent,
 // so that a restart keeps every issued token valid.
 func LoadOrCreateKeySet(path string) (*KeySet, error) {
 	ks := &KeySet{path: path}
-	b, err := os.ReadFile(path)
+	err := ks.load()
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if _, err := ks.Rotate(time.Now(), 0); err != nil {
@@ -49,20 +65,86 @@ func LoadOrCreateKeySet(path string) (*KeySet, error) {
 		}
 		return ks, nil
 	case err != nil:
-		return nil, fmt.Errorf("read JWT key file %s: %w", path, err)
+		return nil, err
 	}
-	if err := json.Unmarshal(b, &ks.keys); err != nil {
-		return nil, fmt.Errorf("JWT key file %s is not valid JSON: %w", path, err)
-	}
-	if len(ks.keys) == 0 {
-		return nil, fmt.Errorf("JWT key file %s holds no key", path)
-	}
-	for _, k := range ks.keys {
-		if len(k.Private) != ed25519.PrivateKeySize || k.ID == "" {
-			return nil, fmt.Errorf("JWT key file %s holds a malformed key", path)
+	if len(ks.refreshSecret) == 0 {
+		// A file from before refresh tokens: add the secret now, keeping the keys.
+		if err := ks.write(ks.keys, newSecret()); err != nil {
+			return nil, err
 		}
 	}
 	return ks, nil
+}
+
+func newSecret() []byte {
+	b := make([]byte, refreshSecretLen)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// load reads the file into ks (callers hold no lock, or the write lock).
+func (ks *KeySet) load() error {
+	st, err := os.Stat(ks.path)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(ks.path)
+	if err != nil {
+		return fmt.Errorf("read JWT key file %s: %w", ks.path, err)
+	}
+	var f keyFile
+	if len(b) > 0 && b[0] == '[' {
+		err = json.Unmarshal(b, &f.Keys)
+	} else {
+		err = json.Unmarshal(b, &f)
+	}
+	if err != nil {
+		return fmt.Errorf("JWT key file %s is not valid JSON: %w", ks.path, err)
+	}
+	if len(f.Keys) == 0 {
+		return fmt.Errorf("JWT key file %s holds no key", ks.path)
+	}
+	for _, k := range f.Keys {
+		if len(k.Private) != ed25519.PrivateKeySize || k.ID == "" {
+			return fmt.Errorf("JWT key file %s holds a malformed key", ks.path)
+		}
+	}
+	if len(f.RefreshSecret) != 0 && len(f.RefreshSecret) < refreshSecretLen {
+		return fmt.Errorf("JWT key file %s holds a refresh secret shorter than %d bytes", ks.path, refreshSecretLen)
+	}
+	ks.keys, ks.refreshSecret, ks.modTime = f.Keys, f.RefreshSecret, st.ModTime()
+	return nil
+}
+
+// Reload rereads the key file when it changed since it was read, so that a key rotated by
+// `api keys rotate` (or on another instance) starts signing here too. It reports whether
+// the keys changed.
+func (ks *KeySet) Reload() (bool, error) {
+	if ks.path == "" {
+		return false, nil
+	}
+	st, err := os.Stat(ks.path)
+	if err != nil {
+		return false, fmt.Errorf("stat JWT key file: %w", err)
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	ks.lastReload = time.Now()
+	if st.ModTime().Equal(ks.modTime) {
+		return false, nil
+	}
+	old := ks.keys
+	if err := ks.load(); err != nil {
+		return false, err
+	}
+	return len(old) == 0 || old[0].ID != ks.keys[0].ID || len(old) != len(ks.keys), nil
+}
+
+// RefreshSecret returns the secret that keys refresh-token derivation.
+func (ks *KeySet) RefreshSecret() []byte {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	return ks.refreshSecret
 }
 
 // Rotate adds a new signing key, retires the current one and drops keys retired longer than
@@ -87,24 +169,39 @@ func (ks *KeySet) Rotate(now time.Time, keep time.Duration) (string, error) {
 			kept = append(kept, old)
 		}
 	}
-	b, err := json.MarshalIndent(kept, "", "  ")
-	if err != nil {
+	secret := ks.refreshSecret
+	if len(secret) == 0 {
+		secret = newSecret()
+	}
+	if err := ks.write(kept, secret); err != nil {
 		return "", err
 	}
+	return k.ID, nil
+}
+
+// write stores keys and secret in the file (atomically, by rename) and in ks.
+func (ks *KeySet) write(keys []Key, secret []byte) error {
 	if ks.path != "" {
+		b, err := json.MarshalIndent(keyFile{Keys: keys, RefreshSecret: secret}, "", "  ")
+		if err != nil {
+			return err
+		}
 		if err := os.MkdirAll(filepath.Dir(ks.path), 0o700); err != nil {
-			return "", err
+			return err
 		}
 		tmp := ks.path + ".tmp"
 		if err := os.WriteFile(tmp, b, 0o600); err != nil {
-			return "", fmt.Errorf("write JWT key file: %w", err)
+			return fmt.Errorf("write JWT key file: %w", err)
 		}
 		if err := os.Rename(tmp, ks.path); err != nil {
-			return "", fmt.Errorf("write JWT key file: %w", err)
+			return fmt.Errorf("write JWT key file: %w", err)
+		}
+		if st, err := os.Stat(ks.path); err == nil {
+			ks.modTime = st.ModTime()
 		}
 	}
-	ks.keys = kept
-	return k.ID, nil
+	ks.keys, ks.refreshSecret = keys, secret
+	return nil
 }
 
 func (ks *KeySet) current() Key {
@@ -113,7 +210,26 @@ func (ks *KeySet) current() Key {
 	return ks.keys[0]
 }
 
+// lookup finds the verifying key for kid. An unknown kid rereads the key file (at most once
+// a second), because another instance may have rotated a moment ago.
 func (ks *KeySet) lookup(kid string, now time.Time, ttl time.Duration) (ed25519.PublicKey, bool) {
+	if pub, found, usable := ks.find(kid, now, ttl); found {
+		return pub, usable
+	}
+	ks.mu.RLock()
+	recent := time.Since(ks.lastReload) < time.Second
+	ks.mu.RUnlock()
+	if recent {
+		return nil, false
+	}
+	if changed, err := ks.Reload(); err != nil || !changed {
+		return nil, false
+	}
+	pub, _, usable := ks.find(kid, now, ttl)
+	return pub, usable
+}
+
+func (ks *KeySet) find(kid string, now time.Time, ttl time.Duration) (pub ed25519.PublicKey, found, usable bool) {
 	ks.mu.RLock()
 	defer ks.mu.RUnlock()
 	for _, k := range ks.keys {
@@ -121,11 +237,11 @@ func (ks *KeySet) lookup(kid string, now time.Time, ttl time.Duration) (ed25519.
 			continue
 		}
 		if k.RetiredAt != nil && now.After(k.RetiredAt.Add(ttl+time.Minute)) {
-			return nil, false
+			return nil, true, false
 		}
-		return ed25519.PrivateKey(k.Private).Public().(ed25519.PublicKey), true
+		return ed25519.PrivateKey(k.Private).Public().(ed25519.PublicKey), true, true
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // Claims is what an access token says about its bearer.
@@ -156,11 +272,18 @@ type jwtClaims struct {
 
 // Issue returns a signed access token for the claims' user and session.
 func (i *Issuer) Issue(userID, sessionID string, admin bool) (string, Claims, error) {
-	now := i.Now().UTC().Truncate(time.Second)
 	jti := make([]byte, 16)
 	_, _ = rand.Read(jti)
-	c := Claims{UserID: userID, Admin: admin, SessionID: sessionID, ID: base64.RawURLEncoding.EncodeToString(jti),
-		IssuedAt: now, ExpiresAt: now.Add(i.TTL)}
+	return i.IssueAt(userID, sessionID, admin, i.Now(), base64.RawURLEncoding.EncodeToString(jti))
+}
+
+// IssueAt returns the access token with exactly these claims, issued at iat (truncated to
+// the second). Ed25519 signatures are deterministic, so the same arguments give the same
+// token while the signing key is unchanged: the refresh grace period relies on it to answer
+// a retried refresh with the pair it already sent.
+func (i *Issuer) IssueAt(userID, sessionID string, admin bool, iat time.Time, jti string) (string, Claims, error) {
+	now := iat.UTC().Truncate(time.Second)
+	c := Claims{UserID: userID, Admin: admin, SessionID: sessionID, ID: jti, IssuedAt: now, ExpiresAt: now.Add(i.TTL)}
 	key := i.Keys.current()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwtClaims{
 		RegisteredClaims: jwt.RegisteredClaims{

@@ -17,6 +17,8 @@ import (
 const (
 	programmes  = "programmes"
 	memberships = "memberships"
+	invites     = "invites"
+	joinCodes   = "joinCodes"
 )
 
 // Indexes lists the indexes the queries in this package need.
@@ -24,6 +26,9 @@ func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "userId", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}}},
+		{Collection: invites, Model: mongo.IndexModel{Keys: bson.D{{Key: "tokenHash", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{Collection: joinCodes, Model: mongo.IndexModel{Keys: bson.D{{Key: "codeHash", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		{Collection: joinCodes, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "createdAt", Value: -1}}}},
 	}
 }
 
@@ -43,6 +48,10 @@ type programmeDoc struct {
 	CreatedBy   string    `bson:"createdBy"`
 	CreatedAt   time.Time `bson:"createdAt"`
 	UpdatedAt   time.Time `bson:"updatedAt"`
+	// OwnerCount counts owner memberships. It is decremented before an owner is demoted or
+	// removed, conditionally on staying >= 1, which keeps every programme owned without
+	// transactions; it may run low after a crash (refusing a demotion), never high.
+	OwnerCount int `bson:"ownerCount"`
 }
 
 type membershipDoc struct {
@@ -78,7 +87,9 @@ func (s *Store) CreateProgramme(ctx context.Context, p programme.Programme, owne
 	if _, err := s.db.Collection(memberships).InsertOne(ctx, fromMembership(owner)); err != nil {
 		return fmt.Errorf("insert owner membership: %w", err)
 	}
-	if _, err := s.db.Collection(programmes).InsertOne(ctx, fromProgramme(p)); err != nil {
+	d := fromProgramme(p)
+	d.OwnerCount = 1
+	if _, err := s.db.Collection(programmes).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert programme: %w", err)
 	}
 	return nil

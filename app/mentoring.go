@@ -1,0 +1,245 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/learning"
+	"github.com/microlearn/microlearn/mentoring"
+	"github.com/microlearn/microlearn/mentoring/mentoringdb"
+	"github.com/microlearn/microlearn/programme"
+)
+
+// wireMentoring builds the mentoring service. Two of its edges belong to content, which is
+// built in parallel: Catalog (mentoring.ContentCatalog) and Completions
+// (learning.CompletionReader). Until content is merged they are honest placeholders: no item
+// exists and nothing is completed, so assignments are refused with 422 "no such lesson in this
+// programme" and the demo seed skips its assignments. At merge, set both fields to content's
+// implementation (see the report / docs/decisions.md "Mentoring edges"), and register
+// a.Mentoring as a learning.Observer with the gamification worker.
+func (a *App) wireMentoring(ctx context.Context) ([]mongodb.Index, error) {
+	a.Mentoring = &mentoring.Service{
+		Store:       mentoringdb.New(a.DB.DB),
+		Directory:   mentoringDirectory{programmes: a.Programmes, identity: a.Identity},
+		Catalog:     noContentCatalog{},
+		Completions: noCompletions{},
+		Publisher:   a.Learning,
+		Notifier:    nil, // notifications: the push engineer's notifier, when merged
+		Now:         a.Now,
+		Log:         a.Log,
+	}
+	a.demoSteps = append(a.demoSteps, a.seedMentoringDemo)
+	return mentoringdb.Indexes(), nil
+}
+
+// mentoringDirectory answers mentoring's questions about programmes and people.
+type mentoringDirectory struct {
+	programmes *programme.Service
+	identity   *identity.Service
+}
+
+func (d mentoringDirectory) MemberRole(ctx context.Context, programmeID, userID string) (string, error) {
+	r, err := d.programmes.RoleOf(ctx, programmeID, userID)
+	return string(r), err
+}
+
+func (d mentoringDirectory) ProgrammeLocation(ctx context.Context, programmeID string) (*time.Location, error) {
+	p, err := d.programmes.Programme(ctx, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	return p.Location(), nil
+}
+
+func (d mentoringDirectory) DisplayNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if _, ok := out[id]; ok || id == "" {
+			continue
+		}
+		u, err := d.identity.User(ctx, id)
+		if errors.Is(err, identity.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = u.DisplayName
+	}
+	return out, nil
+}
+
+// noContentCatalog is the catalogue until content is wired: it knows no items.
+type noContentCatalog struct{}
+
+func (noContentCatalog) Item(context.Context, string, learning.ItemRef) (mentoring.ItemInfo, error) {
+	return mentoring.ItemInfo{}, mentoring.ErrItemNotFound
+}
+
+func (noContentCatalog) ItemByKey(context.Context, string, string, string) (learning.ItemRef, mentoring.ItemInfo, error) {
+	return learning.ItemRef{}, mentoring.ItemInfo{}, mentoring.ErrItemNotFound
+}
+
+// noCompletions is the completion reader until content is wired: nothing is completed.
+type noCompletions struct{}
+
+func (noCompletions) Completed(_ context.Context, _ string, items []learning.ItemRef) (map[learning.ItemRef]bool, error) {
+	return map[learning.ItemRef]bool{}, nil
+}
+
+// demoItem is a content item of the demo pack, by pack key.
+type demoItem struct{ kind, key string }
+
+// SeedMentoringDemo runs the mentoring demo step on its own (the demo accounts must exist):
+// tests use it after swapping in a content catalogue, and operators after importing content.
+func (a *App) SeedMentoringDemo(ctx context.Context) error {
+	users := map[string]identity.User{}
+	for _, acc := range DemoAccounts {
+		u, _, err := a.Identity.Store.UserByEmail(ctx, acc.Email)
+		if err != nil {
+			return fmt.Errorf("demo account %s: %w", acc.Email, err)
+		}
+		users[acc.Email] = u
+	}
+	return a.seedMentoringDemo(ctx, users)
+}
+
+// seedMentoringDemo gives the demo programme profiles, a curated vocabulary, an active
+// one-to-one pairing (mentor and mentee1), a group pairing (mentor with mentee2 and mentee3)
+// and assignments with due dates. Every part checks before it writes, so it can run again.
+func (a *App) seedMentoringDemo(ctx context.Context, users map[string]identity.User) error {
+	m := a.Mentoring
+	owner := mentoring.Actor{UserID: users["owner@example.com"].ID, Role: mentoring.RoleOwner}
+	mentor := users["mentor@example.com"]
+	ada, ben, chloe := users["mentee1@example.com"], users["mentee2@example.com"], users["mentee3@example.com"]
+	pid := DemoProgrammeID
+	str := func(s string) *string { return &s }
+	capacity, yes := 4, true
+
+	for _, t := range []struct {
+		name string
+		syn  []string
+	}{{"leadership", []string{"leading teams", "people management"}}, {"giving feedback", []string{"feedback"}},
+		{"rota planning", []string{"rostering", "rotas"}}} {
+		if _, err := m.DefineTag(ctx, pid, t.name, t.syn); err != nil {
+			return fmt.Errorf("demo tags: %w", err)
+		}
+	}
+	set := mentoring.DefaultSettings(pid)
+	set.MustHave = []mentoring.Criterion{mentoring.CriterionLanguage}
+	set.AllowSelfSelection = true
+	if _, err := m.PutSettings(ctx, set); err != nil {
+		return fmt.Errorf("demo matching settings: %w", err)
+	}
+	profiles := []struct {
+		user identity.User
+		role string
+		in   mentoring.ProfileInput
+	}{
+		{mentor, mentoring.RoleMentor, mentoring.ProfileInput{Department: "Surgery", Location: "Birmingham", Languages: []string{"en", "ur"},
+			Skills:   []string{"Leading teams", "Rota planning", "Conflict resolution", "Budgeting", "Giving feedback"},
+			Capacity: &capacity, Available: &yes, AvailabilityNote: str("Tuesday and Thursday afternoons; video calls fine")}},
+		{ada, mentoring.RoleMentee, mentoring.ProfileInput{Department: "Emergency medicine", Location: "Birmingham", Languages: []string{"en"},
+			Objectives: []string{"Leadership", "Feedback", "Confidence"}, DepartmentPreference: str("different")}},
+		{ben, mentoring.RoleMentee, mentoring.ProfileInput{Department: "Surgery", Location: "Solihull", Languages: []string{"en", "pl"},
+			Objectives: []string{"Rostering", "Budgeting"}, DepartmentPreference: str("same")}},
+		{chloe, mentoring.RoleMentee, mentoring.ProfileInput{Department: "Paediatrics", Location: "Birmingham", Languages: []string{"en", "fr"},
+			Objectives: []string{"Conflict resolution", "Building a network"}, DepartmentPreference: str("any")}},
+	}
+	for _, p := range profiles {
+		if _, err := m.PutMyProfile(ctx, mentoring.Actor{UserID: p.user.ID, Role: p.role}, pid, p.in); err != nil {
+			return fmt.Errorf("demo profile of %s: %w", p.user.Email, err)
+		}
+	}
+
+	one, err := a.demoPairing(ctx, owner, mentoring.NewPairing{MentorID: mentor.ID, MenteeIDs: []string{ada.ID}, Type: mentoring.OneToOne,
+		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Monthly, StartsOn: "2026-09-01", EndsOn: "2027-06-30",
+			Goals:      []string{"Lead the morning huddle with confidence", "Give feedback that lands, weekly"},
+			Boundaries: "What we discuss stays between us unless there is a safety concern. Not a line-management relationship."}})
+	if err != nil {
+		return err
+	}
+	group, err := a.demoPairing(ctx, owner, mentoring.NewPairing{MentorID: mentor.ID, MenteeIDs: []string{ben.ID, chloe.ID}, Type: mentoring.Group,
+		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Fortnightly, StartsOn: "2026-09-15", EndsOn: "2027-03-31",
+			Goals:      []string{"Plan a fair rota for a ward of twenty", "Handle conflict in the team early"},
+			Boundaries: "Group sessions: share only what you are comfortable sharing with the whole group."}})
+	if err != nil {
+		return err
+	}
+
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		loc = time.UTC
+	}
+	day := func(days int) string { return a.Now().In(loc).AddDate(0, 0, days).Format(time.DateOnly) }
+	mentorActor := mentoring.Actor{UserID: mentor.ID, Role: mentoring.RoleMentor}
+	plans := []struct {
+		pairing mentoring.Pairing
+		items   []demoItem
+		due     string
+		note    string
+	}{
+		{one, []demoItem{{learning.KindLesson, "active-listening"}, {learning.KindQuiz, "smart-goals-check"}}, day(5),
+			"Before our next session: the listening ladder, then check your goals are SMART."},
+		{one, []demoItem{{learning.KindPath, "getting-started"}}, day(21), "Work through this at your own pace."},
+		{group, []demoItem{{learning.KindLesson, "mentoring-agreement"}, {learning.KindChecklist, "first-session-prep"}}, day(7),
+			"Read this before our first group session and tick off the checklist."},
+		{group, []demoItem{{learning.KindQuiz, "listening-and-feedback-check"}}, day(0) + "T21:00", "A quick one for tonight."},
+	}
+	existing := map[string]bool{}
+	for _, p := range []mentoring.Pairing{one, group} {
+		_, progress, err := m.PairingProgress(ctx, owner, p.ID)
+		if err != nil {
+			return fmt.Errorf("demo assignments: %w", err)
+		}
+		existing[p.ID] = len(progress) > 0 && len(progress[0].Assignments) > 0
+	}
+	for _, plan := range plans {
+		if existing[plan.pairing.ID] {
+			continue
+		}
+		var refs []learning.ItemRef
+		for _, it := range plan.items {
+			ref, _, err := m.Catalog.ItemByKey(ctx, pid, it.kind, it.key)
+			if apperr.KindOf(err) == apperr.KindNotFound {
+				a.Log.Warn("demo assignment skipped: the content catalogue has no such demo item (import the demo content pack)",
+					"kind", it.kind, "key", it.key)
+				refs = nil
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("demo assignments: %w", err)
+			}
+			refs = append(refs, ref)
+		}
+		if len(refs) == 0 {
+			continue
+		}
+		if _, err := m.Assign(ctx, mentorActor, plan.pairing.ID, mentoring.NewAssignment{Items: refs, Due: plan.due, Note: plan.note}); err != nil {
+			// A due time of "tonight" may already have passed when the seed runs late.
+			a.Log.Warn("demo assignment skipped", "error", err.Error())
+		}
+	}
+	return nil
+}
+
+// demoPairing returns the live pairing of the first mentee of in's type, or creates it.
+func (a *App) demoPairing(ctx context.Context, owner mentoring.Actor, in mentoring.NewPairing) (mentoring.Pairing, error) {
+	pl, err := a.Mentoring.Store.Place(ctx, DemoProgrammeID, in.MenteeIDs[0], in.Type)
+	if err == nil {
+		return a.Mentoring.Pairing(ctx, owner, pl.PairingID)
+	}
+	if !errors.Is(err, mentoring.ErrPairingNotFound) {
+		return mentoring.Pairing{}, fmt.Errorf("demo pairing: %w", err)
+	}
+	p, err := a.Mentoring.CreatePairing(ctx, owner, DemoProgrammeID, in)
+	if err != nil {
+		return mentoring.Pairing{}, fmt.Errorf("demo pairing: %w", err)
+	}
+	return p, nil
+}

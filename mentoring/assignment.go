@@ -1,0 +1,376 @@
+package mentoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/learning"
+)
+
+// Limits on assignments.
+const (
+	MaxAssignmentItems = 20
+	MaxAssignmentNote  = 1000
+	MaxAssignmentTitle = 120
+)
+
+// NewAssignment is what a mentor assigns.
+type NewAssignment struct {
+	Items []learning.ItemRef
+	// MenteeIDs, when empty, means every mentee of the pairing.
+	MenteeIDs []string
+	// Due is a local date, a local date-time or an RFC 3339 time (see ParseDue).
+	Due   string
+	Note  string
+	Title string
+}
+
+// Assignment is one assignment as created: the per-mentee copies share everything but the
+// mentee.
+type Assignment struct {
+	ID        string
+	PairingID string
+	MenteeIDs []string
+	Copies    []MenteeAssignment
+}
+
+// Progress is a progress bar: done of total items, and the percentage (rounded down).
+type Progress struct {
+	Done, Total, Percent int
+}
+
+// AssignmentView is a mentee assignment with its live progress and due state.
+type AssignmentView struct {
+	MenteeAssignment
+	// ItemDone says, item by item, whether the mentee has completed it.
+	ItemDone []bool
+	Progress Progress
+	DueState DueState
+}
+
+// Assign gives content to one or every mentee of an active pairing; only the pairing's
+// mentor may (ErrForbidden for anyone else who can see the pairing). Every item must exist in
+// the programme and be published; the due date is read in the programme's time zone and must
+// be in the future. Each mentee gets their own copy, and the Notifier hears of each.
+func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in NewAssignment) (Assignment, error) {
+	p, err := s.Pairing(ctx, actor, pairingID)
+	if err != nil {
+		return Assignment{}, err
+	}
+	if p.MentorID != actor.UserID {
+		return Assignment{}, ErrForbidden
+	}
+	if p.Status != StatusActive {
+		return Assignment{}, apperr.New(apperr.KindConflict, "pairing_not_active", "content can only be assigned in an active pairing")
+	}
+	loc, err := s.Directory.ProgrammeLocation(ctx, p.ProgrammeID)
+	if err != nil {
+		return Assignment{}, fmt.Errorf("assign: %w", err)
+	}
+	now := s.now()
+	var f apperr.Fields
+	f.Check(len(in.Items) >= 1 && len(in.Items) <= MaxAssignmentItems, "/items", fmt.Sprintf("must list 1 to %d items", MaxAssignmentItems))
+	items := make([]AssignedItem, 0, len(in.Items))
+	for i, ref := range in.Items {
+		ptr := fmt.Sprintf("/items/%d", i)
+		switch ref.Kind {
+		case learning.KindLesson, learning.KindQuiz, learning.KindChecklist, learning.KindPath:
+		default:
+			f.Add(ptr+"/kind", "must be lesson, quiz, checklist or path")
+			continue
+		}
+		if ref.ID == "" || len(ref.ID) > 64 {
+			f.Add(ptr+"/id", "must be an item id")
+			continue
+		}
+		if slices.ContainsFunc(items, func(a AssignedItem) bool { return a.Ref == ref }) {
+			f.Add(ptr, "is listed twice")
+			continue
+		}
+		info, err := s.Catalog.Item(ctx, p.ProgrammeID, ref)
+		switch {
+		case isNotFound(err):
+			f.Add(ptr+"/id", "no such "+ref.Kind+" in this programme")
+			continue
+		case err != nil:
+			return Assignment{}, fmt.Errorf("assign: look up %s %s: %w", ref.Kind, ref.ID, err)
+		case !info.Published:
+			f.Add(ptr+"/id", "this "+ref.Kind+" is not published")
+			continue
+		}
+		items = append(items, AssignedItem{Ref: ref, Title: info.Title})
+	}
+	mentees := in.MenteeIDs
+	if len(mentees) == 0 {
+		mentees = p.MenteeIDs
+	}
+	for i, m := range in.MenteeIDs {
+		f.Check(p.HasMentee(m), fmt.Sprintf("/menteeIds/%d", i), "is not a mentee of this pairing")
+		f.Check(!slices.Contains(in.MenteeIDs[:i], m), fmt.Sprintf("/menteeIds/%d", i), "is listed twice")
+	}
+	dueAt, dueLocal, ok := ParseDue(strings.TrimSpace(in.Due), loc)
+	switch {
+	case !ok:
+		f.Add("/due", "must be a date YYYY-MM-DD, a local time YYYY-MM-DDTHH:MM, or an RFC 3339 time")
+	case !dueAt.After(now):
+		f.Add("/due", "must be in the future (in the programme's time zone, "+loc.String()+")")
+	}
+	note, title := strings.TrimSpace(in.Note), strings.TrimSpace(in.Title)
+	f.Check(utf8.RuneCountInString(note) <= MaxAssignmentNote, "/note", fmt.Sprintf("must be at most %d characters", MaxAssignmentNote))
+	f.Check(utf8.RuneCountInString(title) <= MaxAssignmentTitle, "/title", fmt.Sprintf("must be at most %d characters", MaxAssignmentTitle))
+	if err := f.Err(); err != nil {
+		return Assignment{}, err
+	}
+	if title == "" {
+		title = items[0].Title
+		if len(items) > 1 {
+			title = fmt.Sprintf("%s and %d more", title, len(items)-1)
+		}
+	}
+	a := Assignment{ID: newID(), PairingID: p.ID, MenteeIDs: mentees}
+	for _, m := range mentees {
+		a.Copies = append(a.Copies, MenteeAssignment{ID: a.ID + ":" + m, AssignmentID: a.ID, ProgrammeID: p.ProgrammeID,
+			PairingID: p.ID, MentorID: p.MentorID, MenteeID: m, Title: title, Note: note, Items: items, DueAt: dueAt,
+			DueLocal: dueLocal, Timezone: loc.String(), State: AssignmentOpen, CreatedAt: now})
+	}
+	if err := s.Store.InsertAssignments(ctx, a.Copies); err != nil {
+		return Assignment{}, fmt.Errorf("assign: %w", err)
+	}
+	if s.Notifier != nil {
+		for _, c := range a.Copies {
+			if err := s.Notifier.AssignmentReceived(ctx, c); err != nil {
+				s.log().WarnContext(ctx, "notify assignment received", "assignmentId", c.AssignmentID, "error", err.Error())
+			}
+		}
+	}
+	return a, nil
+}
+
+// views adds live progress to mentee assignments, asking the CompletionReader once per mentee.
+func (s *Service) views(ctx context.Context, as []MenteeAssignment) ([]AssignmentView, error) {
+	byMentee := map[string][]learning.ItemRef{}
+	for _, a := range as {
+		for _, it := range a.Items {
+			if !slices.Contains(byMentee[a.MenteeID], it.Ref) {
+				byMentee[a.MenteeID] = append(byMentee[a.MenteeID], it.Ref)
+			}
+		}
+	}
+	done := map[string]map[learning.ItemRef]bool{}
+	for m, refs := range byMentee {
+		d, err := s.Completions.Completed(ctx, m, refs)
+		if err != nil {
+			return nil, fmt.Errorf("assignment progress: %w", err)
+		}
+		done[m] = d
+	}
+	now := s.now()
+	out := make([]AssignmentView, len(as))
+	for i, a := range as {
+		v := AssignmentView{MenteeAssignment: a, ItemDone: make([]bool, len(a.Items))}
+		for j, it := range a.Items {
+			v.ItemDone[j] = done[a.MenteeID][it.Ref]
+			if v.ItemDone[j] {
+				v.Progress.Done++
+			}
+		}
+		v.Progress.Total = len(a.Items)
+		if v.Progress.Total > 0 {
+			v.Progress.Percent = 100 * v.Progress.Done / v.Progress.Total
+		}
+		loc, err := time.LoadLocation(a.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		completed := a.State == AssignmentCompleted || (v.Progress.Total > 0 && v.Progress.Done == v.Progress.Total)
+		v.DueState = dueState(a.DueAt, now, loc, completed, a.CompletedAt)
+		out[i] = v
+	}
+	return out, nil
+}
+
+// MyAssignments lists the user's assignments, soonest due first, with progress; state ""
+// lists open and completed ones. next is the cursor of the following page, "" at the end.
+func (s *Service) MyAssignments(ctx context.Context, userID string, state AssignmentState, after *Cursor, limit int) (views []AssignmentView, next string, err error) {
+	switch state {
+	case "", AssignmentOpen, AssignmentCompleted:
+	default:
+		return nil, "", apperr.Invalid("/state", "must be open, completed or all")
+	}
+	as, err := s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: userID, State: state, After: after, Limit: limit + 1})
+	if err != nil {
+		return nil, "", fmt.Errorf("my assignments: %w", err)
+	}
+	if len(as) > limit {
+		as = as[:limit]
+		last := as[len(as)-1]
+		next = Cursor{At: last.DueAt, ID: last.ID}.Encode()
+	}
+	views, err = s.views(ctx, as)
+	return views, next, err
+}
+
+// MenteeProgress is one mentee's progress on what their mentor assigned in a pairing.
+type MenteeProgress struct {
+	MenteeID    string
+	Assignments []AssignmentView
+	// Totals over the assignments: items done of all items, completed and overdue counts.
+	Items     Progress
+	Completed int
+	Overdue   int
+}
+
+// PairingProgress is the mentor's view of each mentee's progress in a pairing: the pairing's
+// mentor and owners see it; its mentees get ErrForbidden; others ErrPairingNotFound.
+func (s *Service) PairingProgress(ctx context.Context, actor Actor, pairingID string) (Pairing, []MenteeProgress, error) {
+	p, err := s.Pairing(ctx, actor, pairingID)
+	if err != nil {
+		return Pairing{}, nil, err
+	}
+	if !actor.Oversees() && p.MentorID != actor.UserID {
+		return Pairing{}, nil, ErrForbidden
+	}
+	as, err := s.Store.PairingAssignments(ctx, pairingID)
+	if err != nil {
+		return Pairing{}, nil, fmt.Errorf("pairing progress: %w", err)
+	}
+	views, err := s.views(ctx, as)
+	if err != nil {
+		return Pairing{}, nil, err
+	}
+	out := make([]MenteeProgress, len(p.MenteeIDs))
+	ix := map[string]int{}
+	for i, m := range p.MenteeIDs {
+		out[i] = MenteeProgress{MenteeID: m, Assignments: []AssignmentView{}}
+		ix[m] = i
+	}
+	for _, v := range views {
+		i, ok := ix[v.MenteeID]
+		if !ok {
+			continue
+		}
+		mp := &out[i]
+		mp.Assignments = append(mp.Assignments, v)
+		mp.Items.Done += v.Progress.Done
+		mp.Items.Total += v.Progress.Total
+		switch v.DueState {
+		case DueCompleted, DueCompletedLate:
+			mp.Completed++
+		case DueOverdue:
+			mp.Overdue++
+		}
+	}
+	for i := range out {
+		if out[i].Items.Total > 0 {
+			out[i].Items.Percent = 100 * out[i].Items.Done / out[i].Items.Total
+		}
+	}
+	return p, out, nil
+}
+
+// completionKinds are the learning events that can complete an assigned item.
+func completes(e learning.Event) bool {
+	switch e.Kind {
+	case learning.LessonCompleted, learning.ChecklistCompleted, learning.PathCompleted:
+		return true
+	case learning.QuizAttempted:
+		return e.Passed
+	}
+	return false
+}
+
+// AssignmentCompletedEventID is the deterministic ID of the event that says userID completed
+// assignmentID, so that publishing it twice stores it once.
+func AssignmentCompletedEventID(assignmentID, userID string) string {
+	return "assignment-completed:" + assignmentID + ":" + userID
+}
+
+// ObserveLearningEvent implements learning.Observer. For an event that completes an item, it
+// checks the user's open assignments: each one whose items are now all completed (per the
+// CompletionReader) yields an assignment_completed learning event with a deterministic ID,
+// published before the assignment is marked completed with a conditional update. So a
+// redelivered event, or two events racing to complete the same assignment, publish one event
+// and notify once; a crash between the two writes is repaired by the next observation.
+// Every open assignment of the user is checked, not only those listing the item, so that a
+// lesson completing an assigned path counts too.
+func (s *Service) ObserveLearningEvent(ctx context.Context, e learning.Event) error {
+	if !completes(e) || e.UserID == "" {
+		return nil
+	}
+	open, err := s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: e.UserID, State: AssignmentOpen, Limit: 500})
+	if err != nil {
+		return fmt.Errorf("observe learning event: %w", err)
+	}
+	if e.ProgrammeID != "" {
+		open = slices.DeleteFunc(open, func(a MenteeAssignment) bool { return a.ProgrammeID != e.ProgrammeID })
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	views, err := s.views(ctx, open)
+	if err != nil {
+		return fmt.Errorf("observe learning event: %w", err)
+	}
+	var errs []error
+	for _, v := range views {
+		if v.Progress.Total == 0 || v.Progress.Done < v.Progress.Total {
+			continue
+		}
+		if err := s.complete(ctx, v.MenteeAssignment, e); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) complete(ctx context.Context, a MenteeAssignment, trigger learning.Event) error {
+	at := trigger.OccurredAt
+	if at.IsZero() {
+		at = s.now()
+	}
+	at = at.UTC()
+	onTime := !at.After(a.DueAt)
+	due := a.DueAt
+	ev := learning.Event{ID: AssignmentCompletedEventID(a.AssignmentID, a.MenteeID), Kind: learning.AssignmentCompleted,
+		UserID: a.MenteeID, ProgrammeID: a.ProgrammeID, ItemKind: "assignment", ItemID: a.AssignmentID,
+		OccurredAt: at, RecordedAt: s.now(), PairingID: a.PairingID, DueAt: &due, OnTime: onTime}
+	if err := s.Publisher.Publish(ctx, ev); err != nil {
+		return fmt.Errorf("publish assignment completed: %w", err)
+	}
+	done, err := s.Store.CompleteAssignment(ctx, a.ID, at, onTime)
+	if err != nil {
+		return fmt.Errorf("mark assignment completed: %w", err)
+	}
+	if done && s.Notifier != nil {
+		a.State, a.CompletedAt, a.OnTime = AssignmentCompleted, &at, onTime
+		if err := s.Notifier.AssignmentCompleted(ctx, a); err != nil {
+			s.log().WarnContext(ctx, "notify assignment completed", "assignmentId", a.AssignmentID, "error", err.Error())
+		}
+	}
+	return nil
+}
+
+// DueBetween lists open mentee assignments due in [from, to), soonest first: the reminder
+// scheduler's query. A zero from includes everything overdue before to.
+func (s *Service) DueBetween(ctx context.Context, from, to time.Time) ([]MenteeAssignment, error) {
+	var out []MenteeAssignment
+	var after *Cursor
+	for {
+		page, err := s.Store.DueBetween(ctx, from, to, after, 500)
+		if err != nil {
+			return nil, fmt.Errorf("due between: %w", err)
+		}
+		out = append(out, page...)
+		if len(page) < 500 {
+			return out, nil
+		}
+		last := page[len(page)-1]
+		after = &Cursor{At: last.DueAt, ID: last.ID}
+	}
+}

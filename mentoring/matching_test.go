@@ -1,0 +1,254 @@
+package mentoring_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/microlearn/microlearn/mentoring"
+)
+
+func mentor(id, dept, loc string, capacity int, tags []string, langs ...string) mentoring.Profile {
+	return mentoring.Profile{UserID: id, Role: mentoring.RoleMentor, Department: dept, Location: loc, Capacity: capacity,
+		Available: true, Tags: tags, Languages: langs}
+}
+
+func mentee(id, dept, loc string, pref mentoring.DepartmentPreference, tags []string, langs ...string) mentoring.Profile {
+	return mentoring.Profile{UserID: id, Role: mentoring.RoleMentee, Department: dept, Location: loc,
+		DepartmentPreference: pref, Tags: tags, Languages: langs}
+}
+
+func TestNormalizeAndVocabulary(t *testing.T) {
+	v := mentoring.NewVocabulary([]mentoring.Tag{{Name: "leadership", Synonyms: []string{"leading teams", "people management"}}})
+	tests := []struct {
+		in   []string
+		want []string
+	}{
+		{[]string{"  Leadership. ", "LEADING   teams", "Budgeting"}, []string{"budgeting", "leadership"}},
+		{[]string{"People Management!", "", "  "}, []string{"leadership"}},
+		{[]string{"C++", "#nursing"}, []string{"#nursing", "c++"}},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, v.Tags(tc.in)); diff != "" {
+			t.Errorf("Tags(%q) (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+func TestSuggestScoresAndExplains(t *testing.T) {
+	in := mentoring.MatchInput{
+		Settings: mentoring.DefaultSettings("p"),
+		Mentors: []mentoring.Profile{
+			mentor("m-skills", "surgery", "leeds", 2, []string{"budgeting", "rota planning"}, "en"),
+			mentor("m-near", "surgery", "york", 2, []string{"budgeting"}, "en"),
+			mentor("m-full", "surgery", "york", 1, []string{"budgeting", "rota planning"}, "en"),
+			{UserID: "m-away", Role: mentoring.RoleMentor, Capacity: 3, Available: false, Tags: []string{"budgeting", "rota planning"}},
+		},
+		Mentees: []mentoring.Profile{mentee("e", "surgery", "york", mentoring.PreferAnyDepartment, []string{"budgeting", "rota planning"}, "en")},
+		Load:    map[string]int{"m-full": 1},
+	}
+	got, err := mentoring.Suggest(in, "e", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range got {
+		ids = append(ids, c.MentorID)
+	}
+	// m-skills covers both objectives (50) but is elsewhere; m-near covers one (25) and is in
+	// York (15): 50+10+15+0+10 = 85 against 25+10+15+15+10 = 75. Full and unavailable mentors
+	// are never candidates.
+	if diff := cmp.Diff([]string{"m-skills", "m-near"}, ids); diff != "" {
+		t.Fatalf("candidates (-want +got):\n%s", diff)
+	}
+	if got[0].Score != 85 || got[1].Score != 75 {
+		t.Errorf("scores %v, %v; want 85, 75", got[0].Score, got[1].Score)
+	}
+	want := []mentoring.Contribution{
+		{Criterion: "overlap", Weight: 50, Value: 1, Points: 50, Detail: "2 of 2 objectives match the mentor's skills: budgeting, rota planning"},
+		{Criterion: "capacity", Weight: 10, Value: 1, Points: 10, Detail: "2 of 2 places free"},
+		{Criterion: "department", Weight: 15, Value: 1, Points: 15, Detail: "the mentee has no department preference"},
+		{Criterion: "location", Weight: 15, Value: 0, Points: 0, Detail: "different or unknown location"},
+		{Criterion: "language", Weight: 10, Value: 1, Points: 10, Detail: "they share a language"},
+	}
+	if diff := cmp.Diff(want, got[0].Contributions); diff != "" {
+		t.Errorf("contributions (-want +got):\n%s", diff)
+	}
+}
+
+func TestSuggestRules(t *testing.T) {
+	mentors := []mentoring.Profile{
+		mentor("same-dept", "icu", "york", 3, []string{"x"}, "en"),
+		mentor("other-dept", "surgery", "york", 3, []string{"x"}, "fr"),
+		mentor("no-overlap", "surgery", "leeds", 3, []string{"y"}, "en"),
+	}
+	e := mentee("e", "icu", "york", mentoring.PreferDifferentDepartment, []string{"x"}, "en")
+	tests := []struct {
+		name   string
+		adjust func(*mentoring.Settings)
+		want   []string
+	}{
+		{"no rules", func(*mentoring.Settings) {}, []string{"other-dept", "same-dept", "no-overlap"}},
+		{"overlap must", func(s *mentoring.Settings) { s.MustHave = []mentoring.Criterion{"overlap"} }, []string{"other-dept", "same-dept"}},
+		{"language must", func(s *mentoring.Settings) { s.MustHave = []mentoring.Criterion{"language"} }, []string{"same-dept", "no-overlap"}},
+		{"department must", func(s *mentoring.Settings) { s.MustHave = []mentoring.Criterion{"department"} }, []string{"other-dept", "no-overlap"}},
+		{"location must", func(s *mentoring.Settings) { s.MustHave = []mentoring.Criterion{"location"} }, []string{"other-dept", "same-dept"}},
+		{"exclude same department", func(s *mentoring.Settings) { s.ExcludeSameDepartment = true }, []string{"other-dept", "no-overlap"}},
+		{"excluded pair", func(s *mentoring.Settings) {
+			s.ExcludedPairs = []mentoring.PairRef{{MentorID: "other-dept", MenteeID: "e"}}
+		}, []string{"same-dept", "no-overlap"}},
+		{"only overlap counts", func(s *mentoring.Settings) {
+			s.Weights = mentoring.Weights{Overlap: 1}
+			s.MustHave = []mentoring.Criterion{"overlap", "language"}
+		}, []string{"same-dept"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := mentoring.DefaultSettings("p")
+			tc.adjust(&s)
+			if err := s.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := mentoring.Suggest(mentoring.MatchInput{Settings: s, Mentors: mentors, Mentees: []mentoring.Profile{e}}, "e", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range got {
+				ids = append(ids, c.MentorID)
+			}
+			if diff := cmp.Diff(tc.want, ids); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	s := mentoring.Settings{Weights: mentoring.Weights{Overlap: -1, Language: 101}, MustHave: []mentoring.Criterion{"capacity", "overlap", "overlap"},
+		ExcludedPairs: []mentoring.PairRef{{MentorID: "", MenteeID: "x"}}}
+	err := s.Validate()
+	if err == nil {
+		t.Fatal("invalid settings accepted")
+	}
+	for _, p := range []string{"/weights/overlap", "/weights/language", "/mustHave/0", "/mustHave/2", "/excludedPairs/0/mentorId"} {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q does not name %s", err, p)
+		}
+	}
+}
+
+func TestProposeRespectsCapacityAndSpreads(t *testing.T) {
+	// Two equally skilled mentors with two places each, four identical mentees: the capacity
+	// term spreads them two and two rather than filling one mentor first; a third mentor with
+	// no overlap only gets someone when the others are full.
+	in := mentoring.MatchInput{
+		Settings: mentoring.DefaultSettings("p"),
+		Mentors: []mentoring.Profile{
+			mentor("a", "", "", 2, []string{"x"}), mentor("b", "", "", 2, []string{"x"}), mentor("c", "", "", 5, []string{"z"}),
+		},
+		Load: map[string]int{"b": 1},
+	}
+	for i := range 5 {
+		in.Mentees = append(in.Mentees, mentee(fmt.Sprintf("e%d", i), "", "", "", []string{"x"}))
+	}
+	in.Mentees = append(in.Mentees, mentee("paired", "", "", "", []string{"x"}))
+	in.Paired = map[string]bool{"paired": true}
+	p := mentoring.Propose(in)
+	count := map[string]int{}
+	for _, pr := range p.Pairs {
+		count[pr.Candidate.MentorID]++
+	}
+	if diff := cmp.Diff(map[string]int{"a": 2, "b": 1, "c": 2}, count); diff != "" {
+		t.Errorf("mentees per mentor (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]mentoring.Unmatched{{MenteeID: "paired", Reason: "already_paired"}}, p.Unmatched); diff != "" {
+		t.Errorf("unmatched (-want +got):\n%s", diff)
+	}
+}
+
+// Randomised: whatever the input, no mentor gets more than its free places, no mentee twice,
+// and every pair is feasible.
+func TestProposeNeverExceedsCapacity(t *testing.T) {
+	for seed := range uint64(20) {
+		in := syntheticInput(rand.New(rand.NewPCG(seed, 7)), 30, 100)
+		p := mentoring.Propose(in)
+		caps := map[string]int{}
+		for _, m := range in.Mentors {
+			if m.Available {
+				caps[m.UserID] = m.Capacity - in.Load[m.UserID]
+			}
+		}
+		seen := map[string]bool{}
+		for _, pr := range p.Pairs {
+			caps[pr.Candidate.MentorID]--
+			if caps[pr.Candidate.MentorID] < 0 {
+				t.Fatalf("seed %d: mentor %s over capacity", seed, pr.Candidate.MentorID)
+			}
+			if seen[pr.MenteeID] {
+				t.Fatalf("seed %d: mentee %s proposed twice", seed, pr.MenteeID)
+			}
+			seen[pr.MenteeID] = true
+		}
+		if len(p.Pairs)+len(p.Unmatched) != len(in.Mentees) {
+			t.Fatalf("seed %d: %d pairs + %d unmatched != %d mentees", seed, len(p.Pairs), len(p.Unmatched), len(in.Mentees))
+		}
+	}
+}
+
+var (
+	depts = []string{"surgery", "icu", "pharmacy", "radiology", "finance", "hr", "estates", "paediatrics", "oncology", "it"}
+	locs  = []string{"york", "leeds", "hull", "harrogate", "scarborough"}
+	langs = []string{"en", "fr", "pl", "ur"}
+	prefs = []mentoring.DepartmentPreference{"same", "different", "any"}
+)
+
+func syntheticInput(r *rand.Rand, mentors, mentees int) mentoring.MatchInput {
+	tags := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("tag-%02d", r.IntN(60))
+		}
+		return out
+	}
+	in := mentoring.MatchInput{Settings: mentoring.DefaultSettings("bench"), Load: map[string]int{}, Paired: map[string]bool{}}
+	in.Settings.MustHave = []mentoring.Criterion{"language"}
+	for i := range mentors {
+		p := mentor(fmt.Sprintf("mentor-%04d", i), depts[r.IntN(len(depts))], locs[r.IntN(len(locs))], 1+r.IntN(5),
+			tags(3+r.IntN(6)), "en", langs[r.IntN(len(langs))])
+		p.Available = r.IntN(20) > 0
+		in.Mentors = append(in.Mentors, p)
+		if r.IntN(4) == 0 {
+			in.Load[p.UserID] = 1
+		}
+	}
+	for i := range mentees {
+		p := mentee(fmt.Sprintf("mentee-%04d", i), depts[r.IntN(len(depts))], locs[r.IntN(len(locs))], prefs[r.IntN(3)],
+			tags(1+r.IntN(5)), langs[r.IntN(len(langs))])
+		in.Mentees = append(in.Mentees, p)
+		if r.IntN(50) == 0 {
+			in.Paired[p.UserID] = true
+		}
+	}
+	return in
+}
+
+// Without the live capacity term, ties would all go to the first mentor; with it, four
+// mentees spread two and two over two equal mentors with four places each.
+func TestProposeSpreadsLoad(t *testing.T) {
+	in := mentoring.MatchInput{Settings: mentoring.DefaultSettings("p"),
+		Mentors: []mentoring.Profile{mentor("a", "", "", 4, []string{"x"}), mentor("b", "", "", 4, []string{"x"})}}
+	for i := range 4 {
+		in.Mentees = append(in.Mentees, mentee(fmt.Sprintf("e%d", i), "", "", "", []string{"x"}))
+	}
+	count := map[string]int{}
+	for _, pr := range mentoring.Propose(in).Pairs {
+		count[pr.Candidate.MentorID]++
+	}
+	if diff := cmp.Diff(map[string]int{"a": 2, "b": 2}, count); diff != "" {
+		t.Errorf("mentees per mentor (-want +got):\n%s", diff)
+	}
+}
