@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/microlearn/microlearn/app"
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/content/contentpack"
+	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -426,6 +428,18 @@ func TestDemoPackImportedOnFirstStartAndIdempotent(t *testing.T) {
 	}
 	if after := versions(); after != before {
 		t.Errorf("re-import wrote versions: %d -> %d", before, after)
+	}
+	// Mentoring finds demo items by their pack key, and only in their programme.
+	cat := env.App.ContentCatalog()
+	ref, info, err := cat.ItemByKey(ctx, app.DemoProgrammeID, "lesson", "active-listening")
+	if err != nil || !info.Published || info.Kind != "lesson" {
+		t.Fatalf("ItemByKey: %v %+v", err, info)
+	}
+	if _, err := cat.Item(ctx, app.DemoProgrammeID, ref); err != nil {
+		t.Errorf("Item in its programme: %v", err)
+	}
+	if _, err := cat.Item(ctx, "another-programme", ref); !errors.Is(err, mentoring.ErrItemNotFound) {
+		t.Errorf("Item in another programme: %v", err)
 	}
 	// The demo seed's path shows progress to a mentee.
 	var path itemJSON

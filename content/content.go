@@ -215,6 +215,9 @@ type Store interface {
 	Item(ctx context.Context, id string) (Item, error)
 	// ItemVersion returns one stored version; ErrVersionNotFound when absent.
 	ItemVersion(ctx context.Context, id string, version int) (Item, error)
+	// ItemByKey returns the item imported from a pack under kind and key into a programme's
+	// library; ErrNotFound when there is none.
+	ItemByKey(ctx context.Context, programmeID string, kind Kind, key string) (Item, error)
 	// Items returns the latest versions of the items with these IDs that exist.
 	Items(ctx context.Context, ids []string) ([]Item, error)
 	// ListItems lists items by the filter, ordered by (title, id), after the cursor.

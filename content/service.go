@@ -767,3 +767,9 @@ func (s *Service) ChecklistFor(ctx context.Context, userID string, cl Item) ([]s
 	t := checklistTicks(acts)
 	return tickedList(cl.Checklist, t), checklistComplete(cl.Checklist, t), nil
 }
+
+// ItemByKey returns the item a content pack imported into a programme's library under kind
+// and key (the demo seeds of other domains find demo items this way); ErrNotFound when absent.
+func (s *Service) ItemByKey(ctx context.Context, programmeID string, kind Kind, key string) (Item, error) {
+	return s.Store.ItemByKey(ctx, programmeID, kind, key)
+}

@@ -40,6 +40,7 @@ func Indexes() []mongodb.Index {
 		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "sortKey", "_id")}},
 		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "kind", "status", "sortKey", "_id")}},
 		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "tags", "sortKey", "_id")}},
+		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "kind", "key")}},
 		{Collection: Versions, Model: mongo.IndexModel{Keys: asc("itemId", "version"), Options: options.Index().SetUnique(true)}},
 		{Collection: Activity, Model: mongo.IndexModel{Keys: asc("userId", "itemId")}},
 		{Collection: Idempotency, Model: mongo.IndexModel{Keys: asc("expiresAt")}},
@@ -280,6 +281,20 @@ func (s *Store) find(ctx context.Context, filter any, opts ...options.Lister[opt
 		out[i] = d.toItem()
 	}
 	return out, nil
+}
+
+// ItemByKey implements content.Store.
+func (s *Store) ItemByKey(ctx context.Context, programmeID string, kind content.Kind, key string) (content.Item, error) {
+	var d itemDoc
+	err := s.db.Collection(Items).FindOne(ctx, bson.D{{Key: "programmeId", Value: programmeID}, {Key: "kind", Value: string(kind)},
+		{Key: "key", Value: key}}).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return content.Item{}, content.ErrNotFound
+	}
+	if err != nil {
+		return content.Item{}, fmt.Errorf("find item by key: %w", err)
+	}
+	return d.toItem(), nil
 }
 
 // Items implements content.Store.
