@@ -53,23 +53,23 @@ type notificationPage struct {
 	UnreadCount int                    `json:"unreadCount"`
 }
 
-// cursorJSON is the inside of an opaque inbox cursor.
-type cursorJSON struct {
+// inboxCursorJSON is the inside of an opaque inbox cursor.
+type inboxCursorJSON struct {
 	At int64  `json:"t"`
 	ID string `json:"i"`
 }
 
-func encodeCursor(c notify.Cursor) string {
-	b, _ := json.Marshal(cursorJSON{At: c.At.UnixNano(), ID: c.ID})
+func encodeInboxCursor(c notify.Cursor) string {
+	b, _ := json.Marshal(inboxCursorJSON{At: c.At.UnixNano(), ID: c.ID})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s string) (*notify.Cursor, error) {
+func decodeInboxCursor(s string) (*notify.Cursor, error) {
 	if s == "" {
 		return nil, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c cursorJSON
+	var c inboxCursorJSON
 	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || len(c.ID) > 64 {
 		return nil, notify.ErrBadCursor
 	}
@@ -89,7 +89,7 @@ func (s *Server) listNotifications(c *fiber.Ctx) error {
 		}
 		limit = n
 	}
-	after, err := decodeCursor(strings.Clone(c.Query("cursor")))
+	after, err := decodeInboxCursor(strings.Clone(c.Query("cursor")))
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Server) listNotifications(c *fiber.Ctx) error {
 		out.Items = append(out.Items, toNotificationResponse(e))
 	}
 	if page.Next != nil {
-		next := encodeCursor(*page.Next)
+		next := encodeInboxCursor(*page.Next)
 		out.NextCursor = &next
 	}
 	return respond(c, http.StatusOK, out)

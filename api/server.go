@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/mentoring"
@@ -51,6 +52,9 @@ type Deps struct {
 	RateLimits RateLimits
 
 	// content
+	Content      *content.Service
+	Idempotency  content.IdempotencyStore
+	ContentViews *ContentViews
 
 	// mentoring
 	Mentoring *mentoring.Service

@@ -43,8 +43,10 @@ type App struct {
 	Learning   *learningdb.Store
 
 	// >>> domain services
-	Mentoring *mentoring.Service
-	Notify    *notify.Service
+	Content            *contentService
+	ContentIdempotency *contentIdempotency
+	Mentoring          *mentoring.Service
+	Notify             *notify.Service
 	// NotifyGoals and NotifyAssignments feed the reminder rules (gamification and mentoring
 	// set them in their wiring; app/notify.go).
 	NotifyGoals       notify.Goals
@@ -105,6 +107,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	// returns the indexes its stores need.
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
+		a.wireContent,
 		a.wireMentoring,
 		a.wireNotify,
 		// <<< domain wiring
@@ -143,6 +146,7 @@ func (a *App) apiDeps() api.Deps {
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
+		Content: a.Content, Idempotency: a.ContentIdempotency, ContentViews: &api.ContentViews{},
 		Mentoring: a.Mentoring,
 		Notify:    a.Notify,
 		// <<< api deps

@@ -15,21 +15,17 @@ import (
 	"github.com/microlearn/microlearn/programme"
 )
 
-// wireMentoring builds the mentoring service. Two of its edges belong to content, which is
-// built in parallel: Catalog (mentoring.ContentCatalog) and Completions
-// (learning.CompletionReader). Until content is merged they are honest placeholders: no item
-// exists and nothing is completed, so assignments are refused with 422 "no such lesson in this
-// programme" and the demo seed skips its assignments. At merge, set both fields to content's
-// implementation (see the report / docs/decisions.md "Mentoring edges"), and register
-// a.Mentoring as a learning.Observer with the gamification worker.
+// wireMentoring builds the mentoring service. It runs after wireContent: content is its
+// catalogue (assigned items must exist and be published) and tells it what a mentee has
+// completed. Its notifier is connected in connectDomains (app/edges.go), and the
+// gamification worker tells it about learning events so it can derive assignment completions.
 func (a *App) wireMentoring(ctx context.Context) ([]mongodb.Index, error) {
 	a.Mentoring = &mentoring.Service{
 		Store:       mentoringdb.New(a.DB.DB),
 		Directory:   mentoringDirectory{programmes: a.Programmes, identity: a.Identity},
-		Catalog:     noContentCatalog{},
-		Completions: noCompletions{},
+		Catalog:     a.ContentCatalog(),
+		Completions: a.Content,
 		Publisher:   a.Learning,
-		Notifier:    nil, // notifications: the push engineer's notifier, when merged
 		Now:         a.Now,
 		Log:         a.Log,
 	}
@@ -72,24 +68,6 @@ func (d mentoringDirectory) DisplayNames(ctx context.Context, ids []string) (map
 		out[id] = u.DisplayName
 	}
 	return out, nil
-}
-
-// noContentCatalog is the catalogue until content is wired: it knows no items.
-type noContentCatalog struct{}
-
-func (noContentCatalog) Item(context.Context, string, learning.ItemRef) (mentoring.ItemInfo, error) {
-	return mentoring.ItemInfo{}, mentoring.ErrItemNotFound
-}
-
-func (noContentCatalog) ItemByKey(context.Context, string, string, string) (learning.ItemRef, mentoring.ItemInfo, error) {
-	return learning.ItemRef{}, mentoring.ItemInfo{}, mentoring.ErrItemNotFound
-}
-
-// noCompletions is the completion reader until content is wired: nothing is completed.
-type noCompletions struct{}
-
-func (noCompletions) Completed(_ context.Context, _ string, items []learning.ItemRef) (map[learning.ItemRef]bool, error) {
-	return map[learning.ItemRef]bool{}, nil
 }
 
 // demoItem is a content item of the demo pack, by pack key.

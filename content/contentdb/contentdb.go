@@ -1,0 +1,547 @@
+// Package contentdb keeps content items, their versions, people's activity on them and the
+// API's idempotency keys in MongoDB.
+package contentdb
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/learning"
+)
+
+// The collections.
+const (
+	Items       = "content_items"
+	Versions    = "content_versions"
+	Activity    = "content_activity"
+	Idempotency = "idempotency_keys"
+)
+
+// Indexes lists the indexes the queries in this package need.
+func Indexes() []mongodb.Index {
+	asc := func(keys ...string) bson.D {
+		d := bson.D{}
+		for _, k := range keys {
+			d = append(d, bson.E{Key: k, Value: 1})
+		}
+		return d
+	}
+	return []mongodb.Index{
+		// Library listings: programmeId $in, optional filters, ordered by (sortKey, _id).
+		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "sortKey", "_id")}},
+		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "kind", "status", "sortKey", "_id")}},
+		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "tags", "sortKey", "_id")}},
+		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "kind", "key")}},
+		{Collection: Versions, Model: mongo.IndexModel{Keys: asc("itemId", "version"), Options: options.Index().SetUnique(true)}},
+		{Collection: Activity, Model: mongo.IndexModel{Keys: asc("userId", "itemId")}},
+		{Collection: Idempotency, Model: mongo.IndexModel{Keys: asc("expiresAt")}},
+	}
+}
+
+// Store is the MongoDB content.Store.
+type Store struct{ db *mongo.Database }
+
+// New returns a store on db.
+func New(db *mongo.Database) *Store { return &Store{db: db} }
+
+type blockDoc struct {
+	Type            string     `bson:"type"`
+	Markdown        string     `bson:"markdown,omitempty"`
+	URL             string     `bson:"url,omitempty"`
+	Alt             string     `bson:"alt,omitempty"`
+	Caption         string     `bson:"caption,omitempty"`
+	Title           string     `bson:"title,omitempty"`
+	DurationSeconds int        `bson:"durationSeconds,omitempty"`
+	StartsAt        *time.Time `bson:"startsAt,omitempty"`
+}
+
+type optionDoc struct {
+	Key     string `bson:"key"`
+	Text    string `bson:"text"`
+	Correct bool   `bson:"correct"`
+}
+
+type questionDoc struct {
+	Key         string      `bson:"key"`
+	Type        string      `bson:"type"`
+	Prompt      string      `bson:"prompt"`
+	Options     []optionDoc `bson:"options"`
+	Explanation string      `bson:"explanation"`
+}
+
+type checkDoc struct {
+	Key      string `bson:"key"`
+	Text     string `bson:"text"`
+	Required bool   `bson:"required"`
+}
+
+type refDoc struct {
+	Kind string `bson:"kind"`
+	ID   string `bson:"id"`
+}
+
+type itemDoc struct {
+	ID               string     `bson:"_id"`
+	ItemID           string     `bson:"itemId,omitempty"` // versions only
+	Kind             string     `bson:"kind"`
+	ProgrammeID      string     `bson:"programmeId"`
+	Title            string     `bson:"title"`
+	SortKey          string     `bson:"sortKey"`
+	Summary          string     `bson:"summary"`
+	Tags             []string   `bson:"tags"`
+	Domain           string     `bson:"domain"`
+	DeclaredMinutes  int        `bson:"declaredMinutes"`
+	EstimatedMinutes int        `bson:"estimatedMinutes"`
+	Locale           string     `bson:"locale"`
+	Status           string     `bson:"status"`
+	Version          int        `bson:"version"`
+	AuthorID         string     `bson:"authorId"`
+	CreatedAt        time.Time  `bson:"createdAt"`
+	UpdatedAt        time.Time  `bson:"updatedAt"`
+	PublishedAt      *time.Time `bson:"publishedAt,omitempty"`
+	PackID           string     `bson:"packId,omitempty"`
+	Key              string     `bson:"key,omitempty"`
+	ContentHash      string     `bson:"contentHash"`
+
+	Blocks      []blockDoc    `bson:"blocks,omitempty"`
+	Questions   []questionDoc `bson:"questions,omitempty"`
+	PassPercent int           `bson:"passPercent,omitempty"`
+	MaxAttempts int           `bson:"maxAttempts,omitempty"`
+	Checks      []checkDoc    `bson:"checks,omitempty"`
+	PathItems   []refDoc      `bson:"pathItems,omitempty"`
+}
+
+func fromItem(it content.Item) itemDoc {
+	d := itemDoc{ID: it.ID, Kind: string(it.Kind), ProgrammeID: it.ProgrammeID, Title: it.Title, SortKey: content.SortKey(it.Title),
+		Summary: it.Summary, Tags: it.Tags, Domain: string(it.Domain), DeclaredMinutes: it.DeclaredMinutes,
+		EstimatedMinutes: it.EstimatedMinutes, Locale: it.Locale, Status: string(it.Status), Version: it.Version,
+		AuthorID: it.AuthorID, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, PublishedAt: it.PublishedAt,
+		PackID: it.PackID, Key: it.Key, ContentHash: it.ContentHash}
+	if d.Tags == nil {
+		d.Tags = []string{}
+	}
+	switch {
+	case it.Lesson != nil:
+		for _, b := range it.Lesson.Blocks {
+			d.Blocks = append(d.Blocks, blockDoc{Type: string(b.Type), Markdown: b.Markdown, URL: b.URL, Alt: b.Alt, Caption: b.Caption,
+				Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
+		}
+	case it.Quiz != nil:
+		d.PassPercent, d.MaxAttempts = it.Quiz.PassPercent, it.Quiz.MaxAttempts
+		for _, q := range it.Quiz.Questions {
+			qd := questionDoc{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Explanation: q.Explanation}
+			for _, o := range q.Options {
+				qd.Options = append(qd.Options, optionDoc{Key: o.Key, Text: o.Text, Correct: o.Correct})
+			}
+			d.Questions = append(d.Questions, qd)
+		}
+	case it.Checklist != nil:
+		for _, c := range it.Checklist.Items {
+			d.Checks = append(d.Checks, checkDoc{Key: c.Key, Text: c.Text, Required: c.Required})
+		}
+	case it.Path != nil:
+		for _, r := range it.Path.Items {
+			d.PathItems = append(d.PathItems, refDoc{Kind: r.Kind, ID: r.ID})
+		}
+	}
+	return d
+}
+
+func (d itemDoc) toItem() content.Item {
+	it := content.Item{ID: d.ID, Kind: content.Kind(d.Kind), ProgrammeID: d.ProgrammeID, Title: d.Title, Summary: d.Summary,
+		Tags: d.Tags, Domain: content.Domain(d.Domain), DeclaredMinutes: d.DeclaredMinutes, EstimatedMinutes: d.EstimatedMinutes,
+		Locale: d.Locale, Status: content.Status(d.Status), Version: d.Version, AuthorID: d.AuthorID, CreatedAt: d.CreatedAt,
+		UpdatedAt: d.UpdatedAt, PublishedAt: d.PublishedAt, PackID: d.PackID, Key: d.Key, ContentHash: d.ContentHash}
+	if d.ItemID != "" {
+		it.ID = d.ItemID
+	}
+	if it.Tags == nil {
+		it.Tags = []string{}
+	}
+	switch it.Kind {
+	case content.KindLesson:
+		l := &content.Lesson{}
+		for _, b := range d.Blocks {
+			l.Blocks = append(l.Blocks, content.Block{Type: content.BlockType(b.Type), Markdown: b.Markdown, URL: b.URL, Alt: b.Alt,
+				Caption: b.Caption, Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
+		}
+		it.Lesson = l
+	case content.KindQuiz:
+		q := &content.Quiz{PassPercent: d.PassPercent, MaxAttempts: d.MaxAttempts}
+		for _, qd := range d.Questions {
+			qu := content.Question{Key: qd.Key, Type: content.QuestionType(qd.Type), Prompt: qd.Prompt, Explanation: qd.Explanation}
+			for _, o := range qd.Options {
+				qu.Options = append(qu.Options, content.Option{Key: o.Key, Text: o.Text, Correct: o.Correct})
+			}
+			q.Questions = append(q.Questions, qu)
+		}
+		it.Quiz = q
+	case content.KindChecklist:
+		c := &content.Checklist{}
+		for _, cd := range d.Checks {
+			c.Items = append(c.Items, content.ChecklistItem{Key: cd.Key, Text: cd.Text, Required: cd.Required})
+		}
+		it.Checklist = c
+	case content.KindPath:
+		p := &content.Path{}
+		for _, r := range d.PathItems {
+			p.Items = append(p.Items, learning.ItemRef{Kind: r.Kind, ID: r.ID})
+		}
+		it.Path = p
+	}
+	return it
+}
+
+func versionID(id string, v int) string { return fmt.Sprintf("%s@%d", id, v) }
+
+// CreateItem implements content.Store.
+func (s *Store) CreateItem(ctx context.Context, it content.Item) error {
+	_, err := s.db.Collection(Items).InsertOne(ctx, fromItem(it))
+	if mongodb.IsDuplicate(err) {
+		return content.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert item: %w", err)
+	}
+	return nil
+}
+
+// ReplaceItem implements content.Store: a compare-and-set on the version.
+func (s *Store) ReplaceItem(ctx context.Context, it content.Item, prevVersion int) error {
+	res, err := s.db.Collection(Items).ReplaceOne(ctx, bson.D{{Key: "_id", Value: it.ID}, {Key: "version", Value: prevVersion}}, fromItem(it))
+	if err != nil {
+		return fmt.Errorf("replace item: %w", err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	if _, err := s.Item(ctx, it.ID); err != nil {
+		return err
+	}
+	return content.ErrConflict
+}
+
+// SaveVersion implements content.Store.
+func (s *Store) SaveVersion(ctx context.Context, it content.Item) error {
+	d := fromItem(it)
+	d.ID, d.ItemID = versionID(it.ID, it.Version), it.ID
+	_, err := s.db.Collection(Versions).InsertOne(ctx, d)
+	if err != nil && !mongodb.IsDuplicate(err) {
+		return fmt.Errorf("insert version: %w", err)
+	}
+	return nil
+}
+
+// Item implements content.Store.
+func (s *Store) Item(ctx context.Context, id string) (content.Item, error) {
+	var d itemDoc
+	err := s.db.Collection(Items).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return content.Item{}, content.ErrNotFound
+	}
+	if err != nil {
+		return content.Item{}, fmt.Errorf("find item: %w", err)
+	}
+	return d.toItem(), nil
+}
+
+// ItemVersion implements content.Store.
+func (s *Store) ItemVersion(ctx context.Context, id string, version int) (content.Item, error) {
+	var d itemDoc
+	err := s.db.Collection(Versions).FindOne(ctx, bson.D{{Key: "_id", Value: versionID(id, version)}}).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return content.Item{}, content.ErrVersionNotFound
+	}
+	if err != nil {
+		return content.Item{}, fmt.Errorf("find version: %w", err)
+	}
+	return d.toItem(), nil
+}
+
+func (s *Store) find(ctx context.Context, filter any, opts ...options.Lister[options.FindOptions]) ([]content.Item, error) {
+	cur, err := s.db.Collection(Items).Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("find items: %w", err)
+	}
+	var docs []itemDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("find items: %w", err)
+	}
+	out := make([]content.Item, len(docs))
+	for i, d := range docs {
+		out[i] = d.toItem()
+	}
+	return out, nil
+}
+
+// ItemByKey implements content.Store.
+func (s *Store) ItemByKey(ctx context.Context, programmeID string, kind content.Kind, key string) (content.Item, error) {
+	var d itemDoc
+	err := s.db.Collection(Items).FindOne(ctx, bson.D{{Key: "programmeId", Value: programmeID}, {Key: "kind", Value: string(kind)},
+		{Key: "key", Value: key}}).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return content.Item{}, content.ErrNotFound
+	}
+	if err != nil {
+		return content.Item{}, fmt.Errorf("find item by key: %w", err)
+	}
+	return d.toItem(), nil
+}
+
+// Items implements content.Store.
+func (s *Store) Items(ctx context.Context, ids []string) ([]content.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+}
+
+// ListItems implements content.Store. The title search is a case-insensitive regular
+// expression built from the quoted text, so nothing a client types is a pattern.
+func (s *Store) ListItems(ctx context.Context, f content.ListFilter) ([]content.Item, error) {
+	own := bson.D{{Key: "programmeId", Value: f.ProgrammeID}}
+	if len(f.Statuses) > 0 {
+		st := make(bson.A, len(f.Statuses))
+		for i, x := range f.Statuses {
+			st[i] = string(x)
+		}
+		own = append(own, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: st}}})
+	}
+	and := bson.A{own}
+	if f.IncludeGlobal && f.ProgrammeID != "" {
+		global := bson.D{{Key: "programmeId", Value: ""}, {Key: "status", Value: string(content.StatusPublished)}}
+		if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, content.StatusPublished) {
+			global = nil
+		}
+		if global != nil {
+			and = bson.A{bson.D{{Key: "$or", Value: bson.A{own, global}}}}
+		}
+	}
+	if f.Kind != "" {
+		and = append(and, bson.D{{Key: "kind", Value: string(f.Kind)}})
+	}
+	if f.Domain != "" {
+		and = append(and, bson.D{{Key: "domain", Value: string(f.Domain)}})
+	}
+	if f.Tag != "" {
+		and = append(and, bson.D{{Key: "tags", Value: f.Tag}})
+	}
+	if f.TitleContains != "" {
+		and = append(and, bson.D{{Key: "title", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(f.TitleContains)}, {Key: "$options", Value: "i"}}}})
+	}
+	if f.After.ID != "" {
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sortKey", Value: bson.D{{Key: "$gt", Value: f.After.SortKey}}}},
+			bson.D{{Key: "sortKey", Value: f.After.SortKey}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: f.After.ID}}}},
+		}}})
+	}
+	return s.find(ctx, bson.D{{Key: "$and", Value: and}},
+		options.Find().SetSort(bson.D{{Key: "sortKey", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
+}
+
+// PublishedPaths implements content.Store.
+func (s *Store) PublishedPaths(ctx context.Context, programmeID string) ([]content.Item, error) {
+	return s.find(ctx, bson.D{
+		{Key: "programmeId", Value: bson.D{{Key: "$in", Value: bson.A{programmeID, ""}}}},
+		{Key: "kind", Value: string(content.KindPath)},
+		{Key: "status", Value: string(content.StatusPublished)},
+	})
+}
+
+type answerDoc struct {
+	QuestionKey string   `bson:"q"`
+	OptionKeys  []string `bson:"o"`
+}
+
+type resultDoc struct {
+	QuestionKey string `bson:"q"`
+	Correct     bool   `bson:"c"`
+}
+
+type activityDoc struct {
+	ID            string      `bson:"_id"` // userId + ":" + eventId
+	UserID        string      `bson:"userId"`
+	EventID       string      `bson:"eventId"`
+	Type          string      `bson:"type"`
+	ItemID        string      `bson:"itemId"`
+	ItemKind      string      `bson:"itemKind"`
+	ProgrammeID   string      `bson:"programmeId"`
+	ItemVersion   int         `bson:"itemVersion"`
+	OccurredAt    time.Time   `bson:"occurredAt"`
+	RecordedAt    time.Time   `bson:"recordedAt"`
+	SecondsSpent  int         `bson:"secondsSpent"`
+	Completes     bool        `bson:"completes,omitempty"`
+	LessonState   string      `bson:"lessonState,omitempty"`
+	Answers       []answerDoc `bson:"answers,omitempty"`
+	Attempt       int         `bson:"attempt,omitempty"`
+	ScorePercent  int         `bson:"scorePercent,omitempty"`
+	Passed        bool        `bson:"passed,omitempty"`
+	Results       []resultDoc `bson:"results,omitempty"`
+	ChecklistItem string      `bson:"checklistItem,omitempty"`
+	Ticked        bool        `bson:"ticked,omitempty"`
+	TickedItems   []string    `bson:"tickedItems,omitempty"`
+	Complete      bool        `bson:"complete,omitempty"`
+}
+
+func fromActivity(a content.Activity) activityDoc {
+	d := activityDoc{ID: a.UserID + ":" + a.EventID, UserID: a.UserID, EventID: a.EventID, Type: string(a.Type), ItemID: a.ItemID,
+		ItemKind: string(a.ItemKind), ProgrammeID: a.ProgrammeID, ItemVersion: a.ItemVersion, OccurredAt: a.OccurredAt.UTC(),
+		RecordedAt: a.RecordedAt.UTC(), SecondsSpent: a.SecondsSpent, Completes: a.Completes, LessonState: string(a.LessonState),
+		Attempt: a.Attempt, ScorePercent: a.ScorePercent, Passed: a.Passed, ChecklistItem: a.ChecklistItem, Ticked: a.Ticked,
+		TickedItems: a.TickedItems, Complete: a.Complete}
+	for _, x := range a.Answers {
+		d.Answers = append(d.Answers, answerDoc{QuestionKey: x.QuestionKey, OptionKeys: x.OptionKeys})
+	}
+	for _, r := range a.Results {
+		d.Results = append(d.Results, resultDoc{QuestionKey: r.QuestionKey, Correct: r.Correct})
+	}
+	return d
+}
+
+func (d activityDoc) toActivity() content.Activity {
+	a := content.Activity{UserID: d.UserID, EventID: d.EventID, Type: content.ActivityType(d.Type), ItemID: d.ItemID,
+		ItemKind: content.Kind(d.ItemKind), ProgrammeID: d.ProgrammeID, ItemVersion: d.ItemVersion, OccurredAt: d.OccurredAt,
+		RecordedAt: d.RecordedAt, SecondsSpent: d.SecondsSpent, Completes: d.Completes, LessonState: content.LessonState(d.LessonState),
+		Attempt: d.Attempt, ScorePercent: d.ScorePercent, Passed: d.Passed, ChecklistItem: d.ChecklistItem, Ticked: d.Ticked,
+		TickedItems: d.TickedItems, Complete: d.Complete}
+	for _, x := range d.Answers {
+		a.Answers = append(a.Answers, content.Answer{QuestionKey: x.QuestionKey, OptionKeys: x.OptionKeys})
+	}
+	for _, r := range d.Results {
+		a.Results = append(a.Results, content.QuestionResult{QuestionKey: r.QuestionKey, Correct: r.Correct})
+	}
+	return a
+}
+
+// InsertActivity implements content.Store: one insert keyed by (user, event ID); the key
+// makes a replayed event a duplicate, whichever process or goroutine sees it.
+func (s *Store) InsertActivity(ctx context.Context, a content.Activity) (content.Activity, error) {
+	d := fromActivity(a)
+	_, err := s.db.Collection(Activity).InsertOne(ctx, d)
+	if err == nil {
+		return a, nil
+	}
+	if !mongodb.IsDuplicate(err) {
+		return content.Activity{}, fmt.Errorf("insert activity: %w", err)
+	}
+	var stored activityDoc
+	if err := s.db.Collection(Activity).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&stored); err != nil {
+		return content.Activity{}, fmt.Errorf("find duplicate activity: %w", err)
+	}
+	return stored.toActivity(), content.ErrDuplicateActivity
+}
+
+// Activities implements content.Store.
+func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string) ([]content.Activity, error) {
+	filter := bson.D{{Key: "userId", Value: userID}}
+	if itemIDs != nil {
+		filter = append(filter, bson.E{Key: "itemId", Value: bson.D{{Key: "$in", Value: itemIDs}}})
+	}
+	cur, err := s.db.Collection(Activity).Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("find activities: %w", err)
+	}
+	var docs []activityDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("find activities: %w", err)
+	}
+	out := make([]content.Activity, len(docs))
+	for i, d := range docs {
+		out[i] = d.toActivity()
+	}
+	return out, nil
+}
+
+type idemDoc struct {
+	ID          string    `bson:"_id"` // userId + ":" + key
+	UserID      string    `bson:"userId"`
+	Key         string    `bson:"key"`
+	Fingerprint string    `bson:"fingerprint"`
+	Done        bool      `bson:"done"`
+	Status      int       `bson:"status"`
+	ContentType string    `bson:"contentType"`
+	Body        []byte    `bson:"body"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	ExpiresAt   time.Time `bson:"expiresAt"`
+}
+
+// IdempotencyStore is the MongoDB content.IdempotencyStore.
+type IdempotencyStore struct{ db *mongo.Database }
+
+// NewIdempotencyStore returns a store on db.
+func NewIdempotencyStore(db *mongo.Database) *IdempotencyStore { return &IdempotencyStore{db: db} }
+
+func idemID(userID, key string) string { return userID + ":" + key }
+
+// Claim implements content.IdempotencyStore: an insert guarded by the unique _id, so that
+// of two concurrent requests with one key exactly one runs.
+func (s *IdempotencyStore) Claim(ctx context.Context, r content.StoredResponse) (content.StoredResponse, bool, error) {
+	coll := s.db.Collection(Idempotency)
+	d := idemDoc{ID: idemID(r.UserID, r.Key), UserID: r.UserID, Key: r.Key, Fingerprint: r.Fingerprint,
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Body: []byte{}}
+	for range 2 {
+		_, err := coll.InsertOne(ctx, d)
+		if err == nil {
+			return r, true, nil
+		}
+		if !mongodb.IsDuplicate(err) {
+			return content.StoredResponse{}, false, fmt.Errorf("claim idempotency key: %w", err)
+		}
+		var old idemDoc
+		err = coll.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&old)
+		if mongodb.IsNotFound(err) {
+			continue // released meanwhile
+		}
+		if err != nil {
+			return content.StoredResponse{}, false, fmt.Errorf("find idempotency key: %w", err)
+		}
+		if !old.ExpiresAt.Before(r.CreatedAt) {
+			return content.StoredResponse{UserID: old.UserID, Key: old.Key, Fingerprint: old.Fingerprint, Done: old.Done,
+				Status: old.Status, ContentType: old.ContentType, Body: old.Body, CreatedAt: old.CreatedAt, ExpiresAt: old.ExpiresAt}, false, nil
+		}
+		// Expired but not swept yet: remove exactly that record and claim again.
+		if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "expiresAt", Value: old.ExpiresAt}}); err != nil {
+			return content.StoredResponse{}, false, fmt.Errorf("drop expired idempotency key: %w", err)
+		}
+	}
+	return content.StoredResponse{}, false, content.ErrConflict
+}
+
+// Complete implements content.IdempotencyStore.
+func (s *IdempotencyStore) Complete(ctx context.Context, r content.StoredResponse) error {
+	_, err := s.db.Collection(Idempotency).UpdateOne(ctx, bson.D{{Key: "_id", Value: idemID(r.UserID, r.Key)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "status", Value: r.Status},
+			{Key: "contentType", Value: r.ContentType}, {Key: "body", Value: r.Body}}}})
+	if err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	}
+	return nil
+}
+
+// Release implements content.IdempotencyStore.
+func (s *IdempotencyStore) Release(ctx context.Context, userID, key string, createdAt time.Time) error {
+	_, err := s.db.Collection(Idempotency).DeleteOne(ctx, bson.D{{Key: "_id", Value: idemID(userID, key)},
+		{Key: "done", Value: false}, {Key: "createdAt", Value: createdAt.UTC()}})
+	if err != nil {
+		return fmt.Errorf("release idempotency key: %w", err)
+	}
+	return nil
+}
+
+// Sweep implements content.IdempotencyStore.
+func (s *IdempotencyStore) Sweep(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.Collection(Idempotency).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: now.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("sweep idempotency keys: %w", err)
+	}
+	return res.DeletedCount, nil
+}
