@@ -5,6 +5,7 @@ package auth
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -262,6 +263,43 @@ type Issuer struct {
 	Audience string
 	TTL      time.Duration
 	Now      func() time.Time
+
+	// verified remembers tokens that passed Verify, so that a phone's repeated requests pay
+	// for the Ed25519 check once per token rather than once per request (it was about half
+	// of the CPU of a warm lesson read; docs/benchmarks.md).
+	verified verifiedTokens
+}
+
+// leeway is the clock skew tolerated on exp and iat.
+const leeway = 5 * time.Second
+
+// verifiedTokens maps the SHA-256 of a whole token (so a tampered token never matches) to
+// the claims it carried. Entries are used only until the token's own expiry; when the map
+// is full it is emptied, which costs at most one re-verification per token.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[[sha256.Size]byte]Claims
+}
+
+const maxVerifiedTokens = 50_000
+
+func (v *verifiedTokens) get(k [sha256.Size]byte, now time.Time) (Claims, bool) {
+	v.mu.RLock()
+	c, ok := v.m[k]
+	v.mu.RUnlock()
+	if !ok || !now.Before(c.ExpiresAt.Add(leeway)) {
+		return Claims{}, false
+	}
+	return c, true
+}
+
+func (v *verifiedTokens) put(k [sha256.Size]byte, c Claims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= maxVerifiedTokens {
+		v.m = make(map[[sha256.Size]byte]Claims)
+	}
+	v.m[k] = c
 }
 
 type jwtClaims struct {
@@ -298,8 +336,21 @@ func (i *Issuer) IssueAt(userID, sessionID string, admin bool, iat time.Time, jt
 }
 
 // Verify checks the token's algorithm (EdDSA only), kid, signature, issuer, audience, expiry
-// and required claims. Every failure wraps ErrInvalidToken.
+// and required claims. Every failure wraps ErrInvalidToken. A token verified before is
+// answered from memory until it expires.
 func (i *Issuer) Verify(token string) (Claims, error) {
+	k := sha256.Sum256([]byte(token))
+	if c, ok := i.verified.get(k, i.Now()); ok {
+		return c, nil
+	}
+	c, err := i.verify(token)
+	if err == nil {
+		i.verified.put(k, c)
+	}
+	return c, err
+}
+
+func (i *Issuer) verify(token string) (Claims, error) {
 	now := i.Now()
 	var jc jwtClaims
 	_, err := jwt.ParseWithClaims(token, &jc, func(t *jwt.Token) (any, error) {
@@ -316,7 +367,7 @@ func (i *Issuer) Verify(token string) (Claims, error) {
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(i.Issuer), jwt.WithAudience(i.Audience),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(i.Now),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(leeway),
 	)
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)

@@ -241,3 +241,29 @@ func kidOf(t *testing.T, tok string) string {
 	}
 	return p.Header["kid"].(string)
 }
+
+// A verified token is remembered, but only until it expires; a token differing in one byte
+// is verified on its own.
+func TestVerifiedTokensAreRememberedUntilExpiry(t *testing.T) {
+	iss, clk, _ := newIssuer(t)
+	tok, _, err := iss.Issue("u1", "s1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if c, err := iss.Verify(tok); err != nil || c.UserID != "u1" {
+			t.Fatalf("verify #%d: %v %+v", i+1, err, c)
+		}
+	}
+	tampered := tok[:len(tok)-2] + "AA"
+	if tampered == tok {
+		tampered = tok[:len(tok)-2] + "BB"
+	}
+	if _, err := iss.Verify(tampered); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("tampered token after a cached good one: %v", err)
+	}
+	clk.t = clk.t.Add(16 * time.Minute)
+	if _, err := iss.Verify(tok); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("expired token answered from memory: %v", err)
+	}
+}
