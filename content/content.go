@@ -222,6 +222,9 @@ type Store interface {
 	Items(ctx context.Context, ids []string) ([]Item, error)
 	// ListItems lists items by the filter, ordered by (title, id), after the cursor.
 	ListItems(ctx context.Context, f ListFilter) ([]Item, error)
+	// CountPublished counts the published items of these kinds in a programme's library and
+	// the global one.
+	CountPublished(ctx context.Context, programmeID string, kinds []Kind) (int, error)
 	// PublishedPaths returns the published paths of a programme and of the global library.
 	PublishedPaths(ctx context.Context, programmeID string) ([]Item, error)
 

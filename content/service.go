@@ -485,20 +485,38 @@ func (s *Service) publishedPaths(ctx context.Context, programmeID string) ([]Ite
 	return ps, nil
 }
 
+// PathsContaining returns the published paths available to programmeID (its library and
+// the global one) that include the item (served from the in-process path cache).
+func (s *Service) PathsContaining(ctx context.Context, programmeID string, ref learning.ItemRef) ([]Item, error) {
+	paths, err := s.publishedPaths(ctx, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	var containing []Item
+	for _, p := range paths {
+		if slices.ContainsFunc(p.Path.Items, func(r learning.ItemRef) bool { return r.ID == ref.ID }) {
+			containing = append(containing, p)
+		}
+	}
+	return containing, nil
+}
+
+// LibrarySize counts the published lessons, quizzes and checklists available to
+// programmeID: the total of the programme's progress bar.
+func (s *Service) LibrarySize(ctx context.Context, programmeID string) (int, error) {
+	return s.Store.CountPublished(ctx, programmeID, []Kind{KindLesson, KindQuiz, KindChecklist})
+}
+
 // afterCompletion records path completions that the completion of it may have caused.
 func (s *Service) afterCompletion(ctx context.Context, userID string, it Item) error {
-	paths, err := s.publishedPaths(ctx, it.ProgrammeID)
+	containing, err := s.PathsContaining(ctx, it.ProgrammeID, learning.ItemRef{Kind: string(it.Kind), ID: it.ID})
 	if err != nil {
 		return err
 	}
-	var containing []Item
 	var ids []string
-	for _, p := range paths {
-		if slices.ContainsFunc(p.Path.Items, func(r learning.ItemRef) bool { return r.ID == it.ID }) {
-			containing = append(containing, p)
-			for _, r := range p.Path.Items {
-				ids = append(ids, r.ID)
-			}
+	for _, p := range containing {
+		for _, r := range p.Path.Items {
+			ids = append(ids, r.ID)
 		}
 	}
 	if len(containing) == 0 {

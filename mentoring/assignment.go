@@ -387,3 +387,47 @@ func (s *Service) DueBetween(ctx context.Context, from, to time.Time) ([]MenteeA
 		after = &Cursor{At: last.DueAt, ID: last.ID}
 	}
 }
+
+// AssignmentsContaining returns userID's assignments in programmeID that include the item,
+// for progress bars.
+func (s *Service) AssignmentsContaining(ctx context.Context, programmeID, userID string, ref learning.ItemRef) ([]MenteeAssignment, error) {
+	as, err := s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: userID})
+	if err != nil {
+		return nil, fmt.Errorf("assignments containing: %w", err)
+	}
+	var out []MenteeAssignment
+	for _, a := range as {
+		if a.ProgrammeID != programmeID {
+			continue
+		}
+		for _, it := range a.Items {
+			if it.Ref == ref {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// PairingWithAssignments returns a pairing and the distinct ids of its assignments (one id
+// per assignment, shared by the mentees of a group pairing).
+func (s *Service) PairingWithAssignments(ctx context.Context, pairingID string) (Pairing, []string, error) {
+	p, err := s.Store.Pairing(ctx, pairingID)
+	if err != nil {
+		return Pairing{}, nil, err
+	}
+	as, err := s.Store.PairingAssignments(ctx, pairingID)
+	if err != nil {
+		return Pairing{}, nil, fmt.Errorf("pairing assignments: %w", err)
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, a := range as {
+		if !seen[a.AssignmentID] {
+			seen[a.AssignmentID] = true
+			ids = append(ids, a.AssignmentID)
+		}
+	}
+	return p, ids, nil
+}

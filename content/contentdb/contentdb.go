@@ -348,6 +348,23 @@ func (s *Store) ListItems(ctx context.Context, f content.ListFilter) ([]content.
 		options.Find().SetSort(bson.D{{Key: "sortKey", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
 }
 
+// CountPublished implements content.Store.
+func (s *Store) CountPublished(ctx context.Context, programmeID string, kinds []content.Kind) (int, error) {
+	ks := make(bson.A, len(kinds))
+	for i, k := range kinds {
+		ks[i] = string(k)
+	}
+	n, err := s.db.Collection(Items).CountDocuments(ctx, bson.D{
+		{Key: "programmeId", Value: bson.D{{Key: "$in", Value: bson.A{programmeID, ""}}}},
+		{Key: "kind", Value: bson.D{{Key: "$in", Value: ks}}},
+		{Key: "status", Value: string(content.StatusPublished)},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count published items: %w", err)
+	}
+	return int(n), nil
+}
+
 // PublishedPaths implements content.Store.
 func (s *Store) PublishedPaths(ctx context.Context, programmeID string) ([]content.Item, error) {
 	return s.find(ctx, bson.D{
