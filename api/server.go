@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/programme"
@@ -51,6 +52,7 @@ type Deps struct {
 	// mentoring
 
 	// gamification
+	Gamification *gamification.Service
 
 	// notifications
 }

@@ -17,6 +17,7 @@ import (
 
 	microlearn "github.com/microlearn/microlearn"
 	"github.com/microlearn/microlearn/api"
+	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/identity/identitydb"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -40,6 +41,8 @@ type App struct {
 	Learning   *learningdb.Store
 
 	// >>> domain services
+	Gamification       *gamification.Service
+	GamificationWorker *gamification.Worker
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -97,6 +100,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	// returns the indexes its stores need.
 	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
 		// >>> domain wiring
+		a.wireGamification,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -131,6 +135,7 @@ func (a *App) apiDeps() api.Deps {
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
 		Tokens: a.Tokens, Identity: a.Identity, Programmes: a.Programmes,
 		// >>> api deps
+		Gamification: a.Gamification,
 		// <<< api deps
 	}
 }

@@ -72,7 +72,7 @@ func run() error {
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("gamification service running", "addr", ln.Addr().String())
 	done := make(chan struct{})
-	go func() { a.RunWorkers(ctx); close(done) }()
+	go func() { a.RunGamification(ctx); close(done) }()
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
