@@ -92,17 +92,16 @@ func (s *Service) closePeriod(ctx context.Context, pz Prize, key string, now tim
 			return err
 		}
 		if !inserted {
-			if r, _, err = s.Store.PeriodResult(ctx, id); err != nil {
-				return err
-			}
+			// Another closer decided at the same moment; it writes the winners and
+			// notifies them (or, if it dies, a later round finds the result incomplete).
+			return nil
 		}
 	}
 	if len(r.Winners) > 0 {
-		fresh, err := s.Store.InsertWinners(ctx, r.Winners)
-		if err != nil {
+		if _, err := s.Store.InsertWinners(ctx, r.Winners); err != nil {
 			return err
 		}
-		s.notifyPrizes(ctx, fresh)
+		s.notifyPrizes(ctx, r.Winners)
 	}
 	return s.Store.CompletePeriodResult(ctx, id)
 }

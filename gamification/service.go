@@ -286,6 +286,7 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 	scores := map[string]Score{}
 	var badgeWins []badgeWin
 	var prizeWinners []Winner
+	winnerEvent := map[string]string{}
 	cfgs := map[string]programmeConfig{}
 	for _, w := range items {
 		if w.err != nil || w.outcome == OutcomeIgnored {
@@ -338,8 +339,9 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 				}
 				for _, pz := range cfg.Prizes {
 					if pz.Kind == PrizeBadge && pz.BadgeID == id {
-						prizeWinners = append(prizeWinners, Winner{ID: badgeWinnerID(pz.ID, e.UserID), PrizeID: pz.ID,
-							ProgrammeID: e.ProgrammeID, UserID: e.UserID, BadgeID: id, AwardedAt: a.At})
+						w := Winner{ID: badgeWinnerID(pz.ID, e.UserID), PrizeID: pz.ID, ProgrammeID: e.ProgrammeID, UserID: e.UserID, BadgeID: id, AwardedAt: a.At}
+						prizeWinners = append(prizeWinners, w)
+						winnerEvent[w.ID] = e.ID
 					}
 				}
 			}
@@ -370,9 +372,8 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 			return err
 		}
 	}
-	var newWinners []Winner
 	if len(prizeWinners) > 0 {
-		if newWinners, err = s.Store.InsertWinners(ctx, prizeWinners); err != nil {
+		if _, err := s.Store.InsertWinners(ctx, prizeWinners); err != nil {
 			return err
 		}
 	}
@@ -400,7 +401,13 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 			failed[w.d.Event.ID] = true
 		}
 	}
-	s.notify(ctx, awards, badgeWins, newWinners, failed)
+	var winners []Winner
+	for _, w := range prizeWinners {
+		if !failed[winnerEvent[w.ID]] {
+			winners = append(winners, w)
+		}
+	}
+	s.notify(ctx, awards, badgeWins, winners, failed)
 
 	var done []string
 	now := s.now()
@@ -472,40 +479,77 @@ func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Playe
 	}
 }
 
-// notify tells the Notifier about new badges, levels and prizes of events that are done.
 type badgeWin struct {
 	badge Badge
 	award Award
 }
 
+// notify tells the Notifier about badges, levels and prizes of events that are done, and
+// marks them notified. A crash between the push and the mark sends it again: notification is
+// at least once, with a stable key for the receiver to drop the duplicate.
 func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin, winners []Winner, failed map[string]bool) {
 	if s.Notifier == nil {
 		return
 	}
+	var ids []string
 	for _, a := range awards {
-		if a.Kind != "level" || failed[a.EventID] {
-			continue
-		}
-		if err := s.Notifier.LevelUp(ctx, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level}); err != nil {
-			s.log().Warn("level-up notification failed", "award", a.ID, "error", err.Error())
+		if !failed[a.EventID] {
+			ids = append(ids, a.ID)
 		}
 	}
-	for _, b := range badges {
-		if failed[b.award.EventID] {
-			continue
+	if len(ids) > 0 {
+		pending, err := s.Store.UnnotifiedAwards(ctx, ids)
+		if err != nil {
+			s.log().Warn("award notifications skipped", "error", err.Error())
+			return
 		}
-		if err := s.Notifier.BadgeEarned(ctx, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge}); err != nil {
-			s.log().Warn("badge notification failed", "award", b.award.ID, "error", err.Error())
+		var sent []string
+		for _, a := range awards {
+			if a.Kind != "level" || !pending[a.ID] || failed[a.EventID] {
+				continue
+			}
+			if err := s.Notifier.LevelUp(ctx, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level}); err != nil {
+				s.log().Warn("level-up notification failed", "award", a.ID, "error", err.Error())
+			}
+			sent = append(sent, a.ID)
+		}
+		for _, b := range badges {
+			if !pending[b.award.ID] || failed[b.award.EventID] {
+				continue
+			}
+			if err := s.Notifier.BadgeEarned(ctx, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge}); err != nil {
+				s.log().Warn("badge notification failed", "award", b.award.ID, "error", err.Error())
+			}
+			sent = append(sent, b.award.ID)
+		}
+		if len(sent) > 0 {
+			if err := s.Store.MarkAwardsNotified(ctx, sent); err != nil {
+				s.log().Warn("marking award notifications failed", "error", err.Error())
+			}
 		}
 	}
 	s.notifyPrizes(ctx, winners)
 }
 
+// notifyPrizes tells winners not yet notified about their prize.
 func (s *Service) notifyPrizes(ctx context.Context, winners []Winner) {
-	if s.Notifier == nil {
+	if s.Notifier == nil || len(winners) == 0 {
 		return
 	}
+	ids := make([]string, len(winners))
+	for i, w := range winners {
+		ids[i] = w.ID
+	}
+	pending, err := s.Store.UnnotifiedWinners(ctx, ids)
+	if err != nil {
+		s.log().Warn("prize notifications skipped", "error", err.Error())
+		return
+	}
+	var sent []string
 	for _, w := range winners {
+		if !pending[w.ID] {
+			continue
+		}
 		cfg, err := s.config(ctx, w.ProgrammeID)
 		if err != nil {
 			s.log().Warn("prize notification failed", "winner", w.ID, "error", err.Error())
@@ -518,6 +562,12 @@ func (s *Service) notifyPrizes(ctx context.Context, winners []Winner) {
 			if err := s.Notifier.PrizeWon(ctx, PrizeNotice{Key: w.ID, UserID: w.UserID, ProgrammeID: w.ProgrammeID, Prize: pz, Winner: w}); err != nil {
 				s.log().Warn("prize notification failed", "winner", w.ID, "error", err.Error())
 			}
+		}
+		sent = append(sent, w.ID)
+	}
+	if len(sent) > 0 {
+		if err := s.Store.MarkWinnersNotified(ctx, sent); err != nil {
+			s.log().Warn("marking prize notifications failed", "error", err.Error())
 		}
 	}
 }

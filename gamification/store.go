@@ -86,6 +86,9 @@ type BoardStore interface {
 type AwardStore interface {
 	// RecordAwards inserts awards; awards already stored are left as they are.
 	RecordAwards(ctx context.Context, awards []Award) error
+	// UnnotifiedAwards returns which of the awards were not yet marked notified.
+	UnnotifiedAwards(ctx context.Context, ids []string) (map[string]bool, error)
+	MarkAwardsNotified(ctx context.Context, ids []string) error
 }
 
 // ConfigStore keeps per-programme rules, badges and prizes.
@@ -115,6 +118,9 @@ type PrizeStore interface {
 	CompletePeriodResult(ctx context.Context, id string) error
 	// InsertWinners stores winners and returns those that were not stored before.
 	InsertWinners(ctx context.Context, ws []Winner) ([]Winner, error)
+	// UnnotifiedWinners returns which of the winners were not yet marked notified.
+	UnnotifiedWinners(ctx context.Context, ids []string) (map[string]bool, error)
+	MarkWinnersNotified(ctx context.Context, ids []string) error
 	// Winners lists a programme's winners, newest first.
 	Winners(ctx context.Context, programmeID string) ([]Winner, error)
 	// HandOver marks a winner's prize handed over (once; later calls keep the first

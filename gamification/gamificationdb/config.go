@@ -170,9 +170,18 @@ type winnerDoc struct {
 	AwardedAt    time.Time  `bson:"awardedAt"`
 	HandedOverAt *time.Time `bson:"handedOverAt,omitempty"`
 	HandedOverBy string     `bson:"handedOverBy,omitempty"`
+	Notified     bool       `bson:"notified"`
 }
 
-func (d winnerDoc) toWinner() gamification.Winner { return gamification.Winner(d) }
+func fromWinner(w gamification.Winner) winnerDoc {
+	return winnerDoc{ID: w.ID, PrizeID: w.PrizeID, ProgrammeID: w.ProgrammeID, UserID: w.UserID, PeriodKey: w.PeriodKey, Place: w.Place,
+		Score: w.Score, BadgeID: w.BadgeID, AwardedAt: w.AwardedAt, HandedOverAt: w.HandedOverAt, HandedOverBy: w.HandedOverBy}
+}
+
+func (d winnerDoc) toWinner() gamification.Winner {
+	return gamification.Winner{ID: d.ID, PrizeID: d.PrizeID, ProgrammeID: d.ProgrammeID, UserID: d.UserID, PeriodKey: d.PeriodKey, Place: d.Place,
+		Score: d.Score, BadgeID: d.BadgeID, AwardedAt: d.AwardedAt, HandedOverAt: d.HandedOverAt, HandedOverBy: d.HandedOverBy}
+}
 
 type periodResultDoc struct {
 	ID        string      `bson:"_id"`
@@ -200,7 +209,7 @@ func (s *Store) PeriodResult(ctx context.Context, id string) (gamification.Perio
 // InsertPeriodResult implements gamification.PrizeStore.
 func (s *Store) InsertPeriodResult(ctx context.Context, r gamification.PeriodResult) (bool, error) {
 	d := periodResultDoc{ID: r.ID, PrizeID: r.PrizeID, PeriodKey: r.PeriodKey, ClosedAt: r.ClosedAt, Complete: r.Complete,
-		Winners: mapSlice(r.Winners, func(w gamification.Winner) winnerDoc { return winnerDoc(w) })}
+		Winners: mapSlice(r.Winners, fromWinner)}
 	if d.Winners == nil {
 		d.Winners = []winnerDoc{}
 	}
@@ -227,7 +236,7 @@ func (s *Store) InsertWinners(ctx context.Context, ws []gamification.Winner) ([]
 	}
 	docs := make([]any, len(ws))
 	for i, w := range ws {
-		docs[i] = winnerDoc(w)
+		docs[i] = fromWinner(w)
 	}
 	_, err := s.db.Collection(Winners).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil {

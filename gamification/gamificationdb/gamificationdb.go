@@ -366,6 +366,49 @@ type awardDoc struct {
 	Level       int       `bson:"level,omitempty"`
 	EventID     string    `bson:"eventId"`
 	At          time.Time `bson:"at"`
+	Notified    bool      `bson:"notified"`
+}
+
+// unnotified returns which of ids are stored in coll with notified false.
+func (s *Store) unnotified(ctx context.Context, coll string, ids []string) (map[string]bool, error) {
+	cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: in(ids)}, {Key: "notified", Value: false}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	rows, err := all[struct {
+		ID string `bson:"_id"`
+	}](ctx, cur, err)
+	if err != nil {
+		return nil, fmt.Errorf("find unnotified: %w", err)
+	}
+	out := map[string]bool{}
+	for _, r := range rows {
+		out[r.ID] = true
+	}
+	return out, nil
+}
+
+func (s *Store) markNotified(ctx context.Context, coll string, ids []string) error {
+	_, err := s.db.Collection(coll).UpdateMany(ctx, bson.D{{Key: "_id", Value: in(ids)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "notified", Value: true}}}})
+	return err
+}
+
+// UnnotifiedAwards implements gamification.AwardStore.
+func (s *Store) UnnotifiedAwards(ctx context.Context, ids []string) (map[string]bool, error) {
+	return s.unnotified(ctx, Awards, ids)
+}
+
+// MarkAwardsNotified implements gamification.AwardStore.
+func (s *Store) MarkAwardsNotified(ctx context.Context, ids []string) error {
+	return s.markNotified(ctx, Awards, ids)
+}
+
+// UnnotifiedWinners implements gamification.PrizeStore.
+func (s *Store) UnnotifiedWinners(ctx context.Context, ids []string) (map[string]bool, error) {
+	return s.unnotified(ctx, Winners, ids)
+}
+
+// MarkWinnersNotified implements gamification.PrizeStore.
+func (s *Store) MarkWinnersNotified(ctx context.Context, ids []string) error {
+	return s.markNotified(ctx, Winners, ids)
 }
 
 // RecordAwards implements gamification.AwardStore.

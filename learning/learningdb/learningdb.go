@@ -363,6 +363,16 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
+// Redeliver queues a logged event again, as an at-least-once transport may (and as an
+// operator may, to have it processed again); processing it again changes nothing.
+func (s *Store) Redeliver(ctx context.Context, id string) error {
+	var d EventDoc
+	if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return fmt.Errorf("redeliver learning event: %w", err)
+	}
+	return s.enqueue(ctx, d)
+}
+
 // Pending returns how many events wait in the queue (claimed or not) and how many are parked.
 func (s *Store) Pending(ctx context.Context) (queued, dead int64, err error) {
 	if queued, err = s.db.Collection(Queue).CountDocuments(ctx, bson.D{}); err != nil {
