@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/mentoring"
@@ -60,6 +61,7 @@ type Deps struct {
 	Mentoring *mentoring.Service
 
 	// gamification
+	Gamification *gamification.Service
 
 	// notifications
 	Notify *notify.Service

@@ -17,6 +17,7 @@ import (
 
 	microlearn "github.com/microlearn/microlearn"
 	"github.com/microlearn/microlearn/api"
+	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/identity/identitydb"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -49,8 +50,10 @@ type App struct {
 	Notify             *notify.Service
 	// NotifyGoals and NotifyAssignments feed the reminder rules (gamification and mentoring
 	// set them in their wiring; app/notify.go).
-	NotifyGoals       notify.Goals
-	NotifyAssignments notify.Assignments
+	NotifyGoals        notify.Goals
+	NotifyAssignments  notify.Assignments
+	Gamification       *gamification.Service
+	GamificationWorker *gamification.Worker
 	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
@@ -110,6 +113,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		a.wireContent,
 		a.wireMentoring,
 		a.wireNotify,
+		a.wireGamification,
 		// <<< domain wiring
 	} {
 		ix, err := wireDomain(ctx)
@@ -147,8 +151,9 @@ func (a *App) apiDeps() api.Deps {
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
 		Content: a.Content, Idempotency: a.ContentIdempotency, ContentViews: &api.ContentViews{},
-		Mentoring: a.Mentoring,
-		Notify:    a.Notify,
+		Mentoring:    a.Mentoring,
+		Notify:       a.Notify,
+		Gamification: a.Gamification,
 		// <<< api deps
 	}
 }

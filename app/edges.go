@@ -4,6 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/learning"
+
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
 )
@@ -14,6 +18,11 @@ import (
 func (a *App) connectDomains() {
 	a.Mentoring.Notifier = mentoringNotifier{a.Notify}
 	a.NotifyAssignments = assignmentsForNotify{a.Mentoring}
+	a.NotifyGoals = goalsForNotify{a.Gamification}
+	a.Gamification.Catalog = catalogForGamification{a.Content}
+	a.Gamification.Pairings = pairingsForGamification{a.Mentoring}
+	a.Gamification.Notifier = gamificationNotifier{a.Notify}
+	a.Gamification.Observers = []learning.Observer{a.Mentoring}
 }
 
 // mentoringNotifier tells people about assignments through the notification outbox.
@@ -49,4 +58,76 @@ func (s assignmentsForNotify) OpenDueBetween(ctx context.Context, from, to time.
 
 func (s assignmentsForNotify) Open(ctx context.Context, id string) (bool, error) {
 	return s.m.AssignmentOpen(ctx, id)
+}
+
+// goalsForNotify tells the reminder scheduler whether today's goal is met and how long the
+// streak is, from gamification's players.
+type goalsForNotify struct{ g *gamification.Service }
+
+func (s goalsForNotify) DayStatus(ctx context.Context, userID, day string) (notify.DayStatus, error) {
+	met, streak, err := s.g.DayStatus(ctx, userID, day)
+	return notify.DayStatus{GoalMet: met, Streak: streak}, err
+}
+
+// catalogForGamification gives gamification's progress bars their totals from content.
+type catalogForGamification struct{ c *content.Service }
+
+func (s catalogForGamification) PathsContaining(ctx context.Context, programmeID string, item learning.ItemRef) ([]gamification.Container, error) {
+	ps, err := s.c.PathsContaining(ctx, programmeID, item)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gamification.Container, len(ps))
+	for i, p := range ps {
+		out[i] = gamification.Container{Kind: learning.KindPath, ID: p.ID, Items: p.Path.Items}
+	}
+	return out, nil
+}
+
+func (s catalogForGamification) LibrarySize(ctx context.Context, programmeID string) (int, error) {
+	return s.c.LibrarySize(ctx, programmeID)
+}
+
+// pairingsForGamification gives gamification the assignments and pairings from mentoring.
+type pairingsForGamification struct{ m *mentoring.Service }
+
+func (s pairingsForGamification) AssignmentsContaining(ctx context.Context, programmeID, userID string, item learning.ItemRef) ([]gamification.Container, error) {
+	as, err := s.m.AssignmentsContaining(ctx, programmeID, userID, item)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gamification.Container, len(as))
+	for i, a := range as {
+		refs := make([]learning.ItemRef, len(a.Items))
+		for j, it := range a.Items {
+			refs[j] = it.Ref
+		}
+		out[i] = gamification.Container{Kind: "assignment", ID: a.AssignmentID, Items: refs, PairingID: a.PairingID}
+	}
+	return out, nil
+}
+
+func (s pairingsForGamification) Pairing(ctx context.Context, pairingID string) (gamification.Pairing, error) {
+	p, ids, err := s.m.PairingWithAssignments(ctx, pairingID)
+	if err != nil {
+		return gamification.Pairing{}, err
+	}
+	return gamification.Pairing{ID: p.ID, ProgrammeID: p.ProgrammeID,
+		Members: append([]string{p.MentorID}, p.MenteeIDs...), AssignmentIDs: ids}, nil
+}
+
+// gamificationNotifier sends award news through the notification outbox; the notice key
+// makes a repeated notice (gamification notifies at least once) enqueue once.
+type gamificationNotifier struct{ n *notify.Service }
+
+func (s gamificationNotifier) BadgeEarned(ctx context.Context, b gamification.BadgeNotice) error {
+	return s.n.BadgeEarned(ctx, b.UserID, b.ProgrammeID, b.Badge.ID, b.Badge.Name)
+}
+
+func (s gamificationNotifier) LevelUp(ctx context.Context, l gamification.LevelNotice) error {
+	return s.n.LevelUp(ctx, l.UserID, l.ProgrammeID, l.Level)
+}
+
+func (s gamificationNotifier) PrizeWon(ctx context.Context, p gamification.PrizeNotice) error {
+	return s.n.PrizeWon(ctx, p.UserID, p.ProgrammeID, p.Prize.ID, p.Prize.Name)
 }

@@ -76,7 +76,7 @@ func run(ctx context.Context, ready func(addr string)) error {
 		ready(ln.Addr().String())
 	}
 	done := make(chan struct{})
-	go func() { a.RunWorkers(ctx); close(done) }()
+	go func() { a.RunGamification(ctx); close(done) }()
 	select {
 	case err = <-errc:
 	case <-ctx.Done():

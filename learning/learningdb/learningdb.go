@@ -1,34 +1,70 @@
-// Package learningdb keeps learning events in MongoDB: an append-only collection keyed by
-// event ID, so that a replayed event is stored once.
+// Package learningdb keeps learning events in MongoDB: an append-only log keyed by event ID,
+// so that a replayed event is stored once, and the small work queue the gamification service
+// consumes it from.
+//
+// Collections:
+//   - learning_events: the log, every event ever published (insert-only on the hot path).
+//   - learning_queue: events not yet processed, with their lease. It holds only pending
+//     work, so it stays small even on FerretDB, which scans collections.
+//   - learning_processed: the ID of every processed event (insert-only), written before the
+//     event leaves the queue.
+//   - learning_dead: events that failed too often, parked for an operator.
 package learningdb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning"
 )
 
-// Events is the collection of learning events.
-const Events = "learning_events"
+// Collection names.
+const (
+	Events    = "learning_events"
+	Queue     = "learning_queue"
+	Processed = "learning_processed"
+	Dead      = "learning_dead"
+)
 
 // Indexes lists the indexes the queries in this package need.
 func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "occurredAt", Value: 1}}}},
+		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "recordedAt", Value: 1}}}},
+		{Collection: Queue, Model: mongo.IndexModel{Keys: bson.D{{Key: "availableAt", Value: 1}}}},
+		{Collection: Queue, Model: mongo.IndexModel{Keys: bson.D{{Key: "claim", Value: 1}}}},
 	}
 }
 
-// Store is the MongoDB learning.Publisher.
-type Store struct{ db *mongo.Database }
+// Store is the MongoDB learning.Publisher and gamification.Queue.
+type Store struct {
+	db *mongo.Database
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// OnPublish, when set, is called after an event was stored and queued (the in-process
+	// worker uses it to wake up at once).
+	OnPublish func()
+}
 
 // New returns a store on db.
 func New(db *mongo.Database) *Store { return &Store{db: db} }
+
+func (s *Store) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
 
 // EventDoc is the stored form of a learning event.
 type EventDoc struct {
@@ -67,11 +103,281 @@ func (d EventDoc) ToEvent() learning.Event {
 		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime}
 }
 
-// Publish implements learning.Publisher: one insert, keyed by the event ID.
+// queueDoc is a pending event: the whole event (so a worker needs no second read) and its
+// lease. AvailableAt is when it may next be claimed: when published, then the end of the
+// current lease, or the time of the next retry.
+type queueDoc struct {
+	EventDoc    `bson:",inline"`
+	AvailableAt time.Time `bson:"availableAt"`
+	Owner       string    `bson:"owner,omitempty"`
+	Claim       string    `bson:"claim,omitempty"`
+	Attempts    int       `bson:"attempts"`
+	LastError   string    `bson:"lastError,omitempty"`
+}
+
+type processedDoc struct {
+	ID string    `bson:"_id"`
+	At time.Time `bson:"at"`
+}
+
+// Publish implements learning.Publisher: it stores the event in the log and queues it for
+// the gamification service, both before returning. Publishing an event whose ID is already
+// logged changes nothing, except that an event whose first publisher died between the two
+// writes (logged, neither queued nor processed) is queued now.
 func (s *Store) Publish(ctx context.Context, e learning.Event) error {
-	_, err := s.db.Collection(Events).InsertOne(ctx, FromEvent(e))
-	if err != nil && !mongodb.IsDuplicate(err) {
+	doc := FromEvent(e)
+	_, err := s.db.Collection(Events).InsertOne(ctx, doc)
+	switch {
+	case mongodb.IsDuplicate(err):
+		return s.requeueIfLost(ctx, doc)
+	case err != nil:
 		return fmt.Errorf("publish learning event: %w", err)
 	}
+	if err := s.enqueue(ctx, doc); err != nil {
+		return err
+	}
+	if s.OnPublish != nil {
+		s.OnPublish()
+	}
 	return nil
+}
+
+func (s *Store) enqueue(ctx context.Context, doc EventDoc) error {
+	at := doc.RecordedAt
+	if at.IsZero() {
+		at = s.now()
+	}
+	_, err := s.db.Collection(Queue).InsertOne(ctx, queueDoc{EventDoc: doc, AvailableAt: at})
+	if err != nil && !mongodb.IsDuplicate(err) {
+		return fmt.Errorf("queue learning event: %w", err)
+	}
+	return nil
+}
+
+// requeueIfLost queues a logged event that is neither queued nor processed. The queue is
+// checked before the processed markers, and workers write the marker before they take an
+// event off the queue, so an event finishing meanwhile is never queued again.
+func (s *Store) requeueIfLost(ctx context.Context, doc EventDoc) error {
+	for _, coll := range []string{Queue, Processed, Dead} {
+		n, err := s.db.Collection(coll).CountDocuments(ctx, bson.D{{Key: "_id", Value: doc.ID}})
+		if err != nil {
+			return fmt.Errorf("publish learning event: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	var logged EventDoc
+	if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}).Decode(&logged); err != nil {
+		return fmt.Errorf("publish learning event: %w", err)
+	}
+	return s.enqueue(ctx, logged)
+}
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Claim implements gamification.Queue. One event is claimed with a single atomic
+// findOneAndUpdate; a batch with an updateMany whose filter re-checks availability per
+// document (so two workers never both claim one event), then a find of this claim's token.
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]gamification.Delivery, error) {
+	q := s.db.Collection(Queue)
+	due := bson.E{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}
+	token := newToken()
+	update := bson.D{
+		{Key: "$set", Value: bson.D{{Key: "availableAt", Value: now.Add(lease)}, {Key: "owner", Value: owner}, {Key: "claim", Value: token}}},
+		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
+	}
+	one := func(filter bson.D) ([]gamification.Delivery, error) {
+		var d queueDoc
+		err := q.FindOneAndUpdate(ctx, filter, update,
+			options.FindOneAndUpdate().SetSort(bson.D{{Key: "availableAt", Value: 1}}).SetReturnDocument(options.After)).Decode(&d)
+		if mongodb.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claim learning event: %w", err)
+		}
+		return []gamification.Delivery{{Event: d.ToEvent(), Attempts: d.Attempts}}, nil
+	}
+	if max <= 1 {
+		return one(bson.D{due})
+	}
+	cur, err := q.Find(ctx, bson.D{due}, options.Find().SetSort(bson.D{{Key: "availableAt", Value: 1}}).SetLimit(int64(max)).
+		SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find due learning events: %w", err)
+	}
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("find due learning events: %w", err)
+	}
+	switch len(ids) {
+	case 0:
+		return nil, nil
+	case 1:
+		return one(bson.D{{Key: "_id", Value: ids[0].ID}, due})
+	}
+	list := make([]string, len(ids))
+	for i, d := range ids {
+		list[i] = d.ID
+	}
+	if _, err := q.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: list}}}, due}, update); err != nil {
+		return nil, fmt.Errorf("claim learning events: %w", err)
+	}
+	cur, err = q.Find(ctx, bson.D{{Key: "claim", Value: token}})
+	if err != nil {
+		return nil, fmt.Errorf("read claimed learning events: %w", err)
+	}
+	var docs []queueDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read claimed learning events: %w", err)
+	}
+	out := make([]gamification.Delivery, len(docs))
+	for i, d := range docs {
+		out[i] = gamification.Delivery{Event: d.ToEvent(), Attempts: d.Attempts}
+	}
+	return out, nil
+}
+
+// Done implements gamification.Queue: processed markers first, then off the queue.
+func (s *Store) Done(ctx context.Context, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	docs := make([]any, len(ids))
+	for i, id := range ids {
+		docs[i] = processedDoc{ID: id, At: now}
+	}
+	_, err := s.db.Collection(Processed).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !allDuplicates(err) {
+		return fmt.Errorf("mark learning events processed: %w", err)
+	}
+	if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("dequeue learning events: %w", err)
+	}
+	return nil
+}
+
+// allDuplicates reports whether every error of a bulk insert is a duplicate key.
+func allDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) {
+		if bwe.WriteConcernError != nil {
+			return false
+		}
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 {
+				return false
+			}
+		}
+		return true
+	}
+	return mongodb.IsDuplicate(err)
+}
+
+// Release implements gamification.Queue.
+func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error {
+	q := s.db.Collection(Queue)
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}}
+	if dead {
+		var d queueDoc
+		err := q.FindOne(ctx, filter).Decode(&d)
+		if mongodb.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("park learning event: %w", err)
+		}
+		d.LastError = reason
+		if _, err := s.db.Collection(Dead).InsertOne(ctx, d); err != nil && !mongodb.IsDuplicate(err) {
+			return fmt.Errorf("park learning event: %w", err)
+		}
+		_, err = q.DeleteOne(ctx, filter)
+		return err
+	}
+	_, err := q.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "availableAt", Value: at}, {Key: "lastError", Value: reason}}}})
+	if err != nil {
+		return fmt.Errorf("release learning event: %w", err)
+	}
+	return nil
+}
+
+// Recover implements gamification.Recoverer: events logged in the last day (and at least two
+// minutes ago) that are neither queued, processed nor parked lost their publisher between
+// its two writes; they are queued.
+func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+	cur, err := s.db.Collection(Events).Find(ctx, bson.D{{Key: "recordedAt", Value: bson.D{
+		{Key: "$gte", Value: now.Add(-24 * time.Hour)}, {Key: "$lt", Value: now.Add(-2 * time.Minute)}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(20000))
+	if err != nil {
+		return 0, fmt.Errorf("recover learning events: %w", err)
+	}
+	var logged []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &logged); err != nil {
+		return 0, fmt.Errorf("recover learning events: %w", err)
+	}
+	missing := map[string]bool{}
+	ids := make([]string, len(logged))
+	for i, l := range logged {
+		ids[i] = l.ID
+		missing[l.ID] = true
+	}
+	for _, coll := range []string{Queue, Processed, Dead} {
+		if len(missing) == 0 {
+			return 0, nil
+		}
+		cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return 0, fmt.Errorf("recover learning events: %w", err)
+		}
+		var found []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(ctx, &found); err != nil {
+			return 0, fmt.Errorf("recover learning events: %w", err)
+		}
+		for _, f := range found {
+			delete(missing, f.ID)
+		}
+	}
+	n := 0
+	for id := range missing {
+		var d EventDoc
+		if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+			return n, fmt.Errorf("recover learning event: %w", err)
+		}
+		if err := s.enqueue(ctx, d); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Redeliver queues a logged event again, as an at-least-once transport may (and as an
+// operator may, to have it processed again); processing it again changes nothing.
+func (s *Store) Redeliver(ctx context.Context, id string) error {
+	var d EventDoc
+	if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return fmt.Errorf("redeliver learning event: %w", err)
+	}
+	return s.enqueue(ctx, d)
+}
+
+// Pending returns how many events wait in the queue (claimed or not) and how many are parked.
+func (s *Store) Pending(ctx context.Context) (queued, dead int64, err error) {
+	if queued, err = s.db.Collection(Queue).CountDocuments(ctx, bson.D{}); err != nil {
+		return 0, 0, err
+	}
+	dead, err = s.db.Collection(Dead).CountDocuments(ctx, bson.D{})
+	return queued, dead, err
 }

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/gamification/gamificationdb"
+	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/programme"
+)
+
+// wireGamification builds the gamification service and its worker. The worker runs inside
+// this process (a.workers) when the database is embedded, as only one process may use the
+// embedded database; with MONGODB_URI set, cmd/api leaves it to cmd/gamification
+// (RunGamification), so the API never computes awards.
+func (a *App) wireGamification(ctx context.Context) ([]mongodb.Index, error) {
+	a.Learning.Now = a.Now
+	a.Gamification = &gamification.Service{
+		Store:      gamificationdb.New(a.DB.DB),
+		Queue:      a.Learning,
+		People:     gamificationPeople{a.Identity},
+		Programmes: gamificationProgrammes{a.Programmes},
+		// Catalog (content), Pairings (mentoring), Notifier (notify) and Observers
+		// (mentoring) are connected in connectDomains (app/edges.go).
+		Now:      a.Now,
+		Log:      a.Log,
+		CacheTTL: 10 * time.Second,
+	}
+	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
+	if a.Cfg.Embedded() {
+		a.Learning.OnPublish = a.GamificationWorker.Wake
+		a.workers = append(a.workers, a.GamificationWorker.Run, a.GamificationWorker.RunCloser)
+	}
+	return gamificationdb.Indexes(), nil
+}
+
+// RunGamification runs the gamification service (and every other background worker) until
+// ctx ends: what cmd/gamification does.
+func (a *App) RunGamification(ctx context.Context) {
+	var wg sync.WaitGroup
+	if !a.Cfg.Embedded() {
+		for _, w := range []func(context.Context){a.GamificationWorker.Run, a.GamificationWorker.RunCloser} {
+			wg.Add(1)
+			go func() { defer wg.Done(); w(ctx) }()
+		}
+	}
+	a.RunWorkers(ctx)
+	wg.Wait()
+}
+
+func workerID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// gamificationPeople adapts identity to gamification.People.
+type gamificationPeople struct{ s *identity.Service }
+
+func (p gamificationPeople) Profile(ctx context.Context, userID string) (gamification.Profile, error) {
+	u, err := p.s.User(ctx, userID)
+	if err != nil {
+		return gamification.Profile{}, err
+	}
+	vis := gamification.Visibility(u.LeaderboardVisibility)
+	if !vis.Valid() {
+		vis = gamification.Visible
+	}
+	return gamification.Profile{UserID: u.ID, DisplayName: u.DisplayName, Timezone: u.Timezone,
+		TimezoneChangedAt: u.TimezoneChangedAt, DailyXPGoal: u.DailyXPGoal, Visibility: vis}, nil
+}
+
+// gamificationProgrammes adapts programme to gamification.Programmes.
+type gamificationProgrammes struct{ s *programme.Service }
+
+func (p gamificationProgrammes) Timezone(ctx context.Context, programmeID string) (string, error) {
+	pr, err := p.s.Programme(ctx, programmeID)
+	return pr.Timezone, err
+}
+
+func (p gamificationProgrammes) Membership(ctx context.Context, programmeID, userID string) (gamification.Membership, error) {
+	m, err := p.s.Store.Membership(ctx, programmeID, userID)
+	if err != nil {
+		return gamification.Membership{}, err
+	}
+	return gamification.Membership{Role: string(m.Role), JoinedAt: m.JoinedAt}, nil
+}

@@ -1,0 +1,115 @@
+package gamification
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/microlearn/microlearn/internal/apperr"
+)
+
+// The counters badge criteria can name.
+const (
+	CounterLessons           = "lessons"
+	CounterQuizzesPassed     = "quizzesPassed"
+	CounterPerfectQuizzes    = "perfectQuizzes"
+	CounterChecklists        = "checklists"
+	CounterPaths             = "paths"
+	CounterAssignments       = "assignments"
+	CounterAssignmentsOnTime = "assignmentsOnTime"
+	// CounterPairingsAllOnTime counts pairings all of whose assignments were completed on time.
+	CounterPairingsAllOnTime = "pairingsAllOnTime"
+	// CounterDomainItems counts items completed in Criterion.Domain.
+	CounterDomainItems = "domainItems"
+	// CounterDomainsTouched counts the learning domains with at least one completed item.
+	CounterDomainsTouched = "domainsTouched"
+	// CounterStreak is the longest streak in days.
+	CounterStreak     = "streak"
+	CounterActiveDays = "activeDays"
+	CounterXP         = "xp"
+	CounterLevel      = "level"
+)
+
+// Counters lists every counter name, for validation and documentation.
+var Counters = []string{CounterLessons, CounterQuizzesPassed, CounterPerfectQuizzes, CounterChecklists, CounterPaths,
+	CounterAssignments, CounterAssignmentsOnTime, CounterPairingsAllOnTime, CounterDomainItems, CounterDomainsTouched,
+	CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
+
+// LearningDomains are the four learning domains of mentoring content.
+var LearningDomains = []string{"cognitive", "skill-based", "affective", "social-networks"}
+
+// Criterion says when a badge is earned: when Counter reaches Target.
+type Criterion struct {
+	Counter string
+	Domain  string
+	Target  int
+}
+
+// Badge is an award for reaching a criterion.
+type Badge struct {
+	ID          string
+	ProgrammeID string // empty for built-in badges
+	Name        string
+	Description string
+	Criterion   Criterion
+	BuiltIn     bool
+}
+
+// BuiltInBadges are earned in every programme.
+func BuiltInBadges() []Badge {
+	b := func(id, name, desc, counter string, target int) Badge {
+		return Badge{ID: id, Name: name, Description: desc, BuiltIn: true, Criterion: Criterion{Counter: counter, Target: target}}
+	}
+	out := []Badge{
+		b("first-lesson", "First steps", "Complete your first lesson.", CounterLessons, 1),
+		b("five-lessons", "Getting going", "Complete 5 lessons.", CounterLessons, 5),
+		b("twenty-lessons", "Dedicated learner", "Complete 20 lessons.", CounterLessons, 20),
+		b("first-checklist", "Prepared", "Complete your first checklist.", CounterChecklists, 1),
+		b("perfect-quiz", "Flawless", "Answer every question of a quiz right.", CounterPerfectQuizzes, 1),
+		b("quiz-master", "Quiz master", "Pass 5 quizzes.", CounterQuizzesPassed, 5),
+		b("first-path", "Pathfinder", "Complete a learning path.", CounterPaths, 1),
+		b("all-domains", "All-rounder", "Complete something in every learning domain.", CounterDomainsTouched, len(LearningDomains)),
+		b("streak-3", "On a roll", "Keep a 3-day streak.", CounterStreak, 3),
+		b("streak-7", "Week streak", "Keep a 7-day streak.", CounterStreak, 7),
+		b("streak-30", "Habit formed", "Keep a 30-day streak.", CounterStreak, 30),
+		b("on-time-pairing", "Reliable", "Complete all of a pairing's assignments on time.", CounterPairingsAllOnTime, 1),
+	}
+	for _, d := range LearningDomains {
+		x := b("domain-"+d, "Explorer: "+d, "Complete 3 items in the "+d+" domain.", CounterDomainItems, 3)
+		x.Criterion.Domain = d
+		out = append(out, x)
+	}
+	return out
+}
+
+var badgeIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
+
+// Validate checks a programme-defined badge.
+func (b *Badge) Validate() error {
+	var f apperr.Fields
+	b.Name = strings.TrimSpace(b.Name)
+	f.Check(badgeIDPattern.MatchString(b.ID), "/id", "must be 1 to 48 lower-case letters, digits or dashes")
+	f.Check(b.Name != "" && utf8.RuneCountInString(b.Name) <= 80, "/name", "must be 1 to 80 characters")
+	f.Check(utf8.RuneCountInString(b.Description) <= 500, "/description", "must be at most 500 characters")
+	known := false
+	for _, c := range Counters {
+		known = known || c == b.Criterion.Counter
+	}
+	f.Check(known, "/criterion/counter", "must be one of "+strings.Join(Counters, ", "))
+	f.Check(b.Criterion.Target >= 1 && b.Criterion.Target <= 1000000, "/criterion/target", "must be 1 to 1000000")
+	if b.Criterion.Counter == CounterDomainItems {
+		f.Check(b.Criterion.Domain != "" && len(b.Criterion.Domain) <= 64, "/criterion/domain", "must name a learning domain")
+	} else {
+		f.Check(b.Criterion.Domain == "", "/criterion/domain", "only applies to the domainItems counter")
+	}
+	return f.Err()
+}
+
+// BadgeProgress is how far a user is toward a badge ("3 of 5").
+type BadgeProgress struct {
+	ProgrammeID string
+	Badge       Badge
+	Earned      *EarnedBadge
+	Current     int
+	Target      int
+}

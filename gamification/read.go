@@ -1,0 +1,384 @@
+package gamification
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Summary is a user's standing in one programme.
+type Summary struct {
+	ProgrammeID string
+	XP          int64
+	Level       LevelInfo
+	Streak      StreakView
+	// Today is the user's local day and its XP against the daily goal.
+	Today   DayRecord
+	Goal    int
+	WeekXP  int64
+	MonthXP int64
+	Tally   Tally
+	Badges  int
+	Recent  []Recent
+}
+
+// players returns the caller's players; for one named programme with no player yet it
+// returns a fresh one after checking membership (ErrNotMember otherwise).
+func (s *Service) players(ctx context.Context, userID, programmeID string) ([]Player, error) {
+	ps, err := s.Store.PlayersOf(ctx, userID, programmeID)
+	if err != nil || len(ps) > 0 || programmeID == "" {
+		return ps, err
+	}
+	if _, err := s.Programmes.Membership(ctx, programmeID, userID); err != nil {
+		return nil, err
+	}
+	return []Player{{ProgrammeID: programmeID, UserID: userID, Level: 1}}, nil
+}
+
+// Summaries returns the user's standing in each programme where they have any (or in the
+// one programme named).
+func (s *Service) Summaries(ctx context.Context, userID, programmeID string) ([]Summary, error) {
+	ps, err := s.players(ctx, userID, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	prof, err := s.People.Profile(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	goal := prof.DailyXPGoal
+	if goal <= 0 {
+		goal = DefaultDailyXPGoal
+	}
+	now := s.now()
+	out := make([]Summary, 0, len(ps))
+	for _, p := range ps {
+		cfg, err := s.config(ctx, p.ProgrammeID)
+		if err != nil {
+			return nil, err
+		}
+		pz, err := s.programmeZone(ctx, p.ProgrammeID)
+		if err != nil {
+			return nil, err
+		}
+		today := localDate(now, zoneAt(noteZone(p.Zones, prof, now), now))
+		d := p.DayXP(today)
+		if !d.GoalMet && d.XP >= goal {
+			d.GoalMet = true
+		}
+		week, _ := PeriodXPFor(p.Weeks, PeriodKey(PeriodWeek, now, pz))
+		month, _ := PeriodXPFor(p.Months, PeriodKey(PeriodMonth, now, pz))
+		out = append(out, Summary{ProgrammeID: p.ProgrammeID, XP: p.XP, Level: LevelOf(cfg.Rules.Levels, p.XP),
+			Streak: p.Streak.View(today), Today: d, Goal: goal, WeekXP: week, MonthXP: month, Tally: p.Tally,
+			Badges: len(p.Badges), Recent: p.Recent})
+	}
+	return out, nil
+}
+
+// BadgesOf returns every badge of the user's programmes (or of the one named), earned or
+// not, with progress toward it.
+func (s *Service) BadgesOf(ctx context.Context, userID, programmeID string) ([]BadgeProgress, error) {
+	ps, err := s.players(ctx, userID, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	var out []BadgeProgress
+	for _, p := range ps {
+		cfg, err := s.config(ctx, p.ProgrammeID)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range cfg.Badges {
+			bp := BadgeProgress{ProgrammeID: p.ProgrammeID, Badge: b, Current: min(p.Counter(b.Criterion), b.Criterion.Target), Target: b.Criterion.Target}
+			if e, ok := p.HasBadge(b.ID); ok {
+				bp.Earned, bp.Current = &e, b.Criterion.Target
+			}
+			out = append(out, bp)
+		}
+		// Badges since deleted by the owner stay earned.
+		for _, e := range p.Badges {
+			if !slices.ContainsFunc(cfg.Badges, func(b Badge) bool { return b.ID == e.ID }) {
+				e := e
+				out = append(out, BadgeProgress{ProgrammeID: p.ProgrammeID, Badge: Badge{ID: e.ID, ProgrammeID: p.ProgrammeID, Name: e.ID},
+					Earned: &e, Current: 1, Target: 1})
+			}
+		}
+	}
+	return out, nil
+}
+
+// ProgrammeBar is a progress bar of a user in a programme.
+type ProgrammeBar struct {
+	ProgrammeID string
+	Bar
+}
+
+// BarsOf returns the user's progress bars (in one programme when named), as the service
+// last wrote them.
+func (s *Service) BarsOf(ctx context.Context, userID, programmeID string) ([]ProgrammeBar, error) {
+	ps, err := s.players(ctx, userID, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	var out []ProgrammeBar
+	for _, p := range ps {
+		for _, b := range p.Bars {
+			out = append(out, ProgrammeBar{ProgrammeID: p.ProgrammeID, Bar: b})
+		}
+	}
+	return out, nil
+}
+
+// LeaderboardQuery asks for a leaderboard.
+type LeaderboardQuery struct {
+	ProgrammeID string
+	Period      string
+	// PairingID narrows the board to the members of a pairing.
+	PairingID string
+	CallerID  string
+	// SeeAllPairings lets owners and admins see any pairing's board; others must belong
+	// to the pairing.
+	SeeAllPairings bool
+	Limit          int
+}
+
+// BoardEntry is one row of a leaderboard.
+type BoardEntry struct {
+	Rank        int
+	UserID      string // empty for anonymous users other than the caller
+	DisplayName string
+	Anonymous   bool
+	Score       int64
+	Me          bool
+}
+
+// Board is a leaderboard: the top entries, the caller's own entry and their neighbours.
+type Board struct {
+	ProgrammeID  string
+	PairingID    string
+	Period       string
+	Key          string
+	Start, End   time.Time
+	Participants int
+	Top          []BoardEntry
+	Me           *BoardEntry
+	MeHidden     bool
+	Neighbours   []BoardEntry
+}
+
+// AnonymousName is how anonymous users appear on boards.
+const AnonymousName = "Anonymous learner"
+
+// Leaderboard reads a board: one query for the period's scores (best first, ties by user
+// ID), ranks computed from it; hidden users are left out.
+func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, error) {
+	if q.Period == "" {
+		q.Period = PeriodWeek
+	}
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	var members []string
+	if q.PairingID != "" {
+		if s.Pairings == nil {
+			return Board{}, ErrPairingNotFound
+		}
+		pr, err := s.Pairings.Pairing(ctx, q.PairingID)
+		if err != nil || pr.ProgrammeID != q.ProgrammeID || (!q.SeeAllPairings && !slices.Contains(pr.Members, q.CallerID)) {
+			return Board{}, ErrPairingNotFound
+		}
+		members = pr.Members
+		if len(members) == 0 {
+			members = []string{""}
+		}
+	}
+	zone, err := s.programmeZone(ctx, q.ProgrammeID)
+	if err != nil {
+		return Board{}, err
+	}
+	key := PeriodKey(q.Period, s.now(), zone)
+	scores, err := s.Store.Board(ctx, q.ProgrammeID, key, members)
+	if err != nil {
+		return Board{}, err
+	}
+	b := BuildBoard(scores, q.CallerID, q.Limit)
+	b.ProgrammeID, b.PairingID, b.Period, b.Key = q.ProgrammeID, q.PairingID, q.Period, key
+	b.Start, b.End, _ = PeriodBounds(key, zone)
+	return b, nil
+}
+
+// BuildBoard ranks scores (already sorted best first, ties by user ID) for caller.
+func BuildBoard(scores []Score, callerID string, limit int) Board {
+	slices.SortStableFunc(scores, func(a, b Score) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return compareStrings(a.UserID, b.UserID)
+	})
+	var b Board
+	var all []BoardEntry
+	for _, sc := range scores {
+		if sc.Visibility == Hidden {
+			if sc.UserID == callerID {
+				b.MeHidden = true
+			}
+			continue
+		}
+		e := BoardEntry{Rank: len(all) + 1, UserID: sc.UserID, DisplayName: sc.DisplayName, Score: sc.Score, Me: sc.UserID == callerID}
+		if sc.Visibility == Anonymous {
+			e.Anonymous, e.DisplayName = true, AnonymousName
+			if !e.Me {
+				e.UserID = ""
+			}
+		}
+		all = append(all, e)
+	}
+	b.Participants = len(all)
+	b.Top = all[:min(limit, len(all))]
+	for i, e := range all {
+		if !e.Me {
+			continue
+		}
+		me := e
+		b.Me = &me
+		for j := max(0, i-2); j <= min(len(all)-1, i+2); j++ {
+			if j != i {
+				b.Neighbours = append(b.Neighbours, all[j])
+			}
+		}
+	}
+	if b.Top == nil {
+		b.Top = []BoardEntry{}
+	}
+	return b
+}
+
+// Rules returns a programme's rules (the defaults until the owner sets them).
+func (s *Service) Rules(ctx context.Context, programmeID string) (Rules, error) {
+	r, found, err := s.Store.Rules(ctx, programmeID)
+	if err != nil {
+		return Rules{}, err
+	}
+	if !found {
+		return DefaultRules(), nil
+	}
+	return r, nil
+}
+
+// SetRules replaces a programme's rules. They apply to events processed from then on.
+func (s *Service) SetRules(ctx context.Context, programmeID string, r Rules) (Rules, error) {
+	if err := r.Validate(); err != nil {
+		return Rules{}, err
+	}
+	if err := s.Store.SaveRules(ctx, programmeID, r, s.now()); err != nil {
+		return Rules{}, fmt.Errorf("save rules: %w", err)
+	}
+	s.configs.forget(programmeID)
+	return r, nil
+}
+
+// Badges returns the built-in badges and the programme's own.
+func (s *Service) Badges(ctx context.Context, programmeID string) ([]Badge, error) {
+	own, err := s.Store.ProgrammeBadges(ctx, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	return append(BuiltInBadges(), own...), nil
+}
+
+// PutBadge creates or replaces a programme badge. Users who already meet its criterion earn
+// it with their next event.
+func (s *Service) PutBadge(ctx context.Context, b Badge) (Badge, error) {
+	b.BuiltIn = false
+	if err := b.Validate(); err != nil {
+		return Badge{}, err
+	}
+	if slices.ContainsFunc(BuiltInBadges(), func(x Badge) bool { return x.ID == b.ID }) {
+		return Badge{}, ErrBuiltInBadge
+	}
+	if err := s.Store.PutBadge(ctx, b); err != nil {
+		return Badge{}, fmt.Errorf("put badge: %w", err)
+	}
+	s.configs.forget(b.ProgrammeID)
+	return b, nil
+}
+
+// DeleteBadge deletes a programme badge; those who earned it keep it.
+func (s *Service) DeleteBadge(ctx context.Context, programmeID, badgeID string) error {
+	if slices.ContainsFunc(BuiltInBadges(), func(x Badge) bool { return x.ID == badgeID }) {
+		return ErrBuiltInBadge
+	}
+	if err := s.Store.DeleteBadge(ctx, programmeID, badgeID); err != nil {
+		return err
+	}
+	s.configs.forget(programmeID)
+	return nil
+}
+
+// Prizes lists a programme's prizes.
+func (s *Service) Prizes(ctx context.Context, programmeID string) ([]Prize, error) {
+	return s.Store.Prizes(ctx, programmeID)
+}
+
+// CreatePrize adds a prize. A badge prize must name a badge of the programme.
+func (s *Service) CreatePrize(ctx context.Context, p Prize) (Prize, error) {
+	if err := p.Validate(); err != nil {
+		return Prize{}, err
+	}
+	if p.Kind == PrizeBadge {
+		badges, err := s.Badges(ctx, p.ProgrammeID)
+		if err != nil {
+			return Prize{}, err
+		}
+		if !slices.ContainsFunc(badges, func(b Badge) bool { return b.ID == p.BadgeID }) {
+			return Prize{}, unprocessable("/badgeId", "no such badge in this programme")
+		}
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	p.ID, p.CreatedAt = hex.EncodeToString(b), s.now()
+	if err := s.Store.CreatePrize(ctx, p); err != nil {
+		return Prize{}, fmt.Errorf("create prize: %w", err)
+	}
+	s.configs.forget(p.ProgrammeID)
+	return p, nil
+}
+
+// DeletePrize deletes a prize; winners already recorded stay.
+func (s *Service) DeletePrize(ctx context.Context, programmeID, prizeID string) error {
+	if err := s.Store.DeletePrize(ctx, programmeID, prizeID); err != nil {
+		return err
+	}
+	s.configs.forget(programmeID)
+	return nil
+}
+
+// Winners lists a programme's prize winners, newest first.
+func (s *Service) Winners(ctx context.Context, programmeID string) ([]Winner, error) {
+	return s.Store.Winners(ctx, programmeID)
+}
+
+// HandOver records that a winner received their prize.
+func (s *Service) HandOver(ctx context.Context, programmeID, winnerID, by string) (Winner, error) {
+	return s.Store.HandOver(ctx, programmeID, winnerID, by, s.now())
+}
+
+// ProfileChanged refreshes what the leaderboards show of a user (name, visibility) after
+// their profile changed; identity's profile update should call it. Events refresh it too.
+func (s *Service) ProfileChanged(ctx context.Context, userID string) error {
+	s.profiles.forget(userID)
+	p, err := s.profile(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetProfile(ctx, userID, p.DisplayName, p.Visibility)
+}

@@ -1,0 +1,573 @@
+package gamification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/learning"
+)
+
+// Service is the gamification service: it processes learning events (ProcessOnce, run by
+// Worker) and answers the read API. The API only calls the read methods.
+type Service struct {
+	Store      Store
+	Queue      Queue
+	People     People
+	Programmes Programmes
+	Catalog    Catalog  // optional
+	Pairings   Pairings // optional
+	Notifier   Notifier // optional
+	// Observers are told about every processed event, at least once.
+	Observers []learning.Observer
+	Now       func() time.Time
+	Log       *slog.Logger
+	// CacheTTL is how long lookups in other domains and programme configuration are
+	// reused by event processing (0: not at all). Changes made through this Service
+	// (rules, badges, prizes, ProfileChanged) take effect at once in it regardless.
+	CacheTTL time.Duration
+	// Lease is how long a claimed event is reserved for its worker (default 30s).
+	Lease time.Duration
+	// MaxAttempts is how often an event is tried before it is parked (default 12).
+	MaxAttempts int
+	// CloseGrace is how long after a period ends its prizes are decided, so that events
+	// in flight at the end still count (default 15m).
+	CloseGrace time.Duration
+	// Hooks inject faults in tests.
+	Hooks Hooks
+
+	profiles    cache[string, Profile]
+	zones       cache[string, string]
+	members     cache[PlayerKey, Membership]
+	configs     cache[string, programmeConfig]
+	paths       cache[learning.ItemRef, []Container]
+	library     cache[string, int]
+	assignments cache[assignmentKey, []Container]
+	pairings    cache[string, Pairing]
+}
+
+type assignmentKey struct {
+	PlayerKey
+	Item learning.ItemRef
+}
+
+// Hooks are called at the points between the writes of event processing. An error stops the
+// batch right there, as if the process had died: nothing more is written and the claimed
+// events stay leased until the lease ends. Tests use them to prove crash safety.
+type Hooks struct {
+	// AfterState runs after the players' documents were written, before any effect.
+	AfterState func(eventIDs []string) error
+	// AfterLedger runs after the ledger entries were written.
+	AfterLedger func(eventIDs []string) error
+	// BeforeDone runs after every effect, before the events are marked done.
+	BeforeDone func(eventIDs []string) error
+}
+
+type programmeConfig struct {
+	Rules  Rules
+	Badges []Badge
+	Prizes []Prize
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+func (s *Service) lease() time.Duration {
+	if s.Lease <= 0 {
+		return 30 * time.Second
+	}
+	return s.Lease
+}
+
+func (s *Service) maxAttempts() int {
+	if s.MaxAttempts <= 0 {
+		return 12
+	}
+	return s.MaxAttempts
+}
+
+// config returns a programme's rules, badges (built-in first) and prizes.
+func (s *Service) config(ctx context.Context, programmeID string) (programmeConfig, error) {
+	return s.configs.get(ctx, programmeID, s.CacheTTL, func(ctx context.Context) (programmeConfig, error) {
+		r, found, err := s.Store.Rules(ctx, programmeID)
+		if err != nil {
+			return programmeConfig{}, err
+		}
+		if !found {
+			r = DefaultRules()
+		}
+		own, err := s.Store.ProgrammeBadges(ctx, programmeID)
+		if err != nil {
+			return programmeConfig{}, err
+		}
+		prizes, err := s.Store.Prizes(ctx, programmeID)
+		if err != nil {
+			return programmeConfig{}, err
+		}
+		return programmeConfig{Rules: r, Badges: append(BuiltInBadges(), own...), Prizes: prizes}, nil
+	})
+}
+
+func (s *Service) profile(ctx context.Context, userID string) (Profile, error) {
+	return s.profiles.get(ctx, userID, s.CacheTTL, func(ctx context.Context) (Profile, error) {
+		p, err := s.People.Profile(ctx, userID)
+		if err != nil {
+			return p, err
+		}
+		if !p.Visibility.Valid() {
+			p.Visibility = Visible
+		}
+		if p.DailyXPGoal <= 0 {
+			p.DailyXPGoal = DefaultDailyXPGoal
+		}
+		p.UserID = userID
+		return p, nil
+	})
+}
+
+func (s *Service) programmeZone(ctx context.Context, programmeID string) (*time.Location, error) {
+	tz, err := s.zones.get(ctx, programmeID, s.CacheTTL, func(ctx context.Context) (string, error) {
+		return s.Programmes.Timezone(ctx, programmeID)
+	})
+	return loadZone(tz), err
+}
+
+// errSkip marks an event that cannot earn anything (unknown user or programme, not a member).
+var errSkip = errors.New("event skipped")
+
+// inputs gathers what applying e needs. Not-found answers from other domains mean the event
+// cannot count (errSkip); other errors are worth a retry.
+func (s *Service) inputs(ctx context.Context, e learning.Event) (Inputs, error) {
+	skip := func(err error) error {
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			return fmt.Errorf("%w: %v", errSkip, err)
+		}
+		return err
+	}
+	cfg, err := s.config(ctx, e.ProgrammeID)
+	if err != nil {
+		return Inputs{}, err
+	}
+	prof, err := s.profile(ctx, e.UserID)
+	if err != nil {
+		return Inputs{}, skip(err)
+	}
+	zone, err := s.programmeZone(ctx, e.ProgrammeID)
+	if err != nil {
+		return Inputs{}, skip(err)
+	}
+	key := PlayerKey{e.ProgrammeID, e.UserID}
+	m, err := s.members.get(ctx, key, s.CacheTTL, func(ctx context.Context) (Membership, error) {
+		return s.Programmes.Membership(ctx, e.ProgrammeID, e.UserID)
+	})
+	if err != nil {
+		return Inputs{}, skip(err)
+	}
+	in := Inputs{Now: s.now(), Rules: cfg.Rules, Badges: cfg.Badges, Profile: prof, ProgrammeZone: zone, JoinedAt: m.JoinedAt}
+	item := learning.ItemRef{Kind: e.ItemKind, ID: e.ItemID}
+	completes := e.Kind == learning.LessonCompleted || e.Kind == learning.QuizAttempted || e.Kind == learning.ChecklistCompleted || e.Kind == learning.PathCompleted
+	if s.Catalog != nil && completes && e.ItemID != "" {
+		if item.Kind != learning.KindPath {
+			if in.Paths, err = s.paths.get(ctx, item, s.CacheTTL, func(ctx context.Context) ([]Container, error) {
+				return s.Catalog.PathsContaining(ctx, e.ProgrammeID, item)
+			}); err != nil {
+				return Inputs{}, err
+			}
+		}
+		if in.LibrarySize, err = s.library.get(ctx, e.ProgrammeID, s.CacheTTL, func(ctx context.Context) (int, error) {
+			return s.Catalog.LibrarySize(ctx, e.ProgrammeID)
+		}); err != nil {
+			return Inputs{}, err
+		}
+	}
+	if s.Pairings != nil && completes && e.ItemID != "" {
+		if in.Assignments, err = s.assignments.get(ctx, assignmentKey{key, item}, s.CacheTTL, func(ctx context.Context) ([]Container, error) {
+			return s.Pairings.AssignmentsContaining(ctx, e.ProgrammeID, e.UserID, item)
+		}); err != nil {
+			return Inputs{}, err
+		}
+	}
+	if s.Pairings != nil && e.Kind == learning.AssignmentCompleted && e.PairingID != "" {
+		pr, err := s.pairings.get(ctx, e.PairingID, s.CacheTTL, func(ctx context.Context) (Pairing, error) {
+			return s.Pairings.Pairing(ctx, e.PairingID)
+		})
+		switch {
+		case err == nil:
+			in.Pairing = &pr
+		case apperr.KindOf(err) != apperr.KindNotFound:
+			return Inputs{}, err
+		}
+	}
+	return in, nil
+}
+
+type work struct {
+	d       Delivery
+	key     PlayerKey
+	in      Inputs
+	err     error // worth a retry
+	outcome Outcome
+}
+
+// ProcessOnce claims up to max events for owner and processes them; it returns how many it
+// claimed. Per event the order of writes is: the player document (state, and the event's
+// ID with what it caused, in one compare-and-swap), then the ledger entries, the
+// leaderboard scores, award records and badge prize winners (all idempotent), then
+// observers and notifications, then the queue is told the event is done. A crash anywhere
+// leaves the event leased; its retry finds the event applied and writes the effects again.
+func (s *Service) ProcessOnce(ctx context.Context, owner string, max int) (int, error) {
+	ds, err := s.Queue.Claim(ctx, owner, s.now(), s.lease(), max)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	return len(ds), s.process(ctx, owner, ds)
+}
+
+func (s *Service) process(ctx context.Context, owner string, ds []Delivery) error {
+	items := make([]*work, len(ds))
+	groups := map[PlayerKey][]*work{}
+	var keys []PlayerKey
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		e := d.Event
+		w := &work{d: d, key: PlayerKey{e.ProgrammeID, e.UserID}}
+		items[i], ids[i] = w, e.ID
+		if e.UserID == "" || e.ProgrammeID == "" {
+			w.outcome = OutcomeIgnored
+			continue
+		}
+		w.in, w.err = s.inputs(ctx, e)
+		if errors.Is(w.err, errSkip) {
+			w.outcome, w.err = OutcomeIgnored, nil
+			continue
+		}
+		if w.err != nil {
+			continue
+		}
+		if _, ok := groups[w.key]; !ok {
+			keys = append(keys, w.key)
+		}
+		groups[w.key] = append(groups[w.key], w)
+	}
+	players, err := s.Store.Players(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		p, ok := players[key]
+		if !ok {
+			p = Player{ProgrammeID: key.ProgrammeID, UserID: key.UserID}
+		}
+		players[key] = s.applyGroup(ctx, p, groups[key])
+	}
+	if h := s.Hooks.AfterState; h != nil {
+		if err := h(ids); err != nil {
+			return err
+		}
+	}
+
+	var ledger []LedgerEntry
+	var awards []Award
+	scores := map[string]Score{}
+	var badgeWins []badgeWin
+	var prizeWinners []Winner
+	winnerEvent := map[string]string{}
+	cfgs := map[string]programmeConfig{}
+	for _, w := range items {
+		if w.err != nil || w.outcome == OutcomeIgnored {
+			continue
+		}
+		p := players[w.key]
+		a, ok := p.AppliedEntry(w.d.Event.ID)
+		if !ok {
+			continue
+		}
+		e := w.d.Event
+		ledger = append(ledger, a.LedgerEntries(p.Key())...)
+		sum := int64(0)
+		for _, it := range a.Ledger {
+			sum += int64(it.XP)
+		}
+		if sum > 0 {
+			prof := w.in.Profile
+			put := func(period, key string, v int64) {
+				sc := Score{ProgrammeID: e.ProgrammeID, Period: period, Key: key, UserID: e.UserID, Score: v,
+					DisplayName: prof.DisplayName, Visibility: prof.Visibility, UpdatedAt: a.At}
+				scores[e.ProgrammeID+"|"+key+"|"+e.UserID] = sc
+			}
+			put(PeriodAll, PeriodAll, p.XP)
+			if v, ok := PeriodXPFor(p.Weeks, a.Week); ok && a.Week != "" {
+				put(PeriodWeek, a.Week, v)
+			}
+			if v, ok := PeriodXPFor(p.Months, a.Month); ok && a.Month != "" {
+				put(PeriodMonth, a.Month, v)
+			}
+		}
+		for _, l := range a.Levels {
+			awards = append(awards, Award{ID: fmt.Sprintf("%s:%s:level:%d", e.ProgrammeID, e.UserID, l), Kind: "level",
+				ProgrammeID: e.ProgrammeID, UserID: e.UserID, Level: l, EventID: e.ID, At: a.At})
+		}
+		if len(a.Badges) > 0 {
+			cfg, ok := cfgs[e.ProgrammeID]
+			if !ok {
+				cfg, _ = s.config(ctx, e.ProgrammeID)
+				cfgs[e.ProgrammeID] = cfg
+			}
+			for _, id := range a.Badges {
+				aw := Award{ID: e.ProgrammeID + ":" + e.UserID + ":badge:" + id, Kind: "badge", ProgrammeID: e.ProgrammeID,
+					UserID: e.UserID, BadgeID: id, EventID: e.ID, At: a.At}
+				awards = append(awards, aw)
+				for _, b := range cfg.Badges {
+					if b.ID == id {
+						badgeWins = append(badgeWins, badgeWin{b, aw})
+					}
+				}
+				for _, pz := range cfg.Prizes {
+					if pz.Kind == PrizeBadge && pz.BadgeID == id {
+						w := Winner{ID: badgeWinnerID(pz.ID, e.UserID), PrizeID: pz.ID, ProgrammeID: e.ProgrammeID, UserID: e.UserID, BadgeID: id, AwardedAt: a.At}
+						prizeWinners = append(prizeWinners, w)
+						winnerEvent[w.ID] = e.ID
+					}
+				}
+			}
+		}
+	}
+	if len(ledger) > 0 {
+		if _, err := s.Store.AppendLedger(ctx, ledger); err != nil {
+			return err
+		}
+	}
+	if h := s.Hooks.AfterLedger; h != nil {
+		if err := h(ids); err != nil {
+			return err
+		}
+	}
+	if len(scores) > 0 {
+		list := make([]Score, 0, len(scores))
+		for _, sc := range scores {
+			list = append(list, sc)
+		}
+		slices.SortFunc(list, func(a, b Score) int { return compareStrings(a.Key+a.UserID, b.Key+b.UserID) })
+		if err := s.Store.RaiseScores(ctx, list); err != nil {
+			return err
+		}
+	}
+	if len(awards) > 0 {
+		if err := s.Store.RecordAwards(ctx, awards); err != nil {
+			return err
+		}
+	}
+	if len(prizeWinners) > 0 {
+		if _, err := s.Store.InsertWinners(ctx, prizeWinners); err != nil {
+			return err
+		}
+	}
+	if h := s.Hooks.BeforeDone; h != nil {
+		if err := h(ids); err != nil {
+			return err
+		}
+	}
+	// Observers come before notifications: an observer that fails sends the event round
+	// again, and the notifications should not go out on every round.
+	for _, w := range items {
+		if w.err != nil {
+			continue
+		}
+		for _, o := range s.Observers {
+			if err := o.ObserveLearningEvent(ctx, w.d.Event); err != nil {
+				w.err = fmt.Errorf("observer: %w", err)
+				break
+			}
+		}
+	}
+	failed := map[string]bool{}
+	for _, w := range items {
+		if w.err != nil {
+			failed[w.d.Event.ID] = true
+		}
+	}
+	var winners []Winner
+	for _, w := range prizeWinners {
+		if !failed[winnerEvent[w.ID]] {
+			winners = append(winners, w)
+		}
+	}
+	s.notify(ctx, awards, badgeWins, winners, failed)
+
+	var done []string
+	now := s.now()
+	for _, w := range items {
+		if w.err == nil {
+			done = append(done, w.d.Event.ID)
+			continue
+		}
+		dead := w.d.Attempts >= s.maxAttempts()
+		delay := min(time.Duration(1<<min(w.d.Attempts, 10))*time.Second/2, 10*time.Minute)
+		s.log().Warn("learning event processing failed; will retry", "eventId", w.d.Event.ID, "attempts", w.d.Attempts, "dead", dead, "error", w.err.Error())
+		if err := s.Queue.Release(ctx, w.d.Event.ID, owner, now.Add(delay), w.err.Error(), dead); err != nil {
+			return err
+		}
+	}
+	if len(done) > 0 {
+		return s.Queue.Done(ctx, done, now)
+	}
+	return nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// applyGroup applies a player's events and writes the player with a compare-and-swap. When
+// another worker changed the player meanwhile, it reads it again and reapplies: events the
+// other worker applied are then found applied and not applied twice.
+func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Player {
+	for attempt := 0; ; attempt++ {
+		next := p.Clone()
+		changed := false
+		for _, w := range group {
+			if w.err != nil {
+				continue
+			}
+			w.outcome = next.Apply(w.d.Event, w.in)
+			changed = changed || w.outcome == OutcomeApplied
+		}
+		if !changed {
+			return p
+		}
+		saved, err := s.Store.SavePlayer(ctx, next)
+		if err == nil {
+			return saved
+		}
+		if errors.Is(err, ErrVersionConflict) && attempt < 20 {
+			fresh, ferr := s.Store.Players(ctx, []PlayerKey{p.Key()})
+			if ferr == nil {
+				if f, ok := fresh[p.Key()]; ok {
+					p = f
+				}
+				continue
+			}
+			err = ferr
+		}
+		for _, w := range group {
+			if w.err == nil {
+				w.err = err
+			}
+		}
+		return p
+	}
+}
+
+type badgeWin struct {
+	badge Badge
+	award Award
+}
+
+// notify tells the Notifier about badges, levels and prizes of events that are done, and
+// marks them notified. A crash between the push and the mark sends it again: notification is
+// at least once, with a stable key for the receiver to drop the duplicate.
+func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin, winners []Winner, failed map[string]bool) {
+	if s.Notifier == nil {
+		return
+	}
+	var ids []string
+	for _, a := range awards {
+		if !failed[a.EventID] {
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) > 0 {
+		pending, err := s.Store.UnnotifiedAwards(ctx, ids)
+		if err != nil {
+			s.log().Warn("award notifications skipped", "error", err.Error())
+			return
+		}
+		var sent []string
+		for _, a := range awards {
+			if a.Kind != "level" || !pending[a.ID] || failed[a.EventID] {
+				continue
+			}
+			if err := s.Notifier.LevelUp(ctx, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level}); err != nil {
+				s.log().Warn("level-up notification failed", "award", a.ID, "error", err.Error())
+			}
+			sent = append(sent, a.ID)
+		}
+		for _, b := range badges {
+			if !pending[b.award.ID] || failed[b.award.EventID] {
+				continue
+			}
+			if err := s.Notifier.BadgeEarned(ctx, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge}); err != nil {
+				s.log().Warn("badge notification failed", "award", b.award.ID, "error", err.Error())
+			}
+			sent = append(sent, b.award.ID)
+		}
+		if len(sent) > 0 {
+			if err := s.Store.MarkAwardsNotified(ctx, sent); err != nil {
+				s.log().Warn("marking award notifications failed", "error", err.Error())
+			}
+		}
+	}
+	s.notifyPrizes(ctx, winners)
+}
+
+// notifyPrizes tells winners not yet notified about their prize.
+func (s *Service) notifyPrizes(ctx context.Context, winners []Winner) {
+	if s.Notifier == nil || len(winners) == 0 {
+		return
+	}
+	ids := make([]string, len(winners))
+	for i, w := range winners {
+		ids[i] = w.ID
+	}
+	pending, err := s.Store.UnnotifiedWinners(ctx, ids)
+	if err != nil {
+		s.log().Warn("prize notifications skipped", "error", err.Error())
+		return
+	}
+	var sent []string
+	for _, w := range winners {
+		if !pending[w.ID] {
+			continue
+		}
+		cfg, err := s.config(ctx, w.ProgrammeID)
+		if err != nil {
+			s.log().Warn("prize notification failed", "winner", w.ID, "error", err.Error())
+			continue
+		}
+		for _, pz := range cfg.Prizes {
+			if pz.ID != w.PrizeID {
+				continue
+			}
+			if err := s.Notifier.PrizeWon(ctx, PrizeNotice{Key: w.ID, UserID: w.UserID, ProgrammeID: w.ProgrammeID, Prize: pz, Winner: w}); err != nil {
+				s.log().Warn("prize notification failed", "winner", w.ID, "error", err.Error())
+			}
+		}
+		sent = append(sent, w.ID)
+	}
+	if len(sent) > 0 {
+		if err := s.Store.MarkWinnersNotified(ctx, sent); err != nil {
+			s.log().Warn("marking prize notifications failed", "error", err.Error())
+		}
+	}
+}

@@ -1,0 +1,780 @@
+package gamification_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/gamification/gamificationdb"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
+	"github.com/microlearn/microlearn/learning"
+	"github.com/microlearn/microlearn/learning/learningdb"
+)
+
+// ---- fakes for the other domains (storage is always the real database)
+
+type fakePeople struct {
+	mu sync.Mutex
+	m  map[string]gamification.Profile
+}
+
+func (f *fakePeople) Profile(_ context.Context, id string) (gamification.Profile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.m[id]
+	if !ok {
+		return p, gamification.ErrNotFound
+	}
+	return p, nil
+}
+
+func (f *fakePeople) set(p gamification.Profile) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m[p.UserID] = p
+}
+
+type fakeProgrammes struct {
+	zone    string
+	joined  time.Time
+	members map[string]bool
+}
+
+func (f *fakeProgrammes) Timezone(_ context.Context, id string) (string, error) {
+	if id != "prog" {
+		return "", gamification.ErrNotFound
+	}
+	return f.zone, nil
+}
+
+func (f *fakeProgrammes) Membership(_ context.Context, pid, uid string) (gamification.Membership, error) {
+	if pid != "prog" || !f.members[uid] {
+		return gamification.Membership{}, gamification.ErrNotMember
+	}
+	return gamification.Membership{Role: "mentee", JoinedAt: f.joined}, nil
+}
+
+type fakeCatalog struct {
+	paths   []gamification.Container
+	library int
+}
+
+func (f fakeCatalog) PathsContaining(_ context.Context, _ string, item learning.ItemRef) ([]gamification.Container, error) {
+	var out []gamification.Container
+	for _, p := range f.paths {
+		for _, it := range p.Items {
+			if it == item {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f fakeCatalog) LibrarySize(context.Context, string) (int, error) { return f.library, nil }
+
+type fakePairings struct {
+	pairing     gamification.Pairing
+	assignments []gamification.Container
+}
+
+func (f fakePairings) AssignmentsContaining(_ context.Context, _, _ string, item learning.ItemRef) ([]gamification.Container, error) {
+	var out []gamification.Container
+	for _, a := range f.assignments {
+		for _, it := range a.Items {
+			if it == item {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f fakePairings) Pairing(_ context.Context, id string) (gamification.Pairing, error) {
+	if id != f.pairing.ID {
+		return gamification.Pairing{}, gamification.ErrNotFound
+	}
+	return f.pairing, nil
+}
+
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+	fail   func(e learning.Event) error
+}
+
+func (r *recorder) add(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, s)
+}
+
+func (r *recorder) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.events...)
+}
+
+func (r *recorder) BadgeEarned(_ context.Context, n gamification.BadgeNotice) error {
+	r.add("badge " + n.UserID + " " + n.Badge.ID)
+	return nil
+}
+
+func (r *recorder) LevelUp(_ context.Context, n gamification.LevelNotice) error {
+	r.add(fmt.Sprintf("level %s %d", n.UserID, n.Level))
+	return nil
+}
+
+func (r *recorder) PrizeWon(_ context.Context, n gamification.PrizeNotice) error {
+	r.add(fmt.Sprintf("prize %s %s %s#%d", n.UserID, n.Prize.Name, n.Winner.PeriodKey, n.Winner.Place))
+	return nil
+}
+
+func (r *recorder) ObserveLearningEvent(_ context.Context, e learning.Event) error {
+	if r.fail != nil {
+		if err := r.fail(e); err != nil {
+			return err
+		}
+	}
+	r.add("observed " + e.ID)
+	return nil
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type harness struct {
+	t        *testing.T
+	db       *mongo.Database
+	ctx      context.Context
+	clock    *clock
+	queue    *learningdb.Store
+	store    *gamificationdb.Store
+	people   *fakePeople
+	progs    *fakeProgrammes
+	notes    *recorder
+	services []*gamification.Service
+}
+
+func newHarness(t *testing.T) *harness {
+	db := mongotest.DB(t)
+	h := &harness{t: t, db: db.DB, ctx: context.Background(), clock: &clock{t: time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)},
+		queue: learningdb.New(db.DB), store: gamificationdb.New(db.DB), notes: &recorder{},
+		people: &fakePeople{m: map[string]gamification.Profile{}},
+		progs:  &fakeProgrammes{zone: "Europe/London", joined: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), members: map[string]bool{}}}
+	h.queue.Now = h.clock.Now
+	for _, u := range []string{"ada", "ben", "cy", "dee", "eve"} {
+		h.people.set(gamification.Profile{UserID: u, DisplayName: "Name " + u, Timezone: "Europe/London", DailyXPGoal: 20, Visibility: gamification.Visible})
+		h.progs.members[u] = true
+	}
+	if err := mongodb.EnsureIndexes(h.ctx, db.DB, append(gamificationdb.Indexes(), learningdb.Indexes()...)); err != nil {
+		t.Fatal(err)
+	}
+	h.services = []*gamification.Service{h.service(), h.service()}
+	return h
+}
+
+// service returns a new instance of the service (as another process would have), sharing
+// the database.
+func (h *harness) service() *gamification.Service {
+	return &gamification.Service{Store: h.store, Queue: h.queue, People: h.people, Programmes: h.progs, Notifier: h.notes,
+		Observers: []learning.Observer{h.notes}, Now: h.clock.Now, Lease: 30 * time.Second}
+}
+
+// logOnly writes an event to the log only, as a publisher that died between its writes.
+func (h *harness) logOnly(e learning.Event) {
+	h.t.Helper()
+	if _, err := h.db.Collection(learningdb.Events).InsertOne(h.ctx, learningdb.FromEvent(e)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) svc() *gamification.Service { return h.services[0] }
+
+var seq int
+
+func (h *harness) publish(e learning.Event) learning.Event {
+	h.t.Helper()
+	if e.ID == "" {
+		seq++
+		e.ID = fmt.Sprintf("ev-%d", seq)
+	}
+	if e.ProgrammeID == "" {
+		e.ProgrammeID = "prog"
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = h.clock.Now()
+	}
+	if e.RecordedAt.IsZero() {
+		e.RecordedAt = h.clock.Now()
+	}
+	if err := h.queue.Publish(h.ctx, e); err != nil {
+		h.t.Fatal(err)
+	}
+	return e
+}
+
+func (h *harness) lesson(user, item string) learning.Event {
+	return h.publish(learning.Event{Kind: learning.LessonCompleted, UserID: user, ItemKind: learning.KindLesson, ItemID: item, Domain: "cognitive"})
+}
+
+// drain processes until the queue has nothing due.
+func (h *harness) drain(s *gamification.Service, batch int) {
+	h.t.Helper()
+	for i := 0; i < 1000; i++ {
+		n, err := s.ProcessOnce(h.ctx, "drainer", batch)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	h.t.Fatal("queue never drained")
+}
+
+func (h *harness) player(user string) gamification.Player {
+	h.t.Helper()
+	ps, err := h.store.Players(h.ctx, []gamification.PlayerKey{{ProgrammeID: "prog", UserID: user}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ps[gamification.PlayerKey{ProgrammeID: "prog", UserID: user}]
+}
+
+type standing struct {
+	XP          int64
+	LedgerXP    int64
+	LedgerRows  int
+	Badges      []string
+	AwardRows   int
+	ActiveDays  int
+	Streak      int
+	AllTimeRank int64
+}
+
+// standing gathers everything that must not double or go missing.
+func (h *harness) standing(user string) standing {
+	h.t.Helper()
+	p := h.player(user)
+	entries, err := h.store.Entries(h.ctx, p.Key())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	awards, err := h.store.AwardsOf(h.ctx, "prog", user)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	st := standing{XP: p.XP, LedgerRows: len(entries), AwardRows: len(awards), Streak: p.Streak.Current,
+		ActiveDays: p.Counter(gamification.Criterion{Counter: gamification.CounterActiveDays})}
+	for _, e := range entries {
+		st.LedgerXP += int64(e.XP)
+	}
+	for _, b := range p.Badges {
+		st.Badges = append(st.Badges, b.ID)
+	}
+	board, err := h.store.Board(h.ctx, "prog", gamification.PeriodAll, []string{user})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if len(board) == 1 {
+		st.AllTimeRank = board[0].Score
+	}
+	return st
+}
+
+func (h *harness) queued() int64 {
+	q, _, err := h.queue.Pending(h.ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return q
+}
+
+// ---- correctness: duplicate, racing and interrupted delivery
+
+func TestSameEventDeliveredTwice(t *testing.T) {
+	h := newHarness(t)
+	e := h.lesson("ada", "l1")
+	h.drain(h.svc(), 10)
+	want := h.standing("ada")
+	if want.XP != 10 || want.LedgerXP != 10 || want.AllTimeRank != 10 || len(want.Badges) != 1 || want.AwardRows != 1 {
+		t.Fatalf("after one delivery: %+v", want)
+	}
+	// The client retries the same event (its response was lost): publishing again stores it once.
+	h.publish(e)
+	h.drain(h.svc(), 10)
+	// At-least-once delivery: the queue hands the same event out again.
+	if err := h.queue.Redeliver(h.ctx, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if h.queued() != 1 {
+		t.Fatalf("redelivery did not queue the event")
+	}
+	h.drain(h.services[1], 1)
+	if diff := cmp.Diff(want, h.standing("ada")); diff != "" {
+		t.Errorf("a second delivery changed the standing (-once +twice):\n%s", diff)
+	}
+	if n := countPrefix(h.notes.list(), "badge "); n != 1 {
+		t.Errorf("%d badge notifications, want 1: %v", n, h.notes.list())
+	}
+}
+
+func countPrefix(list []string, prefix string) int {
+	n := 0
+	for _, s := range list {
+		if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+			n++
+		}
+	}
+	return n
+}
+
+func TestTwoWorkersRacing(t *testing.T) {
+	h := newHarness(t)
+	users := []string{"ada", "ben", "cy", "dee", "eve"}
+	for i := 0; i < 8; i++ {
+		for _, u := range users {
+			h.lesson(u, fmt.Sprintf("l%d", i))
+		}
+	}
+	// Two instances drain the queue at once, one event at a time and in batches.
+	var wg sync.WaitGroup
+	for i, s := range h.services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := s.ProcessOnce(h.ctx, fmt.Sprintf("w%d", i), 1+i*6)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, u := range users {
+		got := h.standing(u)
+		// 8 lessons of 10 XP plus the daily goal bonus; one active day.
+		want := standing{XP: 85, LedgerXP: 85, LedgerRows: 9, Badges: []string{"first-lesson", "domain-cognitive", "five-lessons"},
+			AwardRows: 3, ActiveDays: 1, Streak: 1, AllTimeRank: 85}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", u, diff)
+		}
+	}
+	if h.queued() != 0 {
+		t.Errorf("%d events left in the queue", h.queued())
+	}
+}
+
+func TestLeaseExpiresWhileAWorkerIsStuck(t *testing.T) {
+	h := newHarness(t)
+	h.lesson("ada", "l1")
+	h.lesson("ada", "l2")
+	stuck, release := make(chan struct{}), make(chan struct{})
+	slow := h.services[0]
+	slow.Hooks.AfterState = func([]string) error { close(stuck); <-release; return nil }
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := slow.ProcessOnce(h.ctx, "slow", 10); err != nil {
+			t.Error(err)
+		}
+	}()
+	<-stuck
+	// The slow worker wrote the player and hangs; its lease runs out and another worker
+	// takes the same events over and finishes them.
+	h.clock.Add(31 * time.Second)
+	h.drain(h.services[1], 10)
+	close(release)
+	wg.Wait()
+	want := standing{XP: 25, LedgerXP: 25, LedgerRows: 3, Badges: []string{"first-lesson"}, AwardRows: 1, ActiveDays: 1, Streak: 1, AllTimeRank: 25}
+	if diff := cmp.Diff(want, h.standing("ada")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+var errKilled = errors.New("killed")
+
+func TestWorkerKilledBetweenWrites(t *testing.T) {
+	for _, point := range []string{"after state", "after ledger", "before done"} {
+		t.Run(point, func(t *testing.T) {
+			h := newHarness(t)
+			h.people.set(gamification.Profile{UserID: "ada", DisplayName: "Ada", Timezone: "Europe/London", DailyXPGoal: 10})
+			h.lesson("ada", "l1")
+			h.lesson("ada", "l2")
+			s := h.service()
+			kill := func([]string) error { return errKilled }
+			switch point {
+			case "after state":
+				s.Hooks.AfterState = kill
+			case "after ledger":
+				s.Hooks.AfterLedger = kill
+			case "before done":
+				s.Hooks.BeforeDone = kill
+			}
+			if _, err := s.ProcessOnce(h.ctx, "doomed", 10); !errors.Is(err, errKilled) {
+				t.Fatalf("err = %v", err)
+			}
+			if point == "after state" {
+				// The player holds the XP but the ledger does not yet: recompute heals it
+				// from what the player recorded rather than calling it drift.
+				if st := h.standing("ada"); st.XP != 25 || st.LedgerRows != 0 {
+					t.Fatalf("after the kill: %+v", st)
+				}
+				rep, err := h.svc().Recompute(h.ctx, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Redriven != 3 || len(rep.Drifts) != 0 {
+					t.Errorf("recompute: %+v, want 3 re-driven entries and no drift", rep)
+				}
+			}
+			// Nothing is due until the dead worker's lease runs out.
+			if n, _ := h.svc().ProcessOnce(h.ctx, "early", 10); n != 0 {
+				t.Fatalf("claimed %d events under a live lease", n)
+			}
+			h.clock.Add(31 * time.Second)
+			h.drain(h.svc(), 10)
+			want := standing{XP: 25, LedgerXP: 25, LedgerRows: 3, Badges: []string{"first-lesson"}, AwardRows: 1, ActiveDays: 1, Streak: 1, AllTimeRank: 25}
+			if diff := cmp.Diff(want, h.standing("ada")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if h.queued() != 0 {
+				t.Errorf("events left in the queue")
+			}
+			rep, err := h.svc().Recompute(h.ctx, false)
+			if err != nil || len(rep.Drifts) != 0 {
+				t.Errorf("recompute after recovery: %+v %v", rep, err)
+			}
+		})
+	}
+}
+
+func TestPublisherDiedBetweenLogAndQueue(t *testing.T) {
+	h := newHarness(t)
+	e := learning.Event{ID: "lost", Kind: learning.LessonCompleted, UserID: "ada", ProgrammeID: "prog", ItemKind: "lesson", ItemID: "l1",
+		OccurredAt: h.clock.Now(), RecordedAt: h.clock.Now()}
+	h.logOnly(e) // the first of Publish's two writes
+	// A retry by the client queues it.
+	h.publish(e)
+	h.drain(h.svc(), 10)
+	if st := h.standing("ada"); st.XP != 10 {
+		t.Fatalf("retry: XP %d, want 10", st.XP)
+	}
+	// Without a retry, the recovery sweep finds it.
+	e2 := e
+	e2.ID, e2.ItemID = "lost-2", "l2"
+	h.logOnly(e2)
+	h.clock.Add(3 * time.Minute)
+	n, err := h.queue.Recover(h.ctx, h.clock.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("recovered %d, %v; want 1", n, err)
+	}
+	h.drain(h.svc(), 10)
+	if st := h.standing("ada"); st.XP != 25 {
+		t.Errorf("after recovery: XP %d, want 25", st.XP)
+	}
+	if n, _ := h.queue.Recover(h.ctx, h.clock.Now()); n != 0 {
+		t.Errorf("recovery queued %d processed events again", n)
+	}
+}
+
+func TestFailingObserverRetriesWithoutDoubling(t *testing.T) {
+	h := newHarness(t)
+	fails := 2
+	h.notes.fail = func(e learning.Event) error {
+		if fails > 0 {
+			fails--
+			return errors.New("mentoring is down")
+		}
+		return nil
+	}
+	h.lesson("ada", "l1")
+	for i := 0; i < 5 && h.queued() > 0; i++ {
+		h.drain(h.svc(), 10)
+		h.clock.Add(time.Minute)
+	}
+	if h.queued() != 0 {
+		t.Fatal("event still queued")
+	}
+	if st := h.standing("ada"); st.XP != 10 || st.LedgerRows != 1 {
+		t.Errorf("%+v", st)
+	}
+	if got := h.notes.list(); countPrefix(got, "observed ") != 1 || countPrefix(got, "badge ") != 1 {
+		t.Errorf("notifications %v: want one observation and one badge after the retries", got)
+	}
+}
+
+func TestRecomputeRepairsDrift(t *testing.T) {
+	h := newHarness(t)
+	h.lesson("ada", "l1")
+	h.lesson("ben", "l1")
+	h.drain(h.svc(), 10)
+	p := h.player("ada")
+	p.XP += 50 // corrupted by hand
+	if _, err := h.store.SavePlayer(h.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := h.svc().Recompute(h.ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gamification.Drift{{Key: gamification.PlayerKey{ProgrammeID: "prog", UserID: "ada"}, PlayerXP: 60, LedgerXP: 10}}
+	if diff := cmp.Diff(want, rep.Drifts); diff != "" || rep.Players != 2 {
+		t.Errorf("report %d players (-want +got):\n%s", rep.Players, diff)
+	}
+	if rep, err = h.svc().Recompute(h.ctx, true); err != nil || !rep.Drifts[0].Repaired {
+		t.Fatalf("repair: %+v %v", rep, err)
+	}
+	if st := h.standing("ada"); st.XP != 10 || st.AllTimeRank != 10 {
+		t.Errorf("after repair: %+v", st)
+	}
+	if rep, _ = h.svc().Recompute(h.ctx, false); len(rep.Drifts) != 0 {
+		t.Errorf("drift after repair: %+v", rep.Drifts)
+	}
+}
+
+// ---- behaviour through the service
+
+func TestRejectedEventsEarnNothing(t *testing.T) {
+	h := newHarness(t)
+	now := h.clock.Now()
+	h.publish(learning.Event{Kind: learning.LessonCompleted, UserID: "ada", ItemID: "l1", OccurredAt: now.Add(time.Hour)})
+	h.publish(learning.Event{Kind: learning.LessonCompleted, UserID: "ada", ItemID: "l2", OccurredAt: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)})
+	h.publish(learning.Event{Kind: learning.LessonCompleted, UserID: "stranger", ItemID: "l3"})
+	h.drain(h.svc(), 10)
+	if st := h.standing("ada"); st.XP != 0 || st.LedgerRows != 0 {
+		t.Errorf("%+v", st)
+	}
+	if h.queued() != 0 {
+		t.Errorf("rejected events stay queued")
+	}
+	if n := countPrefix(h.notes.list(), "observed "); n != 3 {
+		t.Errorf("observers saw %d events, want all 3", n)
+	}
+}
+
+func TestRulesChangeAppliesToLaterEvents(t *testing.T) {
+	h := newHarness(t)
+	r := gamification.DefaultRules()
+	r.LessonCompleted = 40
+	r.Levels = gamification.LevelCurve{Kind: gamification.CurveLinear, Base: 50}
+	if _, err := h.svc().SetRules(h.ctx, "prog", r); err != nil {
+		t.Fatal(err)
+	}
+	h.lesson("ada", "l1")
+	h.drain(h.svc(), 10)
+	p := h.player("ada")
+	if p.XP != 45 || p.Level != 1 {
+		t.Errorf("XP %d level %d, want 45 (40 + goal) and 1", p.XP, p.Level)
+	}
+	h.lesson("ada", "l2")
+	h.drain(h.svc(), 10)
+	if got := h.notes.list(); countPrefix(got, "level ada 2") != 1 {
+		t.Errorf("notifications %v, want a level-up to 2", got)
+	}
+	bad := r
+	bad.DailyCap, bad.Levels.Kind = 0, "spiral"
+	_, err := h.svc().SetRules(h.ctx, "prog", bad)
+	if err == nil {
+		t.Fatal("invalid rules accepted")
+	}
+	if want := "invalid input: /dailyCap: must be 1 to 100000; /levels/kind: must be relative or linear"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
+func TestProgressBars(t *testing.T) {
+	h := newHarness(t)
+	l := func(id string) learning.ItemRef { return learning.ItemRef{Kind: learning.KindLesson, ID: id} }
+	for _, s := range h.services {
+		s.Catalog = fakeCatalog{library: 4, paths: []gamification.Container{{Kind: "path", ID: "p1", Items: []learning.ItemRef{l("l1"), l("l2"), {Kind: "quiz", ID: "q1"}}}}}
+		s.Pairings = fakePairings{pairing: gamification.Pairing{ID: "pair1", ProgrammeID: "prog", Members: []string{"ada", "mentor"}, AssignmentIDs: []string{"a1", "a2"}},
+			assignments: []gamification.Container{{Kind: "assignment", ID: "a1", PairingID: "pair1", Items: []learning.ItemRef{l("l1"), l("l3")}}}}
+	}
+	h.lesson("ada", "l1")
+	h.drain(h.svc(), 10)
+	due := h.clock.Now().Add(time.Hour)
+	h.publish(learning.Event{Kind: learning.AssignmentCompleted, UserID: "ada", ItemKind: "assignment", ItemID: "a1", PairingID: "pair1", DueAt: &due, OnTime: true})
+	h.drain(h.svc(), 10)
+	bars, err := h.svc().BarsOf(h.ctx, "ada", "prog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, b := range bars {
+		got[b.Kind+":"+b.ID] = fmt.Sprintf("%d/%d %d%%", b.Done, b.Total, b.Percent())
+	}
+	want := map[string]string{"lesson:l1": "1/1 100%", "path:p1": "1/3 33%", "assignment:a1": "2/2 100%", "programme:prog": "1/4 25%", "pairing:pair1": "1/2 50%"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bars (-want +got):\n%s", diff)
+	}
+}
+
+func TestPairingAllOnTimeBadge(t *testing.T) {
+	h := newHarness(t)
+	h.svc().Pairings = fakePairings{pairing: gamification.Pairing{ID: "pair1", ProgrammeID: "prog", Members: []string{"ada"}, AssignmentIDs: []string{"a1", "a2"}}}
+	for _, id := range []string{"a1", "a2"} {
+		h.publish(learning.Event{Kind: learning.AssignmentCompleted, UserID: "ada", ItemKind: "assignment", ItemID: id, PairingID: "pair1", OnTime: true})
+		h.drain(h.svc(), 10)
+	}
+	if _, ok := func() (gamification.EarnedBadge, bool) { p := h.player("ada"); return p.HasBadge("on-time-pairing") }(); !ok {
+		t.Errorf("on-time-pairing not earned: %+v", h.player("ada").Badges)
+	}
+	bp, err := h.svc().BadgesOf(h.ctx, "ada", "prog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bp {
+		if b.Badge.ID == "five-lessons" && (b.Current != 0 || b.Target != 5 || b.Earned != nil) {
+			t.Errorf("five-lessons progress %+v", b)
+		}
+		if b.Badge.ID == "on-time-pairing" && b.Earned == nil {
+			t.Errorf("on-time-pairing shown unearned")
+		}
+	}
+}
+
+func TestLeaderboardPeriodsAndPrizes(t *testing.T) {
+	h := newHarness(t)
+	h.progs.zone = "America/New_York"
+	// Monday 31 August 2026 at noon in New York.
+	h.clock.t = time.Date(2026, 8, 31, 16, 0, 0, 0, time.UTC)
+	pz, err := h.svc().CreatePrize(h.ctx, gamification.Prize{ProgrammeID: "prog", Name: "Mug", Kind: gamification.PrizeLeaderboard,
+		Period: gamification.PeriodWeek, PlaceFrom: 1, PlaceTo: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.people.set(gamification.Profile{UserID: "eve", DisplayName: "Eve", Timezone: "UTC", Visibility: gamification.Hidden})
+	for _, u := range []string{"ada", "ben", "cy", "eve", "eve"} {
+		h.lesson(u, "l-"+u+fmt.Sprint(seq))
+	}
+	h.lesson("ben", "extra")
+	h.drain(h.svc(), 10)
+	b, err := h.svc().Leaderboard(h.ctx, gamification.LeaderboardQuery{ProgrammeID: "prog", Period: gamification.PeriodWeek, CallerID: "cy", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top []string
+	for _, e := range b.Top {
+		top = append(top, fmt.Sprintf("%d %s %d", e.Rank, e.UserID, e.Score))
+	}
+	if diff := cmp.Diff([]string{"1 ben 25", "2 ada 10", "3 cy 10"}, top); diff != "" || b.Key != "w2026-08-31" {
+		t.Errorf("week %s (-want +got):\n%s", b.Key, diff)
+	}
+	// Sunday 23:59 New York is still this week; Monday 00:00 New York (04:00 UTC) starts the next.
+	h.clock.t = time.Date(2026, 9, 7, 4, 0, 0, 0, time.UTC)
+	if b, _ = h.svc().Leaderboard(h.ctx, gamification.LeaderboardQuery{ProgrammeID: "prog", Period: gamification.PeriodWeek, CallerID: "cy"}); b.Key != "w2026-09-07" || len(b.Top) != 0 {
+		t.Errorf("new week %s with %d entries", b.Key, len(b.Top))
+	}
+	// Not closed before the grace time has passed.
+	if err := h.svc().ClosePeriods(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ws, _ := h.svc().Winners(h.ctx, "prog"); len(ws) != 0 {
+		t.Fatalf("winners before the grace time: %+v", ws)
+	}
+	h.clock.Add(16 * time.Minute)
+	// Two closers at once record the winners once.
+	var wg sync.WaitGroup
+	for _, s := range h.services {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.ClosePeriods(h.ctx) }()
+	}
+	wg.Wait()
+	if err := h.svc().ClosePeriods(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := h.svc().Winners(h.ctx, "prog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range ws {
+		got = append(got, fmt.Sprintf("%t %s #%d %d", w.PrizeID == pz.ID, w.UserID, w.Place, w.Score))
+	}
+	if diff := cmp.Diff([]string{"true ada #2 10", "true ben #1 25"}, sortStrings(got)); diff != "" {
+		t.Errorf("winners (-want +got):\n%s", diff)
+	}
+	if n := countPrefix(h.notes.list(), "prize "); n != 2 {
+		t.Errorf("%d prize notifications, want 2", n)
+	}
+	w, err := h.svc().HandOver(h.ctx, "prog", ws[0].ID, "owner")
+	if err != nil || w.HandedOverAt == nil {
+		t.Fatalf("hand over: %+v %v", w, err)
+	}
+	h.clock.Add(time.Hour)
+	again, _ := h.svc().HandOver(h.ctx, "prog", ws[0].ID, "someone-else")
+	if !again.HandedOverAt.Equal(*w.HandedOverAt) || again.HandedOverBy != "owner" {
+		t.Errorf("second hand-over changed the record: %+v", again)
+	}
+	if _, err := h.svc().HandOver(h.ctx, "other-prog", ws[0].ID, "owner"); !errors.Is(err, gamification.ErrWinnerNotFound) {
+		t.Errorf("hand-over through another programme: %v", err)
+	}
+}
+
+func TestPairingLeaderboard(t *testing.T) {
+	h := newHarness(t)
+	h.svc().Pairings = fakePairings{pairing: gamification.Pairing{ID: "pair1", ProgrammeID: "prog", Members: []string{"ada", "ben"}}}
+	h.lesson("ada", "l1")
+	h.lesson("ben", "l1")
+	h.lesson("ben", "l2")
+	h.lesson("cy", "l1")
+	h.drain(h.svc(), 10)
+	q := gamification.LeaderboardQuery{ProgrammeID: "prog", Period: gamification.PeriodAll, PairingID: "pair1", CallerID: "ada"}
+	b, err := h.svc().Leaderboard(h.ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Participants != 2 || b.Top[0].UserID != "ben" || b.Me == nil || b.Me.Rank != 2 {
+		t.Errorf("pairing board %+v", b)
+	}
+	q.CallerID = "cy"
+	if _, err := h.svc().Leaderboard(h.ctx, q); !errors.Is(err, gamification.ErrPairingNotFound) {
+		t.Errorf("outsider: %v", err)
+	}
+	q.SeeAllPairings = true
+	if _, err := h.svc().Leaderboard(h.ctx, q); err != nil {
+		t.Errorf("owner: %v", err)
+	}
+}
+
+func sortStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}

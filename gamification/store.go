@@ -1,0 +1,139 @@
+package gamification
+
+import (
+	"context"
+	"time"
+)
+
+// LedgerEntry is one append-only XP entry. ID is "<eventId>:<rule>", so writing an event's
+// entries again stores them once.
+type LedgerEntry struct {
+	ID          string
+	EventID     string
+	Rule        string
+	ProgrammeID string
+	UserID      string
+	XP          int
+	Day         string
+	Week        string
+	Month       string
+	OccurredAt  time.Time
+	At          time.Time
+}
+
+// Score is a user's XP in one leaderboard period, with what the board shows of them.
+type Score struct {
+	ProgrammeID string
+	Period      string
+	Key         string
+	UserID      string
+	Score       int64
+	DisplayName string
+	Visibility  Visibility
+	UpdatedAt   time.Time
+}
+
+// Award is the record of a badge earned or a level reached. ID is derived from what it is
+// for, so it is stored once.
+type Award struct {
+	ID          string
+	Kind        string // badge or level
+	ProgrammeID string
+	UserID      string
+	BadgeID     string
+	Level       int
+	EventID     string
+	At          time.Time
+}
+
+// PlayerStore keeps Player documents.
+type PlayerStore interface {
+	// Players returns the players that exist among keys.
+	Players(ctx context.Context, keys []PlayerKey) (map[PlayerKey]Player, error)
+	// PlayersOf returns the user's players, in one programme when programmeID is set.
+	PlayersOf(ctx context.Context, userID, programmeID string) ([]Player, error)
+	// SavePlayer writes p if its stored version is still p.Version (0: not stored yet) and
+	// returns it with the new version; ErrVersionConflict otherwise.
+	SavePlayer(ctx context.Context, p Player) (Player, error)
+	// EachPlayer calls fn for every player.
+	EachPlayer(ctx context.Context, fn func(Player) error) error
+}
+
+// LedgerStore keeps the XP ledger.
+type LedgerStore interface {
+	// AppendLedger inserts entries and returns how many were new; entries already stored
+	// are left as they are.
+	AppendLedger(ctx context.Context, entries []LedgerEntry) (int, error)
+	// LedgerTotals sums the ledger per player.
+	LedgerTotals(ctx context.Context) (map[PlayerKey]int64, error)
+}
+
+// BoardStore keeps leaderboard scores.
+type BoardStore interface {
+	// RaiseScores sets each score to the larger of the stored and the given one, and the
+	// display fields to the given ones, creating missing scores.
+	RaiseScores(ctx context.Context, scores []Score) error
+	// SetScore overwrites one score (repair).
+	SetScore(ctx context.Context, s Score) error
+	// Board returns a period's scores, best first (score descending, user ID ascending),
+	// limited to userIDs when given.
+	Board(ctx context.Context, programmeID, key string, userIDs []string) ([]Score, error)
+	// SetProfile updates the display fields of every score of userID.
+	SetProfile(ctx context.Context, userID, displayName string, v Visibility) error
+}
+
+// AwardStore keeps the history of awards.
+type AwardStore interface {
+	// RecordAwards inserts awards; awards already stored are left as they are.
+	RecordAwards(ctx context.Context, awards []Award) error
+	// UnnotifiedAwards returns which of the awards were not yet marked notified.
+	UnnotifiedAwards(ctx context.Context, ids []string) (map[string]bool, error)
+	MarkAwardsNotified(ctx context.Context, ids []string) error
+}
+
+// ConfigStore keeps per-programme rules, badges and prizes.
+type ConfigStore interface {
+	// Rules returns the programme's rules; found is false when it has none of its own.
+	Rules(ctx context.Context, programmeID string) (r Rules, found bool, err error)
+	SaveRules(ctx context.Context, programmeID string, r Rules, at time.Time) error
+	ProgrammeBadges(ctx context.Context, programmeID string) ([]Badge, error)
+	// PutBadge creates or replaces a programme badge.
+	PutBadge(ctx context.Context, b Badge) error
+	// DeleteBadge deletes a programme badge; ErrBadgeNotFound when absent.
+	DeleteBadge(ctx context.Context, programmeID, badgeID string) error
+	Prizes(ctx context.Context, programmeID string) ([]Prize, error)
+	// LeaderboardPrizes lists every leaderboard prize of every programme.
+	LeaderboardPrizes(ctx context.Context) ([]Prize, error)
+	CreatePrize(ctx context.Context, p Prize) error
+	// DeletePrize deletes a prize; ErrPrizeNotFound when absent.
+	DeletePrize(ctx context.Context, programmeID, prizeID string) error
+}
+
+// PrizeStore keeps prize winners.
+type PrizeStore interface {
+	// PeriodResult returns the recorded result; found is false when there is none.
+	PeriodResult(ctx context.Context, id string) (r PeriodResult, found bool, err error)
+	// InsertPeriodResult records a result; inserted is false when one was recorded first.
+	InsertPeriodResult(ctx context.Context, r PeriodResult) (inserted bool, err error)
+	CompletePeriodResult(ctx context.Context, id string) error
+	// InsertWinners stores winners and returns those that were not stored before.
+	InsertWinners(ctx context.Context, ws []Winner) ([]Winner, error)
+	// UnnotifiedWinners returns which of the winners were not yet marked notified.
+	UnnotifiedWinners(ctx context.Context, ids []string) (map[string]bool, error)
+	MarkWinnersNotified(ctx context.Context, ids []string) error
+	// Winners lists a programme's winners, newest first.
+	Winners(ctx context.Context, programmeID string) ([]Winner, error)
+	// HandOver marks a winner's prize handed over (once; later calls keep the first
+	// time); ErrWinnerNotFound when absent.
+	HandOver(ctx context.Context, programmeID, winnerID, by string, at time.Time) (Winner, error)
+}
+
+// Store is all of gamification's storage.
+type Store interface {
+	PlayerStore
+	LedgerStore
+	BoardStore
+	AwardStore
+	ConfigStore
+	PrizeStore
+}

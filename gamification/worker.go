@@ -1,0 +1,106 @@
+package gamification
+
+import (
+	"context"
+	"time"
+)
+
+// Recoverer is implemented by queues that can find events published but never queued (a
+// publisher that died between its two writes) and queue them.
+type Recoverer interface {
+	Recover(ctx context.Context, now time.Time) (int, error)
+}
+
+// Worker runs event processing in a loop. Several workers (in one process or many) may run
+// against the same queue: claims are atomic and effects idempotent.
+type Worker struct {
+	Service *Service
+	// ID names the worker in its claims.
+	ID string
+	// Batch is how many events one claim takes (default 64).
+	Batch int
+	// Idle is how long to wait for new events when the queue is empty (default 200ms);
+	// Wake cuts the wait short.
+	Idle time.Duration
+	// RecoverEvery is how often to look for published but unqueued events (default 5m).
+	RecoverEvery time.Duration
+	// CloseEvery is how often to close ended leaderboard periods (default 1m).
+	CloseEvery time.Duration
+	wake       chan struct{}
+}
+
+// NewWorker returns a worker with default settings.
+func NewWorker(s *Service, id string) *Worker {
+	return &Worker{Service: s, ID: id, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the worker that an event was published. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes events until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	if w.wake == nil {
+		w.wake = make(chan struct{}, 1)
+	}
+	batch, idle := w.Batch, w.Idle
+	if batch <= 0 {
+		batch = 64
+	}
+	if idle <= 0 {
+		idle = 200 * time.Millisecond
+	}
+	recoverEvery := w.RecoverEvery
+	if recoverEvery <= 0 {
+		recoverEvery = 5 * time.Minute
+	}
+	nextRecover := time.Now().Add(recoverEvery)
+	for ctx.Err() == nil {
+		if r, ok := w.Service.Queue.(Recoverer); ok && time.Now().After(nextRecover) {
+			nextRecover = time.Now().Add(recoverEvery)
+			if n, err := r.Recover(ctx, w.Service.now()); err != nil && ctx.Err() == nil {
+				w.Service.log().Error("recovering unqueued learning events failed", "error", err.Error())
+			} else if n > 0 {
+				w.Service.log().Warn("queued learning events whose publisher died before queueing them", "events", n)
+			}
+		}
+		n, err := w.Service.ProcessOnce(ctx, w.ID, batch)
+		if err != nil && ctx.Err() == nil {
+			w.Service.log().Error("processing learning events failed; they will be retried after their lease", "error", err.Error())
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		t := time.NewTimer(idle)
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// RunCloser closes ended leaderboard periods until ctx ends.
+func (w *Worker) RunCloser(ctx context.Context) {
+	every := w.CloseEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	for {
+		if err := w.Service.ClosePeriods(ctx); err != nil && ctx.Err() == nil {
+			w.Service.log().Error("closing leaderboard periods failed", "error", err.Error())
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
