@@ -17,7 +17,7 @@ type Worker struct {
 	Service *Service
 	// ID names the worker in its claims.
 	ID string
-	// Batch is how many events one claim takes (default 64).
+	// Batch is how many events one claim takes (default 256).
 	Batch int
 	// Idle is how long to wait for new events when the queue is empty (default 200ms);
 	// Wake cuts the wait short.
@@ -49,7 +49,7 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	batch, idle := w.Batch, w.Idle
 	if batch <= 0 {
-		batch = 64
+		batch = 256
 	}
 	if idle <= 0 {
 		idle = 200 * time.Millisecond

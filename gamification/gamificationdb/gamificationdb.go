@@ -22,7 +22,6 @@ import (
 const (
 	Players       = "gamification_players"
 	Ledger        = "gamification_ledger"
-	Scores        = "gamification_scores"
 	Awards        = "gamification_awards"
 	Rules         = "gamification_rules"
 	Badges        = "gamification_badges"
@@ -40,8 +39,7 @@ func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		ix(Players, bson.D{{Key: "userId", Value: 1}}),
 		ix(Ledger, bson.D{{Key: "player", Value: 1}}),
-		ix(Scores, bson.D{{Key: "programmeId", Value: 1}, {Key: "key", Value: 1}, {Key: "score", Value: -1}, {Key: "userId", Value: 1}}),
-		ix(Scores, bson.D{{Key: "userId", Value: 1}}),
+		ix(Players, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Awards, bson.D{{Key: "programmeId", Value: 1}, {Key: "userId", Value: 1}, {Key: "at", Value: -1}}),
 		ix(Badges, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "programmeId", Value: 1}}),
@@ -120,7 +118,10 @@ func (s *Store) Players(ctx context.Context, keys []gamification.PlayerKey) (map
 		return nil, fmt.Errorf("find players: %w", err)
 	}
 	for _, d := range docs {
-		p := d.toPlayer()
+		p, err := d.toPlayer()
+		if err != nil {
+			return nil, err
+		}
 		out[p.Key()] = p
 	}
 	return out, nil
@@ -139,7 +140,9 @@ func (s *Store) PlayersOf(ctx context.Context, userID, programmeID string) ([]ga
 	}
 	out := make([]gamification.Player, len(docs))
 	for i, d := range docs {
-		out[i] = d.toPlayer()
+		if out[i], err = d.toPlayer(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -150,7 +153,10 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 	c := s.db.Collection(Players)
 	prev := p.Version
 	p.Version++
-	d := fromPlayer(p)
+	d, err := fromPlayer(p)
+	if err != nil {
+		return gamification.Player{}, err
+	}
 	if prev == 0 {
 		_, err := c.InsertOne(ctx, d)
 		if mongodb.IsDuplicate(err) {
@@ -183,7 +189,11 @@ func (s *Store) EachPlayer(ctx context.Context, fn func(gamification.Player) err
 		if err := cur.Decode(&d); err != nil {
 			return fmt.Errorf("decode player: %w", err)
 		}
-		if err := fn(d.toPlayer()); err != nil {
+		p, err := d.toPlayer()
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
 			return err
 		}
 	}
@@ -269,85 +279,33 @@ func (s *Store) Entries(ctx context.Context, k gamification.PlayerKey) ([]gamifi
 	return out, nil
 }
 
-// ---- scores
+// ---- boards
 
-type scoreDoc struct {
-	ID          string    `bson:"_id"`
-	ProgrammeID string    `bson:"programmeId"`
-	Period      string    `bson:"period"`
-	Key         string    `bson:"key"`
-	UserID      string    `bson:"userId"`
-	Score       int64     `bson:"score"`
-	DisplayName string    `bson:"displayName"`
-	Visibility  string    `bson:"visibility"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
-}
-
-func scoreID(sc gamification.Score) string { return sc.ProgrammeID + "|" + sc.Key + "|" + sc.UserID }
-
-// RaiseScores implements gamification.BoardStore: one bulk write of upserts with $max, so a
-// score written again, or late, never lowers what is stored.
-func (s *Store) RaiseScores(ctx context.Context, scores []gamification.Score) error {
-	if len(scores) == 0 {
-		return nil
-	}
-	models := make([]mongo.WriteModel, len(scores))
-	for i, sc := range scores {
-		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: scoreID(sc)}}).SetUpsert(true).SetUpdate(bson.D{
-			{Key: "$max", Value: bson.D{{Key: "score", Value: sc.Score}}},
-			{Key: "$set", Value: bson.D{{Key: "programmeId", Value: sc.ProgrammeID}, {Key: "period", Value: sc.Period}, {Key: "key", Value: sc.Key},
-				{Key: "userId", Value: sc.UserID}, {Key: "displayName", Value: sc.DisplayName}, {Key: "visibility", Value: string(sc.Visibility)},
-				{Key: "updatedAt", Value: sc.UpdatedAt}}},
-		})
-	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		// Two upserts of one new _id racing on MongoDB: the loser gets a duplicate key
-		// error and succeeds as an update on retry.
-		if _, err = s.db.Collection(Scores).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err == nil || !mongodb.IsDuplicate(err) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("raise scores: %w", err)
-	}
-	return nil
-}
-
-// SetScore implements gamification.BoardStore.
-func (s *Store) SetScore(ctx context.Context, sc gamification.Score) error {
-	_, err := s.db.Collection(Scores).UpdateOne(ctx, bson.D{{Key: "_id", Value: scoreID(sc)}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "programmeId", Value: sc.ProgrammeID}, {Key: "period", Value: sc.Period}, {Key: "key", Value: sc.Key}, {Key: "userId", Value: sc.UserID},
-		{Key: "score", Value: sc.Score}, {Key: "displayName", Value: sc.DisplayName}, {Key: "visibility", Value: string(sc.Visibility)},
-		{Key: "updatedAt", Value: sc.UpdatedAt}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return fmt.Errorf("set score: %w", err)
-	}
-	return nil
-}
-
-// Board implements gamification.BoardStore: one query.
-func (s *Store) Board(ctx context.Context, programmeID, key string, userIDs []string) ([]gamification.Score, error) {
-	filter := bson.D{{Key: "programmeId", Value: programmeID}, {Key: "key", Value: key}}
+// Standings implements gamification.BoardStore: one query, projected to what boards need.
+func (s *Store) Standings(ctx context.Context, programmeID string, userIDs []string) ([]gamification.Standing, error) {
+	filter := bson.D{{Key: "programmeId", Value: programmeID}}
 	if userIDs != nil {
 		filter = append(filter, bson.E{Key: "userId", Value: in(userIDs)})
 	}
-	cur, err := s.db.Collection(Scores).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "score", Value: -1}, {Key: "userId", Value: 1}}))
-	docs, err := all[scoreDoc](ctx, cur, err)
+	cur, err := s.db.Collection(Players).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "userId", Value: 1},
+		{Key: "displayName", Value: 1}, {Key: "visibility", Value: 1}, {Key: "xp", Value: 1}, {Key: "periods", Value: 1}}))
+	docs, err := all[playerDoc](ctx, cur, err)
 	if err != nil {
-		return nil, fmt.Errorf("read board: %w", err)
+		return nil, fmt.Errorf("read standings: %w", err)
 	}
-	out := make([]gamification.Score, len(docs))
+	out := make([]gamification.Standing, len(docs))
 	for i, d := range docs {
-		out[i] = gamification.Score{ProgrammeID: d.ProgrammeID, Period: d.Period, Key: d.Key, UserID: d.UserID, Score: d.Score,
-			DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility), UpdatedAt: d.UpdatedAt}
+		weeks, months := decodePeriods(d.Periods)
+		out[i] = gamification.Standing{UserID: d.UserID, DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility),
+			XP: d.XP, Weeks: weeks, Months: months}
 	}
 	return out, nil
 }
 
-// SetProfile implements gamification.BoardStore.
+// SetProfile implements gamification.BoardStore. It changes only display fields, so it
+// needs no version check.
 func (s *Store) SetProfile(ctx context.Context, userID, displayName string, v gamification.Visibility) error {
-	_, err := s.db.Collection(Scores).UpdateMany(ctx, bson.D{{Key: "userId", Value: userID}},
+	_, err := s.db.Collection(Players).UpdateMany(ctx, bson.D{{Key: "userId", Value: userID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "displayName", Value: displayName}, {Key: "visibility", Value: string(v)}}}})
 	if err != nil {
 		return fmt.Errorf("update board profile: %w", err)
