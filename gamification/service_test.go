@@ -335,7 +335,11 @@ func TestSameEventDeliveredTwice(t *testing.T) {
 		t.Fatalf("redelivery did not queue the event")
 	}
 	before := h.player("ada")
+	h.clock.Add(31 * time.Second) // the first delivery's lease runs out
 	h.drain(h.services[1], 1)
+	if h.queued() != 0 {
+		t.Fatalf("the redelivered event was not processed")
+	}
 	after := h.player("ada")
 	// Nothing about the player may change (the rules alone would refuse a second lesson
 	// XP; the exactly-once guard must also keep streak days, recent awards and the rest).
@@ -512,6 +516,10 @@ func TestPublisherDiedBetweenLogAndQueue(t *testing.T) {
 	}
 	if n, _ := h.queue.Recover(h.ctx, h.clock.Now()); n != 0 {
 		t.Errorf("recovery queued %d processed events again", n)
+	}
+	h.clock.Add(11 * time.Minute)
+	if n, err := h.queue.SweepLeases(h.ctx, h.clock.Now()); err != nil || n != 2 {
+		t.Errorf("swept %d leases (%v), want the 2 of the done events", n, err)
 	}
 }
 

@@ -61,6 +61,15 @@ func TestPlayerRoundTripAndCompareAndSwap(t *testing.T) {
 	if _, err := s.SavePlayer(ctx, saved); !errors.Is(err, gamification.ErrVersionConflict) {
 		t.Errorf("stale write: %v, want a version conflict", err)
 	}
+	// Two versions were committed (the losers deleted their own states): one is garbage.
+	if n, err := s.CollectGarbage(ctx, 0); err != nil || n != 1 {
+		t.Errorf("collected %d states (%v), want 1", n, err)
+	}
+	fresh := gamificationdb.New(db.DB) // another process: nothing cached
+	again, err := fresh.Players(ctx, []gamification.PlayerKey{p.Key()})
+	if err != nil || again[p.Key()].XP != 200 || again[p.Key()].Streak.Best != 9 {
+		t.Errorf("after collection: %+v %v", again[p.Key()], err)
+	}
 	st, err := s.Standings(ctx, "prog", nil)
 	if err != nil || len(st) != 1 || st[0].XP != 200 || st[0].ScoreFor("w2026-08-31") != 25 || st[0].Visibility != gamification.Anonymous {
 		t.Errorf("standings %+v %v", st, err)

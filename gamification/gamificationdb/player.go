@@ -12,11 +12,15 @@ import (
 	"github.com/microlearn/microlearn/gamification"
 )
 
-// playerDoc is a player as stored. Only what queries filter or project on is a top-level
-// field; the rest of the state is one embedded BSON document kept as binary. FerretDB 1.24
-// decodes every document of a collection on each update (an update filtered on more than
-// _id is not pushed down to SQLite), and its decoding cost grows with the number of nested
-// sub-documents: a binary field is decoded for nearly nothing (docs/decisions.md).
+// playerDoc is the head of a player: what queries filter or project on, its version, and
+// the ID of the immutable document holding the rest of its state (stateDoc).
+//
+// Why the split: FerretDB 1.24 pushes a filter down to SQLite only when it is exactly
+// {_id}; any other filter, such as the compare-and-swap's {_id, version}, decodes every
+// document of the collection, at about 50µs a kilobyte. Heads are a few hundred bytes, so
+// the compare-and-swap stays cheap however much state players accumulate; the state is
+// written as a new document (an insert) and read by _id (pushed down), and since state
+// documents never change, a process caches them by ID (docs/decisions.md).
 type playerDoc struct {
 	ID          string `bson:"_id"`
 	ProgrammeID string `bson:"programmeId"`
@@ -27,8 +31,17 @@ type playerDoc struct {
 	Visibility  string `bson:"visibility"`
 	// Periods is the XP per kept week and month, "w2026-08-31=40;m2026-09=55", for boards.
 	Periods   string    `bson:"periods"`
-	State     []byte    `bson:"state"`
+	StateID   string    `bson:"state"`
 	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+// stateDoc is one version of a player's state, never changed after it is written. Versions
+// no head points to any more are deleted by CollectGarbage.
+type stateDoc struct {
+	ID     string    `bson:"_id"` // player ID "#" version "#" random token
+	Player string    `bson:"player"`
+	State  []byte    `bson:"state"`
+	At     time.Time `bson:"at"`
 }
 
 // playerState is the rest of the player.
@@ -177,7 +190,7 @@ func decodePeriods(s string) (weeks, months []gamification.PeriodXP) {
 	return weeks, months
 }
 
-func fromPlayer(p gamification.Player) (playerDoc, error) {
+func fromPlayer(p gamification.Player) (playerDoc, []byte, error) {
 	st := playerState{Level: p.Level,
 		Streak: streakDoc{Current: p.Streak.Current, Best: p.Streak.Best, Freezes: p.Streak.Freezes, LastActive: p.Streak.LastActive, Frozen: p.Streak.Frozen},
 		Tally:  tallyDoc(p.Tally)}
@@ -206,16 +219,16 @@ func fromPlayer(p gamification.Player) (playerDoc, error) {
 	})
 	state, err := bson.Marshal(st)
 	if err != nil {
-		return playerDoc{}, fmt.Errorf("encode player: %w", err)
+		return playerDoc{}, nil, fmt.Errorf("encode player: %w", err)
 	}
 	return playerDoc{ID: playerID(p.Key()), ProgrammeID: p.ProgrammeID, UserID: p.UserID, Version: p.Version, XP: p.XP,
-		DisplayName: p.DisplayName, Visibility: string(p.Visibility), Periods: encodePeriods(p.Weeks, p.Months), State: state, UpdatedAt: p.UpdatedAt}, nil
+		DisplayName: p.DisplayName, Visibility: string(p.Visibility), Periods: encodePeriods(p.Weeks, p.Months), UpdatedAt: p.UpdatedAt}, state, nil
 }
 
-func (d playerDoc) toPlayer() (gamification.Player, error) {
+func (d playerDoc) toPlayer(state []byte) (gamification.Player, error) {
 	var st playerState
-	if len(d.State) > 0 {
-		if err := bson.Unmarshal(d.State, &st); err != nil {
+	if len(state) > 0 {
+		if err := bson.Unmarshal(state, &st); err != nil {
 			return gamification.Player{}, fmt.Errorf("decode player %s: %w", d.ID, err)
 		}
 	}

@@ -6,7 +6,8 @@
 //   - learning_events: the log, every event ever published (insert-only on the hot path).
 //   - learning_queue: events not yet processed. It holds only pending work, so it stays
 //     small even on FerretDB, which scans collections.
-//   - learning_claims: the lease of each event being processed, keyed by event ID.
+//   - learning_claims: the lease of each event being processed, keyed by event ID; swept
+//     some minutes after it runs out.
 //   - learning_processed: the ID of every processed event (insert-only), written before the
 //     event leaves the queue.
 //   - learning_dead: events that failed too often, parked for an operator.
@@ -304,14 +305,23 @@ func (s *Store) Done(ctx context.Context, ids []string, now time.Time) error {
 	if err != nil && !allDuplicates(err) {
 		return fmt.Errorf("mark learning events processed: %w", err)
 	}
-	byID := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
-	if _, err := s.db.Collection(Queue).DeleteMany(ctx, byID); err != nil {
+	// The leases of done events are left to run out and be swept (SweepLeases): deleting
+	// them here would cost every batch a command, and a lease of an event no longer queued
+	// holds nothing back.
+	if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("dequeue learning events: %w", err)
 	}
-	if _, err := s.db.Collection(Claims).DeleteMany(ctx, byID); err != nil {
-		return fmt.Errorf("release leases: %w", err)
-	}
 	return nil
+}
+
+// SweepLeases deletes leases that ran out more than ten minutes ago (those of done events,
+// and of dead workers, whose events are claimable again anyway). It returns how many.
+func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-10 * time.Minute)}}}})
+	if err != nil {
+		return 0, fmt.Errorf("sweep leases: %w", err)
+	}
+	return int(res.DeletedCount), nil
 }
 
 // allDuplicates reports whether every error of a bulk insert is a duplicate key.
@@ -414,10 +424,6 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	n := 0
-	// Leases long run out are dropped (their events are claimable again anyway).
-	if _, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-time.Hour)}}}}); err != nil {
-		return 0, fmt.Errorf("drop stale leases: %w", err)
-	}
 	for id := range missing {
 		var d EventDoc
 		if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
