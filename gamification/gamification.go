@@ -4,7 +4,7 @@
 // Events arrive at least once from a durable queue (Queue); their effects happen exactly
 // once because every event is applied to one per-(programme, user) Player document in a
 // single compare-and-swap write that also records the event ID. Everything else an event
-// causes (ledger entries, leaderboard scores, award records, prize winners) is written after
+// causes (ledger entries, award records, prize winners) is written after
 // that, idempotently, from what the Player document recorded, so a retry after a crash at any
 // point re-drives the same effects without doubling them (docs/decisions.md).
 //

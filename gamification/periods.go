@@ -70,10 +70,11 @@ func (s *Service) closePeriod(ctx context.Context, pz Prize, key string, now tim
 		return err
 	}
 	if !found {
-		scores, err := s.Store.Board(ctx, pz.ProgrammeID, key, nil)
+		standings, err := s.Store.Standings(ctx, pz.ProgrammeID, nil)
 		if err != nil {
 			return err
 		}
+		scores := scoresFor(standings, key)
 		b := BuildBoard(scores, "", 1<<30)
 		r = PeriodResult{ID: id, PrizeID: pz.ID, PeriodKey: key, ClosedAt: now}
 		for _, e := range b.Top {
@@ -200,22 +201,11 @@ func (s *Service) repair(ctx context.Context, key PlayerKey, xp int64) error {
 		}
 		p := ps[key]
 		p.XP, p.Level = xp, cfg.Rules.Levels.LevelFor(xp)
-		saved, err := s.Store.SavePlayer(ctx, p)
+		_, err = s.Store.SavePlayer(ctx, p)
 		if errors.Is(err, ErrVersionConflict) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		board, err := s.Store.Board(ctx, key.ProgrammeID, PeriodAll, []string{key.UserID})
-		if err != nil {
-			return err
-		}
-		sc := Score{ProgrammeID: key.ProgrammeID, Period: PeriodAll, Key: PeriodAll, UserID: key.UserID, Score: saved.XP, UpdatedAt: s.now(), Visibility: Visible}
-		if len(board) > 0 {
-			sc.DisplayName, sc.Visibility = board[0].DisplayName, board[0].Visibility
-		}
-		return s.Store.SetScore(ctx, sc)
+		return err
 	}
 	return ErrVersionConflict
 }

@@ -27,12 +27,12 @@ const (
 	dayWindow = 60
 	// keepWeeks and keepMonths periods of XP are kept for the leaderboards.
 	keepWeeks  = 8
-	keepMonths = 4
+	keepMonths = 6
 	// appliedRetention is how long an applied event ID is remembered. It must exceed the
 	// longest time a claimed event can be retried (leases and backoff, see Worker), so
 	// that a retry always finds it. appliedMax bounds the list for a pathological user.
 	appliedRetention = 48 * time.Hour
-	appliedMax       = 2000
+	appliedMax       = 5000
 	recentMax        = 10
 	frozenMax        = 10
 )
@@ -99,8 +99,9 @@ type LedgerItem struct {
 	XP   int
 }
 
-// Applied remembers an applied event and what it caused, so that its effects can be
-// written again after a crash without being recomputed from state that has moved on.
+// Applied remembers what an applied event caused, so that its effects can be written again
+// after a crash without being recomputed from state that has moved on. It is kept until
+// the event is known to be done (see Player.Prune).
 type Applied struct {
 	EventID  string
 	At       time.Time
@@ -156,14 +157,49 @@ type Player struct {
 	// Done holds keys of completed things: "lesson:ID", "quiz:ID" (passed),
 	// "quizfail:ID", "checklist:ID", "path:ID", "assignment:ID", "ontime:ID",
 	// "pairing-ontime:ID".
-	Done      map[string]bool
-	Tally     Tally
-	Domains   map[string]int
-	Badges    []EarnedBadge
-	Bars      []Bar
-	Recent    []Recent
-	Applied   []Applied
-	UpdatedAt time.Time
+	Done    map[string]bool
+	Tally   Tally
+	Domains map[string]int
+	Badges  []EarnedBadge
+	Bars    []Bar
+	Recent  []Recent
+	// Seen lists every event applied in the last appliedRetention (the exactly-once
+	// guard); Applied the effects of those not yet known to be done.
+	Seen    []SeenEvent
+	Applied []Applied
+	// DisplayName and Visibility are what leaderboards show, refreshed from the profile
+	// with each event (and by Service.ProfileChanged).
+	DisplayName string
+	Visibility  Visibility
+	UpdatedAt   time.Time
+}
+
+// SeenEvent records that an event was applied.
+type SeenEvent struct {
+	ID string
+	At time.Time
+}
+
+// Prune forgets the effects of events that are done: they were all written, so a later
+// delivery of such an event has nothing left to write. The event stays in Seen.
+func (p *Player) Prune(done func(eventID string) bool) {
+	out := p.Applied[:0]
+	for _, a := range p.Applied {
+		if !done(a.EventID) {
+			out = append(out, a)
+		}
+	}
+	p.Applied = out
+}
+
+// HasSeen reports whether the event was applied to the player.
+func (p *Player) HasSeen(eventID string) bool {
+	for i := len(p.Seen) - 1; i >= 0; i-- {
+		if p.Seen[i].ID == eventID {
+			return true
+		}
+	}
+	return false
 }
 
 // Key returns the player's key.
@@ -184,10 +220,11 @@ func (p Player) Clone() Player {
 	q.Bars = slices.Clone(p.Bars)
 	q.Recent = slices.Clone(p.Recent)
 	q.Applied = slices.Clone(p.Applied)
+	q.Seen = slices.Clone(p.Seen)
 	return q
 }
 
-// AppliedEntry returns the record of an applied event.
+// AppliedEntry returns the effects of an applied event that is not yet known to be done.
 func (p *Player) AppliedEntry(eventID string) (Applied, bool) {
 	for i := len(p.Applied) - 1; i >= 0; i-- {
 		if p.Applied[i].EventID == eventID {
@@ -239,7 +276,7 @@ const (
 // Apply applies one event to the player and records it as applied. Events already applied
 // change nothing. Rejected and ignored events change nothing and are not recorded.
 func (p *Player) Apply(e learning.Event, in Inputs) Outcome {
-	if _, ok := p.AppliedEntry(e.ID); ok {
+	if p.HasSeen(e.ID) {
 		return OutcomeAlreadyApplied
 	}
 	recorded := e.RecordedAt
@@ -268,6 +305,10 @@ func (p *Player) Apply(e learning.Event, in Inputs) Outcome {
 		p.Level = 1
 	}
 	p.Zones = noteZone(p.Zones, in.Profile, in.Now)
+	p.DisplayName, p.Visibility = in.Profile.DisplayName, in.Profile.Visibility
+	if !p.Visibility.Valid() {
+		p.Visibility = Visible
+	}
 	zone := zoneAt(p.Zones, occurred)
 	day := localDate(occurred, zone)
 	today := localDate(in.Now, zoneAt(p.Zones, in.Now))
@@ -336,7 +377,8 @@ func (p *Player) Apply(e learning.Event, in Inputs) Outcome {
 	}
 	p.updateBars(e, in)
 	p.Applied = append(p.Applied, rec)
-	p.trimApplied(in.Now)
+	p.Seen = append(p.Seen, SeenEvent{ID: e.ID, At: in.Now})
+	p.trimSeen(in.Now)
 	p.UpdatedAt = in.Now
 	return OutcomeApplied
 }
@@ -642,12 +684,19 @@ func (p *Player) pushRecent(r Recent) {
 	}
 }
 
-func (p *Player) trimApplied(now time.Time) {
+func (p *Player) trimSeen(now time.Time) {
 	i := 0
-	for i < len(p.Applied) && (p.Applied[i].At.Before(now.Add(-appliedRetention)) || len(p.Applied)-i > appliedMax) {
+	for i < len(p.Seen) && (p.Seen[i].At.Before(now.Add(-appliedRetention)) || len(p.Seen)-i > appliedMax) {
 		i++
 	}
-	p.Applied = p.Applied[i:]
+	p.Seen = p.Seen[i:]
+	// Effects of events older than the guard can no longer be told apart from new ones;
+	// they were written long ago (retries end far sooner).
+	j := 0
+	for j < len(p.Applied) && p.Applied[j].At.Before(now.Add(-appliedRetention)) {
+		j++
+	}
+	p.Applied = p.Applied[j:]
 }
 
 func (p *Player) setBar(b Bar) {

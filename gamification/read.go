@@ -175,8 +175,8 @@ type Board struct {
 // AnonymousName is how anonymous users appear on boards.
 const AnonymousName = "Anonymous learner"
 
-// Leaderboard reads a board: one query for the period's scores (best first, ties by user
-// ID), ranks computed from it; hidden users are left out.
+// Leaderboard reads a board: one query for the players' standings, ranked by the period's
+// XP (best first, ties by user ID); hidden users are left out.
 func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, error) {
 	if q.Period == "" {
 		q.Period = PeriodWeek
@@ -203,17 +203,29 @@ func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, e
 		return Board{}, err
 	}
 	key := PeriodKey(q.Period, s.now(), zone)
-	scores, err := s.Store.Board(ctx, q.ProgrammeID, key, members)
+	standings, err := s.Store.Standings(ctx, q.ProgrammeID, members)
 	if err != nil {
 		return Board{}, err
 	}
-	b := BuildBoard(scores, q.CallerID, q.Limit)
+	b := BuildBoard(scoresFor(standings, key), q.CallerID, q.Limit)
 	b.ProgrammeID, b.PairingID, b.Period, b.Key = q.ProgrammeID, q.PairingID, q.Period, key
 	b.Start, b.End, _ = PeriodBounds(key, zone)
 	return b, nil
 }
 
-// BuildBoard ranks scores (already sorted best first, ties by user ID) for caller.
+// scoresFor turns standings into the period's scores; players without XP in the period
+// are not on its board.
+func scoresFor(standings []Standing, key string) []Score {
+	var out []Score
+	for _, st := range standings {
+		if v := st.ScoreFor(key); v > 0 {
+			out = append(out, Score{UserID: st.UserID, Score: v, DisplayName: st.DisplayName, Visibility: st.Visibility})
+		}
+	}
+	return out
+}
+
+// BuildBoard ranks scores for caller: best first, ties by user ID.
 func BuildBoard(scores []Score, callerID string, limit int) Board {
 	slices.SortStableFunc(scores, func(a, b Score) int {
 		if a.Score != b.Score {

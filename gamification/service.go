@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
@@ -48,6 +48,38 @@ type Service struct {
 	library     cache[string, int]
 	assignments cache[assignmentKey, []Container]
 	pairings    cache[string, Pairing]
+
+	doneMu    sync.Mutex
+	done      map[string]bool
+	doneOrder []string
+}
+
+const doneMemory = 50000
+
+// markDone remembers events this instance finished, so that their effects can be pruned
+// from the players' documents at their next write.
+func (s *Service) markDone(ids []string) {
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	if s.done == nil {
+		s.done = map[string]bool{}
+	}
+	for _, id := range ids {
+		if !s.done[id] {
+			s.done[id] = true
+			s.doneOrder = append(s.doneOrder, id)
+		}
+	}
+	for len(s.doneOrder) > doneMemory {
+		delete(s.done, s.doneOrder[0])
+		s.doneOrder = s.doneOrder[1:]
+	}
+}
+
+func (s *Service) isDone(id string) bool {
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	return s.done[id]
 }
 
 type assignmentKey struct {
@@ -226,8 +258,8 @@ type work struct {
 
 // ProcessOnce claims up to max events for owner and processes them; it returns how many it
 // claimed. Per event the order of writes is: the player document (state, and the event's
-// ID with what it caused, in one compare-and-swap), then the ledger entries, the
-// leaderboard scores, award records and badge prize winners (all idempotent), then
+// ID with what it caused, in one compare-and-swap), then the ledger entries, award records
+// and badge prize winners (all idempotent), then
 // observers and notifications, then the queue is told the event is done. A crash anywhere
 // leaves the event leased; its retry finds the event applied and writes the effects again.
 func (s *Service) ProcessOnce(ctx context.Context, owner string, max int) (int, error) {
@@ -283,7 +315,6 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 
 	var ledger []LedgerEntry
 	var awards []Award
-	scores := map[string]Score{}
 	var badgeWins []badgeWin
 	var prizeWinners []Winner
 	winnerEvent := map[string]string{}
@@ -299,25 +330,6 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 		}
 		e := w.d.Event
 		ledger = append(ledger, a.LedgerEntries(p.Key())...)
-		sum := int64(0)
-		for _, it := range a.Ledger {
-			sum += int64(it.XP)
-		}
-		if sum > 0 {
-			prof := w.in.Profile
-			put := func(period, key string, v int64) {
-				sc := Score{ProgrammeID: e.ProgrammeID, Period: period, Key: key, UserID: e.UserID, Score: v,
-					DisplayName: prof.DisplayName, Visibility: prof.Visibility, UpdatedAt: a.At}
-				scores[e.ProgrammeID+"|"+key+"|"+e.UserID] = sc
-			}
-			put(PeriodAll, PeriodAll, p.XP)
-			if v, ok := PeriodXPFor(p.Weeks, a.Week); ok && a.Week != "" {
-				put(PeriodWeek, a.Week, v)
-			}
-			if v, ok := PeriodXPFor(p.Months, a.Month); ok && a.Month != "" {
-				put(PeriodMonth, a.Month, v)
-			}
-		}
 		for _, l := range a.Levels {
 			awards = append(awards, Award{ID: fmt.Sprintf("%s:%s:level:%d", e.ProgrammeID, e.UserID, l), Kind: "level",
 				ProgrammeID: e.ProgrammeID, UserID: e.UserID, Level: l, EventID: e.ID, At: a.At})
@@ -354,16 +366,6 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 	}
 	if h := s.Hooks.AfterLedger; h != nil {
 		if err := h(ids); err != nil {
-			return err
-		}
-	}
-	if len(scores) > 0 {
-		list := make([]Score, 0, len(scores))
-		for _, sc := range scores {
-			list = append(list, sc)
-		}
-		slices.SortFunc(list, func(a, b Score) int { return compareStrings(a.Key+a.UserID, b.Key+b.UserID) })
-		if err := s.Store.RaiseScores(ctx, list); err != nil {
 			return err
 		}
 	}
@@ -424,7 +426,10 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 		}
 	}
 	if len(done) > 0 {
-		return s.Queue.Done(ctx, done, now)
+		if err := s.Queue.Done(ctx, done, now); err != nil {
+			return err
+		}
+		s.markDone(done)
 	}
 	return nil
 }
@@ -445,6 +450,7 @@ func compareStrings(a, b string) int {
 func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Player {
 	for attempt := 0; ; attempt++ {
 		next := p.Clone()
+		next.Prune(s.isDone)
 		changed := false
 		for _, w := range group {
 			if w.err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/microlearn/microlearn/gamification"
@@ -295,12 +296,12 @@ func (h *harness) standing(user string) standing {
 	for _, b := range p.Badges {
 		st.Badges = append(st.Badges, b.ID)
 	}
-	board, err := h.store.Board(h.ctx, "prog", gamification.PeriodAll, []string{user})
+	board, err := h.svc().Leaderboard(h.ctx, gamification.LeaderboardQuery{ProgrammeID: "prog", Period: gamification.PeriodAll, CallerID: user})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if len(board) == 1 {
-		st.AllTimeRank = board[0].Score
+	if board.Me != nil {
+		st.AllTimeRank = board.Me.Score
 	}
 	return st
 }
@@ -333,7 +334,18 @@ func TestSameEventDeliveredTwice(t *testing.T) {
 	if h.queued() != 1 {
 		t.Fatalf("redelivery did not queue the event")
 	}
+	before := h.player("ada")
+	h.clock.Add(31 * time.Second) // the first delivery's lease runs out
 	h.drain(h.services[1], 1)
+	if h.queued() != 0 {
+		t.Fatalf("the redelivered event was not processed")
+	}
+	after := h.player("ada")
+	// Nothing about the player may change (the rules alone would refuse a second lesson
+	// XP; the exactly-once guard must also keep streak days, recent awards and the rest).
+	if diff := cmp.Diff(before, after, cmpopts.IgnoreFields(gamification.Player{}, "Version", "UpdatedAt", "Applied")); diff != "" {
+		t.Errorf("a second delivery changed the player (-once +twice):\n%s", diff)
+	}
 	if diff := cmp.Diff(want, h.standing("ada")); diff != "" {
 		t.Errorf("a second delivery changed the standing (-once +twice):\n%s", diff)
 	}
@@ -504,6 +516,10 @@ func TestPublisherDiedBetweenLogAndQueue(t *testing.T) {
 	}
 	if n, _ := h.queue.Recover(h.ctx, h.clock.Now()); n != 0 {
 		t.Errorf("recovery queued %d processed events again", n)
+	}
+	h.clock.Add(11 * time.Minute)
+	if n, err := h.queue.SweepLeases(h.ctx, h.clock.Now()); err != nil || n != 2 {
+		t.Errorf("swept %d leases (%v), want the 2 of the done events", n, err)
 	}
 }
 

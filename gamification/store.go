@@ -23,14 +23,34 @@ type LedgerEntry struct {
 
 // Score is a user's XP in one leaderboard period, with what the board shows of them.
 type Score struct {
-	ProgrammeID string
-	Period      string
-	Key         string
 	UserID      string
 	Score       int64
 	DisplayName string
 	Visibility  Visibility
-	UpdatedAt   time.Time
+}
+
+// Standing is what leaderboards read of a player.
+type Standing struct {
+	UserID      string
+	DisplayName string
+	Visibility  Visibility
+	XP          int64
+	Weeks       []PeriodXP
+	Months      []PeriodXP
+}
+
+// ScoreFor returns the player's XP in the period named key.
+func (s Standing) ScoreFor(key string) int64 {
+	switch {
+	case key == PeriodAll:
+		return s.XP
+	case len(key) > 0 && key[0] == 'w':
+		v, _ := PeriodXPFor(s.Weeks, key)
+		return v
+	default:
+		v, _ := PeriodXPFor(s.Months, key)
+		return v
+	}
 }
 
 // Award is the record of a badge earned or a level reached. ID is derived from what it is
@@ -68,17 +88,12 @@ type LedgerStore interface {
 	LedgerTotals(ctx context.Context) (map[PlayerKey]int64, error)
 }
 
-// BoardStore keeps leaderboard scores.
+// BoardStore reads leaderboards. Boards are computed from the players' documents (which
+// hold XP per kept week and month), so events cost no extra write for them.
 type BoardStore interface {
-	// RaiseScores sets each score to the larger of the stored and the given one, and the
-	// display fields to the given ones, creating missing scores.
-	RaiseScores(ctx context.Context, scores []Score) error
-	// SetScore overwrites one score (repair).
-	SetScore(ctx context.Context, s Score) error
-	// Board returns a period's scores, best first (score descending, user ID ascending),
-	// limited to userIDs when given.
-	Board(ctx context.Context, programmeID, key string, userIDs []string) ([]Score, error)
-	// SetProfile updates the display fields of every score of userID.
+	// Standings returns the programme's players (only userIDs when given): one query.
+	Standings(ctx context.Context, programmeID string, userIDs []string) ([]Standing, error)
+	// SetProfile updates what the boards show of userID in every programme.
 	SetProfile(ctx context.Context, userID, displayName string, v Visibility) error
 }
 

@@ -11,18 +11,30 @@ type Recoverer interface {
 	Recover(ctx context.Context, now time.Time) (int, error)
 }
 
+// LeaseSweeper is implemented by queues whose run-out leases are swept periodically.
+type LeaseSweeper interface {
+	SweepLeases(ctx context.Context, now time.Time) (int, error)
+}
+
+// GarbageCollector is implemented by stores that leave garbage behind to be collected
+// later, off the hot path (gamificationdb: superseded player states).
+type GarbageCollector interface {
+	CollectGarbage(ctx context.Context, olderThan time.Duration) (int, error)
+}
+
 // Worker runs event processing in a loop. Several workers (in one process or many) may run
 // against the same queue: claims are atomic and effects idempotent.
 type Worker struct {
 	Service *Service
 	// ID names the worker in its claims.
 	ID string
-	// Batch is how many events one claim takes (default 64).
+	// Batch is how many events one claim takes (default 256).
 	Batch int
 	// Idle is how long to wait for new events when the queue is empty (default 200ms);
 	// Wake cuts the wait short.
 	Idle time.Duration
-	// RecoverEvery is how often to look for published but unqueued events (default 5m).
+	// RecoverEvery is how often to look for published but unqueued events, sweep run-out
+	// leases and collect garbage (default 5m).
 	RecoverEvery time.Duration
 	// CloseEvery is how often to close ended leaderboard periods (default 1m).
 	CloseEvery time.Duration
@@ -49,7 +61,7 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	batch, idle := w.Batch, w.Idle
 	if batch <= 0 {
-		batch = 64
+		batch = 256
 	}
 	if idle <= 0 {
 		idle = 200 * time.Millisecond
@@ -66,6 +78,16 @@ func (w *Worker) Run(ctx context.Context) {
 				w.Service.log().Error("recovering unqueued learning events failed", "error", err.Error())
 			} else if n > 0 {
 				w.Service.log().Warn("queued learning events whose publisher died before queueing them", "events", n)
+			}
+			if ls, ok := w.Service.Queue.(LeaseSweeper); ok {
+				if _, err := ls.SweepLeases(ctx, w.Service.now()); err != nil && ctx.Err() == nil {
+					w.Service.log().Error("sweeping leases failed", "error", err.Error())
+				}
+			}
+			if gc, ok := w.Service.Store.(GarbageCollector); ok {
+				if _, err := gc.CollectGarbage(ctx, time.Minute); err != nil && ctx.Err() == nil {
+					w.Service.log().Error("collecting garbage failed", "error", err.Error())
+				}
 			}
 		}
 		n, err := w.Service.ProcessOnce(ctx, w.ID, batch)

@@ -6,8 +6,11 @@ package gamificationdb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -21,8 +24,8 @@ import (
 // Collection names.
 const (
 	Players       = "gamification_players"
+	States        = "gamification_player_states"
 	Ledger        = "gamification_ledger"
-	Scores        = "gamification_scores"
 	Awards        = "gamification_awards"
 	Rules         = "gamification_rules"
 	Badges        = "gamification_badges"
@@ -40,8 +43,8 @@ func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		ix(Players, bson.D{{Key: "userId", Value: 1}}),
 		ix(Ledger, bson.D{{Key: "player", Value: 1}}),
-		ix(Scores, bson.D{{Key: "programmeId", Value: 1}, {Key: "key", Value: 1}, {Key: "score", Value: -1}, {Key: "userId", Value: 1}}),
-		ix(Scores, bson.D{{Key: "userId", Value: 1}}),
+		ix(Players, bson.D{{Key: "programmeId", Value: 1}}),
+		ix(States, bson.D{{Key: "at", Value: 1}}),
 		ix(Awards, bson.D{{Key: "programmeId", Value: 1}, {Key: "userId", Value: 1}, {Key: "at", Value: -1}}),
 		ix(Badges, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "programmeId", Value: 1}}),
@@ -51,7 +54,10 @@ func Indexes() []mongodb.Index {
 }
 
 // Store is the MongoDB gamification.Store.
-type Store struct{ db *mongo.Database }
+type Store struct {
+	db     *mongo.Database
+	states stateCache
+}
 
 // New returns a store on db.
 func New(db *mongo.Database) *Store { return &Store{db: db} }
@@ -92,6 +98,61 @@ func all[T any](ctx context.Context, cur *mongo.Cursor, err error) ([]T, error) 
 
 // ---- players
 
+// stateCache keeps recently read or written player states by their (immutable) ID.
+type stateCache struct {
+	mu    sync.Mutex
+	m     map[string][]byte
+	order []string
+}
+
+const stateCacheSize = 20000
+
+func (c *stateCache) get(id string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[id]
+	return b, ok
+}
+
+func (c *stateCache) put(id string, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string][]byte{}
+	}
+	if _, ok := c.m[id]; !ok {
+		c.order = append(c.order, id)
+	}
+	c.m[id] = b
+	for len(c.order) > stateCacheSize {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+// withStates turns heads into players, reading the states not cached one by one by _id
+// (pushed down to SQLite by FerretDB, an index lookup on MongoDB).
+func (s *Store) withStates(ctx context.Context, heads []playerDoc) ([]gamification.Player, error) {
+	out := make([]gamification.Player, 0, len(heads))
+	for _, h := range heads {
+		state, ok := s.states.get(h.StateID)
+		if !ok && h.StateID != "" {
+			var d stateDoc
+			if err := s.db.Collection(States).FindOne(ctx, bson.D{{Key: "_id", Value: h.StateID}}).Decode(&d); err != nil {
+				return nil, fmt.Errorf("find player state %s: %w", h.StateID, err)
+			}
+			state = d.State
+			s.states.put(h.StateID, state)
+		}
+		p, err := h.toPlayer(state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // Players implements gamification.PlayerStore.
 func (s *Store) Players(ctx context.Context, keys []gamification.PlayerKey) (map[gamification.PlayerKey]gamification.Player, error) {
 	out := map[gamification.PlayerKey]gamification.Player{}
@@ -103,7 +164,7 @@ func (s *Store) Players(ctx context.Context, keys []gamification.PlayerKey) (map
 		ids[i] = playerID(k)
 	}
 	c := s.db.Collection(Players)
-	var docs []playerDoc
+	var heads []playerDoc
 	var err error
 	if len(ids) == 1 {
 		var d playerDoc
@@ -111,16 +172,19 @@ func (s *Store) Players(ctx context.Context, keys []gamification.PlayerKey) (map
 		if mongodb.IsNotFound(err) {
 			return out, nil
 		}
-		docs = []playerDoc{d}
+		heads = []playerDoc{d}
 	} else {
 		cur, ferr := c.Find(ctx, bson.D{{Key: "_id", Value: in(ids)}})
-		docs, err = all[playerDoc](ctx, cur, ferr)
+		heads, err = all[playerDoc](ctx, cur, ferr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find players: %w", err)
 	}
-	for _, d := range docs {
-		p := d.toPlayer()
+	ps, err := s.withStates(ctx, heads)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
 		out[p.Key()] = p
 	}
 	return out, nil
@@ -133,42 +197,87 @@ func (s *Store) PlayersOf(ctx context.Context, userID, programmeID string) ([]ga
 		filter = bson.D{{Key: "_id", Value: playerID(gamification.PlayerKey{ProgrammeID: programmeID, UserID: userID})}}
 	}
 	cur, err := s.db.Collection(Players).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	docs, err := all[playerDoc](ctx, cur, err)
+	heads, err := all[playerDoc](ctx, cur, err)
 	if err != nil {
 		return nil, fmt.Errorf("find players: %w", err)
 	}
-	out := make([]gamification.Player, len(docs))
-	for i, d := range docs {
-		out[i] = d.toPlayer()
-	}
-	return out, nil
+	return s.withStates(ctx, heads)
 }
 
-// SavePlayer implements gamification.PlayerStore: an insert for a new player (its unique
-// _id makes a concurrent creation fail), else a replace conditioned on the version read.
+// SavePlayer implements gamification.PlayerStore. The new state is inserted under a fresh
+// ID, then the head moves to it: an insert for a new player (its unique _id makes a
+// concurrent creation fail), else an update conditioned on the version read. A writer that
+// loses deletes the state it inserted; one that dies leaves it for CollectGarbage.
 func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamification.Player, error) {
-	c := s.db.Collection(Players)
 	prev := p.Version
 	p.Version++
-	d := fromPlayer(p)
+	head, state, err := fromPlayer(p)
+	if err != nil {
+		return gamification.Player{}, err
+	}
+	token := make([]byte, 6)
+	_, _ = rand.Read(token)
+	head.StateID = fmt.Sprintf("%s#%d#%s", head.ID, p.Version, hex.EncodeToString(token))
+	states := s.db.Collection(States)
+	if _, err := states.InsertOne(ctx, stateDoc{ID: head.StateID, Player: head.ID, State: state, At: time.Now().UTC()}); err != nil {
+		return gamification.Player{}, fmt.Errorf("insert player state: %w", err)
+	}
+	lost := func() (gamification.Player, error) {
+		_, _ = states.DeleteOne(ctx, bson.D{{Key: "_id", Value: head.StateID}})
+		return gamification.Player{}, gamification.ErrVersionConflict
+	}
+	c := s.db.Collection(Players)
 	if prev == 0 {
-		_, err := c.InsertOne(ctx, d)
+		_, err := c.InsertOne(ctx, head)
 		if mongodb.IsDuplicate(err) {
-			return gamification.Player{}, gamification.ErrVersionConflict
+			return lost()
 		}
 		if err != nil {
 			return gamification.Player{}, fmt.Errorf("insert player: %w", err)
 		}
-		return p, nil
+	} else {
+		res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: head.ID}, {Key: "version", Value: prev}}, head)
+		if err != nil {
+			return gamification.Player{}, fmt.Errorf("save player: %w", err)
+		}
+		if res.MatchedCount == 0 {
+			return lost()
+		}
 	}
-	res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: prev}}, d)
-	if err != nil {
-		return gamification.Player{}, fmt.Errorf("save player: %w", err)
-	}
-	if res.MatchedCount == 0 {
-		return gamification.Player{}, gamification.ErrVersionConflict
-	}
+	s.states.put(head.StateID, state)
 	return p, nil
+}
+
+// CollectGarbage deletes player states that no head points to any more and that are older
+// than olderThan (younger ones may belong to a write in progress). It returns how many.
+func (s *Store) CollectGarbage(ctx context.Context, olderThan time.Duration) (int, error) {
+	cur, err := s.db.Collection(Players).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "state", Value: 1}}))
+	heads, err := all[playerDoc](ctx, cur, err)
+	if err != nil {
+		return 0, fmt.Errorf("collect garbage: %w", err)
+	}
+	live := map[string]bool{}
+	for _, h := range heads {
+		live[h.StateID] = true
+	}
+	cur, err = s.db.Collection(States).Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: time.Now().UTC().Add(-olderThan)}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	old, err := all[stateDoc](ctx, cur, err)
+	if err != nil {
+		return 0, fmt.Errorf("collect garbage: %w", err)
+	}
+	var dead []string
+	for _, d := range old {
+		if !live[d.ID] {
+			dead = append(dead, d.ID)
+		}
+	}
+	for i := 0; i < len(dead); i += 500 {
+		if _, err := s.db.Collection(States).DeleteMany(ctx, bson.D{{Key: "_id", Value: in(dead[i:min(len(dead), i+500)])}}); err != nil {
+			return i, fmt.Errorf("collect garbage: %w", err)
+		}
+	}
+	return len(dead), nil
 }
 
 // EachPlayer implements gamification.PlayerStore.
@@ -178,16 +287,27 @@ func (s *Store) EachPlayer(ctx context.Context, fn func(gamification.Player) err
 		return fmt.Errorf("list players: %w", err)
 	}
 	defer cur.Close(ctx)
+	var heads []playerDoc
 	for cur.Next(ctx) {
 		var d playerDoc
 		if err := cur.Decode(&d); err != nil {
 			return fmt.Errorf("decode player: %w", err)
 		}
-		if err := fn(d.toPlayer()); err != nil {
+		heads = append(heads, d)
+	}
+	if err := cur.Err(); err != nil {
+		return err
+	}
+	for _, h := range heads {
+		ps, err := s.withStates(ctx, []playerDoc{h})
+		if err != nil {
+			return err
+		}
+		if err := fn(ps[0]); err != nil {
 			return err
 		}
 	}
-	return cur.Err()
+	return nil
 }
 
 // ---- ledger
@@ -269,85 +389,33 @@ func (s *Store) Entries(ctx context.Context, k gamification.PlayerKey) ([]gamifi
 	return out, nil
 }
 
-// ---- scores
+// ---- boards
 
-type scoreDoc struct {
-	ID          string    `bson:"_id"`
-	ProgrammeID string    `bson:"programmeId"`
-	Period      string    `bson:"period"`
-	Key         string    `bson:"key"`
-	UserID      string    `bson:"userId"`
-	Score       int64     `bson:"score"`
-	DisplayName string    `bson:"displayName"`
-	Visibility  string    `bson:"visibility"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
-}
-
-func scoreID(sc gamification.Score) string { return sc.ProgrammeID + "|" + sc.Key + "|" + sc.UserID }
-
-// RaiseScores implements gamification.BoardStore: one bulk write of upserts with $max, so a
-// score written again, or late, never lowers what is stored.
-func (s *Store) RaiseScores(ctx context.Context, scores []gamification.Score) error {
-	if len(scores) == 0 {
-		return nil
-	}
-	models := make([]mongo.WriteModel, len(scores))
-	for i, sc := range scores {
-		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: scoreID(sc)}}).SetUpsert(true).SetUpdate(bson.D{
-			{Key: "$max", Value: bson.D{{Key: "score", Value: sc.Score}}},
-			{Key: "$set", Value: bson.D{{Key: "programmeId", Value: sc.ProgrammeID}, {Key: "period", Value: sc.Period}, {Key: "key", Value: sc.Key},
-				{Key: "userId", Value: sc.UserID}, {Key: "displayName", Value: sc.DisplayName}, {Key: "visibility", Value: string(sc.Visibility)},
-				{Key: "updatedAt", Value: sc.UpdatedAt}}},
-		})
-	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		// Two upserts of one new _id racing on MongoDB: the loser gets a duplicate key
-		// error and succeeds as an update on retry.
-		if _, err = s.db.Collection(Scores).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err == nil || !mongodb.IsDuplicate(err) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("raise scores: %w", err)
-	}
-	return nil
-}
-
-// SetScore implements gamification.BoardStore.
-func (s *Store) SetScore(ctx context.Context, sc gamification.Score) error {
-	_, err := s.db.Collection(Scores).UpdateOne(ctx, bson.D{{Key: "_id", Value: scoreID(sc)}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "programmeId", Value: sc.ProgrammeID}, {Key: "period", Value: sc.Period}, {Key: "key", Value: sc.Key}, {Key: "userId", Value: sc.UserID},
-		{Key: "score", Value: sc.Score}, {Key: "displayName", Value: sc.DisplayName}, {Key: "visibility", Value: string(sc.Visibility)},
-		{Key: "updatedAt", Value: sc.UpdatedAt}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return fmt.Errorf("set score: %w", err)
-	}
-	return nil
-}
-
-// Board implements gamification.BoardStore: one query.
-func (s *Store) Board(ctx context.Context, programmeID, key string, userIDs []string) ([]gamification.Score, error) {
-	filter := bson.D{{Key: "programmeId", Value: programmeID}, {Key: "key", Value: key}}
+// Standings implements gamification.BoardStore: one query, projected to what boards need.
+func (s *Store) Standings(ctx context.Context, programmeID string, userIDs []string) ([]gamification.Standing, error) {
+	filter := bson.D{{Key: "programmeId", Value: programmeID}}
 	if userIDs != nil {
 		filter = append(filter, bson.E{Key: "userId", Value: in(userIDs)})
 	}
-	cur, err := s.db.Collection(Scores).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "score", Value: -1}, {Key: "userId", Value: 1}}))
-	docs, err := all[scoreDoc](ctx, cur, err)
+	cur, err := s.db.Collection(Players).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "userId", Value: 1},
+		{Key: "displayName", Value: 1}, {Key: "visibility", Value: 1}, {Key: "xp", Value: 1}, {Key: "periods", Value: 1}}))
+	docs, err := all[playerDoc](ctx, cur, err)
 	if err != nil {
-		return nil, fmt.Errorf("read board: %w", err)
+		return nil, fmt.Errorf("read standings: %w", err)
 	}
-	out := make([]gamification.Score, len(docs))
+	out := make([]gamification.Standing, len(docs))
 	for i, d := range docs {
-		out[i] = gamification.Score{ProgrammeID: d.ProgrammeID, Period: d.Period, Key: d.Key, UserID: d.UserID, Score: d.Score,
-			DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility), UpdatedAt: d.UpdatedAt}
+		weeks, months := decodePeriods(d.Periods)
+		out[i] = gamification.Standing{UserID: d.UserID, DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility),
+			XP: d.XP, Weeks: weeks, Months: months}
 	}
 	return out, nil
 }
 
-// SetProfile implements gamification.BoardStore.
+// SetProfile implements gamification.BoardStore. It changes only display fields, so it
+// needs no version check.
 func (s *Store) SetProfile(ctx context.Context, userID, displayName string, v gamification.Visibility) error {
-	_, err := s.db.Collection(Scores).UpdateMany(ctx, bson.D{{Key: "userId", Value: userID}},
+	_, err := s.db.Collection(Players).UpdateMany(ctx, bson.D{{Key: "userId", Value: userID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "displayName", Value: displayName}, {Key: "visibility", Value: string(v)}}}})
 	if err != nil {
 		return fmt.Errorf("update board profile: %w", err)

@@ -4,8 +4,10 @@
 //
 // Collections:
 //   - learning_events: the log, every event ever published (insert-only on the hot path).
-//   - learning_queue: events not yet processed, with their lease. It holds only pending
-//     work, so it stays small even on FerretDB, which scans collections.
+//   - learning_queue: events not yet processed. It holds only pending work, so it stays
+//     small even on FerretDB, which scans collections.
+//   - learning_claims: the lease of each event being processed, keyed by event ID; swept
+//     some minutes after it runs out.
 //   - learning_processed: the ID of every processed event (insert-only), written before the
 //     event leaves the queue.
 //   - learning_dead: events that failed too often, parked for an operator.
@@ -33,6 +35,7 @@ const (
 	Events    = "learning_events"
 	Queue     = "learning_queue"
 	Processed = "learning_processed"
+	Claims    = "learning_claims"
 	Dead      = "learning_dead"
 )
 
@@ -42,7 +45,7 @@ func Indexes() []mongodb.Index {
 		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "occurredAt", Value: 1}}}},
 		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "recordedAt", Value: 1}}}},
 		{Collection: Queue, Model: mongo.IndexModel{Keys: bson.D{{Key: "availableAt", Value: 1}}}},
-		{Collection: Queue, Model: mongo.IndexModel{Keys: bson.D{{Key: "claim", Value: 1}}}},
+		{Collection: Claims, Model: mongo.IndexModel{Keys: bson.D{{Key: "until", Value: 1}}}},
 	}
 }
 
@@ -104,15 +107,25 @@ func (d EventDoc) ToEvent() learning.Event {
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its
-// lease. AvailableAt is when it may next be claimed: when published, then the end of the
-// current lease, or the time of the next retry.
+// retry state. AvailableAt is when it may be claimed: when published, or the time of the
+// next retry after a failure. The event is kept as one BSON document in
+// binary form: FerretDB decodes every queue document on each claim, and a binary field
+// costs it next to nothing to decode, unlike a dozen top-level fields.
 type queueDoc struct {
-	EventDoc    `bson:",inline"`
+	ID          string    `bson:"_id"`
 	AvailableAt time.Time `bson:"availableAt"`
-	Owner       string    `bson:"owner,omitempty"`
-	Claim       string    `bson:"claim,omitempty"`
-	Attempts    int       `bson:"attempts"`
-	LastError   string    `bson:"lastError,omitempty"`
+	// Attempts counts the failed attempts (lease takeovers are counted on the lease).
+	Attempts  int    `bson:"attempts"`
+	LastError string `bson:"lastError,omitempty"`
+	Event     []byte `bson:"event"`
+}
+
+func (d queueDoc) delivery() (gamification.Delivery, error) {
+	var e EventDoc
+	if err := bson.Unmarshal(d.Event, &e); err != nil {
+		return gamification.Delivery{}, fmt.Errorf("decode queued learning event %s: %w", d.ID, err)
+	}
+	return gamification.Delivery{Event: e.ToEvent(), Attempts: d.Attempts}, nil
 }
 
 type processedDoc struct {
@@ -147,7 +160,11 @@ func (s *Store) enqueue(ctx context.Context, doc EventDoc) error {
 	if at.IsZero() {
 		at = s.now()
 	}
-	_, err := s.db.Collection(Queue).InsertOne(ctx, queueDoc{EventDoc: doc, AvailableAt: at})
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("queue learning event: %w", err)
+	}
+	_, err = s.db.Collection(Queue).InsertOne(ctx, queueDoc{ID: doc.ID, AvailableAt: at, Event: raw})
 	if err != nil && !mongodb.IsDuplicate(err) {
 		return fmt.Errorf("queue learning event: %w", err)
 	}
@@ -180,67 +197,97 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
-// Claim implements gamification.Queue. One event is claimed with a single atomic
-// findOneAndUpdate; a batch with an updateMany whose filter re-checks availability per
-// document (so two workers never both claim one event), then a find of this claim's token.
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]gamification.Delivery, error) {
-	q := s.db.Collection(Queue)
-	due := bson.E{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}
-	token := newToken()
-	update := bson.D{
-		{Key: "$set", Value: bson.D{{Key: "availableAt", Value: now.Add(lease)}, {Key: "owner", Value: owner}, {Key: "claim", Value: token}}},
-		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
+type claimDoc struct {
+	ID        string    `bson:"_id"` // the event ID
+	Owner     string    `bson:"owner"`
+	Until     time.Time `bson:"until"`
+	Takeovers int       `bson:"takeovers"`
+}
+
+// Claim implements gamification.Queue. A lease is a document in learning_claims keyed by the
+// event ID: inserting it is the claim, atomic on every engine by the unique _id, and one
+// insert command claims a whole batch. (Marking queue documents instead costs FerretDB one
+// transaction per document.) A lease that has run out is taken over with a single-document
+// findOneAndUpdate conditioned on it having run out, so exactly one worker wins it.
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, batch int) ([]gamification.Delivery, error) {
+	batch = min(max(batch, 1), 1000)
+	cur, err := s.db.Collection(Queue).Find(ctx, bson.D{{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}},
+		options.Find().SetSort(bson.D{{Key: "availableAt", Value: 1}}).SetLimit(int64(4*batch)))
+	if err != nil {
+		return nil, fmt.Errorf("find due learning events: %w", err)
 	}
-	one := func(filter bson.D) ([]gamification.Delivery, error) {
-		var d queueDoc
-		err := q.FindOneAndUpdate(ctx, filter, update,
-			options.FindOneAndUpdate().SetSort(bson.D{{Key: "availableAt", Value: 1}}).SetReturnDocument(options.After)).Decode(&d)
-		if mongodb.IsNotFound(err) {
-			return nil, nil
-		}
+	var due []queueDoc
+	if err := cur.All(ctx, &due); err != nil {
+		return nil, fmt.Errorf("find due learning events: %w", err)
+	}
+	var out []gamification.Delivery
+	for len(due) > 0 && len(out) < batch {
+		chunk := due[:min(len(due), batch-len(out))]
+		due = due[len(chunk):]
+		won, err := s.claim(ctx, owner, now, lease, chunk)
 		if err != nil {
-			return nil, fmt.Errorf("claim learning event: %w", err)
+			return nil, err
 		}
-		return []gamification.Delivery{{Event: d.ToEvent(), Attempts: d.Attempts}}, nil
+		out = append(out, won...)
 	}
-	if max <= 1 {
-		return one(bson.D{due})
-	}
-	cur, err := q.Find(ctx, bson.D{due}, options.Find().SetSort(bson.D{{Key: "availableAt", Value: 1}}).SetLimit(int64(max)).
-		SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find due learning events: %w", err)
-	}
-	var ids []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &ids); err != nil {
-		return nil, fmt.Errorf("find due learning events: %w", err)
-	}
-	switch len(ids) {
-	case 0:
-		return nil, nil
-	case 1:
-		return one(bson.D{{Key: "_id", Value: ids[0].ID}, due})
-	}
-	list := make([]string, len(ids))
-	for i, d := range ids {
-		list[i] = d.ID
-	}
-	if _, err := q.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: list}}}, due}, update); err != nil {
-		return nil, fmt.Errorf("claim learning events: %w", err)
-	}
-	cur, err = q.Find(ctx, bson.D{{Key: "claim", Value: token}})
-	if err != nil {
-		return nil, fmt.Errorf("read claimed learning events: %w", err)
-	}
-	var docs []queueDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read claimed learning events: %w", err)
-	}
-	out := make([]gamification.Delivery, len(docs))
+	return out, nil
+}
+
+// claim leases the given queued events; it returns those this owner won.
+func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc) ([]gamification.Delivery, error) {
+	claims := make([]any, len(docs))
 	for i, d := range docs {
-		out[i] = gamification.Delivery{Event: d.ToEvent(), Attempts: d.Attempts}
+		claims[i] = claimDoc{ID: d.ID, Owner: owner, Until: now.Add(lease)}
+	}
+	c := s.db.Collection(Claims)
+	_, err := c.InsertMany(ctx, claims, options.InsertMany().SetOrdered(false))
+	dups := map[int]bool{}
+	if err != nil {
+		var ok bool
+		if dups, ok = duplicates(err); !ok {
+			return nil, fmt.Errorf("claim learning events: %w", err)
+		}
+	}
+	takeovers := map[string]int{}
+	if len(dups) > 0 {
+		var held []string
+		for i := range dups {
+			held = append(held, docs[i].ID)
+		}
+		cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}, {Key: "until", Value: bson.D{{Key: "$lt", Value: now}}}})
+		if err != nil {
+			return nil, fmt.Errorf("find expired leases: %w", err)
+		}
+		var expired []claimDoc
+		if err := cur.All(ctx, &expired); err != nil {
+			return nil, fmt.Errorf("find expired leases: %w", err)
+		}
+		for _, x := range expired {
+			var won claimDoc
+			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "until", Value: bson.D{{Key: "$lt", Value: now}}}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}}}, {Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
+				options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&won)
+			if mongodb.IsNotFound(err) {
+				continue // another worker took it over first
+			}
+			if err != nil {
+				return nil, fmt.Errorf("take over lease: %w", err)
+			}
+			takeovers[x.ID] = won.Takeovers
+		}
+	}
+	var out []gamification.Delivery
+	for i, d := range docs {
+		n, tookOver := takeovers[d.ID]
+		if dups[i] && !tookOver {
+			continue
+		}
+		dl, err := d.delivery()
+		if err != nil {
+			return nil, err
+		}
+		dl.Attempts = d.Attempts + 1 + n
+		out = append(out, dl)
 	}
 	return out, nil
 }
@@ -258,36 +305,62 @@ func (s *Store) Done(ctx context.Context, ids []string, now time.Time) error {
 	if err != nil && !allDuplicates(err) {
 		return fmt.Errorf("mark learning events processed: %w", err)
 	}
+	// The leases of done events are left to run out and be swept (SweepLeases): deleting
+	// them here would cost every batch a command, and a lease of an event no longer queued
+	// holds nothing back.
 	if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("dequeue learning events: %w", err)
 	}
 	return nil
 }
 
-// allDuplicates reports whether every error of a bulk insert is a duplicate key.
-func allDuplicates(err error) bool {
-	var bwe mongo.BulkWriteException
-	if errors.As(err, &bwe) {
-		if bwe.WriteConcernError != nil {
-			return false
-		}
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 {
-				return false
-			}
-		}
-		return true
+// SweepLeases deletes leases that ran out more than ten minutes ago (those of done events,
+// and of dead workers, whose events are claimable again anyway). It returns how many.
+func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-10 * time.Minute)}}}})
+	if err != nil {
+		return 0, fmt.Errorf("sweep leases: %w", err)
 	}
-	return mongodb.IsDuplicate(err)
+	return int(res.DeletedCount), nil
 }
 
-// Release implements gamification.Queue.
+// allDuplicates reports whether every error of a bulk insert is a duplicate key.
+func allDuplicates(err error) bool {
+	_, ok := duplicates(err)
+	return ok
+}
+
+// duplicates returns the positions of a bulk insert's duplicate-key failures, and whether
+// every failure was one.
+func duplicates(err error) (map[int]bool, bool) {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return nil, false
+	}
+	out := map[int]bool{}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return nil, false
+		}
+		out[we.Index] = true
+	}
+	return out, true
+}
+
+// Release implements gamification.Queue: the event waits until `at` (or is parked for good)
+// and its lease ends, if this owner still holds it.
 func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error {
+	res, err := s.db.Collection(Claims).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}})
+	if err != nil {
+		return fmt.Errorf("release learning event: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return nil // another worker took the event over
+	}
 	q := s.db.Collection(Queue)
-	filter := bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}}
 	if dead {
 		var d queueDoc
-		err := q.FindOne(ctx, filter).Decode(&d)
+		err := q.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 		if mongodb.IsNotFound(err) {
 			return nil
 		}
@@ -298,10 +371,11 @@ func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, rea
 		if _, err := s.db.Collection(Dead).InsertOne(ctx, d); err != nil && !mongodb.IsDuplicate(err) {
 			return fmt.Errorf("park learning event: %w", err)
 		}
-		_, err = q.DeleteOne(ctx, filter)
+		_, err = q.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 		return err
 	}
-	_, err := q.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "availableAt", Value: at}, {Key: "lastError", Value: reason}}}})
+	_, err = q.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "availableAt", Value: at}, {Key: "lastError", Value: reason}}},
+		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}})
 	if err != nil {
 		return fmt.Errorf("release learning event: %w", err)
 	}

@@ -1,0 +1,322 @@
+// Command gamification measures the gamification service on the embedded database: events
+// processed per second by one instance next to the database's raw single-document insert
+// rate (same run), database commands per processed event and per leaderboard read, and the
+// lag from an event being accepted to its XP being readable with 50 mentees at work.
+//
+//	go run ./bench/gamification [-events 3000] [-mentees 50]
+//
+// It prints a Markdown section for docs/benchmarks.md. Events are published through
+// learning.Publisher (as content and mentoring do) because content's endpoints are not on
+// this branch; XP is read through the service's read path, which is what the API calls.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/microlearn/microlearn/app"
+	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/internal/config"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/learning"
+	"github.com/microlearn/microlearn/programme"
+)
+
+func main() {
+	events := flag.Int("events", 3000, "events for the throughput run")
+	mentees := flag.Int("mentees", 50, "simulated mentees")
+	perMentee := flag.Int("lag-events", 20, "events per mentee in the lag run")
+	flag.Parse()
+	if err := run(*events, *mentees, *perMentee); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type world struct {
+	a       *app.App
+	pid     string
+	mentees []string
+	// fresh are mentees untouched by the throughput runs (whose daily cap is spent).
+	fresh []string
+	n     int
+}
+
+func setup(ctx context.Context, dir string, mentees int) (*world, error) {
+	cfg, err := app.LoadConfig(config.FromMap(map[string]string{"DATA_DIR": dir, "DEMO_SEED": "false", "EMBEDDED_MONGO_ADDR": "127.0.0.1:0"}))
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return nil, err
+	}
+	w := &world{a: a}
+	owner := identity.User{ID: identity.NewID(), Email: "owner@bench.example", DisplayName: "Owner", Timezone: "Europe/London", DailyXPGoal: 20, CreatedAt: time.Now()}
+	if err := a.Identity.Store.CreateUser(ctx, owner, "not-a-hash"); err != nil {
+		return nil, err
+	}
+	p, err := a.Programmes.Create(ctx, owner.ID, programme.Programme{Name: "Bench", Timezone: "Europe/London"})
+	if err != nil {
+		return nil, err
+	}
+	w.pid = p.ID
+	for i := 0; i < 2*mentees; i++ {
+		u := identity.User{ID: identity.NewID(), Email: fmt.Sprintf("m%d@bench.example", i), DisplayName: fmt.Sprintf("Mentee %d", i),
+			Timezone: []string{"Europe/London", "America/New_York", "Australia/Sydney"}[i%3], DailyXPGoal: 20, CreatedAt: time.Now()}
+		if err := a.Identity.Store.CreateUser(ctx, u, "not-a-hash"); err != nil {
+			return nil, err
+		}
+		if err := a.Programmes.AddMember(ctx, p.ID, u.ID, programme.RoleMentee); err != nil {
+			return nil, err
+		}
+		if i < mentees {
+			w.mentees = append(w.mentees, u.ID)
+		} else {
+			w.fresh = append(w.fresh, u.ID)
+		}
+	}
+	return w, nil
+}
+
+// event makes the i-th event of a mix: lessons, quiz attempts, checklists.
+func (w *world) event(user string, i int) learning.Event {
+	w.n++
+	now := time.Now()
+	e := learning.Event{ID: fmt.Sprintf("bench-%d", w.n), UserID: user, ProgrammeID: w.pid, OccurredAt: now, RecordedAt: now,
+		Domain: []string{"cognitive", "skill-based", "affective", "social-networks"}[i%4]}
+	switch i % 5 {
+	case 3:
+		e.Kind, e.ItemKind, e.ItemID = learning.QuizAttempted, learning.KindQuiz, fmt.Sprintf("q%d", i)
+		e.ScorePercent, e.Attempt, e.Passed, e.Perfect = 60+i%41, 1, i%2 == 0, i%10 == 0
+	case 4:
+		e.Kind, e.ItemKind, e.ItemID = learning.ChecklistCompleted, learning.KindChecklist, fmt.Sprintf("c%d", i)
+	default:
+		e.Kind, e.ItemKind, e.ItemID = learning.LessonCompleted, learning.KindLesson, fmt.Sprintf("l%d", i)
+	}
+	return e
+}
+
+func rawInsertRate(ctx context.Context, w *world, n int) (float64, error) {
+	c := w.a.DB.DB.Collection("bench_raw_inserts")
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("raw-%d", i)}, {Key: "userId", Value: "u"}, {Key: "n", Value: i},
+			{Key: "at", Value: time.Now()}}); err != nil {
+			return 0, err
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+type throughput struct {
+	events   int
+	seconds  float64
+	commands int64
+}
+
+func process(ctx context.Context, w *world, events, batch int) (throughput, error) {
+	for i := 0; i < events; i++ {
+		if err := w.a.Learning.Publish(ctx, w.event(w.mentees[i%len(w.mentees)], i/len(w.mentees))); err != nil {
+			return throughput{}, err
+		}
+	}
+	cctx, counter := mongodb.WithCounter(ctx)
+	start := time.Now()
+	done := 0
+	for {
+		n, err := w.a.Gamification.ProcessOnce(cctx, "bench", batch)
+		if err != nil {
+			return throughput{}, err
+		}
+		if n == 0 {
+			break
+		}
+		done += n
+	}
+	return throughput{events: done, seconds: time.Since(start).Seconds(), commands: counter.Load()}, nil
+}
+
+// lag runs the worker as cmd/api does and has every mentee complete perMentee lessons with
+// a pause between them. An event's lag runs from Publish returning (the API accepted it) to
+// the player write that makes its XP readable committing (the read path serves that very
+// document); each is then confirmed with one read through the service's read path.
+func lag(ctx context.Context, w *world, perMentee int) ([]time.Duration, error) {
+	var mu sync.Mutex
+	committed := map[string]chan time.Time{}
+	waitFor := func(id string) chan time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		if committed[id] == nil {
+			committed[id] = make(chan time.Time, 1)
+		}
+		return committed[id]
+	}
+	w.a.Gamification.Hooks.AfterState = func(ids []string) error {
+		now := time.Now()
+		for _, id := range ids {
+			select {
+			case waitFor(id) <- now:
+			default:
+			}
+		}
+		return nil
+	}
+	defer func() { w.a.Gamification.Hooks.AfterState = nil }()
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); w.a.GamificationWorker.Run(wctx) }()
+	defer func() { stop(); wg.Wait() }()
+	var lags []time.Duration
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	var users sync.WaitGroup
+	for mi, user := range w.fresh {
+		users.Add(1)
+		go func() {
+			defer users.Done()
+			r := rand.New(rand.NewPCG(uint64(mi), 7))
+			for i := 0; i < perMentee; i++ {
+				time.Sleep(time.Duration(200+r.IntN(800)) * time.Millisecond) // reading the lesson
+				before, err := xpOf(ctx, w, user)
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				e := w.event(user, 10_000+i*5) // always a new lesson: earns XP
+				mu.Unlock()
+				ch := waitFor(e.ID)
+				if err := w.a.Learning.Publish(ctx, e); err != nil {
+					fail(err)
+					return
+				}
+				accepted := time.Now()
+				var at time.Time
+				select {
+				case at = <-ch:
+				case <-time.After(30 * time.Second):
+					fail(fmt.Errorf("event %s not processed within 30s", e.ID))
+					return
+				}
+				if xp, err := xpOf(ctx, w, user); err != nil || xp <= before {
+					fail(fmt.Errorf("XP of %s not readable after its event committed: %d -> %d (%v)", user, before, xp, err))
+					return
+				}
+				mu.Lock()
+				lags = append(lags, max(0, at.Sub(accepted)))
+				mu.Unlock()
+			}
+		}()
+	}
+	users.Wait()
+	return lags, firstErr
+}
+
+func xpOf(ctx context.Context, w *world, user string) (int64, error) {
+	s, err := w.a.Gamification.Summaries(ctx, user, w.pid)
+	if err != nil || len(s) == 0 {
+		return 0, err
+	}
+	return s[0].XP, nil
+}
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[min(len(ds)-1, int(float64(len(ds))*p))]
+}
+
+func run(events, mentees, perMentee int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "microlearn-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	w, err := setup(ctx, dir, mentees)
+	if err != nil {
+		return err
+	}
+	defer w.a.Close(ctx)
+
+	progress := func(f string, a ...any) { fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+f+"\n", a...) }
+	progress("set up")
+	raw, err := rawInsertRate(ctx, w, events)
+	progress("raw inserts %.0f/s", raw)
+	if err != nil {
+		return err
+	}
+	if f := os.Getenv("BENCH_CPUPROFILE"); f != "" {
+		pf, err := os.Create(f)
+		if err != nil {
+			return err
+		}
+		_ = pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
+	batched, err := process(ctx, w, events, 256)
+	if os.Getenv("BENCH_CPUPROFILE") != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	progress("batched %d events in %.1fs", batched.events, batched.seconds)
+	single, err := process(ctx, w, min(events, 600), 1)
+	if err != nil {
+		return err
+	}
+	// Leaderboard read through the service (what the handler calls after authorize).
+	if _, err := w.a.Gamification.Leaderboard(ctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: gamification.PeriodWeek, CallerID: w.mentees[7]}); err != nil {
+		return err
+	}
+	var boardCmds [3]int64
+	for i, period := range []string{gamification.PeriodWeek, gamification.PeriodMonth, gamification.PeriodAll} {
+		cctx, counter := mongodb.WithCounter(ctx)
+		if _, err := w.a.Gamification.Leaderboard(cctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: period, CallerID: w.mentees[7]}); err != nil {
+			return err
+		}
+		boardCmds[i] = counter.Load()
+	}
+	progress("single %d events in %.1fs", single.events, single.seconds)
+	lags, err := lag(ctx, w, perMentee)
+	if err != nil {
+		return err
+	}
+
+	rate := float64(batched.events) / batched.seconds
+	fmt.Printf("Measured %s on %s/%s, %d CPUs, embedded FerretDB 1.24 (SQLite), one pooled connection.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Printf("| Measure | Result |\n|---|---|\n")
+	fmt.Printf("| Raw single-document `insertOne` rate (same run, %d inserts) | %.0f /s |\n", events, raw)
+	fmt.Printf("| Events processed by one instance, batches of 256 (%d events, %d mentees, queue pre-filled) | %.0f /s = **%.0f%%** of the raw insert rate |\n",
+		batched.events, mentees, rate, 100*rate/raw)
+	fmt.Printf("| DB commands per processed event, batches of 256 | %.2f |\n", float64(batched.commands)/float64(batched.events))
+	fmt.Printf("| Events processed one at a time (batch 1, %d events) | %.0f /s |\n", single.events, float64(single.events)/single.seconds)
+	fmt.Printf("| DB commands per processed event, one at a time | %.2f |\n", float64(single.commands)/float64(single.events))
+	fmt.Printf("| DB commands per leaderboard read (week / month / all, in the service) | %d / %d / %d |\n", boardCmds[0], boardCmds[1], boardCmds[2])
+	fmt.Printf("| Lag from Publish returning to the XP being readable, %d mentees x %d lessons concurrently (%d events) | p50 %s, p95 **%s**, max %s |\n",
+		mentees, perMentee, len(lags), pct(lags, 0.5).Round(time.Millisecond), pct(lags, 0.95).Round(time.Millisecond), pct(lags, 1).Round(time.Millisecond))
+	return nil
+}

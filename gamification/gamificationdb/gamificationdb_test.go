@@ -1,0 +1,77 @@
+package gamificationdb_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/gamification/gamificationdb"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
+)
+
+// Every field of a player survives the round trip through its document, and the
+// compare-and-swap refuses a stale version.
+func TestPlayerRoundTripAndCompareAndSwap(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, gamificationdb.Indexes()); err != nil {
+		t.Fatal(err)
+	}
+	s := gamificationdb.New(db.DB)
+	at := time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)
+	p := gamification.Player{ProgrammeID: "prog", UserID: "u1", XP: 123, Level: 2,
+		Days:   []gamification.DayRecord{{Date: "2026-09-01", XP: 20, GoalMet: true}, {Date: "2026-09-02", XP: 5}},
+		Active: []gamification.DateRange{{From: "2026-08-30", To: "2026-09-02"}},
+		Streak: gamification.Streak{Current: 4, Best: 9, Freezes: 1, LastActive: "2026-09-02", Frozen: []string{"2026-08-20"}},
+		Zones:  []gamification.ZoneChange{{Zone: "Europe/London"}, {From: at, Zone: "Australia/Sydney"}},
+		Weeks:  []gamification.PeriodXP{{Key: "w2026-08-31", XP: 25}}, Months: []gamification.PeriodXP{{Key: "m2026-09", XP: 25}},
+		Done:    map[string]bool{"lesson:l1": true, "quiz:q1": true},
+		Tally:   gamification.Tally{Lessons: 1, QuizzesPassed: 1, PerfectQuizzes: 1, Checklists: 2, Paths: 3, Assignments: 4, AssignmentsOnTime: 5, PairingsAllOnTime: 6},
+		Domains: map[string]int{"cognitive": 2}, Badges: []gamification.EarnedBadge{{ID: "first-lesson", At: at, EventID: "e1"}},
+		Bars:   []gamification.Bar{{Kind: "path", ID: "p1", Done: 1, Total: 3}},
+		Recent: []gamification.Recent{{Kind: "xp", Rule: "lesson_completed", XP: 10, At: at, EventID: "e1"}, {Kind: "level", Level: 2, At: at, EventID: "e1"}},
+		Seen:   []gamification.SeenEvent{{ID: "e1", At: at}},
+		Applied: []gamification.Applied{{EventID: "e1", At: at, Occurred: at, Day: "2026-09-02", Week: "w2026-08-31", Month: "m2026-09",
+			Ledger: []gamification.LedgerItem{{Rule: "lesson_completed", XP: 10}}, Badges: []string{"first-lesson"}, Levels: []int{2}}},
+		DisplayName: "Ada", Visibility: gamification.Anonymous, UpdatedAt: at}
+	saved, err := s.SavePlayer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Players(ctx, []gamification.PlayerKey{p.Key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Version = 1
+	if diff := cmp.Diff(p, got[p.Key()]); diff != "" {
+		t.Errorf("round trip (-saved +read):\n%s", diff)
+	}
+	if _, err := s.SavePlayer(ctx, gamification.Player{ProgrammeID: "prog", UserID: "u1"}); !errors.Is(err, gamification.ErrVersionConflict) {
+		t.Errorf("second insert: %v, want a version conflict", err)
+	}
+	saved.XP = 200
+	if _, err := s.SavePlayer(ctx, saved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SavePlayer(ctx, saved); !errors.Is(err, gamification.ErrVersionConflict) {
+		t.Errorf("stale write: %v, want a version conflict", err)
+	}
+	// Two versions were committed (the losers deleted their own states): one is garbage.
+	if n, err := s.CollectGarbage(ctx, 0); err != nil || n != 1 {
+		t.Errorf("collected %d states (%v), want 1", n, err)
+	}
+	fresh := gamificationdb.New(db.DB) // another process: nothing cached
+	again, err := fresh.Players(ctx, []gamification.PlayerKey{p.Key()})
+	if err != nil || again[p.Key()].XP != 200 || again[p.Key()].Streak.Best != 9 {
+		t.Errorf("after collection: %+v %v", again[p.Key()], err)
+	}
+	st, err := s.Standings(ctx, "prog", nil)
+	if err != nil || len(st) != 1 || st[0].XP != 200 || st[0].ScoreFor("w2026-08-31") != 25 || st[0].Visibility != gamification.Anonymous {
+		t.Errorf("standings %+v %v", st, err)
+	}
+}
