@@ -130,8 +130,8 @@ type badgeProgressJSON struct {
 type myBadgeResponse struct {
 	ProgrammeID string `json:"programmeId"`
 	badgeResponse
-	Earned   bool         `json:"earned"`
-	EarnedAt *time.Time   `json:"earnedAt,omitempty"`
+	Earned   bool              `json:"earned"`
+	EarnedAt *time.Time        `json:"earnedAt,omitempty"`
 	Progress badgeProgressJSON `json:"progress"`
 }
 
