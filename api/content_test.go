@@ -243,7 +243,7 @@ func TestBadContentIsRejectedFieldByField(t *testing.T) {
 		t.Errorf("rejected requests left %d items", len(list.Items))
 	}
 	// Oversize bodies are refused with 413.
-	huge := `{"kind":"lesson","title":"` + strings.Repeat("x", 2<<20) + `"}`
+	huge := `{"kind":"lesson","title":"` + strings.Repeat("x", 1<<20) + `"}` // just over the 1 MiB limit
 	asProblem(t, w.env.Do(apitest.Req{Method: "POST", Path: base, Token: w.owner.Token, Body: huge}), 413)
 }
 

@@ -78,10 +78,15 @@ func WithClock(now func() time.Time) Option {
 	return func(_ *app.Config, o *app.Options) { o.Now = now }
 }
 
-// WithEnv sets configuration variables as if they were in the environment.
+// WithEnv sets configuration variables as if they were in the environment. Demo seeding
+// stays off unless kv turns it on.
 func WithEnv(kv map[string]string) Option {
 	return func(c *app.Config, _ *app.Options) {
-		cfg, err := app.LoadConfig(config.FromMap(kv))
+		m := map[string]string{"DEMO_SEED": "false"}
+		for k, v := range kv {
+			m[k] = v
+		}
+		cfg, err := app.LoadConfig(config.FromMap(m))
 		if err != nil {
 			panic(err)
 		}
