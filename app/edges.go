@@ -23,6 +23,11 @@ func (a *App) connectDomains() {
 	a.Gamification.Pairings = pairingsForGamification{a.Mentoring}
 	a.Gamification.Notifier = gamificationNotifier{a.Notify}
 	a.Gamification.Observers = []learning.Observer{a.Mentoring}
+	a.Identity.ProfileChanged = func(ctx context.Context, userID string) {
+		if err := a.Gamification.ProfileChanged(ctx, userID); err != nil {
+			a.Log.WarnContext(ctx, "gamification did not take the profile change", "userId", userID, "error", err.Error())
+		}
+	}
 }
 
 // mentoringNotifier tells people about assignments through the notification outbox.

@@ -13,6 +13,9 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// ProfileChanged, when set, is told after a profile was updated (gamification drops what
+	// it cached about the person: time zone, daily goal, leaderboard visibility, name).
+	ProfileChanged func(ctx context.Context, userID string)
 }
 
 // NewID returns a random 24-hex-character identifier.
@@ -84,6 +87,9 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, p ProfilePatch) 
 	u, err := s.Store.UpdateProfile(ctx, id, c)
 	if err != nil {
 		return User{}, fmt.Errorf("update profile: %w", err)
+	}
+	if s.ProfileChanged != nil {
+		s.ProfileChanged(ctx, id)
 	}
 	return u, nil
 }
