@@ -303,3 +303,33 @@ func TestGamificationRulesAndBadgesAPI(t *testing.T) {
 		t.Errorf("a programme the caller is not in: %d", r.Status)
 	}
 }
+
+// Opting out of the leaderboard through the profile takes effect at once: the profile
+// change reaches gamification without waiting for the person's next event.
+func TestLeaderboardOptOutTakesEffectAtOnce(t *testing.T) {
+	w := newGameWorld(t)
+	w.complete(t, w.mentee, learning.LessonCompleted, "lesson-1")
+	w.summary(t, w.mentee, func(s summaryJSON) bool { return s.XP == 10 })
+	board := func() []string {
+		r := w.env.Do(apitest.Req{Method: "GET", Path: "/v1/programmes/" + w.pid + "/leaderboard?period=all", Token: w.owner.Token})
+		if r.Status != http.StatusOK {
+			t.Fatalf("leaderboard: %d %s", r.Status, r.Body)
+		}
+		var b struct{ Top []struct{ UserID, DisplayName string } }
+		r.JSON(t, &b)
+		var names []string
+		for _, e := range b.Top {
+			names = append(names, e.DisplayName)
+		}
+		return names
+	}
+	if got := board(); len(got) != 1 || got[0] != "Ada Mentee" {
+		t.Fatalf("leaderboard before opting out: %v", got)
+	}
+	if r := w.env.Do(apitest.Req{Method: "PATCH", Path: "/v1/me", Token: w.mentee.Token, Body: map[string]string{"leaderboardVisibility": "hidden"}}); r.Status != http.StatusOK {
+		t.Fatalf("opt out: %d %s", r.Status, r.Body)
+	}
+	if got := board(); len(got) != 0 {
+		t.Errorf("leaderboard right after opting out: %v", got)
+	}
+}
