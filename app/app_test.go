@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +105,31 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 	}
 	if n != int64(len(app.DemoAccounts)) {
 		t.Errorf("%d users after two starts, want %d", n, len(app.DemoAccounts))
+	}
+}
+
+// A handler that panics answers 500 problem+json that says nothing internal; the panic text
+// stays in the server.
+func TestPanicsBecomeOpaque500Problems(t *testing.T) {
+	a := newApp(t, map[string]string{"DEMO_SEED": "false"})
+	a.API.App().Get("/test-panic", func(c *fiber.Ctx) error { panic("secret driver detail: mongodb://user:pw@db") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = a.Serve(ctx, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/test-panic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("%d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	if strings.Contains(string(b), "secret") || strings.Contains(string(b), "mongodb://") || !strings.Contains(string(b), `"requestId"`) {
+		t.Errorf("500 body leaks or lacks the request ID: %s", b)
 	}
 }
