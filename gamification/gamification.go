@@ -161,8 +161,9 @@ type Delivery struct {
 type Queue interface {
 	// Claim leases up to max events that are due at now to owner for lease.
 	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]Delivery, error)
-	// Done records the events as processed and removes them from the queue.
-	Done(ctx context.Context, ids []string, now time.Time) error
+	// Done records the delivered events as processed (a replay of one is then never
+	// delivered again) and removes them from the queue.
+	Done(ctx context.Context, done []Delivery, now time.Time) error
 	// Release gives a claimed event back for another attempt at `at` (or parks it for good
 	// when dead), recording why.
 	Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error

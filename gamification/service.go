@@ -412,10 +412,12 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 	s.notify(ctx, awards, badgeWins, winners, failed)
 
 	var done []string
+	var delivered []Delivery
 	now := s.now()
 	for _, w := range items {
 		if w.err == nil {
 			done = append(done, w.d.Event.ID)
+			delivered = append(delivered, w.d)
 			continue
 		}
 		dead := w.d.Attempts >= s.maxAttempts()
@@ -426,7 +428,7 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 		}
 	}
 	if len(done) > 0 {
-		if err := s.Queue.Done(ctx, done, now); err != nil {
+		if err := s.Queue.Done(ctx, delivered, now); err != nil {
 			return err
 		}
 		s.markDone(done)

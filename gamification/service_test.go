@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/microlearn/microlearn/gamification"
@@ -204,14 +205,6 @@ func (h *harness) service() *gamification.Service {
 		Observers: []learning.Observer{h.notes}, Now: h.clock.Now, Lease: 30 * time.Second}
 }
 
-// logOnly writes an event to the log only, as a publisher that died between its writes.
-func (h *harness) logOnly(e learning.Event) {
-	h.t.Helper()
-	if _, err := h.db.Collection(learningdb.Events).InsertOne(h.ctx, learningdb.FromEvent(e)); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
 func (h *harness) svc() *gamification.Service { return h.services[0] }
 
 var seq int
@@ -324,10 +317,11 @@ func TestSameEventDeliveredTwice(t *testing.T) {
 	if want.XP != 10 || want.LedgerXP != 10 || want.AllTimeRank != 10 || len(want.Badges) != 1 || want.AwardRows != 1 {
 		t.Fatalf("after one delivery: %+v", want)
 	}
-	// The client retries the same event (its response was lost): publishing again stores it once.
+	// The client retries the same event (its response was lost): it is queued again, and
+	// the claim finds the event's lease from the first delivery and drops it.
 	h.publish(e)
 	h.drain(h.svc(), 10)
-	// At-least-once delivery: the queue hands the same event out again.
+	// So does a redelivery of the logged event.
 	if err := h.queue.Redeliver(h.ctx, e.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -336,9 +330,11 @@ func TestSameEventDeliveredTwice(t *testing.T) {
 	}
 	before := h.player("ada")
 	h.clock.Add(31 * time.Second) // the first delivery's lease runs out
-	h.drain(h.services[1], 1)
+	if n, err := h.services[1].ProcessOnce(h.ctx, "other", 1); err != nil || n != 0 {
+		t.Fatalf("the redelivered event was delivered (%d, %v), want it dropped at claim", n, err)
+	}
 	if h.queued() != 0 {
-		t.Fatalf("the redelivered event was not processed")
+		t.Fatalf("the redelivered event was left in the queue")
 	}
 	after := h.player("ada")
 	// Nothing about the player may change (the rules alone would refuse a second lesson
@@ -490,36 +486,59 @@ func TestWorkerKilledBetweenWrites(t *testing.T) {
 	}
 }
 
-func TestPublisherDiedBetweenLogAndQueue(t *testing.T) {
+// A client may replay an event up to 30 days after it happened, long after the player's
+// Seen window (48 h) forgot it: the claim drops the replay, since the lease of the first
+// delivery is kept as the event's marker for 31 days.
+func TestReplayLongAfterProcessingIsDroppedAtClaim(t *testing.T) {
 	h := newHarness(t)
-	e := learning.Event{ID: "lost", Kind: learning.LessonCompleted, UserID: "ada", ProgrammeID: "prog", ItemKind: "lesson", ItemID: "l1",
-		OccurredAt: h.clock.Now(), RecordedAt: h.clock.Now()}
-	h.logOnly(e) // the first of Publish's two writes
-	// A retry by the client queues it.
-	h.publish(e)
-	h.drain(h.svc(), 10)
-	if st := h.standing("ada"); st.XP != 10 {
-		t.Fatalf("retry: XP %d, want 10", st.XP)
-	}
-	// Without a retry, the recovery sweep finds it.
-	e2 := e
-	e2.ID, e2.ItemID = "lost-2", "l2"
-	h.logOnly(e2)
-	h.clock.Add(3 * time.Minute)
-	n, err := h.queue.Recover(h.ctx, h.clock.Now())
-	if err != nil || n != 1 {
-		t.Fatalf("recovered %d, %v; want 1", n, err)
+	quiz := h.publish(learning.Event{Kind: learning.QuizAttempted, UserID: "ada", ItemKind: learning.KindQuiz, ItemID: "q1", Domain: "cognitive",
+		ScorePercent: 100, Passed: true, Attempt: 1, Perfect: true})
+	h.publish(quiz) // a retry while it is still queued changes nothing
+	if h.queued() != 1 {
+		t.Fatalf("%d queued, want 1", h.queued())
 	}
 	h.drain(h.svc(), 10)
-	if st := h.standing("ada"); st.XP != 25 {
-		t.Errorf("after recovery: XP %d, want 25", st.XP)
+	h.clock.Add(3 * 24 * time.Hour)
+	h.lesson("ada", "l1") // the player is written again, and forgets the quiz
+	h.drain(h.svc(), 10)
+	if p := h.player("ada"); p.HasSeen(quiz.ID) {
+		t.Fatalf("the player still remembers the quiz; the test needs it forgotten")
 	}
-	if n, _ := h.queue.Recover(h.ctx, h.clock.Now()); n != 0 {
-		t.Errorf("recovery queued %d processed events again", n)
+	want, before := h.standing("ada"), h.player("ada")
+
+	h.clock.Add(27 * 24 * time.Hour) // 30 days after the quiz
+	quiz.RecordedAt = h.clock.Now()
+	h.publish(quiz)
+	if h.queued() != 1 {
+		t.Fatalf("the replay was not queued")
 	}
-	h.clock.Add(11 * time.Minute)
-	if n, err := h.queue.SweepLeases(h.ctx, h.clock.Now()); err != nil || n != 2 {
-		t.Errorf("swept %d leases (%v), want the 2 of the done events", n, err)
+	if n, err := h.svc().ProcessOnce(h.ctx, "w", 10); err != nil || n != 0 {
+		t.Fatalf("the replay was delivered (%d, %v), want it dropped at claim", n, err)
+	}
+	if h.queued() != 0 {
+		t.Errorf("the replay was left in the queue")
+	}
+	if diff := cmp.Diff(want, h.standing("ada")); diff != "" {
+		t.Errorf("the replay changed the standing (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(before, h.player("ada")); diff != "" {
+		t.Errorf("the replay changed the player (-before +after):\n%s", diff)
+	}
+	// Both events are in the log, once.
+	logged, err := h.queue.Published(h.ctx, "ada")
+	if err != nil || len(logged) != 2 {
+		t.Errorf("published events: %d (%v), want 2", len(logged), err)
+	}
+	if n, err := h.db.Collection(learningdb.Events).CountDocuments(h.ctx, bson.D{}); err != nil || n != 2 {
+		t.Errorf("log entries: %d (%v), want 2", n, err)
+	}
+	// Markers are kept 31 days after their lease ran out, then swept.
+	if n, err := h.queue.SweepLeases(h.ctx, h.clock.Now()); err != nil || n != 0 {
+		t.Errorf("swept %d leases (%v) 30 days on, want 0", n, err)
+	}
+	h.clock.Add(2 * 24 * time.Hour)
+	if n, err := h.queue.SweepLeases(h.ctx, h.clock.Now()); err != nil || n != 1 {
+		t.Errorf("swept %d leases (%v) 32 days on, want the quiz's", n, err)
 	}
 }
 

@@ -5,13 +5,8 @@ import (
 	"time"
 )
 
-// Recoverer is implemented by queues that can find events published but never queued (a
-// publisher that died between its two writes) and queue them.
-type Recoverer interface {
-	Recover(ctx context.Context, now time.Time) (int, error)
-}
-
-// LeaseSweeper is implemented by queues whose run-out leases are swept periodically.
+// LeaseSweeper is implemented by queues whose old leases are swept periodically
+// (learningdb keeps the lease of a processed event as its marker for 31 days).
 type LeaseSweeper interface {
 	SweepLeases(ctx context.Context, now time.Time) (int, error)
 }
@@ -33,9 +28,8 @@ type Worker struct {
 	// Idle is how long to wait for new events when the queue is empty (default 200ms);
 	// Wake cuts the wait short.
 	Idle time.Duration
-	// RecoverEvery is how often to look for published but unqueued events, sweep run-out
-	// leases and collect garbage (default 5m).
-	RecoverEvery time.Duration
+	// SweepEvery is how often to sweep old leases and collect garbage (default 5m).
+	SweepEvery time.Duration
 	// CloseEvery is how often to close ended leaderboard periods (default 1m).
 	CloseEvery time.Duration
 	wake       chan struct{}
@@ -66,19 +60,14 @@ func (w *Worker) Run(ctx context.Context) {
 	if idle <= 0 {
 		idle = 200 * time.Millisecond
 	}
-	recoverEvery := w.RecoverEvery
-	if recoverEvery <= 0 {
-		recoverEvery = 5 * time.Minute
+	sweepEvery := w.SweepEvery
+	if sweepEvery <= 0 {
+		sweepEvery = 5 * time.Minute
 	}
-	nextRecover := time.Now().Add(recoverEvery)
+	nextSweep := time.Now().Add(sweepEvery)
 	for ctx.Err() == nil {
-		if r, ok := w.Service.Queue.(Recoverer); ok && time.Now().After(nextRecover) {
-			nextRecover = time.Now().Add(recoverEvery)
-			if n, err := r.Recover(ctx, w.Service.now()); err != nil && ctx.Err() == nil {
-				w.Service.log().Error("recovering unqueued learning events failed", "error", err.Error())
-			} else if n > 0 {
-				w.Service.log().Warn("queued learning events whose publisher died before queueing them", "events", n)
-			}
+		if time.Now().After(nextSweep) {
+			nextSweep = time.Now().Add(sweepEvery)
 			if ls, ok := w.Service.Queue.(LeaseSweeper); ok {
 				if _, err := ls.SweepLeases(ctx, w.Service.now()); err != nil && ctx.Err() == nil {
 					w.Service.log().Error("sweeping leases failed", "error", err.Error())

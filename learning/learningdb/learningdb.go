@@ -1,15 +1,17 @@
-// Package learningdb keeps learning events in MongoDB: an append-only log keyed by event ID,
-// so that a replayed event is stored once, and the small work queue the gamification service
-// consumes it from.
+// Package learningdb keeps learning events in MongoDB: the small work queue the gamification
+// service consumes them from, and the permanent log of processed events.
 //
-// Collections:
-//   - learning_events: the log, every event ever published (insert-only on the hot path).
-//   - learning_queue: events not yet processed. It holds only pending work, so it stays
-//     small even on FerretDB, which scans collections.
-//   - learning_claims: the lease of each event being processed, keyed by event ID; swept
-//     some minutes after it runs out.
-//   - learning_processed: the ID of every processed event (insert-only), written before the
-//     event leaves the queue.
+// Publishing is one insert (the queue document, keyed by event ID, holding the whole event),
+// so a content progress write costs two commands in all. Everything else is written by the
+// worker, batched:
+//   - learning_queue: events not yet processed, each with the token of its publication. It
+//     holds only pending work, so it stays small even on FerretDB, which scans collections.
+//   - learning_claims: one lease per event, keyed by event ID, recording the publication
+//     token it was claimed under. The lease outlives the event: once the event has left the
+//     queue, a lease whose token differs from a queued document's marks that document as a
+//     replay of an event already processed (or parked), which the claim drops. Leases are
+//     swept 31 days after they ran out (content refuses events older than 30 days).
+//   - learning_events: the log, every processed event (insert-only, written by Done).
 //   - learning_dead: events that failed too often, parked for an operator.
 package learningdb
 
@@ -32,18 +34,22 @@ import (
 
 // Collection names.
 const (
-	Events    = "learning_events"
-	Queue     = "learning_queue"
-	Processed = "learning_processed"
-	Claims    = "learning_claims"
-	Dead      = "learning_dead"
+	Events = "learning_events"
+	Queue  = "learning_queue"
+	Claims = "learning_claims"
+	Dead   = "learning_dead"
 )
+
+// MarkerRetention is how long the lease of a processed event is kept after it ran out, as
+// the marker that makes the claim drop a replay of the event. Content refuses events older
+// than 30 days; a replay can come no later than that after the event happened, and so no
+// later than that after it was first processed.
+const MarkerRetention = 31 * 24 * time.Hour
 
 // Indexes lists the indexes the queries in this package need.
 func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "occurredAt", Value: 1}}}},
-		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "recordedAt", Value: 1}}}},
 		{Collection: Queue, Model: mongo.IndexModel{Keys: bson.D{{Key: "availableAt", Value: 1}}}},
 		{Collection: Claims, Model: mongo.IndexModel{Keys: bson.D{{Key: "until", Value: 1}}}},
 	}
@@ -54,8 +60,8 @@ type Store struct {
 	db *mongo.Database
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// OnPublish, when set, is called after an event was stored and queued (the in-process
-	// worker uses it to wake up at once).
+	// OnPublish, when set, is called after an event was queued (the in-process worker uses
+	// it to wake up at once).
 	OnPublish func()
 }
 
@@ -108,87 +114,67 @@ func (d EventDoc) ToEvent() learning.Event {
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its
 // retry state. AvailableAt is when it may be claimed: when published, or the time of the
-// next retry after a failure. The event is kept as one BSON document in
-// binary form: FerretDB decodes every queue document on each claim, and a binary field
-// costs it next to nothing to decode, unlike a dozen top-level fields.
+// next retry after a failure. Token is new for every publication, so a lease can tell the
+// publication it was claimed under from a later replay. The event is kept as one BSON
+// document in binary form: FerretDB decodes every queue document on each claim, and a
+// binary field costs it next to nothing to decode, unlike a dozen top-level fields.
 type queueDoc struct {
 	ID          string    `bson:"_id"`
 	AvailableAt time.Time `bson:"availableAt"`
+	Token       string    `bson:"token"`
 	// Attempts counts the failed attempts (lease takeovers are counted on the lease).
 	Attempts  int    `bson:"attempts"`
 	LastError string `bson:"lastError,omitempty"`
 	Event     []byte `bson:"event"`
 }
 
-func (d queueDoc) delivery() (gamification.Delivery, error) {
+func (d queueDoc) eventDoc() (EventDoc, error) {
 	var e EventDoc
 	if err := bson.Unmarshal(d.Event, &e); err != nil {
-		return gamification.Delivery{}, fmt.Errorf("decode queued learning event %s: %w", d.ID, err)
+		return EventDoc{}, fmt.Errorf("decode queued learning event %s: %w", d.ID, err)
+	}
+	return e, nil
+}
+
+func (d queueDoc) delivery() (gamification.Delivery, error) {
+	e, err := d.eventDoc()
+	if err != nil {
+		return gamification.Delivery{}, err
 	}
 	return gamification.Delivery{Event: e.ToEvent(), Attempts: d.Attempts}, nil
 }
 
-type processedDoc struct {
-	ID string    `bson:"_id"`
-	At time.Time `bson:"at"`
-}
-
-// Publish implements learning.Publisher: it stores the event in the log and queues it for
-// the gamification service, both before returning. Publishing an event whose ID is already
-// logged changes nothing, except that an event whose first publisher died between the two
-// writes (logged, neither queued nor processed) is queued now.
+// Publish implements learning.Publisher with a single insert: the queue document, which
+// holds the whole event, so the event is durable when Publish returns. Publishing an event
+// that is already queued changes nothing (duplicate key); one that was processed (or parked)
+// before is queued again and dropped by the claim, which finds its lease (see Claim).
 func (s *Store) Publish(ctx context.Context, e learning.Event) error {
-	doc := FromEvent(e)
-	_, err := s.db.Collection(Events).InsertOne(ctx, doc)
-	switch {
-	case mongodb.IsDuplicate(err):
-		return s.requeueIfLost(ctx, doc)
-	case err != nil:
+	inserted, err := s.enqueue(ctx, FromEvent(e))
+	if err != nil {
 		return fmt.Errorf("publish learning event: %w", err)
 	}
-	if err := s.enqueue(ctx, doc); err != nil {
-		return err
-	}
-	if s.OnPublish != nil {
+	if inserted && s.OnPublish != nil {
 		s.OnPublish()
 	}
 	return nil
 }
 
-func (s *Store) enqueue(ctx context.Context, doc EventDoc) error {
+// enqueue inserts the queue document of doc; it reports false when the event is already
+// queued.
+func (s *Store) enqueue(ctx context.Context, doc EventDoc) (bool, error) {
 	at := doc.RecordedAt
 	if at.IsZero() {
 		at = s.now()
 	}
 	raw, err := bson.Marshal(doc)
 	if err != nil {
-		return fmt.Errorf("queue learning event: %w", err)
+		return false, err
 	}
-	_, err = s.db.Collection(Queue).InsertOne(ctx, queueDoc{ID: doc.ID, AvailableAt: at, Event: raw})
-	if err != nil && !mongodb.IsDuplicate(err) {
-		return fmt.Errorf("queue learning event: %w", err)
+	_, err = s.db.Collection(Queue).InsertOne(ctx, queueDoc{ID: doc.ID, AvailableAt: at, Token: newToken(), Event: raw})
+	if mongodb.IsDuplicate(err) {
+		return false, nil
 	}
-	return nil
-}
-
-// requeueIfLost queues a logged event that is neither queued nor processed. The queue is
-// checked before the processed markers, and workers write the marker before they take an
-// event off the queue, so an event finishing meanwhile is never queued again.
-func (s *Store) requeueIfLost(ctx context.Context, doc EventDoc) error {
-	for _, coll := range []string{Queue, Processed, Dead} {
-		n, err := s.db.Collection(coll).CountDocuments(ctx, bson.D{{Key: "_id", Value: doc.ID}})
-		if err != nil {
-			return fmt.Errorf("publish learning event: %w", err)
-		}
-		if n > 0 {
-			return nil
-		}
-	}
-	var logged EventDoc
-	if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}).Decode(&logged); err != nil {
-		return fmt.Errorf("publish learning event: %w", err)
-	}
-	return s.enqueue(ctx, logged)
+	return err == nil, err
 }
 
 func newToken() string {
@@ -197,11 +183,15 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
+// claimDoc is the lease of an event (and, once the event left the queue, its marker).
 type claimDoc struct {
-	ID        string    `bson:"_id"` // the event ID
-	Owner     string    `bson:"owner"`
-	Until     time.Time `bson:"until"`
-	Takeovers int       `bson:"takeovers"`
+	ID    string    `bson:"_id"` // the event ID
+	Token string    `bson:"token"`
+	Owner string    `bson:"owner"`
+	Until time.Time `bson:"until"`
+	// Takeovers counts the leases lost by workers that did not finish (a release, which
+	// gives the event back on purpose, is not counted).
+	Takeovers int `bson:"takeovers"`
 }
 
 // Claim implements gamification.Queue. A lease is a document in learning_claims keyed by the
@@ -209,6 +199,11 @@ type claimDoc struct {
 // insert command claims a whole batch. (Marking queue documents instead costs FerretDB one
 // transaction per document.) A lease that has run out is taken over with a single-document
 // findOneAndUpdate conditioned on it having run out, so exactly one worker wins it.
+//
+// Leases are kept after their event is done, so an insert that fails on a lease whose token
+// is not the queued document's has found a replay of an event that left the queue
+// (processed, or parked): the claim deletes that queue document and does not deliver it.
+// This costs commands only when a lease already exists (replays, retries, contention).
 func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, batch int) ([]gamification.Delivery, error) {
 	batch = min(max(batch, 1), 1000)
 	cur, err := s.db.Collection(Queue).Find(ctx, bson.D{{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}},
@@ -233,11 +228,12 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 	return out, nil
 }
 
-// claim leases the given queued events; it returns those this owner won.
+// claim leases the given queued events; it returns those this owner won, and drops replays
+// of events that already left the queue.
 func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc) ([]gamification.Delivery, error) {
 	claims := make([]any, len(docs))
 	for i, d := range docs {
-		claims[i] = claimDoc{ID: d.ID, Owner: owner, Until: now.Add(lease)}
+		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease)}
 	}
 	c := s.db.Collection(Claims)
 	_, err := c.InsertMany(ctx, claims, options.InsertMany().SetOrdered(false))
@@ -254,17 +250,30 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 		for i := range dups {
 			held = append(held, docs[i].ID)
 		}
-		cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}, {Key: "until", Value: bson.D{{Key: "$lt", Value: now}}}})
+		cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}})
 		if err != nil {
-			return nil, fmt.Errorf("find expired leases: %w", err)
+			return nil, fmt.Errorf("find leases: %w", err)
 		}
-		var expired []claimDoc
-		if err := cur.All(ctx, &expired); err != nil {
-			return nil, fmt.Errorf("find expired leases: %w", err)
+		var leases []claimDoc
+		if err := cur.All(ctx, &leases); err != nil {
+			return nil, fmt.Errorf("find leases: %w", err)
 		}
-		for _, x := range expired {
+		tokens := map[string]string{}
+		for i := range dups {
+			tokens[docs[i].ID] = docs[i].Token
+		}
+		var replays []string
+		for _, x := range leases {
+			switch {
+			case x.Token != tokens[x.ID]:
+				// The event left the queue under an earlier publication: done or parked.
+				replays = append(replays, x.ID)
+				continue
+			case x.Until.After(now):
+				continue // held by a live worker
+			}
 			var won claimDoc
-			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "until", Value: bson.D{{Key: "$lt", Value: now}}}},
+			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "token", Value: x.Token}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
 				bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}}}, {Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
 				options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&won)
 			if mongodb.IsNotFound(err) {
@@ -274,6 +283,11 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 				return nil, fmt.Errorf("take over lease: %w", err)
 			}
 			takeovers[x.ID] = won.Takeovers
+		}
+		if len(replays) > 0 {
+			if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: replays}}}}); err != nil {
+				return nil, fmt.Errorf("drop replayed learning events: %w", err)
+			}
 		}
 	}
 	var out []gamification.Delivery
@@ -292,32 +306,35 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 	return out, nil
 }
 
-// Done implements gamification.Queue: processed markers first, then off the queue.
-func (s *Store) Done(ctx context.Context, ids []string, now time.Time) error {
-	if len(ids) == 0 {
+// Done implements gamification.Queue: the events go into the log (one insert for the batch;
+// an entry already logged is skipped), then off the queue. Their leases stay: they are the
+// markers that make a later claim drop a replay, and are swept MarkerRetention after they
+// ran out (SweepLeases).
+func (s *Store) Done(ctx context.Context, ds []gamification.Delivery, now time.Time) error {
+	if len(ds) == 0 {
 		return nil
 	}
-	docs := make([]any, len(ids))
-	for i, id := range ids {
-		docs[i] = processedDoc{ID: id, At: now}
+	docs := make([]any, len(ds))
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		docs[i], ids[i] = FromEvent(d.Event), d.Event.ID
 	}
-	_, err := s.db.Collection(Processed).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	_, err := s.db.Collection(Events).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !allDuplicates(err) {
-		return fmt.Errorf("mark learning events processed: %w", err)
+		return fmt.Errorf("log learning events: %w", err)
 	}
-	// The leases of done events are left to run out and be swept (SweepLeases): deleting
-	// them here would cost every batch a command, and a lease of an event no longer queued
-	// holds nothing back.
 	if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("dequeue learning events: %w", err)
 	}
 	return nil
 }
 
-// SweepLeases deletes leases that ran out more than ten minutes ago (those of done events,
-// and of dead workers, whose events are claimable again anyway). It returns how many.
+// SweepLeases deletes leases that ran out more than MarkerRetention ago: by then a replay of
+// their event is refused by content. (A lease of an event still queued that long, with no
+// worker running, only holds it back; without it the event is claimed afresh.) It returns
+// how many.
 func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-10 * time.Minute)}}}})
+	res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-MarkerRetention)}}}})
 	if err != nil {
 		return 0, fmt.Errorf("sweep leases: %w", err)
 	}
@@ -348,13 +365,17 @@ func duplicates(err error) (map[int]bool, bool) {
 }
 
 // Release implements gamification.Queue: the event waits until `at` (or is parked for good)
-// and its lease ends, if this owner still holds it.
+// and its lease ends then, if this owner still holds it. The lease is not deleted: should
+// another worker have finished the event meanwhile (after taking over from this one, or
+// before this one took over), it is that event's marker. Its takeover count is lowered by
+// the one the next claim's takeover adds, since a release is no lost lease.
 func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error {
-	res, err := s.db.Collection(Claims).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}})
+	res, err := s.db.Collection(Claims).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: at}, {Key: "owner", Value: ""}}}, {Key: "$inc", Value: bson.D{{Key: "takeovers", Value: -1}}}})
 	if err != nil {
 		return fmt.Errorf("release learning event: %w", err)
 	}
-	if res.DeletedCount == 0 {
+	if res.MatchedCount == 0 {
 		return nil // another worker took the event over
 	}
 	q := s.db.Collection(Queue)
@@ -382,69 +403,65 @@ func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, rea
 	return nil
 }
 
-// Recover implements gamification.Recoverer: events logged in the last day (and at least two
-// minutes ago) that are neither queued, processed nor parked lost their publisher between
-// its two writes; they are queued.
-func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
-	cur, err := s.db.Collection(Events).Find(ctx, bson.D{{Key: "recordedAt", Value: bson.D{
-		{Key: "$gte", Value: now.Add(-24 * time.Hour)}, {Key: "$lt", Value: now.Add(-2 * time.Minute)}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(20000))
-	if err != nil {
-		return 0, fmt.Errorf("recover learning events: %w", err)
-	}
-	var logged []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &logged); err != nil {
-		return 0, fmt.Errorf("recover learning events: %w", err)
-	}
-	missing := map[string]bool{}
-	ids := make([]string, len(logged))
-	for i, l := range logged {
-		ids[i] = l.ID
-		missing[l.ID] = true
-	}
-	for _, coll := range []string{Queue, Processed, Dead} {
-		if len(missing) == 0 {
-			return 0, nil
-		}
-		cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-		if err != nil {
-			return 0, fmt.Errorf("recover learning events: %w", err)
-		}
-		var found []struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.All(ctx, &found); err != nil {
-			return 0, fmt.Errorf("recover learning events: %w", err)
-		}
-		for _, f := range found {
-			delete(missing, f.ID)
-		}
-	}
-	n := 0
-	for id := range missing {
-		var d EventDoc
-		if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-			return n, fmt.Errorf("recover learning event: %w", err)
-		}
-		if err := s.enqueue(ctx, d); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
-}
-
-// Redeliver queues a logged event again, as an at-least-once transport may (and as an
-// operator may, to have it processed again); processing it again changes nothing.
+// Redeliver queues a logged (processed) event again, as a client replaying it or an
+// at-least-once transport may. The claim finds the event's lease and drops it unprocessed,
+// so it changes nothing; within MarkerRetention of its processing, that is.
 func (s *Store) Redeliver(ctx context.Context, id string) error {
 	var d EventDoc
 	if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return fmt.Errorf("redeliver learning event: %w", err)
 	}
-	return s.enqueue(ctx, d)
+	if _, err := s.enqueue(ctx, d); err != nil {
+		return fmt.Errorf("redeliver learning event: %w", err)
+	}
+	return nil
+}
+
+// Published returns the events published for userID (every user when empty) that are
+// queued, parked or logged, each once. It reads the queue first: an event leaves it only
+// after it was logged or parked, so none is missed while a worker moves it.
+func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event, error) {
+	seen := map[string]bool{}
+	var out []learning.Event
+	add := func(d EventDoc) {
+		if (userID == "" || d.UserID == userID) && !seen[d.ID] {
+			seen[d.ID] = true
+			out = append(out, d.ToEvent())
+		}
+	}
+	for _, coll := range []string{Queue, Dead} {
+		cur, err := s.db.Collection(coll).Find(ctx, bson.D{})
+		if err != nil {
+			return nil, fmt.Errorf("read published learning events: %w", err)
+		}
+		var docs []queueDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, fmt.Errorf("read published learning events: %w", err)
+		}
+		for _, q := range docs {
+			d, err := q.eventDoc()
+			if err != nil {
+				return nil, err
+			}
+			add(d)
+		}
+	}
+	filter := bson.D{}
+	if userID != "" {
+		filter = bson.D{{Key: "userId", Value: userID}}
+	}
+	cur, err := s.db.Collection(Events).Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("read published learning events: %w", err)
+	}
+	var logged []EventDoc
+	if err := cur.All(ctx, &logged); err != nil {
+		return nil, fmt.Errorf("read published learning events: %w", err)
+	}
+	for _, d := range logged {
+		add(d)
+	}
+	return out, nil
 }
 
 // Pending returns how many events wait in the queue (claimed or not) and how many are parked.
