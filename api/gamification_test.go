@@ -315,7 +315,9 @@ func TestLeaderboardOptOutTakesEffectAtOnce(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("leaderboard: %d %s", r.Status, r.Body)
 		}
-		var b struct{ Top []struct{ UserID, DisplayName string } }
+		var b struct {
+			Top []struct{ UserID, DisplayName string }
+		}
 		r.JSON(t, &b)
 		var names []string
 		for _, e := range b.Top {
