@@ -271,6 +271,8 @@ func (s *Service) ProcessOnce(ctx context.Context, owner string, max int) (int, 
 }
 
 func (s *Service) process(ctx context.Context, owner string, ds []Delivery) error {
+	// Other domains' lookups are shared within the batch (learning.Remember).
+	ctx = learning.WithMemo(ctx)
 	items := make([]*work, len(ds))
 	groups := map[PlayerKey][]*work{}
 	var keys []PlayerKey

@@ -303,13 +303,13 @@ func (s *Service) ObserveLearningEvent(ctx context.Context, e learning.Event) er
 	if !completes(e) || e.UserID == "" {
 		return nil
 	}
-	open, err := s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: e.UserID, State: AssignmentOpen, Limit: 500})
+	all, err := s.assignmentsOf(ctx, e.UserID)
 	if err != nil {
 		return fmt.Errorf("observe learning event: %w", err)
 	}
-	if e.ProgrammeID != "" {
-		open = slices.DeleteFunc(open, func(a MenteeAssignment) bool { return a.ProgrammeID != e.ProgrammeID })
-	}
+	open := slices.DeleteFunc(slices.Clone(all), func(a MenteeAssignment) bool {
+		return a.State != AssignmentOpen || (e.ProgrammeID != "" && a.ProgrammeID != e.ProgrammeID)
+	})
 	if len(open) == 0 {
 		return nil
 	}
@@ -391,7 +391,7 @@ func (s *Service) DueBetween(ctx context.Context, from, to time.Time) ([]MenteeA
 // AssignmentsContaining returns userID's assignments in programmeID that include the item,
 // for progress bars.
 func (s *Service) AssignmentsContaining(ctx context.Context, programmeID, userID string, ref learning.ItemRef) ([]MenteeAssignment, error) {
-	as, err := s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: userID})
+	as, err := s.assignmentsOf(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("assignments containing: %w", err)
 	}
@@ -430,4 +430,14 @@ func (s *Service) PairingWithAssignments(ctx context.Context, pairingID string) 
 		}
 	}
 	return p, ids, nil
+}
+
+// assignmentsOf returns every assignment of a mentee (up to 500, soonest due first), read
+// once per learning.WithMemo context: the gamification worker asks for them twice per event
+// (progress bars and assignment completion) and several events of one person often share a
+// batch.
+func (s *Service) assignmentsOf(ctx context.Context, userID string) ([]MenteeAssignment, error) {
+	return learning.Remember(ctx, "mentoring.assignments:"+userID, func() ([]MenteeAssignment, error) {
+		return s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: userID, Limit: 500})
+	})
 }
