@@ -419,15 +419,24 @@ func (s *Store) Redeliver(ctx context.Context, id string) error {
 
 // Published returns the events published for userID (every user when empty) that are
 // queued, parked or logged, each once. It reads the queue first: an event leaves it only
-// after it was logged or parked, so none is missed while a worker moves it.
+// after it was logged or parked, so none is missed while a worker moves it. Where an ID is
+// both queued and logged (a replay of a processed event, possibly with other content, waiting
+// for a claim to drop it), the logged event, the one processed, is returned.
 func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event, error) {
-	seen := map[string]bool{}
+	index := map[string]int{}
 	var out []learning.Event
-	add := func(d EventDoc) {
-		if (userID == "" || d.UserID == userID) && !seen[d.ID] {
-			seen[d.ID] = true
-			out = append(out, d.ToEvent())
+	put := func(d EventDoc, override bool) {
+		if userID != "" && d.UserID != userID {
+			return
 		}
+		if i, ok := index[d.ID]; ok {
+			if override {
+				out[i] = d.ToEvent()
+			}
+			return
+		}
+		index[d.ID] = len(out)
+		out = append(out, d.ToEvent())
 	}
 	for _, coll := range []string{Queue, Dead} {
 		cur, err := s.db.Collection(coll).Find(ctx, bson.D{})
@@ -443,7 +452,7 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 			if err != nil {
 				return nil, err
 			}
-			add(d)
+			put(d, false)
 		}
 	}
 	filter := bson.D{}
@@ -459,7 +468,7 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 		return nil, fmt.Errorf("read published learning events: %w", err)
 	}
 	for _, d := range logged {
-		add(d)
+		put(d, true)
 	}
 	return out, nil
 }
