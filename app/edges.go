@@ -133,6 +133,18 @@ func (s gamificationNotifier) LevelUp(ctx context.Context, l gamification.LevelN
 	return s.n.LevelUp(ctx, l.UserID, l.ProgrammeID, l.Level)
 }
 
+// NotifyAll enqueues a batch's level-ups and badges with one outbox insert.
+func (s gamificationNotifier) NotifyAll(ctx context.Context, levels []gamification.LevelNotice, badges []gamification.BadgeNotice) error {
+	ns := make([]notify.Notification, 0, len(levels)+len(badges))
+	for _, l := range levels {
+		ns = append(ns, notify.LevelUpNotification(l.UserID, l.ProgrammeID, l.Level))
+	}
+	for _, b := range badges {
+		ns = append(ns, notify.BadgeEarnedNotification(b.UserID, b.ProgrammeID, b.Badge.ID, b.Badge.Name))
+	}
+	return s.n.EnqueueAll(ctx, ns)
+}
+
 func (s gamificationNotifier) PrizeWon(ctx context.Context, p gamification.PrizeNotice) error {
 	return s.n.PrizeWon(ctx, p.UserID, p.ProgrammeID, p.Prize.ID, p.Prize.Name)
 }

@@ -149,6 +149,13 @@ type Notifier interface {
 	PrizeWon(ctx context.Context, n PrizeNotice) error
 }
 
+// BatchNotifier is a Notifier that takes a whole batch's level-ups and badges in one call
+// (notify enqueues them with one insert and one check instead of two per notice). Optional.
+type BatchNotifier interface {
+	Notifier
+	NotifyAll(ctx context.Context, levels []LevelNotice, badges []BadgeNotice) error
+}
+
 // Delivery is one claimed learning event.
 type Delivery struct {
 	Event    learning.Event

@@ -514,23 +514,39 @@ func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin,
 			return
 		}
 		var sent []string
+		var levels []LevelNotice
+		var earned []BadgeNotice
 		for _, a := range awards {
 			if a.Kind != "level" || !pending[a.ID] || failed[a.EventID] {
 				continue
 			}
-			if err := s.Notifier.LevelUp(ctx, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level}); err != nil {
-				s.log().Warn("level-up notification failed", "award", a.ID, "error", err.Error())
-			}
+			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level})
 			sent = append(sent, a.ID)
 		}
 		for _, b := range badges {
 			if !pending[b.award.ID] || failed[b.award.EventID] {
 				continue
 			}
-			if err := s.Notifier.BadgeEarned(ctx, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge}); err != nil {
-				s.log().Warn("badge notification failed", "award", b.award.ID, "error", err.Error())
-			}
+			earned = append(earned, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge})
 			sent = append(sent, b.award.ID)
+		}
+		if bn, ok := s.Notifier.(BatchNotifier); ok {
+			if len(levels)+len(earned) > 0 {
+				if err := bn.NotifyAll(ctx, levels, earned); err != nil {
+					s.log().Warn("award notifications failed", "error", err.Error())
+				}
+			}
+		} else {
+			for _, l := range levels {
+				if err := s.Notifier.LevelUp(ctx, l); err != nil {
+					s.log().Warn("level-up notification failed", "award", l.Key, "error", err.Error())
+				}
+			}
+			for _, b := range earned {
+				if err := s.Notifier.BadgeEarned(ctx, b); err != nil {
+					s.log().Warn("badge notification failed", "award", b.Key, "error", err.Error())
+				}
+			}
 		}
 		if len(sent) > 0 {
 			if err := s.Store.MarkAwardsNotified(ctx, sent); err != nil {

@@ -258,6 +258,9 @@ type Store interface {
 	// Enqueue inserts p into the outbox; it returns false when a notification with the same
 	// ID (derived from the dedup key) is already pending.
 	Enqueue(ctx context.Context, p Pending) (bool, error)
+	// EnqueueMany inserts the items that are not pending yet (duplicates are skipped) and
+	// returns the IDs it inserted.
+	EnqueueMany(ctx context.Context, ps []Pending) ([]string, error)
 	// Claim leases the outbox item due earliest (DueAt <= now) to lease until until;
 	// ErrNothingDue when none is due.
 	Claim(ctx context.Context, now time.Time, lease string, until time.Time) (Pending, error)
@@ -271,6 +274,10 @@ type Store interface {
 	DeadLetter(ctx context.Context, p Pending, reason string, e Entry) error
 	// Finished reports whether the inbox already holds notification id.
 	Finished(ctx context.Context, id string) (bool, error)
+	// FinishedAmong returns which of ids the inbox already holds.
+	FinishedAmong(ctx context.Context, ids []string) (map[string]bool, error)
+	// ForgetMany removes outbox items without finishing them.
+	ForgetMany(ctx context.Context, ids []string) error
 	// Forget removes an outbox item without finishing it (a duplicate of a finished one).
 	Forget(ctx context.Context, id string) error
 	// RecordDelivery stores d; recording the same message twice keeps the first.

@@ -452,3 +452,30 @@ func TestDeviceLimitsAndTokenMoves(t *testing.T) {
 }
 
 var _ = context.Background
+
+// A batch enqueue (gamification hands over a batch's awards at once) deduplicates within the
+// batch, against pending items and against delivered ones, like single enqueues.
+func TestEnqueueAllDeduplicates(t *testing.T) {
+	h := newHarness(t)
+	h.user("u1", "Europe/London")
+	badge := notify.BadgeEarnedNotification("u1", "prog1", "listener", "Active Listener")
+	level := notify.LevelUpNotification("u1", "prog1", 2)
+	if err := h.svc.EnqueueAll(h.ctx, []notify.Notification{badge, level, badge}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count(notifydb.Outbox); n != 2 {
+		t.Fatalf("%d outbox items after a batch with a duplicate, want 2", n)
+	}
+	h.run()
+	if n := len(h.fake.Requests()); n != 2 {
+		t.Fatalf("%d requests to FCM, want 2", n)
+	}
+	// The same batch again, after delivery, and with one new notice: only the new one goes.
+	if err := h.svc.EnqueueAll(h.ctx, []notify.Notification{badge, level, notify.LevelUpNotification("u1", "prog1", 3)}); err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	if n := len(h.fake.Requests()); n != 3 {
+		t.Errorf("%d requests after a repeated batch, want 3", n)
+	}
+}

@@ -48,15 +48,75 @@ func NotificationID(dedupKey string) string {
 // Enqueue puts n in the durable outbox. Enqueueing the same dedup key again, while it is
 // pending or after it was delivered, changes nothing and returns nil.
 func (s *Service) Enqueue(ctx context.Context, n Notification) error {
+	return s.EnqueueAll(ctx, []Notification{n})
+}
+
+// EnqueueAll enqueues several notifications with one outbox insert and one inbox check
+// (gamification hands over a batch's badges and level-ups at once). Each is deduplicated by
+// its key exactly as Enqueue does.
+func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
+	now := s.Now().UTC()
+	ps := make([]Pending, 0, len(ns))
+	seen := map[string]bool{}
+	for _, n := range ns {
+		p, err := pendingOf(n, now)
+		if err != nil {
+			return fmt.Errorf("enqueue notification: %w", err)
+		}
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	created, err := s.Store.EnqueueMany(ctx, ps)
+	if err != nil {
+		return fmt.Errorf("enqueue notification: %w", err)
+	}
+	if len(created) == 0 {
+		return nil // all already pending
+	}
+	// A notification that was finished and left the outbox must not come back: the inbox
+	// entry is written before the outbox item is deleted, so checking it after our insert
+	// always sees it (docs/decisions.md).
+	done, err := s.Store.FinishedAmong(ctx, created)
+	if err != nil {
+		return fmt.Errorf("enqueue notification: %w", err)
+	}
+	var forget []string
+	dueNow := false
+	for _, p := range ps {
+		switch {
+		case done[p.ID]:
+			forget = append(forget, p.ID)
+		case !p.NotBefore.After(now):
+			dueNow = true
+		}
+	}
+	if err := s.Store.ForgetMany(ctx, forget); err != nil {
+		return fmt.Errorf("enqueue notification: %w", err)
+	}
+	if s.wake != nil && dueNow {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// pendingOf validates n and builds its outbox item.
+func pendingOf(n Notification, now time.Time) (Pending, error) {
 	var f apperr.Fields
 	spec, ok := specs[n.Kind]
 	f.Check(ok, "/kind", "unknown notification kind")
 	f.Check(n.DedupKey != "" && len(n.DedupKey) <= 512, "/dedupKey", "must be 1 to 512 bytes")
 	f.Check(n.UserID != "", "/userId", "is required")
 	if err := f.Err(); err != nil {
-		return fmt.Errorf("enqueue notification: %w", err)
+		return Pending{}, err
 	}
-	now := s.Now().UTC()
 	p := Pending{ID: NotificationID(n.DedupKey), DedupKey: n.DedupKey, UserID: n.UserID, Kind: n.Kind,
 		ProgrammeID: n.ProgrammeID, Refs: n.Refs, Vars: n.Vars, CreatedAt: now, NotBefore: n.NotBefore.UTC(), ExpiresAt: n.ExpiresAt.UTC()}
 	if p.NotBefore.IsZero() || p.NotBefore.Before(now) {
@@ -66,45 +126,32 @@ func (s *Service) Enqueue(ctx context.Context, n Notification) error {
 		p.ExpiresAt = p.NotBefore.Add(spec.TTL)
 	}
 	p.DueAt = p.NotBefore
-	created, err := s.Store.Enqueue(ctx, p)
-	if err != nil {
-		return fmt.Errorf("enqueue notification: %w", err)
-	}
-	if !created {
-		return nil // already pending
-	}
-	// A notification that was finished and left the outbox must not come back: the inbox
-	// entry is written before the outbox item is deleted, so checking it after our insert
-	// always sees it (docs/decisions.md).
-	done, err := s.Store.Finished(ctx, p.ID)
-	if err != nil {
-		return fmt.Errorf("enqueue notification: %w", err)
-	}
-	if done {
-		return s.Store.Forget(ctx, p.ID)
-	}
-	if s.wake != nil && !p.NotBefore.After(now) {
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
-	}
-	return nil
+	return p, nil
 }
 
 // BadgeEarned tells userID they earned a badge (gamification's Notifier).
 func (s *Service) BadgeEarned(ctx context.Context, userID, programmeID, badgeID, badgeName string) error {
-	return s.Enqueue(ctx, Notification{DedupKey: key(KindBadgeEarned, userID, programmeID, badgeID), UserID: userID,
+	return s.Enqueue(ctx, BadgeEarnedNotification(userID, programmeID, badgeID, badgeName))
+}
+
+// BadgeEarnedNotification is the notification BadgeEarned enqueues (for EnqueueAll).
+func BadgeEarnedNotification(userID, programmeID, badgeID, badgeName string) Notification {
+	return Notification{DedupKey: key(KindBadgeEarned, userID, programmeID, badgeID), UserID: userID,
 		Kind: KindBadgeEarned, ProgrammeID: programmeID,
-		Refs: map[string]string{"programmeId": programmeID, "badgeId": badgeID}, Vars: map[string]string{"badge": badgeName}})
+		Refs: map[string]string{"programmeId": programmeID, "badgeId": badgeID}, Vars: map[string]string{"badge": badgeName}}
 }
 
 // LevelUp tells userID they reached a level (gamification's Notifier).
 func (s *Service) LevelUp(ctx context.Context, userID, programmeID string, level int) error {
+	return s.Enqueue(ctx, LevelUpNotification(userID, programmeID, level))
+}
+
+// LevelUpNotification is the notification LevelUp enqueues (for EnqueueAll).
+func LevelUpNotification(userID, programmeID string, level int) Notification {
 	l := strconv.Itoa(level)
-	return s.Enqueue(ctx, Notification{DedupKey: key(KindLevelUp, userID, programmeID, l), UserID: userID,
+	return Notification{DedupKey: key(KindLevelUp, userID, programmeID, l), UserID: userID,
 		Kind: KindLevelUp, ProgrammeID: programmeID,
-		Refs: map[string]string{"programmeId": programmeID, "level": l}, Vars: map[string]string{"level": l}})
+		Refs: map[string]string{"programmeId": programmeID, "level": l}, Vars: map[string]string{"level": l}}
 }
 
 // PrizeWon tells userID they won a prize (gamification's Notifier).

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,6 +113,73 @@ func (s *Store) Enqueue(ctx context.Context, p notify.Pending) (bool, error) {
 		return false, fmt.Errorf("insert outbox item: %w", err)
 	}
 	return true, nil
+}
+
+// EnqueueMany implements notify.Store: unordered inserts in chunks of 100, duplicates
+// skipped.
+func (s *Store) EnqueueMany(ctx context.Context, ps []notify.Pending) ([]string, error) {
+	var created []string
+	for start := 0; start < len(ps); start += 100 {
+		chunk := ps[start:min(start+100, len(ps))]
+		docs := make([]any, len(chunk))
+		for i, p := range chunk {
+			docs[i] = fromPending(p)
+		}
+		_, err := s.db.Collection(Outbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		dup := map[int]bool{}
+		if err != nil {
+			var bwe mongo.BulkWriteException
+			if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+				return created, fmt.Errorf("insert outbox items: %w", err)
+			}
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 {
+					return created, fmt.Errorf("insert outbox items: %w", err)
+				}
+				dup[we.Index] = true
+			}
+		}
+		for i, p := range chunk {
+			if !dup[i] {
+				created = append(created, p.ID)
+			}
+		}
+	}
+	return created, nil
+}
+
+// FinishedAmong implements notify.Store.
+func (s *Store) FinishedAmong(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := s.db.Collection(Inbox).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find inbox entries: %w", err)
+	}
+	var found []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, fmt.Errorf("find inbox entries: %w", err)
+	}
+	for _, f := range found {
+		out[f.ID] = true
+	}
+	return out, nil
+}
+
+// ForgetMany implements notify.Store.
+func (s *Store) ForgetMany(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := s.db.Collection(Outbox).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("delete outbox items: %w", err)
+	}
+	return nil
 }
 
 // Claim implements notify.Store: one atomic findOneAndUpdate, so that two senders never
