@@ -150,7 +150,9 @@ type Notifier interface {
 }
 
 // BatchNotifier is a Notifier that takes a whole batch's level-ups and badges in one call
-// (notify enqueues them with one insert and one check instead of two per notice). Optional.
+// (notify enqueues them with one insert and one check instead of two per notice). It must
+// deduplicate by notice key, including notices it already delivered: gamification hands a
+// retried event's notices over again instead of keeping notified marks. Optional.
 type BatchNotifier interface {
 	Notifier
 	NotifyAll(ctx context.Context, levels []LevelNotice, badges []BadgeNotice) error

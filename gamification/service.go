@@ -501,6 +501,11 @@ func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin,
 	if s.Notifier == nil {
 		return
 	}
+	if bn, ok := s.Notifier.(BatchNotifier); ok {
+		s.notifyBatch(ctx, bn, awards, badges, failed)
+		s.notifyPrizes(ctx, winners)
+		return
+	}
 	var ids []string
 	for _, a := range awards {
 		if !failed[a.EventID] {
@@ -514,39 +519,23 @@ func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin,
 			return
 		}
 		var sent []string
-		var levels []LevelNotice
-		var earned []BadgeNotice
 		for _, a := range awards {
 			if a.Kind != "level" || !pending[a.ID] || failed[a.EventID] {
 				continue
 			}
-			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level})
+			if err := s.Notifier.LevelUp(ctx, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level}); err != nil {
+				s.log().Warn("level-up notification failed", "award", a.ID, "error", err.Error())
+			}
 			sent = append(sent, a.ID)
 		}
 		for _, b := range badges {
 			if !pending[b.award.ID] || failed[b.award.EventID] {
 				continue
 			}
-			earned = append(earned, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge})
+			if err := s.Notifier.BadgeEarned(ctx, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge}); err != nil {
+				s.log().Warn("badge notification failed", "award", b.award.ID, "error", err.Error())
+			}
 			sent = append(sent, b.award.ID)
-		}
-		if bn, ok := s.Notifier.(BatchNotifier); ok {
-			if len(levels)+len(earned) > 0 {
-				if err := bn.NotifyAll(ctx, levels, earned); err != nil {
-					s.log().Warn("award notifications failed", "error", err.Error())
-				}
-			}
-		} else {
-			for _, l := range levels {
-				if err := s.Notifier.LevelUp(ctx, l); err != nil {
-					s.log().Warn("level-up notification failed", "award", l.Key, "error", err.Error())
-				}
-			}
-			for _, b := range earned {
-				if err := s.Notifier.BadgeEarned(ctx, b); err != nil {
-					s.log().Warn("badge notification failed", "award", b.Key, "error", err.Error())
-				}
-			}
 		}
 		if len(sent) > 0 {
 			if err := s.Store.MarkAwardsNotified(ctx, sent); err != nil {
@@ -555,6 +544,31 @@ func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin,
 		}
 	}
 	s.notifyPrizes(ctx, winners)
+}
+
+// notifyBatch hands every level-up and badge of the batch to a BatchNotifier. A
+// BatchNotifier deduplicates by notice key itself, so a retried event's notices are simply
+// handed over again: the notified marks (a read and an update of the awards, which FerretDB
+// answers by scanning the collection) are not needed.
+func (s *Service) notifyBatch(ctx context.Context, bn BatchNotifier, awards []Award, badges []badgeWin, failed map[string]bool) {
+	var levels []LevelNotice
+	var earned []BadgeNotice
+	for _, a := range awards {
+		if a.Kind == "level" && !failed[a.EventID] {
+			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level})
+		}
+	}
+	for _, b := range badges {
+		if !failed[b.award.EventID] {
+			earned = append(earned, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge})
+		}
+	}
+	if len(levels)+len(earned) == 0 {
+		return
+	}
+	if err := bn.NotifyAll(ctx, levels, earned); err != nil {
+		s.log().Warn("award notifications failed", "error", err.Error())
+	}
 }
 
 // notifyPrizes tells winners not yet notified about their prize.
