@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -522,17 +521,12 @@ func (s *Server) contentVersion(c *fiber.Ctx) error {
 
 // ---- listing ----
 
-type cursorJSON struct {
-	S string `json:"s"`
-	I string `json:"i"`
-}
-
-func encodeCursor(cur content.Cursor) *string {
+// nextCursor returns the opaque cursor after cur, nil at the end of the list.
+func nextCursor(cur content.Cursor) *string {
 	if cur.ID == "" {
 		return nil
 	}
-	b, _ := json.Marshal(cursorJSON{cur.SortKey, cur.ID})
-	s := base64.RawURLEncoding.EncodeToString(b)
+	s := encodeCursor(cur.SortKey, cur.ID)
 	return &s
 }
 
@@ -571,13 +565,9 @@ func listFilter(c *fiber.Ctx, author bool) (content.ListFilter, error) {
 		lf.Statuses = []content.Status{content.StatusPublished}
 	}
 	if v := c.Query("cursor"); v != "" {
-		var cj cursorJSON
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err == nil {
-			err = json.Unmarshal(b, &cj)
-		}
-		f.Check(err == nil && cj.I != "", "/cursor", "is not a cursor this API gave out")
-		lf.After = content.Cursor{SortKey: cj.S, ID: cj.I}
+		key, id, ok := decodeCursor(v)
+		f.Check(ok, "/cursor", "is not a cursor this API gave out")
+		lf.After = content.Cursor{SortKey: key, ID: id}
 	}
 	if err := f.Err(); err != nil {
 		var ve *apperr.ValidationError
@@ -621,7 +611,7 @@ func (s *Server) list(c *fiber.Ctx, f content.ListFilter) error {
 	if err != nil {
 		return err
 	}
-	out := contentList{Items: make([]summaryJSON, len(items)), NextCursor: encodeCursor(next)}
+	out := contentList{Items: make([]summaryJSON, len(items)), NextCursor: nextCursor(next)}
 	for i, it := range items {
 		out.Items[i] = summaryJSON{toCommon(it)}
 	}

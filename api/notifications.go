@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,27 +51,20 @@ type notificationPage struct {
 	UnreadCount int                    `json:"unreadCount"`
 }
 
-// inboxCursorJSON is the inside of an opaque inbox cursor.
-type inboxCursorJSON struct {
-	At int64  `json:"t"`
-	ID string `json:"i"`
-}
-
 func encodeInboxCursor(c notify.Cursor) string {
-	b, _ := json.Marshal(inboxCursorJSON{At: c.At.UnixNano(), ID: c.ID})
-	return base64.RawURLEncoding.EncodeToString(b)
+	return encodeCursor(strconv.FormatInt(c.At.UnixNano(), 10), c.ID)
 }
 
 func decodeInboxCursor(s string) (*notify.Cursor, error) {
 	if s == "" {
 		return nil, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c inboxCursorJSON
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || len(c.ID) > 64 {
+	key, id, ok := decodeCursor(s)
+	at, err := strconv.ParseInt(key, 10, 64)
+	if !ok || err != nil || len(id) > 64 {
 		return nil, notify.ErrBadCursor
 	}
-	return &notify.Cursor{At: time.Unix(0, c.At).UTC(), ID: c.ID}, nil
+	return &notify.Cursor{At: time.Unix(0, at).UTC(), ID: id}, nil
 }
 
 func (s *Server) listNotifications(c *fiber.Ctx) error {
