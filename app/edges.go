@@ -146,5 +146,5 @@ func (s gamificationNotifier) NotifyAll(ctx context.Context, levels []gamificati
 }
 
 func (s gamificationNotifier) PrizeWon(ctx context.Context, p gamification.PrizeNotice) error {
-	return s.n.PrizeWon(ctx, p.UserID, p.ProgrammeID, p.Prize.ID, p.Prize.Name)
+	return s.n.PrizeWon(ctx, p.UserID, p.ProgrammeID, p.Prize.ID, p.Prize.Name, p.Winner.ID)
 }

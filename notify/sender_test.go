@@ -479,3 +479,17 @@ func TestEnqueueAllDeduplicates(t *testing.T) {
 		t.Errorf("%d requests after a repeated batch, want 3", n)
 	}
 }
+
+func TestPrizeWonOncePerWin(t *testing.T) {
+	h := newHarness(t)
+	h.user("u1", "Europe/London")
+	// Week 1's win announced twice (two closers raced), then the same prize won in week 2.
+	for _, winner := range []string{"mug:w2026-08-31:1", "mug:w2026-08-31:1", "mug:w2026-09-07:1"} {
+		if err := h.svc.PrizeWon(h.ctx, "u1", "prog1", "mug", "Mug", winner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.count(notifydb.Outbox); n != 2 {
+		t.Errorf("%d outbox items for two wins, one announced twice; want 2", n)
+	}
+}

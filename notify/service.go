@@ -154,11 +154,13 @@ func LevelUpNotification(userID, programmeID string, level int) Notification {
 		Refs: map[string]string{"programmeId": programmeID, "level": l}, Vars: map[string]string{"level": l}}
 }
 
-// PrizeWon tells userID they won a prize (gamification's Notifier).
-func (s *Service) PrizeWon(ctx context.Context, userID, programmeID, prizeID, prizeName string) error {
-	return s.Enqueue(ctx, Notification{DedupKey: key(KindPrizeWon, userID, programmeID, prizeID), UserID: userID,
+// PrizeWon tells userID they won a prize (gamification's Notifier). winnerID names the win
+// (prize, period and place), so the same weekly prize won again next week is announced again
+// while a repeated notice of the same win is enqueued once.
+func (s *Service) PrizeWon(ctx context.Context, userID, programmeID, prizeID, prizeName, winnerID string) error {
+	return s.Enqueue(ctx, Notification{DedupKey: key(KindPrizeWon, userID, programmeID, winnerID), UserID: userID,
 		Kind: KindPrizeWon, ProgrammeID: programmeID,
-		Refs: map[string]string{"programmeId": programmeID, "prizeId": prizeID}, Vars: map[string]string{"prize": prizeName}})
+		Refs: map[string]string{"programmeId": programmeID, "prizeId": prizeID, "winnerId": winnerID}, Vars: map[string]string{"prize": prizeName}})
 }
 
 // AssignmentReceived tells the mentee a mentor assigned them something (mentoring).
