@@ -48,6 +48,7 @@ type Service struct {
 	library     cache[string, int]
 	assignments cache[assignmentKey, []Container]
 	pairings    cache[string, Pairing]
+	known       known
 
 	doneMu    sync.Mutex
 	done      map[string]bool
@@ -298,7 +299,7 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 		}
 		groups[w.key] = append(groups[w.key], w)
 	}
-	players, err := s.Store.Players(ctx, keys)
+	players, err := s.playersFor(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -438,6 +439,32 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 	return nil
 }
 
+// playersFor returns the players of keys: those this instance knows without a read, the rest
+// in one read (see known).
+func (s *Service) playersFor(ctx context.Context, keys []PlayerKey) (map[PlayerKey]Player, error) {
+	out := make(map[PlayerKey]Player, len(keys))
+	var missing []PlayerKey
+	for _, k := range keys {
+		if p, ok := s.known.get(k); ok {
+			out[k] = p
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read, err := s.Store.Players(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for k, p := range read {
+		out[k] = p
+		s.known.put(p)
+	}
+	return out, nil
+}
+
 func compareStrings(a, b string) int {
 	switch {
 	case a < b:
@@ -468,13 +495,16 @@ func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Playe
 		}
 		saved, err := s.Store.SavePlayer(ctx, next)
 		if err == nil {
+			s.known.put(saved)
 			return saved
 		}
+		s.known.forget(p.Key())
 		if errors.Is(err, ErrVersionConflict) && attempt < 20 {
 			fresh, ferr := s.Store.Players(ctx, []PlayerKey{p.Key()})
 			if ferr == nil {
 				if f, ok := fresh[p.Key()]; ok {
 					p = f
+					s.known.put(f)
 				}
 				continue
 			}

@@ -833,3 +833,64 @@ func sortStrings(s []string) []string {
 	}
 	return out
 }
+
+// An instance applies events to the player it wrote last without reading it again. Whatever
+// changed the player elsewhere meanwhile (another instance's event, a profile change made
+// through another instance) must make that write fail and be redone on what is stored:
+// nothing is lost or counted twice, and the board shows the new name.
+func TestRememberedPlayerChangedElsewhere(t *testing.T) {
+	h := newHarness(t)
+	a, b := h.services[0], h.services[1]
+	h.lesson("ada", "l1")
+	h.drain(a, 1) // a now remembers ada at version 1
+	h.lesson("ada", "l2")
+	h.drain(b, 1) // b moves ada to version 2
+	h.lesson("ada", "l3")
+	if _, err := a.ProcessOnce(h.ctx, "a", 1); err != nil { // a's remembered version 1 is stale
+		t.Fatal(err)
+	}
+	st := h.standing("ada")
+	// 3 lessons of 10 XP, and the daily goal of 20 met once (+5).
+	if st.XP != 35 || st.LedgerXP != 35 || st.LedgerRows != 4 {
+		t.Fatalf("after a stale write was redone: %+v, want 35 XP from 4 ledger rows", st)
+	}
+	if p := h.player("ada"); p.Version != 3 || p.Tally.Lessons != 3 {
+		t.Errorf("player version %d with %d lessons, want 3 and 3", p.Version, p.Tally.Lessons)
+	}
+
+	// A profile change through b, then an event processed by a (which remembers version 3).
+	h.people.set(gamification.Profile{UserID: "ada", DisplayName: "Ada Lovelace", Timezone: "Europe/London", DailyXPGoal: 20, Visibility: gamification.Anonymous})
+	if err := b.ProfileChanged(h.ctx, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	h.lesson("ada", "l4")
+	h.drain(a, 1)
+	p := h.player("ada")
+	if p.XP != 45 || p.Tally.Lessons != 4 {
+		t.Errorf("after a profile change: %d XP, %d lessons; want 45 and 4", p.XP, p.Tally.Lessons)
+	}
+	st2, err := h.store.Standings(h.ctx, "prog", []string{"ada"})
+	if err != nil || len(st2) != 1 || st2[0].DisplayName != "Ada Lovelace" || st2[0].Visibility != gamification.Anonymous || st2[0].XP != 45 {
+		t.Errorf("board standing after the profile change: %+v %v", st2, err)
+	}
+
+	// With nothing changed elsewhere, a's next event of ada needs no read of the player:
+	// exactly one command fewer than the same event processed by an instance that does not
+	// know ada yet.
+	events := func(svc *gamification.Service, item string) int64 {
+		h.lesson("ada", item)
+		cctx, counter := mongodb.WithCounter(h.ctx)
+		if n, err := svc.ProcessOnce(cctx, "a", 1); err != nil || n != 1 {
+			t.Fatalf("processed %d: %v", n, err)
+		}
+		return counter.Load()
+	}
+	events(a, "l5")
+	remembered := events(a, "l6")
+	if cold := events(h.service(), "l7"); cold != remembered+1 {
+		t.Errorf("%d commands for an event of a remembered player, %d for one read first; want one fewer", remembered, cold)
+	}
+	if p := h.player("ada"); p.XP != 75 {
+		t.Errorf("%d XP after the seventh lesson, want 75", p.XP)
+	}
+}

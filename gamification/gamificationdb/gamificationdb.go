@@ -413,10 +413,13 @@ func (s *Store) Standings(ctx context.Context, programmeID string, userIDs []str
 }
 
 // SetProfile implements gamification.BoardStore. It changes only display fields, so it
-// needs no version check.
+// needs no version check; it does move the version on, so that a worker holding the player
+// from before (read earlier, or remembered from its own last write) fails its
+// compare-and-swap and reads the new fields instead of writing the old ones back.
 func (s *Store) SetProfile(ctx context.Context, userID, displayName string, v gamification.Visibility) error {
 	_, err := s.db.Collection(Players).UpdateMany(ctx, bson.D{{Key: "userId", Value: userID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "displayName", Value: displayName}, {Key: "visibility", Value: string(v)}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "displayName", Value: displayName}, {Key: "visibility", Value: string(v)}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
 	if err != nil {
 		return fmt.Errorf("update board profile: %w", err)
 	}
