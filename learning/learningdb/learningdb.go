@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -63,6 +64,47 @@ type Store struct {
 	// OnPublish, when set, is called after an event was queued (the in-process worker uses
 	// it to wake up at once).
 	OnPublish func()
+
+	// held remembers events leased by this store's claims or found leased by another live
+	// worker, until their lease ends (or Done or Release), so that the next claims do not
+	// try them again (an insert and a read each time).
+	heldMu sync.Mutex
+	held   map[string]time.Time
+}
+
+// stillHeld returns the events remembered as held by another worker at now, forgetting
+// those whose lease has ended.
+func (s *Store) stillHeld(now time.Time) []string {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	var out []string
+	for id, until := range s.held {
+		if until.After(now) {
+			out = append(out, id)
+		} else {
+			delete(s.held, id)
+		}
+	}
+	return out
+}
+
+func (s *Store) forgetHeld(ids ...string) {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	for _, id := range ids {
+		delete(s.held, id)
+	}
+}
+
+func (s *Store) noteHeld(id string, until time.Time) {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	if s.held == nil {
+		s.held = map[string]time.Time{}
+	}
+	if len(s.held) < 10000 {
+		s.held[id] = until
+	}
 }
 
 // New returns a store on db.
@@ -206,7 +248,11 @@ type claimDoc struct {
 // This costs commands only when a lease already exists (replays, retries, contention).
 func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, batch int) ([]gamification.Delivery, error) {
 	batch = min(max(batch, 1), 1000)
-	cur, err := s.db.Collection(Queue).Find(ctx, bson.D{{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}},
+	filter := bson.D{{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}}
+	if held := s.stillHeld(now); len(held) > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$nin", Value: held}}})
+	}
+	cur, err := s.db.Collection(Queue).Find(ctx, filter,
 		options.Find().SetSort(bson.D{{Key: "availableAt", Value: 1}}).SetLimit(int64(4*batch)))
 	if err != nil {
 		return nil, fmt.Errorf("find due learning events: %w", err)
@@ -270,7 +316,8 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 				replays = append(replays, x.ID)
 				continue
 			case x.Until.After(now):
-				continue // held by a live worker
+				s.noteHeld(x.ID, x.Until) // held by a live worker: not tried again before it ends
+				continue
 			}
 			var won claimDoc
 			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "token", Value: x.Token}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
@@ -302,6 +349,7 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 		}
 		dl.Attempts = d.Attempts + 1 + n
 		out = append(out, dl)
+		s.noteHeld(d.ID, now.Add(lease))
 	}
 	return out, nil
 }
@@ -326,6 +374,7 @@ func (s *Store) Done(ctx context.Context, ds []gamification.Delivery, now time.T
 	if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("dequeue learning events: %w", err)
 	}
+	s.forgetHeld(ids...)
 	return nil
 }
 
@@ -370,6 +419,7 @@ func duplicates(err error) (map[int]bool, bool) {
 // before this one took over), it is that event's marker. Its takeover count is lowered by
 // the one the next claim's takeover adds, since a release is no lost lease.
 func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error {
+	s.forgetHeld(id) // due again at `at`, whoever held it
 	res, err := s.db.Collection(Claims).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: at}, {Key: "owner", Value: ""}}}, {Key: "$inc", Value: bson.D{{Key: "takeovers", Value: -1}}}})
 	if err != nil {
