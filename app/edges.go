@@ -125,22 +125,19 @@ func (s pairingsForGamification) Pairing(ctx context.Context, pairingID string) 
 // makes a repeated notice (gamification notifies at least once) enqueue once.
 type gamificationNotifier struct{ n *notify.Service }
 
-func (s gamificationNotifier) BadgeEarned(ctx context.Context, b gamification.BadgeNotice) error {
-	return s.n.BadgeEarned(ctx, b.UserID, b.ProgrammeID, b.Badge.ID, b.Badge.Name)
-}
-
-func (s gamificationNotifier) LevelUp(ctx context.Context, l gamification.LevelNotice) error {
-	return s.n.LevelUp(ctx, l.UserID, l.ProgrammeID, l.Level)
-}
-
-// NotifyAll enqueues a batch's level-ups and badges with one outbox insert.
+// NotifyAll enqueues a batch's level-ups and badges with one outbox insert (and, for
+// notices of retried events, one check against notifications already finished).
 func (s gamificationNotifier) NotifyAll(ctx context.Context, levels []gamification.LevelNotice, badges []gamification.BadgeNotice) error {
 	ns := make([]notify.Notification, 0, len(levels)+len(badges))
 	for _, l := range levels {
-		ns = append(ns, notify.LevelUpNotification(l.UserID, l.ProgrammeID, l.Level))
+		n := notify.LevelUpNotification(l.UserID, l.ProgrammeID, l.Level)
+		n.Fresh = l.First
+		ns = append(ns, n)
 	}
 	for _, b := range badges {
-		ns = append(ns, notify.BadgeEarnedNotification(b.UserID, b.ProgrammeID, b.Badge.ID, b.Badge.Name))
+		n := notify.BadgeEarnedNotification(b.UserID, b.ProgrammeID, b.Badge.ID, b.Badge.Name)
+		n.Fresh = b.First
+		ns = append(ns, n)
 	}
 	return s.n.EnqueueAll(ctx, ns)
 }

@@ -126,12 +126,17 @@ type Pairings interface {
 type BadgeNotice struct {
 	Key, UserID, ProgrammeID string
 	Badge                    Badge
+	// First is true when the event that earned it was applied in this very batch, so the
+	// notice was never handed over before (a retry of the event hands it over with First
+	// false).
+	First bool
 }
 
 // LevelNotice says a user reached a level.
 type LevelNotice struct {
 	Key, UserID, ProgrammeID string
 	Level                    int
+	First                    bool // as in BadgeNotice
 }
 
 // PrizeNotice says a user won a prize.
@@ -143,19 +148,13 @@ type PrizeNotice struct {
 
 // Notifier pushes award news to people (notify implements it). Optional: a nil Notifier is
 // skipped. Errors are logged, never retried by gamification.
+//
+// NotifyAll takes a whole batch's level-ups and badges in one call. It must deduplicate by
+// notice key, including notices it already delivered: gamification hands a retried event's
+// notices over again (marked First false) instead of keeping notified marks.
 type Notifier interface {
-	BadgeEarned(ctx context.Context, n BadgeNotice) error
-	LevelUp(ctx context.Context, n LevelNotice) error
-	PrizeWon(ctx context.Context, n PrizeNotice) error
-}
-
-// BatchNotifier is a Notifier that takes a whole batch's level-ups and badges in one call
-// (notify enqueues them with one insert and one check instead of two per notice). It must
-// deduplicate by notice key, including notices it already delivered: gamification hands a
-// retried event's notices over again instead of keeping notified marks. Optional.
-type BatchNotifier interface {
-	Notifier
 	NotifyAll(ctx context.Context, levels []LevelNotice, badges []BadgeNotice) error
+	PrizeWon(ctx context.Context, n PrizeNotice) error
 }
 
 // Delivery is one claimed learning event.

@@ -152,7 +152,7 @@ func (s *Service) Recompute(ctx context.Context, repair bool) (RecomputeReport, 
 			entries = append(entries, a.LedgerEntries(p.Key())...)
 		}
 		if len(entries) > 0 {
-			n, err := s.Store.AppendLedger(ctx, entries)
+			n, err := s.Store.AppendLedger(ctx, entries, nil)
 			if err != nil {
 				return err
 			}

@@ -264,14 +264,15 @@ type work struct {
 // observers and notifications, then the queue is told the event is done. A crash anywhere
 // leaves the event leased; its retry finds the event applied and writes the effects again.
 func (s *Service) ProcessOnce(ctx context.Context, owner string, max int) (int, error) {
-	ds, err := s.Queue.Claim(ctx, owner, s.now(), s.lease(), max)
+	claimed := s.now()
+	ds, err := s.Queue.Claim(ctx, owner, claimed, s.lease(), max)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	return len(ds), s.process(ctx, owner, ds)
+	return len(ds), s.process(ctx, owner, claimed, ds)
 }
 
-func (s *Service) process(ctx context.Context, owner string, ds []Delivery) error {
+func (s *Service) process(ctx context.Context, owner string, claimed time.Time, ds []Delivery) error {
 	// Other domains' lookups are shared within the batch (learning.Remember).
 	ctx = learning.WithMemo(ctx)
 	items := make([]*work, len(ds))
@@ -321,6 +322,7 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 	var badgeWins []badgeWin
 	var prizeWinners []Winner
 	winnerEvent := map[string]string{}
+	first := map[string]bool{} // events applied by this batch (not found applied before)
 	cfgs := map[string]programmeConfig{}
 	for _, w := range items {
 		if w.err != nil || w.outcome == OutcomeIgnored {
@@ -332,6 +334,7 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 			continue
 		}
 		e := w.d.Event
+		first[e.ID] = w.outcome == OutcomeApplied
 		ledger = append(ledger, a.LedgerEntries(p.Key())...)
 		for _, l := range a.Levels {
 			awards = append(awards, Award{ID: fmt.Sprintf("%s:%s:level:%d", e.ProgrammeID, e.UserID, l), Kind: "level",
@@ -362,18 +365,13 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 			}
 		}
 	}
-	if len(ledger) > 0 {
-		if _, err := s.Store.AppendLedger(ctx, ledger); err != nil {
+	if len(ledger)+len(awards) > 0 {
+		if _, err := s.Store.AppendLedger(ctx, ledger, awards); err != nil {
 			return err
 		}
 	}
 	if h := s.Hooks.AfterLedger; h != nil {
 		if err := h(ids); err != nil {
-			return err
-		}
-	}
-	if len(awards) > 0 {
-		if err := s.Store.RecordAwards(ctx, awards); err != nil {
 			return err
 		}
 	}
@@ -412,7 +410,13 @@ func (s *Service) process(ctx context.Context, owner string, ds []Delivery) erro
 			winners = append(winners, w)
 		}
 	}
-	s.notify(ctx, awards, badgeWins, winners, failed)
+	// A notice is First only if no other worker can have handed it over: the event was
+	// applied by this batch (not found applied), and well within the lease, before any
+	// other worker could take the event over (allowing for clocks half a lease apart).
+	if s.now().Sub(claimed) >= s.lease()/2 {
+		clear(first)
+	}
+	s.notify(ctx, awards, badgeWins, winners, failed, first)
 
 	var done []string
 	var delivered []Delivery
@@ -524,81 +528,33 @@ type badgeWin struct {
 	award Award
 }
 
-// notify tells the Notifier about badges, levels and prizes of events that are done, and
-// marks them notified. A crash between the push and the mark sends it again: notification is
-// at least once, with a stable key for the receiver to drop the duplicate.
-func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin, winners []Winner, failed map[string]bool) {
+// notify hands every level-up and badge of the batch to the Notifier at once, and tells
+// prize winners. The Notifier deduplicates by notice key, so a retried event's notices are
+// simply handed over again (with First false): gamification keeps no notified marks for
+// them (a read and an update of the awards per batch, which FerretDB answers by scanning).
+func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin, winners []Winner, failed, first map[string]bool) {
 	if s.Notifier == nil {
 		return
 	}
-	if bn, ok := s.Notifier.(BatchNotifier); ok {
-		s.notifyBatch(ctx, bn, awards, badges, failed)
-		s.notifyPrizes(ctx, winners)
-		return
-	}
-	var ids []string
-	for _, a := range awards {
-		if !failed[a.EventID] {
-			ids = append(ids, a.ID)
-		}
-	}
-	if len(ids) > 0 {
-		pending, err := s.Store.UnnotifiedAwards(ctx, ids)
-		if err != nil {
-			s.log().Warn("award notifications skipped", "error", err.Error())
-			return
-		}
-		var sent []string
-		for _, a := range awards {
-			if a.Kind != "level" || !pending[a.ID] || failed[a.EventID] {
-				continue
-			}
-			if err := s.Notifier.LevelUp(ctx, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level}); err != nil {
-				s.log().Warn("level-up notification failed", "award", a.ID, "error", err.Error())
-			}
-			sent = append(sent, a.ID)
-		}
-		for _, b := range badges {
-			if !pending[b.award.ID] || failed[b.award.EventID] {
-				continue
-			}
-			if err := s.Notifier.BadgeEarned(ctx, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge}); err != nil {
-				s.log().Warn("badge notification failed", "award", b.award.ID, "error", err.Error())
-			}
-			sent = append(sent, b.award.ID)
-		}
-		if len(sent) > 0 {
-			if err := s.Store.MarkAwardsNotified(ctx, sent); err != nil {
-				s.log().Warn("marking award notifications failed", "error", err.Error())
-			}
-		}
-	}
-	s.notifyPrizes(ctx, winners)
-}
-
-// notifyBatch hands every level-up and badge of the batch to a BatchNotifier. A
-// BatchNotifier deduplicates by notice key itself, so a retried event's notices are simply
-// handed over again: the notified marks (a read and an update of the awards, which FerretDB
-// answers by scanning the collection) are not needed.
-func (s *Service) notifyBatch(ctx context.Context, bn BatchNotifier, awards []Award, badges []badgeWin, failed map[string]bool) {
 	var levels []LevelNotice
 	var earned []BadgeNotice
 	for _, a := range awards {
 		if a.Kind == "level" && !failed[a.EventID] {
-			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level})
+			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level, First: first[a.EventID]})
 		}
 	}
 	for _, b := range badges {
 		if !failed[b.award.EventID] {
-			earned = append(earned, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge})
+			earned = append(earned, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge,
+				First: first[b.award.EventID]})
 		}
 	}
-	if len(levels)+len(earned) == 0 {
-		return
+	if len(levels)+len(earned) > 0 {
+		if err := s.Notifier.NotifyAll(ctx, levels, earned); err != nil {
+			s.log().Warn("award notifications failed", "error", err.Error())
+		}
 	}
-	if err := bn.NotifyAll(ctx, levels, earned); err != nil {
-		s.log().Warn("award notifications failed", "error", err.Error())
-	}
+	s.notifyPrizes(ctx, winners)
 }
 
 // notifyPrizes tells winners not yet notified about their prize.

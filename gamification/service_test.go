@@ -109,10 +109,32 @@ func (f fakePairings) Pairing(_ context.Context, id string) (gamification.Pairin
 	return f.pairing, nil
 }
 
+// recorder is the notifier and observer of the service tests. It keeps notices the way
+// notify does, once per key, and records a contract breach: a notice marked First whose key
+// was handed over before (notify would then skip its check against finished ones and could
+// send it twice).
 type recorder struct {
-	mu     sync.Mutex
-	events []string
-	fail   func(e learning.Event) error
+	mu       sync.Mutex
+	events   []string
+	keys     map[string]bool
+	breaches []string
+	fail     func(e learning.Event) error
+}
+
+func (r *recorder) notice(key string, first bool, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil {
+		r.keys = map[string]bool{}
+	}
+	if r.keys[key] {
+		if first {
+			r.breaches = append(r.breaches, key)
+		}
+		return
+	}
+	r.keys[key] = true
+	r.events = append(r.events, text)
 }
 
 func (r *recorder) add(s string) {
@@ -127,13 +149,13 @@ func (r *recorder) list() []string {
 	return append([]string(nil), r.events...)
 }
 
-func (r *recorder) BadgeEarned(_ context.Context, n gamification.BadgeNotice) error {
-	r.add("badge " + n.UserID + " " + n.Badge.ID)
-	return nil
-}
-
-func (r *recorder) LevelUp(_ context.Context, n gamification.LevelNotice) error {
-	r.add(fmt.Sprintf("level %s %d", n.UserID, n.Level))
+func (r *recorder) NotifyAll(_ context.Context, levels []gamification.LevelNotice, badges []gamification.BadgeNotice) error {
+	for _, n := range levels {
+		r.notice(n.Key, n.First, fmt.Sprintf("level %s %d", n.UserID, n.Level))
+	}
+	for _, n := range badges {
+		r.notice(n.Key, n.First, "badge "+n.UserID+" "+n.Badge.ID)
+	}
 	return nil
 }
 
@@ -197,6 +219,13 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.services = []*gamification.Service{h.service(), h.service()}
+	t.Cleanup(func() {
+		h.notes.mu.Lock()
+		defer h.notes.mu.Unlock()
+		if len(h.notes.breaches) > 0 {
+			t.Errorf("notices marked First that were handed over before: %v", h.notes.breaches)
+		}
+	})
 	return h
 }
 

@@ -79,11 +79,12 @@ type PlayerStore interface {
 	EachPlayer(ctx context.Context, fn func(Player) error) error
 }
 
-// LedgerStore keeps the XP ledger.
+// LedgerStore keeps the ledger: the append-only record of what events earned, XP entries
+// and the awards (badges, levels) that came with them.
 type LedgerStore interface {
-	// AppendLedger inserts entries and returns how many were new; entries already stored
-	// are left as they are.
-	AppendLedger(ctx context.Context, entries []LedgerEntry) (int, error)
+	// AppendLedger inserts XP entries and award records in one write and returns how many
+	// XP entries were new; whatever is already stored is left as it is.
+	AppendLedger(ctx context.Context, entries []LedgerEntry, awards []Award) (int, error)
 	// LedgerTotals sums the ledger per player.
 	LedgerTotals(ctx context.Context) (map[PlayerKey]int64, error)
 }
@@ -95,15 +96,6 @@ type BoardStore interface {
 	Standings(ctx context.Context, programmeID string, userIDs []string) ([]Standing, error)
 	// SetProfile updates what the boards show of userID in every programme.
 	SetProfile(ctx context.Context, userID, displayName string, v Visibility) error
-}
-
-// AwardStore keeps the history of awards.
-type AwardStore interface {
-	// RecordAwards inserts awards; awards already stored are left as they are.
-	RecordAwards(ctx context.Context, awards []Award) error
-	// UnnotifiedAwards returns which of the awards were not yet marked notified.
-	UnnotifiedAwards(ctx context.Context, ids []string) (map[string]bool, error)
-	MarkAwardsNotified(ctx context.Context, ids []string) error
 }
 
 // ConfigStore keeps per-programme rules, badges and prizes.
@@ -148,7 +140,6 @@ type Store interface {
 	PlayerStore
 	LedgerStore
 	BoardStore
-	AwardStore
 	ConfigStore
 	PrizeStore
 }

@@ -122,6 +122,11 @@ type Notification struct {
 	// (zero: NotBefore + the kind's TTL).
 	NotBefore time.Time
 	ExpiresAt time.Time
+	// Fresh says the producer knows nothing was ever enqueued under DedupKey (it has just
+	// created what the notification is about, for the first time), so EnqueueAll need not
+	// check it against notifications already finished. A producer that is not sure (a
+	// retry) leaves it false.
+	Fresh bool
 }
 
 // Pending is a notification in the outbox: not yet delivered, deferred or retried.

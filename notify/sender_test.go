@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/notify/fcm/fcmfake"
 	"github.com/microlearn/microlearn/notify/notifydb"
@@ -491,5 +492,31 @@ func TestPrizeWonOncePerWin(t *testing.T) {
 	}
 	if n := h.count(notifydb.Outbox); n != 2 {
 		t.Errorf("%d outbox items for two wins, one announced twice; want 2", n)
+	}
+}
+
+// A notice its producer marks Fresh (gamification: the award was just made, by the worker
+// that still holds the event) costs one insert; a retried one, not fresh, is checked against
+// finished notifications and not sent again.
+func TestFreshNoticeSkipsTheFinishedCheck(t *testing.T) {
+	h := newHarness(t)
+	h.user("u1", "Europe/London")
+	badge := notify.BadgeEarnedNotification("u1", "prog1", "listener", "Active Listener")
+	badge.Fresh = true
+	ctx, counter := mongodb.WithCounter(h.ctx)
+	if err := h.svc.EnqueueAll(ctx, []notify.Notification{badge}); err != nil {
+		t.Fatal(err)
+	}
+	if n := counter.Load(); n != 1 {
+		t.Errorf("%d commands to enqueue a fresh notice, want 1", n)
+	}
+	h.run()
+	badge.Fresh = false
+	if err := h.svc.EnqueueAll(h.ctx, []notify.Notification{badge}); err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	if n := len(h.fake.Requests()); n != 1 {
+		t.Errorf("%d requests to FCM after the notice was handed over again, want 1", n)
 	}
 }

@@ -58,6 +58,7 @@ func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
 	now := s.Now().UTC()
 	ps := make([]Pending, 0, len(ns))
 	seen := map[string]bool{}
+	fresh := map[string]bool{}
 	for _, n := range ns {
 		p, err := pendingOf(n, now)
 		if err != nil {
@@ -65,7 +66,10 @@ func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
 		}
 		if !seen[p.ID] {
 			seen[p.ID] = true
+			fresh[p.ID] = n.Fresh
 			ps = append(ps, p)
+		} else if !n.Fresh {
+			fresh[p.ID] = false
 		}
 	}
 	if len(ps) == 0 {
@@ -80,10 +84,19 @@ func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
 	}
 	// A notification that was finished and left the outbox must not come back: the inbox
 	// entry is written before the outbox item is deleted, so checking it after our insert
-	// always sees it (docs/decisions.md).
-	done, err := s.Store.FinishedAmong(ctx, created)
-	if err != nil {
-		return fmt.Errorf("enqueue notification: %w", err)
+	// always sees it (docs/decisions.md). Fresh ones cannot have been enqueued before.
+	var check []string
+	for _, id := range created {
+		if !fresh[id] {
+			check = append(check, id)
+		}
+	}
+	done := map[string]bool{}
+	if len(check) > 0 {
+		var err error
+		if done, err = s.Store.FinishedAmong(ctx, check); err != nil {
+			return fmt.Errorf("enqueue notification: %w", err)
+		}
 	}
 	var forget []string
 	dueNow := false

@@ -26,7 +26,6 @@ const (
 	Players       = "gamification_players"
 	States        = "gamification_player_states"
 	Ledger        = "gamification_ledger"
-	Awards        = "gamification_awards"
 	Rules         = "gamification_rules"
 	Badges        = "gamification_badges"
 	Prizes        = "gamification_prizes"
@@ -45,7 +44,6 @@ func Indexes() []mongodb.Index {
 		ix(Ledger, bson.D{{Key: "player", Value: 1}}),
 		ix(Players, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(States, bson.D{{Key: "at", Value: 1}}),
-		ix(Awards, bson.D{{Key: "programmeId", Value: 1}, {Key: "userId", Value: 1}, {Key: "at", Value: -1}}),
 		ix(Badges, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "kind", Value: 1}}),
@@ -312,10 +310,15 @@ func (s *Store) EachPlayer(ctx context.Context, fn func(gamification.Player) err
 
 // ---- ledger
 
+// ledgerDoc is an XP entry (Kind empty) or the record of an award (Kind badge or level,
+// XP 0, _id the award's ID, so that a badge is recorded once per player).
 type ledgerDoc struct {
 	ID          string    `bson:"_id"`
+	Kind        string    `bson:"kind,omitempty"`
+	BadgeID     string    `bson:"badgeId,omitempty"`
+	Level       int       `bson:"level,omitempty"`
 	EventID     string    `bson:"eventId"`
-	Rule        string    `bson:"rule"`
+	Rule        string    `bson:"rule,omitempty"`
 	Player      string    `bson:"player"`
 	ProgrammeID string    `bson:"programmeId"`
 	UserID      string    `bson:"userId"`
@@ -327,30 +330,45 @@ type ledgerDoc struct {
 	At          time.Time `bson:"at"`
 }
 
-// AppendLedger implements gamification.LedgerStore: one unordered insert; duplicates (an
-// event's entries written again after a crash) are skipped.
-func (s *Store) AppendLedger(ctx context.Context, entries []gamification.LedgerEntry) (int, error) {
-	if len(entries) == 0 {
+// AppendLedger implements gamification.LedgerStore: one unordered insert of the XP entries
+// followed by the award records; duplicates (an event's effects written again after a
+// crash) are skipped.
+func (s *Store) AppendLedger(ctx context.Context, entries []gamification.LedgerEntry, awards []gamification.Award) (int, error) {
+	if len(entries)+len(awards) == 0 {
 		return 0, nil
 	}
-	docs := make([]any, len(entries))
-	for i, e := range entries {
-		docs[i] = ledgerDoc{ID: e.ID, EventID: e.EventID, Rule: e.Rule, Player: playerID(gamification.PlayerKey{ProgrammeID: e.ProgrammeID, UserID: e.UserID}),
-			ProgrammeID: e.ProgrammeID, UserID: e.UserID, XP: e.XP, Day: e.Day, Week: e.Week, Month: e.Month, OccurredAt: e.OccurredAt, At: e.At}
+	docs := make([]any, 0, len(entries)+len(awards))
+	for _, e := range entries {
+		docs = append(docs, ledgerDoc{ID: e.ID, EventID: e.EventID, Rule: e.Rule, Player: playerID(gamification.PlayerKey{ProgrammeID: e.ProgrammeID, UserID: e.UserID}),
+			ProgrammeID: e.ProgrammeID, UserID: e.UserID, XP: e.XP, Day: e.Day, Week: e.Week, Month: e.Month, OccurredAt: e.OccurredAt, At: e.At})
+	}
+	for _, a := range awards {
+		docs = append(docs, ledgerDoc{ID: a.ID, Kind: a.Kind, BadgeID: a.BadgeID, Level: a.Level, EventID: a.EventID,
+			Player: playerID(gamification.PlayerKey{ProgrammeID: a.ProgrammeID, UserID: a.UserID}), ProgrammeID: a.ProgrammeID, UserID: a.UserID, At: a.At})
 	}
 	_, err := s.db.Collection(Ledger).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil {
-		return len(docs), nil
+		return len(entries), nil
 	}
 	if dups, ok := duplicateIndexes(err); ok {
-		return len(docs) - len(dups), nil
+		n := len(entries)
+		for i := range dups {
+			if i < len(entries) {
+				n--
+			}
+		}
+		return n, nil
 	}
 	return 0, fmt.Errorf("append ledger: %w", err)
 }
 
+// xpOnly selects the ledger's XP entries (award records have a kind).
+var xpOnly = bson.E{Key: "kind", Value: bson.D{{Key: "$exists", Value: false}}}
+
 // LedgerTotals implements gamification.LedgerStore with one $group/$sum (safe on FerretDB).
 func (s *Store) LedgerTotals(ctx context.Context) (map[gamification.PlayerKey]int64, error) {
 	cur, err := s.db.Collection(Ledger).Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{xpOnly}}},
 		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$player"}, {Key: "xp", Value: bson.D{{Key: "$sum", Value: "$xp"}}}}}},
 	})
 	rows, err := all[struct {
@@ -376,7 +394,7 @@ func (s *Store) LedgerTotals(ctx context.Context) (map[gamification.PlayerKey]in
 
 // Entries returns a player's ledger entries in the order written (for tests and tools).
 func (s *Store) Entries(ctx context.Context, k gamification.PlayerKey) ([]gamification.LedgerEntry, error) {
-	cur, err := s.db.Collection(Ledger).Find(ctx, bson.D{{Key: "player", Value: playerID(k)}}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	cur, err := s.db.Collection(Ledger).Find(ctx, bson.D{{Key: "player", Value: playerID(k)}, xpOnly}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 	docs, err := all[ledgerDoc](ctx, cur, err)
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
@@ -426,19 +444,7 @@ func (s *Store) SetProfile(ctx context.Context, userID, displayName string, v ga
 	return nil
 }
 
-// ---- awards
-
-type awardDoc struct {
-	ID          string    `bson:"_id"`
-	Kind        string    `bson:"kind"`
-	ProgrammeID string    `bson:"programmeId"`
-	UserID      string    `bson:"userId"`
-	BadgeID     string    `bson:"badgeId,omitempty"`
-	Level       int       `bson:"level,omitempty"`
-	EventID     string    `bson:"eventId"`
-	At          time.Time `bson:"at"`
-	Notified    bool      `bson:"notified"`
-}
+// ---- notified marks (prize winners)
 
 // unnotified returns which of ids are stored in coll with notified false.
 func (s *Store) unnotified(ctx context.Context, coll string, ids []string) (map[string]bool, error) {
@@ -462,16 +468,6 @@ func (s *Store) markNotified(ctx context.Context, coll string, ids []string) err
 	return err
 }
 
-// UnnotifiedAwards implements gamification.AwardStore.
-func (s *Store) UnnotifiedAwards(ctx context.Context, ids []string) (map[string]bool, error) {
-	return s.unnotified(ctx, Awards, ids)
-}
-
-// MarkAwardsNotified implements gamification.AwardStore.
-func (s *Store) MarkAwardsNotified(ctx context.Context, ids []string) error {
-	return s.markNotified(ctx, Awards, ids)
-}
-
 // UnnotifiedWinners implements gamification.PrizeStore.
 func (s *Store) UnnotifiedWinners(ctx context.Context, ids []string) (map[string]bool, error) {
 	return s.unnotified(ctx, Winners, ids)
@@ -482,27 +478,13 @@ func (s *Store) MarkWinnersNotified(ctx context.Context, ids []string) error {
 	return s.markNotified(ctx, Winners, ids)
 }
 
-// RecordAwards implements gamification.AwardStore.
-func (s *Store) RecordAwards(ctx context.Context, awards []gamification.Award) error {
-	if len(awards) == 0 {
-		return nil
-	}
-	docs := make([]any, len(awards))
-	for i, a := range awards {
-		docs[i] = awardDoc{ID: a.ID, Kind: a.Kind, ProgrammeID: a.ProgrammeID, UserID: a.UserID, BadgeID: a.BadgeID, Level: a.Level, EventID: a.EventID, At: a.At}
-	}
-	_, err := s.db.Collection(Awards).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if _, ok := duplicateIndexes(err); err != nil && !ok {
-		return fmt.Errorf("record awards: %w", err)
-	}
-	return nil
-}
-
-// AwardsOf returns a user's award history in a programme, newest first (tests and tools).
+// AwardsOf returns a user's award history in a programme from the ledger, newest first
+// (tests and tools).
 func (s *Store) AwardsOf(ctx context.Context, programmeID, userID string) ([]gamification.Award, error) {
-	cur, err := s.db.Collection(Awards).Find(ctx, bson.D{{Key: "programmeId", Value: programmeID}, {Key: "userId", Value: userID}},
+	cur, err := s.db.Collection(Ledger).Find(ctx, bson.D{{Key: "player", Value: playerID(gamification.PlayerKey{ProgrammeID: programmeID, UserID: userID})},
+		{Key: "kind", Value: in([]string{"badge", "level"})}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}}))
-	docs, err := all[awardDoc](ctx, cur, err)
+	docs, err := all[ledgerDoc](ctx, cur, err)
 	if err != nil {
 		return nil, fmt.Errorf("list awards: %w", err)
 	}
