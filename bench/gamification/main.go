@@ -3,11 +3,12 @@
 // rate (same run), database commands per processed event and per leaderboard read, and the
 // lag from an event being accepted to its XP being readable with 50 mentees at work.
 //
-//	go run ./bench/gamification [-events 3000] [-mentees 50]
+//	go run ./bench/gamification [-events 3000] [-mentees 50] [-lag-events 20]
 //
-// It prints a Markdown section for docs/benchmarks.md. Events are published through
-// learning.Publisher (as content and mentoring do) because content's endpoints are not on
-// this branch; XP is read through the service's read path, which is what the API calls.
+// It prints a Markdown table for docs/benchmarks.md. Events are published through
+// learning.Publisher, exactly as content's sync endpoint and mentoring publish them after
+// their own writes, so the figures are the gamification service's alone; XP is read through
+// the service's read path, which is what the API calls.
 package main
 
 import (
