@@ -36,7 +36,7 @@ func (s *Server) mountMentoring(r fiber.Router) {
 	r.Post("/pairings/:pairingId/accept", s.acceptPairing)
 	r.Post("/pairings/:pairingId/decline", s.declinePairing)
 	r.Post("/pairings/:pairingId/status", s.setPairingStatus)
-	r.Post("/pairings/:pairingId/assignments", s.createAssignment)
+	r.Post("/pairings/:pairingId/assignments", s.idempotent, s.createAssignment)
 	r.Get("/pairings/:pairingId/progress", s.pairingProgress)
 	r.Get("/me/assignments", s.myAssignments)
 }
@@ -811,7 +811,8 @@ func (s *Server) createAssignment(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	in := mentoring.NewAssignment{MenteeIDs: req.MenteeIDs, Due: req.Due, Note: req.Note, Title: req.Title}
+	in := mentoring.NewAssignment{MenteeIDs: req.MenteeIDs, Due: req.Due, Note: req.Note, Title: req.Title,
+		RequestKey: c.Get(HeaderIdempotencyKey)}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, learning.ItemRef{Kind: it.Kind, ID: it.ID})
 	}

@@ -4,17 +4,21 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/microlearn/microlearn/api/apitest"
 	"github.com/microlearn/microlearn/app"
+	"github.com/microlearn/microlearn/content/contentdb"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
+	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -471,5 +475,95 @@ func TestMentoringDemo(t *testing.T) {
 	}
 	if count < 4 { // one-to-one: 2 assignments; group: 1 assignment x 2 mentees (and one more if "tonight" is still ahead)
 		t.Errorf("demo assignments across pairings: %d, want at least 4", count)
+	}
+}
+
+// A mentor on a flaky connection retries "assign": with an Idempotency-Key the retry gets
+// the first answer, and a request re-run after the server died part-way (one mentee's copy
+// written, the other not) completes the same assignment instead of making a second one.
+func TestAssignmentRetries(t *testing.T) {
+	w := newMentoringWorld(t)
+	pp := "/v1/programmes/" + w.pid
+	ada, ben := w.mentees[0], w.mentees[1]
+	w.do(t, "PUT", pp+"/profiles/me", w.mentor.Token, map[string]any{"capacity": 3, "skills": []string{"Rota planning"}, "languages": []string{"en"}}, 200)
+	var group struct{ ID string }
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID, ben.ID}, "type": "group"}, 201).JSON(t, &group)
+	path := "/v1/pairings/" + group.ID + "/assignments"
+	body := map[string]any{"items": []map[string]string{{"kind": "lesson", "id": "lesson-1"}}, "due": time.Now().AddDate(0, 0, 7).Format("2006-01-02")}
+	assign := func(key string, want int) (id string, replayed bool) {
+		t.Helper()
+		req := apitest.Req{Method: "POST", Path: path, Token: w.mentor.Token, Body: body}
+		if key != "" {
+			req.Header = map[string]string{"Idempotency-Key": key}
+		}
+		r := w.env.Do(req)
+		if r.Status != want {
+			t.Fatalf("assign with key %q: %d, want %d: %s", key, r.Status, want, r.Body)
+		}
+		var a struct{ ID string }
+		r.JSON(t, &a)
+		return a.ID, r.Header.Get("Idempotent-Replayed") == "true"
+	}
+	copies := func(assignmentID string) []string {
+		t.Helper()
+		cur, err := w.env.App.DB.DB.Collection(mentoringdb.Assignments).Find(context.Background(), bson.D{{Key: "assignmentId", Value: assignmentID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(context.Background(), &docs); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range docs {
+			ids = append(ids, d.ID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+
+	first, _ := assign("tap-1", 201)
+	again, replayed := assign("tap-1", 201)
+	if again != first || !replayed {
+		t.Errorf("retry with the same key: %s (replayed %t), want %s replayed", again, replayed, first)
+	}
+	want := []string{first + ":" + ada.ID, first + ":" + ben.ID}
+	slices.Sort(want)
+	if got := copies(first); !slices.Equal(got, want) {
+		t.Fatalf("copies %v, want %v", got, want)
+	}
+
+	// The server died after writing only Ada's copy: Ben's is missing and the key's record,
+	// in flight and stale, was given up. The re-run completes the same assignment.
+	ctx := context.Background()
+	if _, err := w.env.App.DB.DB.Collection(mentoringdb.Assignments).DeleteOne(ctx, bson.D{{Key: "_id", Value: first + ":" + ben.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.env.App.DB.DB.Collection(contentdb.Idempotency).DeleteMany(ctx, bson.D{}); err != nil {
+		t.Fatal(err)
+	}
+	rerun, replayed := assign("tap-1", 201)
+	if rerun != first || replayed {
+		t.Errorf("re-run: %s (replayed %t), want %s run again", rerun, replayed, first)
+	}
+	if got := copies(first); !slices.Equal(got, want) {
+		t.Errorf("copies after the re-run %v, want %v", got, want)
+	}
+	var list struct {
+		Items []struct{ AssignmentID string }
+	}
+	w.do(t, "GET", "/v1/me/assignments", ben.Token, nil, 200).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].AssignmentID != first {
+		t.Errorf("Ben's assignments after the re-run: %+v", list)
+	}
+
+	// Without a key every request is a new assignment; another key is another one too.
+	plain1, _ := assign("", 201)
+	plain2, _ := assign("", 201)
+	other, _ := assign("tap-2", 201)
+	if plain1 == plain2 || plain1 == first || other == first || other == plain1 || other == plain2 {
+		t.Errorf("distinct requests gave IDs %s %s %s (first %s)", plain1, plain2, other, first)
 	}
 }

@@ -2,6 +2,8 @@ package mentoring
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,6 +31,11 @@ type NewAssignment struct {
 	Due   string
 	Note  string
 	Title string
+	// RequestKey, when set (the request's Idempotency-Key), makes the assignment's ID a
+	// function of the mentor, the pairing and the key, so that a request run again after a
+	// crash part-way (its copies or notifications half written) completes the same
+	// assignment instead of creating a second one.
+	RequestKey string
 }
 
 // Assignment is one assignment as created: the per-mentee copies share everything but the
@@ -133,7 +140,12 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 			title = fmt.Sprintf("%s and %d more", title, len(items)-1)
 		}
 	}
-	a := Assignment{ID: newID(), PairingID: p.ID, MenteeIDs: mentees}
+	id := newID()
+	if in.RequestKey != "" {
+		sum := sha256.Sum256([]byte(actor.UserID + "\x00" + p.ID + "\x00" + in.RequestKey))
+		id = hex.EncodeToString(sum[:12])
+	}
+	a := Assignment{ID: id, PairingID: p.ID, MenteeIDs: mentees}
 	for _, m := range mentees {
 		a.Copies = append(a.Copies, MenteeAssignment{ID: a.ID + ":" + m, AssignmentID: a.ID, ProgrammeID: p.ProgrammeID,
 			PairingID: p.ID, MentorID: p.MentorID, MenteeID: m, Title: title, Note: note, Items: items, DueAt: dueAt,
@@ -142,6 +154,7 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 	if err := s.Store.InsertAssignments(ctx, a.Copies); err != nil {
 		return Assignment{}, fmt.Errorf("assign: %w", err)
 	}
+	// Notifications are keyed by the copy, so a re-run enqueues only those still missing.
 	if s.Notifier != nil {
 		for _, c := range a.Copies {
 			if err := s.Notifier.AssignmentReceived(ctx, c); err != nil {

@@ -119,7 +119,8 @@ type Store interface {
 	// Pairings lists pairings, newest first.
 	Pairings(ctx context.Context, q PairingQuery) ([]Pairing, error)
 
-	// InsertAssignments stores the per-mentee copies of a new assignment.
+	// InsertAssignments stores the per-mentee copies of a new assignment; copies already
+	// stored (a re-run of the same request) are left as they are.
 	InsertAssignments(ctx context.Context, as []MenteeAssignment) error
 	// MenteeAssignments lists a mentee's assignments, soonest due first.
 	MenteeAssignments(ctx context.Context, q AssignmentQuery) ([]MenteeAssignment, error)

@@ -183,6 +183,22 @@ func ClientOptions(uri string, embedded bool) *options.ClientOptions {
 // IsDuplicate reports whether err is a unique-index violation.
 func IsDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
+// OnlyDuplicates reports whether err is a bulk write's failure in which every failed
+// document was a unique-index violation (an unordered insert of documents some of which
+// were stored before).
+func OnlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return false
+		}
+	}
+	return true
+}
+
 // IsNotFound reports whether err says a single-document read found nothing.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
 

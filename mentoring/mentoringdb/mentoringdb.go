@@ -742,7 +742,8 @@ func (s *Store) InsertAssignments(ctx context.Context, as []mentoring.MenteeAssi
 	for i, a := range as {
 		docs[i] = fromAssignment(a)
 	}
-	if _, err := s.c(Assignments).InsertMany(ctx, docs); err != nil {
+	_, err := s.c(Assignments).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !mongodb.OnlyDuplicates(err) {
 		return fmt.Errorf("insert assignments: %w", err)
 	}
 	return nil
