@@ -121,8 +121,8 @@ func (r identityRecipients) Recipient(ctx context.Context, userID string) (notif
 	return toRecipient(u), nil
 }
 
-func (r identityRecipients) WithSlots(ctx context.Context, afterID string, limit int) ([]notify.Recipient, error) {
-	us, err := r.svc.Store.UsersWithLearningSlots(ctx, afterID, limit)
+func (r identityRecipients) Everyone(ctx context.Context, afterID string, limit int) ([]notify.Recipient, error) {
+	us, err := r.svc.Store.UsersPage(ctx, afterID, limit)
 	if err != nil {
 		return nil, err
 	}

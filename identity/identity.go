@@ -122,7 +122,7 @@ type Store interface {
 	// UpdateProfile applies a validated change in one atomic write and returns the updated
 	// user; ErrNotFound when absent.
 	UpdateProfile(ctx context.Context, id string, c ProfileChange) (User, error)
-	// UsersWithLearningSlots returns up to limit users who chose learning slots, ordered by
-	// id, starting after afterID (empty: from the start).
-	UsersWithLearningSlots(ctx context.Context, afterID string, limit int) ([]User, error)
+	// UsersPage returns up to limit users ordered by id, starting after afterID (empty: from
+	// the start).
+	UsersPage(ctx context.Context, afterID string, limit int) ([]User, error)
 }

@@ -56,12 +56,12 @@ func (p *people) Recipient(_ context.Context, id string) (notify.Recipient, erro
 	return r, nil
 }
 
-func (p *people) WithSlots(_ context.Context, after string, limit int) ([]notify.Recipient, error) {
+func (p *people) Everyone(_ context.Context, after string, limit int) ([]notify.Recipient, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []notify.Recipient
 	for _, r := range p.m {
-		if len(r.LearningSlots) > 0 && r.UserID > after {
+		if r.UserID > after {
 			out = append(out, r)
 		}
 	}

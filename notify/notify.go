@@ -357,9 +357,10 @@ type Recipients interface {
 	// Recipient returns the person's settings; an error of kind NotFound when the user does
 	// not exist (the notification is then dropped).
 	Recipient(ctx context.Context, userID string) (Recipient, error)
-	// WithSlots returns up to limit people who chose learning slots, ordered by user ID,
-	// starting after afterID ("" for the first page).
-	WithSlots(ctx context.Context, afterID string, limit int) ([]Recipient, error)
+	// Everyone returns up to limit people, ordered by user ID, starting after afterID (""
+	// for the first page): the scheduler plans daily reminders for those who chose learning
+	// slots and streak-at-risk nudges for anyone holding a streak.
+	Everyone(ctx context.Context, afterID string, limit int) ([]Recipient, error)
 }
 
 // DayStatus is a person's progress on one local day.

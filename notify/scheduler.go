@@ -65,9 +65,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	if s.Goals != nil {
 		after := ""
 		for {
-			page, err := s.Recipients.WithSlots(ctx, after, pageSize)
+			page, err := s.Recipients.Everyone(ctx, after, pageSize)
 			if err != nil {
-				return fmt.Errorf("recipients with slots: %w", err)
+				return fmt.Errorf("recipients: %w", err)
 			}
 			for _, r := range page {
 				if err := s.planPerson(ctx, r, now, end); err != nil {

@@ -40,7 +40,8 @@ func (h *harness) planned() []string {
 }
 
 // Reminders are planned at the person's local slot, in their time zone, across a DST change
-// and across midnight; not once the goal is met; streak-at-risk only with a streak.
+// and across midnight; not once the goal is met; streak-at-risk only with a streak, and
+// also for people who chose no learning slots.
 func TestSchedulerPlansRemindersInLocalTime(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -68,6 +69,12 @@ func TestSchedulerPlansRemindersInLocalTime(t *testing.T) {
 				h.goals.streak["ld"] = 4
 				h.person("nostreak", "Europe/London", "06:00")
 			}, []string{"streak_at_risk:ld:2026-03-10@03-10T20:00"}},
+		{"streak at risk without learning slots, at 20:00 in Sydney", time.Date(2026, 3, 10, 8, 30, 0, 0, time.UTC),
+			func(h *harness) {
+				h.person("syd", "Australia/Sydney")
+				h.goals.streak["syd"] = 2
+				h.person("quiet", "Australia/Sydney")
+			}, []string{"streak_at_risk:syd:2026-03-10@03-10T09:00"}},
 		{"assignment due tomorrow at 18:00 the day before; overdue at once", time.Date(2026, 3, 10, 17, 30, 0, 0, time.UTC),
 			func(h *harness) {
 				h.person("m", "Europe/London")

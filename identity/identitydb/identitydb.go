@@ -20,8 +20,6 @@ const users = "users"
 func Indexes() []mongodb.Index {
 	return append([]mongodb.Index{
 		{Collection: users, Model: mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}},
-		// UsersWithLearningSlots: the reminder scheduler pages through people with slots.
-		{Collection: users, Model: mongo.IndexModel{Keys: bson.D{{Key: "learningSlots", Value: 1}, {Key: "_id", Value: 1}}}},
 	}, sessionIndexes()...)
 }
 
@@ -245,21 +243,20 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]identity.User, 
 	return out, nil
 }
 
-// UsersWithLearningSlots implements identity.Store. Empty slots are stored unset, so
-// $exists selects exactly the people who chose some.
-func (s *Store) UsersWithLearningSlots(ctx context.Context, afterID string, limit int) ([]identity.User, error) {
-	filter := bson.D{{Key: "learningSlots", Value: bson.D{{Key: "$exists", Value: true}}}}
+// UsersPage implements identity.Store (paged by _id, which needs no other index).
+func (s *Store) UsersPage(ctx context.Context, afterID string, limit int) ([]identity.User, error) {
+	filter := bson.D{}
 	if afterID != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: afterID}}})
 	}
 	cur, err := s.db.Collection(users).Find(ctx, filter,
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, fmt.Errorf("users with learning slots: %w", err)
+		return nil, fmt.Errorf("users page: %w", err)
 	}
 	var docs []userDoc
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("users with learning slots: %w", err)
+		return nil, fmt.Errorf("users page: %w", err)
 	}
 	out := make([]identity.User, len(docs))
 	for i, d := range docs {

@@ -3,6 +3,7 @@ package identitydb_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,5 +88,38 @@ func TestProfileUpdates(t *testing.T) {
 	}
 	if _, err := svc.UpdateProfile(ctx, "nobody", identity.ProfilePatch{DailyXPGoal: ptr(30)}); !errors.Is(err, identity.ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
+	}
+}
+
+// The scheduler pages through everyone by ID, with or without learning slots.
+func TestUsersPage(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, time.Now)
+	var want []string
+	for _, name := range []string{"ada", "ben", "cy", "dee", "eve"} {
+		u, err := svc.Register(ctx, identity.NewUser{Email: name + "@example.com", Password: "correct-horse-battery", DisplayName: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, u.ID)
+	}
+	slices.Sort(want)
+	var got []string
+	after := ""
+	for pages := 0; ; pages++ {
+		page, err := svc.Store.UsersPage(ctx, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range page {
+			got = append(got, u.ID)
+		}
+		if len(page) < 2 || pages > 5 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pages (-want +got):\n%s", diff)
 	}
 }
