@@ -7,11 +7,14 @@
 //   - learning_queue: events not yet processed, each with the token of its publication. It
 //     holds only pending work, so it stays small even on FerretDB, which scans collections.
 //   - learning_claims: one lease per event, keyed by event ID, recording the publication
-//     token it was claimed under. The lease outlives the event: once the event has left the
-//     queue, a lease whose token differs from a queued document's marks that document as a
-//     replay of an event already processed (or parked), which the claim drops. Leases are
-//     swept 31 days after they ran out (content refuses events older than 30 days).
-//   - learning_events: the log, every processed event (insert-only, written by Done).
+//     token it was claimed under, and the event itself. The lease outlives the event: once
+//     the event has left the queue, a lease whose token differs from a queued document's
+//     marks that document as a replay of an event already processed (or parked), which the
+//     claim drops. A lease whose event left the queue other than by parking is the record
+//     of a processed event, so Done is a single delete.
+//   - learning_events: the permanent log of processed events: leases are moved there
+//     (insert-only) when they are swept, 31 days after they ran out (content refuses events
+//     older than 30 days). Published reads both.
 //   - learning_dead: events that failed too often, parked for an operator.
 package learningdb
 
@@ -234,7 +237,13 @@ type claimDoc struct {
 	// Takeovers counts the leases lost by workers that did not finish (a release, which
 	// gives the event back on purpose, is not counted).
 	Takeovers int `bson:"takeovers"`
+	// Event is the claimed event (as in queueDoc): once the event is done, the lease is its
+	// record until it is swept into the log.
+	Event []byte `bson:"event,omitempty"`
 }
+
+// leaseFields leaves the event out of reads that only need the lease.
+var leaseFields = bson.D{{Key: "_id", Value: 1}, {Key: "token", Value: 1}, {Key: "owner", Value: 1}, {Key: "until", Value: 1}, {Key: "takeovers", Value: 1}}
 
 // Claim implements gamification.Queue. A lease is a document in learning_claims keyed by the
 // event ID: inserting it is the claim, atomic on every engine by the unique _id, and one
@@ -279,7 +288,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc) ([]gamification.Delivery, error) {
 	claims := make([]any, len(docs))
 	for i, d := range docs {
-		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease)}
+		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease), Event: d.Event}
 	}
 	c := s.db.Collection(Claims)
 	_, err := c.InsertMany(ctx, claims, options.InsertMany().SetOrdered(false))
@@ -296,7 +305,7 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 		for i := range dups {
 			held = append(held, docs[i].ID)
 		}
-		cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}})
+		cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}}, options.Find().SetProjection(leaseFields))
 		if err != nil {
 			return nil, fmt.Errorf("find leases: %w", err)
 		}
@@ -354,22 +363,16 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 	return out, nil
 }
 
-// Done implements gamification.Queue: the events go into the log (one insert for the batch;
-// an entry already logged is skipped), then off the queue. Their leases stay: they are the
-// markers that make a later claim drop a replay, and are swept MarkerRetention after they
-// ran out (SweepLeases).
+// Done implements gamification.Queue with one delete: the events leave the queue. Their
+// leases stay, holding the events: they are the markers that make a later claim drop a
+// replay, and the record of the processed events until SweepLeases moves them into the log.
 func (s *Store) Done(ctx context.Context, ds []gamification.Delivery, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	docs := make([]any, len(ds))
 	ids := make([]string, len(ds))
 	for i, d := range ds {
-		docs[i], ids[i] = FromEvent(d.Event), d.Event.ID
-	}
-	_, err := s.db.Collection(Events).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err != nil && !allDuplicates(err) {
-		return fmt.Errorf("log learning events: %w", err)
+		ids[i] = d.Event.ID
 	}
 	if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("dequeue learning events: %w", err)
@@ -378,16 +381,77 @@ func (s *Store) Done(ctx context.Context, ds []gamification.Delivery, now time.T
 	return nil
 }
 
-// SweepLeases deletes leases that ran out more than MarkerRetention ago: by then a replay of
-// their event is refused by content. (A lease of an event still queued that long, with no
-// worker running, only holds it back; without it the event is claimed afresh.) It returns
-// how many.
+// SweepLeases moves leases that ran out more than MarkerRetention ago out of
+// learning_claims: by then a replay of their event is refused by content. The events of
+// those that record a processed event go into the log first (an insert that skips entries
+// already there, so a sweep interrupted between the two writes is simply done again). A
+// lease whose event is still queued (no worker ran for that long; without the lease the
+// event is claimed afresh) or parked is not a processed event and is only deleted. It
+// returns how many leases it removed.
 func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-MarkerRetention)}}}})
-	if err != nil {
-		return 0, fmt.Errorf("sweep leases: %w", err)
+	const page = 500
+	swept := 0
+	old := bson.E{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-MarkerRetention)}}}
+	for {
+		cur, err := s.db.Collection(Claims).Find(ctx, bson.D{old}, options.Find().SetLimit(page))
+		if err != nil {
+			return swept, fmt.Errorf("sweep leases: %w", err)
+		}
+		var leases []claimDoc
+		if err := cur.All(ctx, &leases); err != nil {
+			return swept, fmt.Errorf("sweep leases: %w", err)
+		}
+		if len(leases) == 0 {
+			return swept, nil
+		}
+		ids := make([]string, len(leases))
+		for i, l := range leases {
+			ids[i] = l.ID
+		}
+		pending := map[string]bool{}
+		for _, coll := range []string{Queue, Dead} {
+			cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+				options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+			if err != nil {
+				return swept, fmt.Errorf("sweep leases: %w", err)
+			}
+			var rows []struct {
+				ID string `bson:"_id"`
+			}
+			if err := cur.All(ctx, &rows); err != nil {
+				return swept, fmt.Errorf("sweep leases: %w", err)
+			}
+			for _, r := range rows {
+				pending[r.ID] = true
+			}
+		}
+		var logged []any
+		for _, l := range leases {
+			if pending[l.ID] || len(l.Event) == 0 {
+				continue
+			}
+			var d EventDoc
+			if err := bson.Unmarshal(l.Event, &d); err != nil {
+				return swept, fmt.Errorf("sweep leases: decode %s: %w", l.ID, err)
+			}
+			logged = append(logged, d)
+		}
+		if len(logged) > 0 {
+			_, err := s.db.Collection(Events).InsertMany(ctx, logged, options.InsertMany().SetOrdered(false))
+			if err != nil && !allDuplicates(err) {
+				return swept, fmt.Errorf("log learning events: %w", err)
+			}
+		}
+		// Still old at delete time: a lease a worker took over meanwhile stays.
+		res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, old})
+		if err != nil {
+			return swept, fmt.Errorf("sweep leases: %w", err)
+		}
+		swept += int(res.DeletedCount)
+		if len(leases) < page {
+			return swept, nil
+		}
 	}
-	return int(res.DeletedCount), nil
 }
 
 // allDuplicates reports whether every error of a bulk insert is a duplicate key.
@@ -453,12 +517,19 @@ func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, rea
 	return nil
 }
 
-// Redeliver queues a logged (processed) event again, as a client replaying it or an
-// at-least-once transport may. The claim finds the event's lease and drops it unprocessed,
-// so it changes nothing; within MarkerRetention of its processing, that is.
+// Redeliver queues a processed event again, as a client replaying it or an at-least-once
+// transport may. The claim finds the event's lease and drops it unprocessed, so it changes
+// nothing; within MarkerRetention of its processing, that is.
 func (s *Store) Redeliver(ctx context.Context, id string) error {
 	var d EventDoc
-	if err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	err := s.db.Collection(Events).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongodb.IsNotFound(err) { // not swept into the log yet: its lease holds it
+		var l claimDoc
+		if err = s.db.Collection(Claims).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&l); err == nil {
+			err = bson.Unmarshal(l.Event, &d)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("redeliver learning event: %w", err)
 	}
 	if _, err := s.enqueue(ctx, d); err != nil {
@@ -468,10 +539,13 @@ func (s *Store) Redeliver(ctx context.Context, id string) error {
 }
 
 // Published returns the events published for userID (every user when empty) that are
-// queued, parked or logged, each once. It reads the queue first: an event leaves it only
-// after it was logged or parked, so none is missed while a worker moves it. Where an ID is
-// both queued and logged (a replay of a processed event, possibly with other content, waiting
-// for a claim to drop it), the logged event, the one processed, is returned.
+// queued, parked or processed, each once. It reads the queue and the parked events first:
+// an event leaves them only after its lease holds it, so none is missed while a worker
+// moves it. A lease holds a processed event when its token is not that of the same ID
+// queued or parked (an in-flight or parked event's lease has their token); the log holds
+// processed events whose leases were swept. Where an ID is both queued and processed (a
+// replay, possibly with other content, waiting for a claim to drop it), the processed
+// event is returned.
 func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event, error) {
 	index := map[string]int{}
 	var out []learning.Event
@@ -488,6 +562,7 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 		index[d.ID] = len(out)
 		out = append(out, d.ToEvent())
 	}
+	tokens := map[string]string{}
 	for _, coll := range []string{Queue, Dead} {
 		cur, err := s.db.Collection(coll).Find(ctx, bson.D{})
 		if err != nil {
@@ -502,14 +577,33 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 			if err != nil {
 				return nil, err
 			}
+			tokens[q.ID] = q.Token
 			put(d, false)
 		}
+	}
+	cur, err := s.db.Collection(Claims).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("read published learning events: %w", err)
+	}
+	var leases []claimDoc
+	if err := cur.All(ctx, &leases); err != nil {
+		return nil, fmt.Errorf("read published learning events: %w", err)
+	}
+	for _, l := range leases {
+		if len(l.Event) == 0 || tokens[l.ID] == l.Token {
+			continue
+		}
+		var d EventDoc
+		if err := bson.Unmarshal(l.Event, &d); err != nil {
+			return nil, fmt.Errorf("read published learning events: decode %s: %w", l.ID, err)
+		}
+		put(d, true)
 	}
 	filter := bson.D{}
 	if userID != "" {
 		filter = bson.D{{Key: "userId", Value: userID}}
 	}
-	cur, err := s.db.Collection(Events).Find(ctx, filter)
+	cur, err = s.db.Collection(Events).Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("read published learning events: %w", err)
 	}

@@ -3,8 +3,11 @@ package learningdb_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/internal/mongodb"
@@ -61,5 +64,80 @@ func TestClaimSkipsEventsHeldElsewhere(t *testing.T) {
 	now = now.Add(lease)
 	if got, err := mine.Claim(ctx, "mine", now, lease, 1); err != nil || fmt.Sprint(ids(got)) != "[e1]" {
 		t.Fatalf("after the lease ended: %v (%v), want e1 taken over", ids(got), err)
+	}
+}
+
+// Sweeping moves the leases of processed events into the log, and only deletes those of
+// events still queued or parked; a sweep that died after its log insert is done again
+// without logging twice.
+func TestSweepLogsProcessedEventsOnly(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, learningdb.Indexes()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)
+	s := learningdb.New(db.DB)
+	s.Now = func() time.Time { return now }
+	for _, id := range []string{"done", "parked", "stuck"} {
+		e := learning.Event{ID: id, Kind: learning.LessonCompleted, UserID: "u1", ProgrammeID: "p1", ItemKind: learning.KindLesson,
+			ItemID: "l-" + id, OccurredAt: now, RecordedAt: now}
+		if err := s.Publish(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := s.Claim(ctx, "w", now, time.Minute, 10)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("claimed %d (%v), want 3", len(ds), err)
+	}
+	byID := map[string]gamification.Delivery{}
+	for _, d := range ds {
+		byID[d.Event.ID] = d
+	}
+	if err := s.Done(ctx, []gamification.Delivery{byID["done"]}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(ctx, "parked", "w", now, "broken", true); err != nil {
+		t.Fatal(err)
+	}
+	// "stuck" stays queued with its lease (its worker died and none ran since).
+	logCount := func() int64 {
+		n, err := db.DB.Collection(learningdb.Events).CountDocuments(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	published := func() string {
+		es, err := s.Published(ctx, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		slices.Sort(out)
+		return fmt.Sprint(out)
+	}
+	if got := published(); got != "[done parked stuck]" {
+		t.Errorf("published before the sweep: %s", got)
+	}
+	// The sweep died after its log insert: the entry is there, the lease too.
+	if _, err := db.DB.Collection(learningdb.Events).InsertOne(ctx, learningdb.FromEvent(byID["done"].Event)); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(learningdb.MarkerRetention + 2*time.Minute)
+	if n, err := s.SweepLeases(ctx, later); err != nil || n != 3 {
+		t.Fatalf("swept %d (%v), want all 3 leases", n, err)
+	}
+	if n := logCount(); n != 1 {
+		t.Errorf("%d log entries, want only the processed event's, once", n)
+	}
+	if got := published(); got != "[done parked stuck]" {
+		t.Errorf("published after the sweep: %s", got)
+	}
+	if n, err := s.SweepLeases(ctx, later); err != nil || n != 0 {
+		t.Errorf("second sweep removed %d (%v)", n, err)
 	}
 }
