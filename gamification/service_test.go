@@ -939,3 +939,49 @@ func TestRememberedPlayerChangedElsewhere(t *testing.T) {
 		t.Errorf("%d XP after the seventh lesson, want 75", p.XP)
 	}
 }
+
+// An event that keeps failing is parked after MaxAttempts; once the cause is fixed the
+// operator puts it back (api gamification requeue-dead) and it is applied exactly once.
+func TestParkedEventRequeued(t *testing.T) {
+	h := newHarness(t)
+	s := h.service()
+	s.MaxAttempts = 2
+	broken := true
+	h.notes.fail = func(learning.Event) error {
+		if broken {
+			return errors.New("mentoring is down")
+		}
+		return nil
+	}
+	e := h.lesson("ada", "l1")
+	for i := 0; i < 5 && h.queued() > 0; i++ {
+		if _, err := s.ProcessOnce(h.ctx, "w", 10); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(time.Minute)
+	}
+	if q, dead, err := h.queue.Pending(h.ctx); err != nil || q != 0 || dead != 1 {
+		t.Fatalf("queued %d, parked %d (%v); want the event parked", q, dead, err)
+	}
+	// Parked after the player write: the XP is there, the observer never heard of it.
+	if p := h.player("ada"); p.XP != 10 {
+		t.Fatalf("XP %d before the requeue, want 10", p.XP)
+	}
+	broken = false
+	if n, err := h.queue.RequeueDead(h.ctx, nil); err != nil || n != 1 {
+		t.Fatalf("requeued %d (%v), want 1", n, err)
+	}
+	h.drain(s, 10)
+	if q, dead, err := h.queue.Pending(h.ctx); err != nil || q != 0 || dead != 0 {
+		t.Errorf("after the requeue: queued %d, parked %d (%v)", q, dead, err)
+	}
+	if got := countPrefix(h.notes.list(), "observed "+e.ID); got != 1 {
+		t.Errorf("observer told %d times, want once", got)
+	}
+	if st := h.standing("ada"); st.XP != 10 || st.LedgerXP != 10 || st.LedgerRows != 1 {
+		t.Errorf("after the requeue: %+v, want 10 XP once", st)
+	}
+	if n, err := h.queue.RequeueDead(h.ctx, nil); err != nil || n != 0 {
+		t.Errorf("second requeue: %d (%v), want nothing to do", n, err)
+	}
+}

@@ -12,14 +12,14 @@ import (
 
 func init() {
 	commands["gamification"] = command{
-		summary: "recompute [--repair]: check XP totals against the ledger | status: queue depth",
+		summary: "recompute [--repair]: check XP totals against the ledger | status: queue depth | requeue-dead [event-id ...]: retry parked events",
 		run:     runGamification,
 	}
 }
 
 func runGamification(ctx context.Context, a *app.App, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: api gamification recompute [--repair] | api gamification status")
+		return errors.New("usage: api gamification recompute [--repair] | api gamification status | api gamification requeue-dead [event-id ...]")
 	}
 	switch args[0] {
 	case "recompute":
@@ -56,7 +56,17 @@ func runGamification(ctx context.Context, a *app.App, args []string, out io.Writ
 			return err
 		}
 		fmt.Fprintf(out, "learning events queued: %d\nlearning events parked after repeated failures: %d\n", queued, dead)
+		if dead > 0 {
+			fmt.Fprintln(out, "fix the cause (the worker's log says why each failed), then: api gamification requeue-dead")
+		}
+		return nil
+	case "requeue-dead":
+		n, err := a.Learning.RequeueDead(ctx, args[1:])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "learning events put back in the queue: %d\n", n)
 		return nil
 	}
-	return fmt.Errorf("unknown gamification command %q (recompute, status)", args[0])
+	return fmt.Errorf("unknown gamification command %q (recompute, status, requeue-dead)", args[0])
 }

@@ -617,6 +617,43 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 	return out, nil
 }
 
+// RequeueDead puts parked events back in the queue (all of them when ids is empty), due at
+// once with their failure count reset, and returns how many. Each keeps its publication
+// token, so its kept lease, which has run out, is taken over as for any retry. The queue
+// insert comes before the parked copy is deleted, so an interruption loses nothing (the
+// command run again finds the event queued and only deletes the parked copy).
+func (s *Store) RequeueDead(ctx context.Context, ids []string) (int, error) {
+	filter := bson.D{}
+	if len(ids) > 0 {
+		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+	}
+	cur, err := s.db.Collection(Dead).Find(ctx, filter)
+	if err != nil {
+		return 0, fmt.Errorf("requeue parked learning events: %w", err)
+	}
+	var docs []queueDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("requeue parked learning events: %w", err)
+	}
+	now := s.now()
+	n := 0
+	for _, d := range docs {
+		d.AvailableAt, d.Attempts = now, 0
+		if _, err := s.db.Collection(Queue).InsertOne(ctx, d); err != nil && !mongodb.IsDuplicate(err) {
+			return n, fmt.Errorf("requeue parked learning event %s: %w", d.ID, err)
+		}
+		if _, err := s.db.Collection(Dead).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); err != nil {
+			return n, fmt.Errorf("requeue parked learning event %s: %w", d.ID, err)
+		}
+		s.forgetHeld(d.ID)
+		n++
+	}
+	if n > 0 && s.OnPublish != nil {
+		s.OnPublish()
+	}
+	return n, nil
+}
+
 // Pending returns how many events wait in the queue (claimed or not) and how many are parked.
 func (s *Store) Pending(ctx context.Context) (queued, dead int64, err error) {
 	if queued, err = s.db.Collection(Queue).CountDocuments(ctx, bson.D{}); err != nil {
