@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
+	"time"
 )
 
 // The one encoding of the opaque list cursors this API gives out: base64url of a small JSON
@@ -31,4 +33,20 @@ func decodeCursor(s string) (sortKey, id string, ok bool) {
 		return "", "", false
 	}
 	return c.K, c.I, true
+}
+
+// encodeTimeCursor is the cursor of a list sorted on (time, id): the inbox, pairings and
+// assignments.
+func encodeTimeCursor(at time.Time, id string) string {
+	return encodeCursor(strconv.FormatInt(at.UnixNano(), 10), id)
+}
+
+// decodeTimeCursor returns the position of a cursor encodeTimeCursor made.
+func decodeTimeCursor(s string) (time.Time, string, bool) {
+	key, id, ok := decodeCursor(s)
+	n, err := strconv.ParseInt(key, 10, 64)
+	if !ok || err != nil || len(id) > 64 {
+		return time.Time{}, "", false
+	}
+	return time.Unix(0, n).UTC(), id, true
 }

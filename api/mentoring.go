@@ -656,7 +656,7 @@ func (s *Server) listPairings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	after, err := mentoring.DecodeCursor(c.Query("cursor"))
+	after, err := decodeMentoringCursor(c.Query("cursor"))
 	if err != nil {
 		return err
 	}
@@ -670,7 +670,7 @@ func (s *Server) listPairings(c *fiber.Ctx) error {
 	if len(ps) > limit {
 		ps = ps[:limit]
 		last := ps[len(ps)-1]
-		out.NextCursor = mentoring.Cursor{At: last.CreatedAt, ID: last.ID}.Encode()
+		out.NextCursor = encodeTimeCursor(last.CreatedAt, last.ID)
 	}
 	names := s.deps.Mentoring.DisplayNames(c.UserContext(), pairingPeople(ps...))
 	for _, p := range ps {
@@ -802,6 +802,18 @@ type assignmentResponse struct {
 	CreatedAt time.Time              `json:"createdAt"`
 }
 
+// decodeMentoringCursor reads the cursor of a pairing or assignment list; nil for "".
+func decodeMentoringCursor(s string) (*mentoring.Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	at, id, ok := decodeTimeCursor(s)
+	if !ok {
+		return nil, mentoring.ErrBadCursor
+	}
+	return &mentoring.Cursor{At: at, ID: id}, nil
+}
+
 func (s *Server) createAssignment(c *fiber.Ctx) error {
 	id, actor, err := s.pairingActor(c)
 	if err != nil {
@@ -891,7 +903,7 @@ func (s *Server) myAssignments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	after, err := mentoring.DecodeCursor(c.Query("cursor"))
+	after, err := decodeMentoringCursor(c.Query("cursor"))
 	if err != nil {
 		return err
 	}
@@ -909,7 +921,10 @@ func (s *Server) myAssignments(c *fiber.Ctx) error {
 	}
 	ids = append(ids, cl.UserID)
 	names := s.deps.Mentoring.DisplayNames(c.UserContext(), ids)
-	out := myAssignmentList{Items: make([]assignmentViewResponse, len(views)), NextCursor: next}
+	out := myAssignmentList{Items: make([]assignmentViewResponse, len(views))}
+	if next != nil {
+		out.NextCursor = encodeTimeCursor(next.At, next.ID)
+	}
 	for i, v := range views {
 		out.Items[i] = toAssignmentView(v, names)
 	}

@@ -51,20 +51,15 @@ type notificationPage struct {
 	UnreadCount int                    `json:"unreadCount"`
 }
 
-func encodeInboxCursor(c notify.Cursor) string {
-	return encodeCursor(strconv.FormatInt(c.At.UnixNano(), 10), c.ID)
-}
-
 func decodeInboxCursor(s string) (*notify.Cursor, error) {
 	if s == "" {
 		return nil, nil
 	}
-	key, id, ok := decodeCursor(s)
-	at, err := strconv.ParseInt(key, 10, 64)
-	if !ok || err != nil || len(id) > 64 {
+	at, id, ok := decodeTimeCursor(s)
+	if !ok {
 		return nil, notify.ErrBadCursor
 	}
-	return &notify.Cursor{At: time.Unix(0, at).UTC(), ID: id}, nil
+	return &notify.Cursor{At: at, ID: id}, nil
 }
 
 func (s *Server) listNotifications(c *fiber.Ctx) error {
@@ -93,7 +88,7 @@ func (s *Server) listNotifications(c *fiber.Ctx) error {
 		out.Items = append(out.Items, toNotificationResponse(e))
 	}
 	if page.Next != nil {
-		next := encodeInboxCursor(*page.Next)
+		next := encodeTimeCursor(page.Next.At, page.Next.ID)
 		out.NextCursor = &next
 	}
 	return respond(c, http.StatusOK, out)

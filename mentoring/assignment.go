@@ -209,21 +209,21 @@ func (s *Service) views(ctx context.Context, as []MenteeAssignment) ([]Assignmen
 }
 
 // MyAssignments lists the user's assignments, soonest due first, with progress; state ""
-// lists open and completed ones. next is the cursor of the following page, "" at the end.
-func (s *Service) MyAssignments(ctx context.Context, userID string, state AssignmentState, after *Cursor, limit int) (views []AssignmentView, next string, err error) {
+// lists open and completed ones. next is the position after this page, nil at the end.
+func (s *Service) MyAssignments(ctx context.Context, userID string, state AssignmentState, after *Cursor, limit int) (views []AssignmentView, next *Cursor, err error) {
 	switch state {
 	case "", AssignmentOpen, AssignmentCompleted:
 	default:
-		return nil, "", apperr.Invalid("/state", "must be open, completed or all")
+		return nil, nil, apperr.Invalid("/state", "must be open, completed or all")
 	}
 	as, err := s.Store.MenteeAssignments(ctx, AssignmentQuery{MenteeID: userID, State: state, After: after, Limit: limit + 1})
 	if err != nil {
-		return nil, "", fmt.Errorf("my assignments: %w", err)
+		return nil, nil, fmt.Errorf("my assignments: %w", err)
 	}
 	if len(as) > limit {
 		as = as[:limit]
 		last := as[len(as)-1]
-		next = Cursor{At: last.DueAt, ID: last.ID}.Encode()
+		next = &Cursor{At: last.DueAt, ID: last.ID}
 	}
 	views, err = s.views(ctx, as)
 	return views, next, err

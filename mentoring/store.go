@@ -2,9 +2,6 @@ package mentoring
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
@@ -137,33 +134,12 @@ type Store interface {
 	DueBetween(ctx context.Context, from, to time.Time, after *Cursor, limit int) ([]MenteeAssignment, error)
 }
 
-// Cursor is a position in a list sorted on (At, ID).
+// Cursor is a position in a list sorted on (At, ID); api gives it out in its one opaque
+// cursor encoding.
 type Cursor struct {
 	At time.Time
 	ID string
 }
 
-// ErrBadCursor is returned for a cursor this server did not make.
+// ErrBadCursor is the error for a cursor this server did not make.
 var ErrBadCursor = apperr.Invalid("/cursor", "is not a cursor this server made")
-
-// Encode returns the opaque form of c.
-func (c Cursor) Encode() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.At.UnixNano(), 36) + "|" + c.ID))
-}
-
-// DecodeCursor parses an opaque cursor; nil for "".
-func DecodeCursor(s string) (*Cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
-	at, id, ok := strings.Cut(string(b), "|")
-	n, err := strconv.ParseInt(at, 36, 64)
-	if !ok || err != nil || id == "" {
-		return nil, ErrBadCursor
-	}
-	return &Cursor{At: time.Unix(0, n).UTC(), ID: id}, nil
-}
