@@ -985,3 +985,44 @@ func TestParkedEventRequeued(t *testing.T) {
 		t.Errorf("second requeue: %d (%v), want nothing to do", n, err)
 	}
 }
+
+// path_completed has a deterministic ID and is published again whenever a completed path is
+// viewed, so it can come back after its lease (the replay marker) was swept. The player's
+// permanent record of the path keeps it from earning twice.
+func TestPathCompletedRepublishedAfterMarkersAreGone(t *testing.T) {
+	h := newHarness(t)
+	r := gamification.DefaultRules()
+	r.PathCompleted = 15
+	if err := h.store.SaveRules(h.ctx, "prog", r, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e := h.publish(learning.Event{ID: "path_completed:ada:p1", Kind: learning.PathCompleted, UserID: "ada",
+		ItemKind: learning.KindPath, ItemID: "p1", Domain: "cognitive"})
+	h.drain(h.svc(), 10)
+	// A lesson three days later: the player forgets the path event's ID (kept 48 hours).
+	h.clock.Add(3 * 24 * time.Hour)
+	h.lesson("ada", "l1")
+	h.drain(h.svc(), 10)
+	if p := h.player("ada"); p.HasSeen(e.ID) {
+		t.Fatal("the player still remembers the path event; the test needs it forgotten")
+	}
+	want := h.standing("ada")
+	if want.XP != 25 {
+		t.Fatalf("XP %d after the path and a lesson, want 25", want.XP)
+	}
+	h.clock.Add(40 * 24 * time.Hour)
+	if n, err := h.queue.SweepLeases(h.ctx, h.clock.Now()); err != nil || n != 2 {
+		t.Fatalf("swept %d leases (%v), want both events'", n, err)
+	}
+	e.OccurredAt, e.RecordedAt = h.clock.Now(), h.clock.Now()
+	h.publish(e)
+	h.drain(h.svc(), 10)
+	if h.queued() != 0 {
+		t.Fatalf("the republished event is still queued")
+	}
+	got := h.standing("ada")
+	// Forty days on the all-time board is the same; the streak has lapsed meanwhile.
+	if got.XP != want.XP || got.LedgerXP != want.LedgerXP || got.LedgerRows != want.LedgerRows || got.AwardRows != want.AwardRows {
+		t.Errorf("the republished path earned again: before %+v, after %+v", want, got)
+	}
+}
