@@ -305,7 +305,12 @@ func (p *Player) Apply(e learning.Event, in Inputs) Outcome {
 		p.Level = 1
 	}
 	p.Zones = noteZone(p.Zones, in.Profile, in.Now)
-	p.DisplayName, p.Visibility = in.Profile.DisplayName, in.Profile.Visibility
+	// What boards show of the person is taken from the profile when the player is created;
+	// afterwards only SetProfile (on every profile change) changes it, so an event applied
+	// with a profile cached from before the change cannot write the old name back.
+	if p.Version == 0 {
+		p.DisplayName, p.Visibility = in.Profile.DisplayName, in.Profile.Visibility
+	}
 	if !p.Visibility.Valid() {
 		p.Visibility = Visible
 	}

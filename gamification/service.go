@@ -483,6 +483,16 @@ func compareStrings(a, b string) int {
 // another worker changed the player meanwhile, it reads it again and reapplies: events the
 // other worker applied are then found applied and not applied twice.
 func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Player {
+	if p.Version == 0 && s.CacheTTL > 0 && !s.profiles.loadedWithin(p.UserID, s.CacheTTL, time.Second) {
+		// A new player takes its name and visibility from the profile: read it afresh, as a
+		// change made just before would not reach a player that does not exist yet.
+		s.profiles.forget(p.UserID)
+		if prof, err := s.profile(ctx, p.UserID); err == nil {
+			for _, w := range group {
+				w.in.Profile = prof
+			}
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		next := p.Clone()
 		next.Prune(s.isDone)
