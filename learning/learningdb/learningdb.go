@@ -314,8 +314,10 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 			return nil, fmt.Errorf("find leases: %w", err)
 		}
 		tokens := map[string]string{}
+		events := map[string][]byte{}
 		for i := range dups {
 			tokens[docs[i].ID] = docs[i].Token
+			events[docs[i].ID] = docs[i].Event
 		}
 		var replays []string
 		for _, x := range leases {
@@ -330,7 +332,10 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 			}
 			var won claimDoc
 			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "token", Value: x.Token}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
-				bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}}}, {Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
+				// The event is set too: a lease made before leases held their events must
+				// hold it once the event is done (it is the event's record until swept).
+				bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}, {Key: "event", Value: events[x.ID]}}},
+					{Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
 				options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&won)
 			if mongodb.IsNotFound(err) {
 				continue // another worker took it over first
@@ -408,26 +413,29 @@ func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
 		for i, l := range leases {
 			ids[i] = l.ID
 		}
-		pending := map[string]bool{}
+		// A lease is not a processed event's record when the same publication (same token)
+		// is still queued or parked; a queued document with another token is a replay.
+		pending := map[string]string{}
 		for _, coll := range []string{Queue, Dead} {
 			cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-				options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+				options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "token", Value: 1}}))
 			if err != nil {
 				return swept, fmt.Errorf("sweep leases: %w", err)
 			}
 			var rows []struct {
-				ID string `bson:"_id"`
+				ID    string `bson:"_id"`
+				Token string `bson:"token"`
 			}
 			if err := cur.All(ctx, &rows); err != nil {
 				return swept, fmt.Errorf("sweep leases: %w", err)
 			}
 			for _, r := range rows {
-				pending[r.ID] = true
+				pending[r.ID] = r.Token
 			}
 		}
 		var logged []any
 		for _, l := range leases {
-			if pending[l.ID] || len(l.Event) == 0 {
+			if tok, ok := pending[l.ID]; (ok && tok == l.Token) || len(l.Event) == 0 {
 				continue
 			}
 			var d EventDoc

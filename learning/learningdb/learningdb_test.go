@@ -141,3 +141,51 @@ func TestSweepLogsProcessedEventsOnly(t *testing.T) {
 		t.Errorf("second sweep removed %d (%v)", n, err)
 	}
 }
+
+// A lease made before leases held their events (an event in retry back-off at the upgrade)
+// gets the event when it is taken over, so the processed event is still recorded; and a
+// replay queued when the sweep runs does not stop the processed event being logged.
+func TestOldLeaseAndQueuedReplayAreStillLogged(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, learningdb.Indexes()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)
+	s := learningdb.New(db.DB)
+	s.Now = func() time.Time { return now }
+	e := learning.Event{ID: "e1", Kind: learning.LessonCompleted, UserID: "u1", ProgrammeID: "p1", ItemKind: learning.KindLesson,
+		ItemID: "l1", OccurredAt: now, RecordedAt: now}
+	if err := s.Publish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := s.Claim(ctx, "old", now, time.Minute, 1); err != nil || len(ds) != 1 {
+		t.Fatalf("claimed %d (%v)", len(ds), err)
+	}
+	claims := db.DB.Collection(learningdb.Claims)
+	if _, err := claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: "e1"}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "event", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(ctx, "e1", "old", now.Add(time.Second), "retry", false); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Second)
+	ds, err := s.Claim(ctx, "new", now, time.Minute, 1)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("retry claimed %d (%v)", len(ds), err)
+	}
+	if err := s.Done(ctx, ds, now); err != nil {
+		t.Fatal(err)
+	}
+	// A client replays the event (new publication) just before the sweep.
+	now = now.Add(learningdb.MarkerRetention + 2*time.Minute)
+	if err := s.Publish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SweepLeases(ctx, now); err != nil || n != 1 {
+		t.Fatalf("swept %d (%v), want 1", n, err)
+	}
+	if n, err := db.DB.Collection(learningdb.Events).CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Errorf("%d log entries (%v), want the processed event's", n, err)
+	}
+}
