@@ -131,12 +131,12 @@ func (s gamificationNotifier) NotifyAll(ctx context.Context, levels []gamificati
 	ns := make([]notify.Notification, 0, len(levels)+len(badges))
 	for _, l := range levels {
 		n := notify.LevelUpNotification(l.UserID, l.ProgrammeID, l.Level)
-		n.Fresh = l.First
+		n.FreshUntil = l.FreshUntil
 		ns = append(ns, n)
 	}
 	for _, b := range badges {
 		n := notify.BadgeEarnedNotification(b.UserID, b.ProgrammeID, b.Badge.ID, b.Badge.Name)
-		n.Fresh = b.First
+		n.FreshUntil = b.FreshUntil
 		ns = append(ns, n)
 	}
 	return s.n.EnqueueAll(ctx, ns)

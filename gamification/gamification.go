@@ -126,17 +126,18 @@ type Pairings interface {
 type BadgeNotice struct {
 	Key, UserID, ProgrammeID string
 	Badge                    Badge
-	// First is true when the event that earned it was applied in this very batch, so the
-	// notice was never handed over before (a retry of the event hands it over with First
-	// false).
-	First bool
+	// FreshUntil, when set, vouches that no notice with this Key was handed over before,
+	// provided the receiver has taken this one in by then: this batch recorded the award
+	// (its ledger row was new), and no other worker can take the event over before half
+	// its lease has passed. A receiver that takes it in later must check as usual.
+	FreshUntil time.Time
 }
 
 // LevelNotice says a user reached a level.
 type LevelNotice struct {
 	Key, UserID, ProgrammeID string
 	Level                    int
-	First                    bool // as in BadgeNotice
+	FreshUntil               time.Time // as in BadgeNotice
 }
 
 // PrizeNotice says a user won a prize.
@@ -151,7 +152,8 @@ type PrizeNotice struct {
 //
 // NotifyAll takes a whole batch's level-ups and badges in one call. It must deduplicate by
 // notice key, including notices it already delivered: gamification hands a retried event's
-// notices over again (marked First false) instead of keeping notified marks.
+// notices over again (without FreshUntil) instead of keeping notified marks. An error sends
+// the batch's events round again. PrizeWon's error leaves the winner to be told next time.
 type Notifier interface {
 	NotifyAll(ctx context.Context, levels []LevelNotice, badges []BadgeNotice) error
 	PrizeWon(ctx context.Context, n PrizeNotice) error

@@ -102,7 +102,9 @@ func (s *Service) closePeriod(ctx context.Context, pz Prize, key string, now tim
 		if _, err := s.Store.InsertWinners(ctx, r.Winners); err != nil {
 			return err
 		}
-		s.notifyPrizes(ctx, r.Winners)
+		if err := s.notifyPrizes(ctx, r.Winners); err != nil {
+			return err // left incomplete: the next round tells the winners not yet told
+		}
 	}
 	return s.Store.CompletePeriodResult(ctx, id)
 }
@@ -152,7 +154,7 @@ func (s *Service) Recompute(ctx context.Context, repair bool) (RecomputeReport, 
 			entries = append(entries, a.LedgerEntries(p.Key())...)
 		}
 		if len(entries) > 0 {
-			n, err := s.Store.AppendLedger(ctx, entries, nil)
+			n, _, err := s.Store.AppendLedger(ctx, entries, nil)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package gamification
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -322,7 +323,6 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 	var badgeWins []badgeWin
 	var prizeWinners []Winner
 	winnerEvent := map[string]string{}
-	first := map[string]bool{} // events applied by this batch (not found applied before)
 	cfgs := map[string]programmeConfig{}
 	for _, w := range items {
 		if w.err != nil || w.outcome == OutcomeIgnored {
@@ -334,7 +334,6 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 			continue
 		}
 		e := w.d.Event
-		first[e.ID] = w.outcome == OutcomeApplied
 		ledger = append(ledger, a.LedgerEntries(p.Key())...)
 		for _, l := range a.Levels {
 			awards = append(awards, Award{ID: fmt.Sprintf("%s:%s:level:%d", e.ProgrammeID, e.UserID, l), Kind: "level",
@@ -365,8 +364,10 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 			}
 		}
 	}
+	var newAwards map[string]bool
 	if len(ledger)+len(awards) > 0 {
-		if _, err := s.Store.AppendLedger(ctx, ledger, awards); err != nil {
+		var err error
+		if _, newAwards, err = s.Store.AppendLedger(ctx, ledger, awards); err != nil {
 			return err
 		}
 	}
@@ -410,13 +411,27 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 			winners = append(winners, w)
 		}
 	}
-	// A notice is First only if no other worker can have handed it over: the event was
-	// applied by this batch (not found applied), and well within the lease, before any
-	// other worker could take the event over (allowing for clocks half a lease apart).
-	if s.now().Sub(claimed) >= s.lease()/2 {
-		clear(first)
+	// A notice is fresh when this batch recorded its award (whoever recorded it first
+	// hands it over first) and the notifier takes it in before any other worker could have
+	// taken the event over: within half a lease of the claim (allowing for clocks that far
+	// apart). The notifier checks that deadline after its insert.
+	freshUntil := claimed.Add(s.lease() / 2)
+	if err := s.notify(ctx, awards, badgeWins, winners, failed, newAwards, freshUntil); err != nil {
+		// Nothing was lost: the events go round again, and their notices are handed over
+		// again (the notifier drops the ones it has).
+		noticed := map[string]bool{}
+		for _, a := range awards {
+			noticed[a.EventID] = true
+		}
+		for _, id := range winnerEvent {
+			noticed[id] = true
+		}
+		for _, w := range items {
+			if w.err == nil && noticed[w.d.Event.ID] {
+				w.err = fmt.Errorf("notify: %w", err)
+			}
+		}
 	}
-	s.notify(ctx, awards, badgeWins, winners, failed, first)
 
 	var done []string
 	var delivered []Delivery
@@ -540,37 +555,46 @@ type badgeWin struct {
 
 // notify hands every level-up and badge of the batch to the Notifier at once, and tells
 // prize winners. The Notifier deduplicates by notice key, so a retried event's notices are
-// simply handed over again (with First false): gamification keeps no notified marks for
-// them (a read and an update of the awards per batch, which FerretDB answers by scanning).
-func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin, winners []Winner, failed, first map[string]bool) {
+// simply handed over again: gamification keeps no notified marks for them (a read and an
+// update of the awards per batch, which FerretDB answers by scanning). Notices of awards
+// this batch recorded (newAwards) carry freshUntil.
+func (s *Service) notify(ctx context.Context, awards []Award, badges []badgeWin, winners []Winner, failed, newAwards map[string]bool, freshUntil time.Time) error {
 	if s.Notifier == nil {
-		return
+		return nil
+	}
+	fresh := func(id string) time.Time {
+		if newAwards[id] {
+			return freshUntil
+		}
+		return time.Time{}
 	}
 	var levels []LevelNotice
 	var earned []BadgeNotice
 	for _, a := range awards {
 		if a.Kind == "level" && !failed[a.EventID] {
-			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level, First: first[a.EventID]})
+			levels = append(levels, LevelNotice{Key: a.ID, UserID: a.UserID, ProgrammeID: a.ProgrammeID, Level: a.Level, FreshUntil: fresh(a.ID)})
 		}
 	}
 	for _, b := range badges {
 		if !failed[b.award.EventID] {
 			earned = append(earned, BadgeNotice{Key: b.award.ID, UserID: b.award.UserID, ProgrammeID: b.award.ProgrammeID, Badge: b.badge,
-				First: first[b.award.EventID]})
+				FreshUntil: fresh(b.award.ID)})
 		}
 	}
 	if len(levels)+len(earned) > 0 {
 		if err := s.Notifier.NotifyAll(ctx, levels, earned); err != nil {
-			s.log().Warn("award notifications failed", "error", err.Error())
+			s.log().Warn("award notifications failed; the events will be retried", "error", err.Error())
+			return err
 		}
 	}
-	s.notifyPrizes(ctx, winners)
+	return s.notifyPrizes(ctx, winners)
 }
 
-// notifyPrizes tells winners not yet notified about their prize.
-func (s *Service) notifyPrizes(ctx context.Context, winners []Winner) {
+// notifyPrizes tells winners not yet notified about their prize; it marks those it told,
+// and returns an error if it could not tell them all (they are told on the next attempt).
+func (s *Service) notifyPrizes(ctx context.Context, winners []Winner) error {
 	if s.Notifier == nil || len(winners) == 0 {
-		return
+		return nil
 	}
 	ids := make([]string, len(winners))
 	for i, w := range winners {
@@ -578,32 +602,37 @@ func (s *Service) notifyPrizes(ctx context.Context, winners []Winner) {
 	}
 	pending, err := s.Store.UnnotifiedWinners(ctx, ids)
 	if err != nil {
-		s.log().Warn("prize notifications skipped", "error", err.Error())
-		return
+		return fmt.Errorf("prize notifications: %w", err)
 	}
 	var sent []string
+	var firstErr error
 	for _, w := range winners {
 		if !pending[w.ID] {
 			continue
 		}
 		cfg, err := s.config(ctx, w.ProgrammeID)
-		if err != nil {
-			s.log().Warn("prize notification failed", "winner", w.ID, "error", err.Error())
-			continue
+		if err == nil {
+			for _, pz := range cfg.Prizes {
+				if pz.ID == w.PrizeID {
+					err = s.Notifier.PrizeWon(ctx, PrizeNotice{Key: w.ID, UserID: w.UserID, ProgrammeID: w.ProgrammeID, Prize: pz, Winner: w})
+				}
+			}
 		}
-		for _, pz := range cfg.Prizes {
-			if pz.ID != w.PrizeID {
-				continue
-			}
-			if err := s.Notifier.PrizeWon(ctx, PrizeNotice{Key: w.ID, UserID: w.UserID, ProgrammeID: w.ProgrammeID, Prize: pz, Winner: w}); err != nil {
-				s.log().Warn("prize notification failed", "winner", w.ID, "error", err.Error())
-			}
+		if err != nil {
+			s.log().Warn("prize notification failed; it will be retried", "winner", w.ID, "error", err.Error())
+			firstErr = cmp.Or(firstErr, err)
+			continue
 		}
 		sent = append(sent, w.ID)
 	}
 	if len(sent) > 0 {
 		if err := s.Store.MarkWinnersNotified(ctx, sent); err != nil {
+			// Told but not marked: told again next time, and the notifier drops the repeat.
 			s.log().Warn("marking prize notifications failed", "error", err.Error())
 		}
 	}
+	if firstErr != nil {
+		return fmt.Errorf("prize notifications: %w", firstErr)
+	}
+	return nil
 }

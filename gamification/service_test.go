@@ -110,25 +110,28 @@ func (f fakePairings) Pairing(_ context.Context, id string) (gamification.Pairin
 }
 
 // recorder is the notifier and observer of the service tests. It keeps notices the way
-// notify does, once per key, and records a contract breach: a notice marked First whose key
-// was handed over before (notify would then skip its check against finished ones and could
-// send it twice).
+// notify does, once per key, and records a contract breach: a notice still fresh when it
+// arrives (FreshUntil not yet passed) whose key was handed over before (notify would then
+// skip its check against finished ones and could send it twice).
 type recorder struct {
 	mu       sync.Mutex
+	now      func() time.Time
 	events   []string
 	keys     map[string]bool
 	breaches []string
 	fail     func(e learning.Event) error
+	// notifyErr, when set, fails NotifyAll (before anything is kept).
+	notifyErr error
 }
 
-func (r *recorder) notice(key string, first bool, text string) {
+func (r *recorder) notice(key string, freshUntil time.Time, text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.keys == nil {
 		r.keys = map[string]bool{}
 	}
 	if r.keys[key] {
-		if first {
+		if !freshUntil.IsZero() && r.now().Before(freshUntil) {
 			r.breaches = append(r.breaches, key)
 		}
 		return
@@ -150,11 +153,17 @@ func (r *recorder) list() []string {
 }
 
 func (r *recorder) NotifyAll(_ context.Context, levels []gamification.LevelNotice, badges []gamification.BadgeNotice) error {
+	r.mu.Lock()
+	err := r.notifyErr
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	for _, n := range levels {
-		r.notice(n.Key, n.First, fmt.Sprintf("level %s %d", n.UserID, n.Level))
+		r.notice(n.Key, n.FreshUntil, fmt.Sprintf("level %s %d", n.UserID, n.Level))
 	}
 	for _, n := range badges {
-		r.notice(n.Key, n.First, "badge "+n.UserID+" "+n.Badge.ID)
+		r.notice(n.Key, n.FreshUntil, "badge "+n.UserID+" "+n.Badge.ID)
 	}
 	return nil
 }
@@ -211,6 +220,7 @@ func newHarness(t *testing.T) *harness {
 		people: &fakePeople{m: map[string]gamification.Profile{}},
 		progs:  &fakeProgrammes{zone: "Europe/London", joined: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), members: map[string]bool{}}}
 	h.queue.Now = h.clock.Now
+	h.notes.now = h.clock.Now
 	for _, u := range []string{"ada", "ben", "cy", "dee", "eve"} {
 		h.people.set(gamification.Profile{UserID: u, DisplayName: "Name " + u, Timezone: "Europe/London", DailyXPGoal: 20, Visibility: gamification.Visible})
 		h.progs.members[u] = true
@@ -223,7 +233,7 @@ func newHarness(t *testing.T) *harness {
 		h.notes.mu.Lock()
 		defer h.notes.mu.Unlock()
 		if len(h.notes.breaches) > 0 {
-			t.Errorf("notices marked First that were handed over before: %v", h.notes.breaches)
+			t.Errorf("fresh notices whose key was handed over before: %v", h.notes.breaches)
 		}
 	})
 	return h
@@ -442,12 +452,25 @@ func TestTwoWorkersRacing(t *testing.T) {
 }
 
 func TestLeaseExpiresWhileAWorkerIsStuck(t *testing.T) {
+	// Stuck after its player write, or after all its writes just before it tells the
+	// notifier (whose notices must then not count as fresh: the other worker told it first).
+	for _, at := range []string{"after state", "before done"} {
+		t.Run(at, func(t *testing.T) { leaseExpiresWhileAWorkerIsStuck(t, at) })
+	}
+}
+
+func leaseExpiresWhileAWorkerIsStuck(t *testing.T, at string) {
 	h := newHarness(t)
 	h.lesson("ada", "l1")
 	h.lesson("ada", "l2")
 	stuck, release := make(chan struct{}), make(chan struct{})
 	slow := h.services[0]
-	slow.Hooks.AfterState = func([]string) error { close(stuck); <-release; return nil }
+	hook := func([]string) error { close(stuck); <-release; return nil }
+	if at == "after state" {
+		slow.Hooks.AfterState = hook
+	} else {
+		slow.Hooks.BeforeDone = hook
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -1027,4 +1050,84 @@ func TestPathCompletedRepublishedAfterMarkersAreGone(t *testing.T) {
 	if got.XP != want.XP || got.LedgerXP != want.LedgerXP || got.LedgerRows != want.LedgerRows || got.AwardRows != want.AwardRows {
 		t.Errorf("the republished path earned again: before %+v, after %+v", want, got)
 	}
+}
+
+// A level reached again after a repair lowered it has the same notice key as before: it is
+// handed over as a repeat (not fresh), so notify checks it against what it already sent.
+func TestLevelReachedAgainAfterRepairIsNotFresh(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 12; i++ {
+		h.lesson("ada", fmt.Sprintf("l%d", i))
+	}
+	h.drain(h.svc(), 10)
+	if p := h.player("ada"); p.Level != 2 {
+		t.Fatalf("level %d after 12 lessons, want 2", p.Level)
+	}
+	// Three ledger entries go missing (a restore from an old backup, say); the repair
+	// brings the player down to the ledger's 95 XP, back on level 1.
+	res, err := h.db.Collection(gamificationdb.Ledger).DeleteMany(h.ctx, bson.D{{Key: "rule", Value: "lesson_completed"},
+		{Key: "eventId", Value: bson.D{{Key: "$in", Value: h.eventIDs("ada", 3)}}}})
+	if err != nil || res.DeletedCount != 3 {
+		t.Fatalf("deleted %v (%v)", res, err)
+	}
+	if _, err := h.svc().Recompute(h.ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.player("ada"); p.Level != 1 || p.XP != 95 {
+		t.Fatalf("after the repair: level %d, %d XP; want 1 and 95", p.Level, p.XP)
+	}
+	for i := 12; i < 15; i++ {
+		h.lesson("ada", fmt.Sprintf("l%d", i))
+	}
+	h.drain(h.svc(), 1)
+	if p := h.player("ada"); p.Level != 2 {
+		t.Fatalf("level %d after three more lessons, want 2 again", p.Level)
+	}
+	// The harness fails the test if the repeated level-2 notice came as fresh.
+	if n := countPrefix(h.notes.list(), "level ada 2"); n != 1 {
+		t.Errorf("%d level-2 notices kept, want 1", n)
+	}
+}
+
+// When the notifier cannot take the notices, the events go round again instead of being
+// marked done: the badge is announced once the notifier is back, and XP counts once.
+func TestNotifierFailureRetriesTheEvents(t *testing.T) {
+	h := newHarness(t)
+	h.notes.mu.Lock()
+	h.notes.notifyErr = errors.New("outbox unavailable")
+	h.notes.mu.Unlock()
+	h.lesson("ada", "l1")
+	if _, err := h.svc().ProcessOnce(h.ctx, "w", 10); err != nil {
+		t.Fatal(err)
+	}
+	if h.queued() != 1 {
+		t.Fatalf("the event was marked done although its badge notice was not taken")
+	}
+	h.notes.mu.Lock()
+	h.notes.notifyErr = nil
+	h.notes.mu.Unlock()
+	h.clock.Add(time.Minute)
+	h.drain(h.svc(), 10)
+	if n := countPrefix(h.notes.list(), "badge ada first-lesson"); n != 1 {
+		t.Errorf("%d first-lesson notices, want 1", n)
+	}
+	if st := h.standing("ada"); st.XP != 10 || st.LedgerRows != 1 {
+		t.Errorf("after the retry: %+v, want 10 XP once", st)
+	}
+}
+
+// eventIDs returns the IDs of the first n lesson events published for user.
+func (h *harness) eventIDs(user string, n int) []string {
+	h.t.Helper()
+	es, err := h.queue.Published(h.ctx, user)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		if e.Kind == learning.LessonCompleted && len(out) < n {
+			out = append(out, e.ID)
+		}
+	}
+	return out
 }

@@ -83,8 +83,9 @@ type PlayerStore interface {
 // and the awards (badges, levels) that came with them.
 type LedgerStore interface {
 	// AppendLedger inserts XP entries and award records in one write and returns how many
-	// XP entries were new; whatever is already stored is left as it is.
-	AppendLedger(ctx context.Context, entries []LedgerEntry, awards []Award) (int, error)
+	// XP entries were new and which awards (by ID) were recorded by this call; whatever is
+	// already stored is left as it is.
+	AppendLedger(ctx context.Context, entries []LedgerEntry, awards []Award) (int, map[string]bool, error)
 	// LedgerTotals sums the ledger per player.
 	LedgerTotals(ctx context.Context) (map[PlayerKey]int64, error)
 }

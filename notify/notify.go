@@ -122,11 +122,12 @@ type Notification struct {
 	// (zero: NotBefore + the kind's TTL).
 	NotBefore time.Time
 	ExpiresAt time.Time
-	// Fresh says the producer knows nothing was ever enqueued under DedupKey (it has just
-	// created what the notification is about, for the first time), so EnqueueAll need not
-	// check it against notifications already finished. A producer that is not sure (a
-	// retry) leaves it false.
-	Fresh bool
+	// FreshUntil, when set, is the producer's word that nothing was ever enqueued under
+	// DedupKey before, provided this notification is taken in by then (gamification: it
+	// has just recorded the award, and no other worker can hand it over before half the
+	// event's lease has passed). EnqueueAll then need not check it against notifications
+	// already finished. Zero (a retry, or a producer that is not sure): always checked.
+	FreshUntil time.Time
 }
 
 // Pending is a notification in the outbox: not yet delivered, deferred or retried.

@@ -502,7 +502,7 @@ func TestFreshNoticeSkipsTheFinishedCheck(t *testing.T) {
 	h := newHarness(t)
 	h.user("u1", "Europe/London")
 	badge := notify.BadgeEarnedNotification("u1", "prog1", "listener", "Active Listener")
-	badge.Fresh = true
+	badge.FreshUntil = h.clock.Now().Add(time.Minute)
 	ctx, counter := mongodb.WithCounter(h.ctx)
 	if err := h.svc.EnqueueAll(ctx, []notify.Notification{badge}); err != nil {
 		t.Fatal(err)
@@ -511,12 +511,21 @@ func TestFreshNoticeSkipsTheFinishedCheck(t *testing.T) {
 		t.Errorf("%d commands to enqueue a fresh notice, want 1", n)
 	}
 	h.run()
-	badge.Fresh = false
+	badge.FreshUntil = time.Time{}
 	if err := h.svc.EnqueueAll(h.ctx, []notify.Notification{badge}); err != nil {
 		t.Fatal(err)
 	}
 	h.run()
 	if n := len(h.fake.Requests()); n != 1 {
 		t.Errorf("%d requests to FCM after the notice was handed over again, want 1", n)
+	}
+	// Handed over as fresh but after its deadline (the producer stalled): checked, not sent.
+	badge.FreshUntil = h.clock.Now()
+	if err := h.svc.EnqueueAll(h.ctx, []notify.Notification{badge}); err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	if n := len(h.fake.Requests()); n != 1 {
+		t.Errorf("%d requests to FCM after a late fresh notice, want 1", n)
 	}
 }

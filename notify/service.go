@@ -58,7 +58,7 @@ func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
 	now := s.Now().UTC()
 	ps := make([]Pending, 0, len(ns))
 	seen := map[string]bool{}
-	fresh := map[string]bool{}
+	freshUntil := map[string]time.Time{}
 	for _, n := range ns {
 		p, err := pendingOf(n, now)
 		if err != nil {
@@ -66,10 +66,10 @@ func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
 		}
 		if !seen[p.ID] {
 			seen[p.ID] = true
-			fresh[p.ID] = n.Fresh
+			freshUntil[p.ID] = n.FreshUntil
 			ps = append(ps, p)
-		} else if !n.Fresh {
-			fresh[p.ID] = false
+		} else if n.FreshUntil.IsZero() {
+			freshUntil[p.ID] = time.Time{}
 		}
 	}
 	if len(ps) == 0 {
@@ -84,10 +84,12 @@ func (s *Service) EnqueueAll(ctx context.Context, ns []Notification) error {
 	}
 	// A notification that was finished and left the outbox must not come back: the inbox
 	// entry is written before the outbox item is deleted, so checking it after our insert
-	// always sees it (docs/decisions.md). Fresh ones cannot have been enqueued before.
+	// always sees it (docs/decisions.md). Fresh ones, taken in by their deadline (checked
+	// now, after the insert), cannot have been enqueued before.
+	inserted := s.Now()
 	var check []string
 	for _, id := range created {
-		if !fresh[id] {
+		if until := freshUntil[id]; until.IsZero() || !inserted.Before(until) {
 			check = append(check, id)
 		}
 	}

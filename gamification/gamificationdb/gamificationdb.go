@@ -333,9 +333,9 @@ type ledgerDoc struct {
 // AppendLedger implements gamification.LedgerStore: one unordered insert of the XP entries
 // followed by the award records; duplicates (an event's effects written again after a
 // crash) are skipped.
-func (s *Store) AppendLedger(ctx context.Context, entries []gamification.LedgerEntry, awards []gamification.Award) (int, error) {
+func (s *Store) AppendLedger(ctx context.Context, entries []gamification.LedgerEntry, awards []gamification.Award) (int, map[string]bool, error) {
 	if len(entries)+len(awards) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	docs := make([]any, 0, len(entries)+len(awards))
 	for _, e := range entries {
@@ -347,19 +347,24 @@ func (s *Store) AppendLedger(ctx context.Context, entries []gamification.LedgerE
 			Player: playerID(gamification.PlayerKey{ProgrammeID: a.ProgrammeID, UserID: a.UserID}), ProgrammeID: a.ProgrammeID, UserID: a.UserID, At: a.At})
 	}
 	_, err := s.db.Collection(Ledger).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err == nil {
-		return len(entries), nil
-	}
-	if dups, ok := duplicateIndexes(err); ok {
-		n := len(entries)
-		for i := range dups {
-			if i < len(entries) {
-				n--
-			}
+	dups := map[int]bool{}
+	if err != nil {
+		var ok bool
+		if dups, ok = duplicateIndexes(err); !ok {
+			return 0, nil, fmt.Errorf("append ledger: %w", err)
 		}
-		return n, nil
 	}
-	return 0, fmt.Errorf("append ledger: %w", err)
+	n := len(entries)
+	newAwards := map[string]bool{}
+	for i := range docs {
+		switch {
+		case i < len(entries) && dups[i]:
+			n--
+		case i >= len(entries) && !dups[i]:
+			newAwards[awards[i-len(entries)].ID] = true
+		}
+	}
+	return n, newAwards, nil
 }
 
 // xpOnly selects the ledger's XP entries (award records have a kind).
