@@ -559,6 +559,18 @@ func TestAssignmentRetries(t *testing.T) {
 		t.Errorf("Ben's assignments after the re-run: %+v", list)
 	}
 
+	// The key's record is gone (24 hours on) and the mentor reuses the key for something
+	// else: that is a new assignment, not the first one's ID with the new content.
+	if _, err := w.env.App.DB.DB.Collection(contentdb.Idempotency).DeleteMany(ctx, bson.D{}); err != nil {
+		t.Fatal(err)
+	}
+	body["note"] = "A different request"
+	reused, _ := assign("tap-1", 201)
+	if reused == first {
+		t.Errorf("a different request under a reused key got the first assignment's ID")
+	}
+	delete(body, "note")
+
 	// Without a key every request is a new assignment; another key is another one too.
 	plain1, _ := assign("", 201)
 	plain2, _ := assign("", 201)

@@ -32,9 +32,10 @@ type NewAssignment struct {
 	Note  string
 	Title string
 	// RequestKey, when set (the request's Idempotency-Key), makes the assignment's ID a
-	// function of the mentor, the pairing and the key, so that a request run again after a
-	// crash part-way (its copies or notifications half written) completes the same
-	// assignment instead of creating a second one.
+	// function of the mentor, the pairing, the key and what is assigned, so that the same
+	// request run again after a crash part-way (its copies or notifications half written)
+	// completes the same assignment instead of creating a second one, while a different
+	// request under a reused key is a different assignment.
 	RequestKey string
 }
 
@@ -142,8 +143,14 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 	}
 	id := newID()
 	if in.RequestKey != "" {
-		sum := sha256.Sum256([]byte(actor.UserID + "\x00" + p.ID + "\x00" + in.RequestKey))
-		id = hex.EncodeToString(sum[:12])
+		h := sha256.New()
+		for _, part := range []string{actor.UserID, p.ID, in.RequestKey, in.Due, note, title, strings.Join(in.MenteeIDs, ",")} {
+			h.Write([]byte(part + "\x00"))
+		}
+		for _, it := range items {
+			h.Write([]byte(it.Ref.Kind + ":" + it.Ref.ID + "\x00"))
+		}
+		id = hex.EncodeToString(h.Sum(nil)[:12])
 	}
 	a := Assignment{ID: id, PairingID: p.ID, MenteeIDs: mentees}
 	for _, m := range mentees {
