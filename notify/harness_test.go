@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -83,9 +84,13 @@ func (p *people) Everyone(_ context.Context, after string, limit int) ([]notify.
 type goals struct {
 	met    map[string]bool
 	streak map[string]int
+	broken map[string]bool // users whose status cannot be read
 }
 
 func (g *goals) DayStatus(_ context.Context, user, day string) (notify.DayStatus, error) {
+	if g.broken[user] {
+		return notify.DayStatus{}, errors.New("gamification is unreachable for " + user)
+	}
 	return notify.DayStatus{GoalMet: g.met[user+"/"+day], Streak: g.streak[user]}, nil
 }
 

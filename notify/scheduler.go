@@ -70,8 +70,13 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 				return fmt.Errorf("recipients: %w", err)
 			}
 			for _, r := range page {
+				// One person's failure (their goals could not be read) must not cost
+				// everyone after them their nudges: log it and go on.
 				if err := s.planPerson(ctx, r, now, end); err != nil {
-					return err
+					if ctx.Err() != nil {
+						return err
+					}
+					s.Log.Warn("notification scheduler: planning one person failed", "userId", r.UserID, "error", err.Error())
 				}
 			}
 			if len(page) < pageSize {

@@ -75,6 +75,14 @@ func TestSchedulerPlansRemindersInLocalTime(t *testing.T) {
 				h.goals.streak["syd"] = 2
 				h.person("quiet", "Australia/Sydney")
 			}, []string{"streak_at_risk:syd:2026-03-10@03-10T09:00"}},
+		{"one person whose goals cannot be read does not stop the others", time.Date(2026, 3, 10, 19, 30, 0, 0, time.UTC),
+			func(h *harness) {
+				h.person("aa", "Europe/London")
+				h.goals.streak["aa"] = 3
+				h.goals.broken = map[string]bool{"aa": true}
+				h.person("zz", "Europe/London")
+				h.goals.streak["zz"] = 5
+			}, []string{"streak_at_risk:zz:2026-03-10@03-10T20:00"}},
 		{"assignment due tomorrow at 18:00 the day before; overdue at once", time.Date(2026, 3, 10, 17, 30, 0, 0, time.UTC),
 			func(h *harness) {
 				h.person("m", "Europe/London")

@@ -82,10 +82,11 @@ func (s *Store) stillHeld(now time.Time) []string {
 	defer s.heldMu.Unlock()
 	var out []string
 	for id, until := range s.held {
-		if until.After(now) {
-			out = append(out, id)
-		} else {
+		switch {
+		case !until.After(now):
 			delete(s.held, id)
+		case len(out) < 1000: // a longer $nin costs more than the retries it saves
+			out = append(out, id)
 		}
 	}
 	return out
