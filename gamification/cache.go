@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/microlearn/microlearn/internal/fifo"
 )
 
 // cache remembers lookups in other domains for a short time, so that a burst of events by
@@ -57,46 +59,23 @@ func (c *cache[K, V]) forget(k K) {
 	c.mu.Unlock()
 }
 
-// known remembers the players this instance last read or wrote, so that an event of a
-// player it already knows is applied without reading the player first. That is safe because
-// the write is a compare-and-swap on the version: if the player changed elsewhere meanwhile
-// (another instance, a profile change, a repair), the write fails, the player is read afresh
-// and the events are applied again to what is stored (and those already applied there are
-// found in Seen). Entries are never handed out for mutation: applyGroup works on a clone.
+// known remembers the players this instance last read or wrote (up to 5000), so that an
+// event of a player it already knows is applied without reading the player first. That is
+// safe because the write is a compare-and-swap on the version: if the player changed
+// elsewhere meanwhile (another instance, a profile change, a repair), the write fails, the
+// player is read afresh and the events are applied again to what is stored (and those
+// already applied there are found in Seen). Entries are never handed out for mutation:
+// applyGroup works on a clone.
 type known struct {
-	mu    sync.Mutex
-	m     map[PlayerKey]Player
-	order []PlayerKey
+	once sync.Once
+	m    fifo.Map[PlayerKey, Player]
 }
 
-const knownMaxPlayers = 5000
-
-func (k *known) get(key PlayerKey) (Player, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	p, ok := k.m[key]
-	return p, ok
+func (k *known) players() *fifo.Map[PlayerKey, Player] {
+	k.once.Do(func() { k.m.Max = 5000 })
+	return &k.m
 }
 
-func (k *known) put(p Player) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.m == nil {
-		k.m = map[PlayerKey]Player{}
-	}
-	key := p.Key()
-	if _, ok := k.m[key]; !ok {
-		k.order = append(k.order, key)
-	}
-	k.m[key] = p
-	for len(k.order) > knownMaxPlayers {
-		delete(k.m, k.order[0])
-		k.order = k.order[1:]
-	}
-}
-
-func (k *known) forget(key PlayerKey) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, key) // its place in order is dropped when it comes round
-}
+func (k *known) get(key PlayerKey) (Player, bool) { return k.players().Get(key) }
+func (k *known) put(p Player)                     { k.players().Put(p.Key(), p) }
+func (k *known) forget(key PlayerKey)             { k.players().Delete(key) }

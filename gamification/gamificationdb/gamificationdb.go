@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/internal/fifo"
 	"github.com/microlearn/microlearn/internal/mongodb"
 )
 
@@ -53,12 +53,15 @@ func Indexes() []mongodb.Index {
 
 // Store is the MongoDB gamification.Store.
 type Store struct {
-	db     *mongo.Database
-	states stateCache
+	db *mongo.Database
+	// states keeps recently read or written player states by their (immutable) ID.
+	states *fifo.Map[string, []byte]
 }
 
 // New returns a store on db.
-func New(db *mongo.Database) *Store { return &Store{db: db} }
+func New(db *mongo.Database) *Store {
+	return &Store{db: db, states: &fifo.Map[string, []byte]{Max: 20000}}
+}
 
 var _ gamification.Store = (*Store)(nil)
 
@@ -96,51 +99,19 @@ func all[T any](ctx context.Context, cur *mongo.Cursor, err error) ([]T, error) 
 
 // ---- players
 
-// stateCache keeps recently read or written player states by their (immutable) ID.
-type stateCache struct {
-	mu    sync.Mutex
-	m     map[string][]byte
-	order []string
-}
-
-const stateCacheSize = 20000
-
-func (c *stateCache) get(id string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b, ok := c.m[id]
-	return b, ok
-}
-
-func (c *stateCache) put(id string, b []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string][]byte{}
-	}
-	if _, ok := c.m[id]; !ok {
-		c.order = append(c.order, id)
-	}
-	c.m[id] = b
-	for len(c.order) > stateCacheSize {
-		delete(c.m, c.order[0])
-		c.order = c.order[1:]
-	}
-}
-
 // withStates turns heads into players, reading the states not cached one by one by _id
 // (pushed down to SQLite by FerretDB, an index lookup on MongoDB).
 func (s *Store) withStates(ctx context.Context, heads []playerDoc) ([]gamification.Player, error) {
 	out := make([]gamification.Player, 0, len(heads))
 	for _, h := range heads {
-		state, ok := s.states.get(h.StateID)
+		state, ok := s.states.Get(h.StateID)
 		if !ok && h.StateID != "" {
 			var d stateDoc
 			if err := s.db.Collection(States).FindOne(ctx, bson.D{{Key: "_id", Value: h.StateID}}).Decode(&d); err != nil {
 				return nil, fmt.Errorf("find player state %s: %w", h.StateID, err)
 			}
 			state = d.State
-			s.states.put(h.StateID, state)
+			s.states.Put(h.StateID, state)
 		}
 		p, err := h.toPlayer(state)
 		if err != nil {
@@ -242,7 +213,7 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 			return lost()
 		}
 	}
-	s.states.put(head.StateID, state)
+	s.states.Put(head.StateID, state)
 	return p, nil
 }
 
