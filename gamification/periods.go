@@ -34,13 +34,14 @@ func (s *Service) ClosePeriods(ctx context.Context) error {
 		return err
 	}
 	now := s.now()
+	var errs []error
 	for _, pz := range prizes {
 		zone, err := s.programmeZone(ctx, pz.ProgrammeID)
 		if err != nil {
-			if apperr.KindOf(err) == apperr.KindNotFound {
-				continue
+			if apperr.KindOf(err) != apperr.KindNotFound {
+				errs = append(errs, err)
 			}
-			return err
+			continue
 		}
 		var keys []string
 		k := previousPeriodKey(pz.Period, PeriodKey(pz.Period, now, zone), zone)
@@ -56,11 +57,14 @@ func (s *Service) ClosePeriods(ctx context.Context) error {
 		}
 		for _, k := range keys {
 			if err := s.closePeriod(ctx, pz, k, now); err != nil {
-				return fmt.Errorf("close %s of prize %s: %w", k, pz.ID, err)
+				// Go on with the other prizes: one that cannot be closed (its winners cannot
+				// be told) must not hold back the rest; it is tried again next round.
+				errs = append(errs, fmt.Errorf("close %s of prize %s: %w", k, pz.ID, err))
+				break
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (s *Service) closePeriod(ctx context.Context, pz Prize, key string, now time.Time) error {

@@ -181,6 +181,10 @@ func (s *Service) programmeZone(ctx context.Context, programmeID string) (*time.
 	return loadZone(tz), err
 }
 
+// errNotify marks an event whose effects are written but whose notices the notifier did
+// not take.
+var errNotify = errors.New("notify")
+
 // errSkip marks an event that cannot earn anything (unknown user or programme, not a member).
 var errSkip = errors.New("event skipped")
 
@@ -342,7 +346,13 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 		if len(a.Badges) > 0 {
 			cfg, ok := cfgs[e.ProgrammeID]
 			if !ok {
-				cfg, _ = s.config(ctx, e.ProgrammeID)
+				var err error
+				if cfg, err = s.config(ctx, e.ProgrammeID); err != nil {
+					// Without the badges' names and prizes the notices would be lost: the
+					// event goes round again (its effects are found applied).
+					w.err = fmt.Errorf("programme configuration: %w", err)
+					continue
+				}
 				cfgs[e.ProgrammeID] = cfg
 			}
 			for _, id := range a.Badges {
@@ -428,7 +438,7 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 		}
 		for _, w := range items {
 			if w.err == nil && noticed[w.d.Event.ID] {
-				w.err = fmt.Errorf("notify: %w", err)
+				w.err = fmt.Errorf("%w: %w", errNotify, err)
 			}
 		}
 	}
@@ -442,7 +452,10 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 			delivered = append(delivered, w.d)
 			continue
 		}
-		dead := w.d.Attempts >= s.maxAttempts()
+		// An event whose only failure is telling the notifier is never parked: its effects
+		// are written, and parked its notices could be lost for good (once the player
+		// forgets the event, a requeue applies it as new and earns, and tells, nothing).
+		dead := w.d.Attempts >= s.maxAttempts() && !errors.Is(w.err, errNotify)
 		delay := min(time.Duration(1<<min(w.d.Attempts, 10))*time.Second/2, 10*time.Minute)
 		s.log().Warn("learning event processing failed; will retry", "eventId", w.d.Event.ID, "attempts", w.d.Attempts, "dead", dead, "error", w.err.Error())
 		if err := s.Queue.Release(ctx, w.d.Event.ID, owner, now.Add(delay), w.err.Error(), dead); err != nil {
@@ -456,6 +469,25 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 		s.markDone(done)
 	}
 	return nil
+}
+
+// settleProfile runs after a player was created with the name and visibility of a profile
+// that may be cached from before a change: a change made meanwhile found no player to update
+// (SetProfile changes existing ones), so the profile is read afresh and, if it differs,
+// written to the boards. A failure is logged: the next profile change corrects it.
+func (s *Service) settleProfile(ctx context.Context, created Player) {
+	if s.CacheTTL <= 0 {
+		return // the profile was read for this very event
+	}
+	s.profiles.forget(created.UserID)
+	prof, err := s.profile(ctx, created.UserID)
+	if err == nil && (prof.DisplayName != created.DisplayName || prof.Visibility != created.Visibility) {
+		err = s.Store.SetProfile(ctx, created.UserID, prof.DisplayName, prof.Visibility)
+		s.known.forget(created.Key()) // its version moved on
+	}
+	if err != nil {
+		s.log().Warn("refreshing a new player's board profile failed", "userId", created.UserID, "error", err.Error())
+	}
 }
 
 // playersFor returns the players of keys: those this instance knows without a read, the rest
@@ -498,16 +530,6 @@ func compareStrings(a, b string) int {
 // another worker changed the player meanwhile, it reads it again and reapplies: events the
 // other worker applied are then found applied and not applied twice.
 func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Player {
-	if p.Version == 0 && s.CacheTTL > 0 && !s.profiles.loadedWithin(p.UserID, s.CacheTTL, time.Second) {
-		// A new player takes its name and visibility from the profile: read it afresh, as a
-		// change made just before would not reach a player that does not exist yet.
-		s.profiles.forget(p.UserID)
-		if prof, err := s.profile(ctx, p.UserID); err == nil {
-			for _, w := range group {
-				w.in.Profile = prof
-			}
-		}
-	}
 	for attempt := 0; ; attempt++ {
 		next := p.Clone()
 		next.Prune(s.isDone)
@@ -525,6 +547,9 @@ func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Playe
 		saved, err := s.Store.SavePlayer(ctx, next)
 		if err == nil {
 			s.known.put(saved)
+			if p.Version == 0 {
+				s.settleProfile(ctx, saved)
+			}
 			return saved
 		}
 		s.known.forget(p.Key())

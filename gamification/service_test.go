@@ -122,6 +122,8 @@ type recorder struct {
 	fail     func(e learning.Event) error
 	// notifyErr, when set, fails NotifyAll (before anything is kept).
 	notifyErr error
+	// brokenPrize, when set, fails PrizeWon for the prize of that name.
+	brokenPrize string
 }
 
 func (r *recorder) notice(key string, freshUntil time.Time, text string) {
@@ -169,6 +171,12 @@ func (r *recorder) NotifyAll(_ context.Context, levels []gamification.LevelNotic
 }
 
 func (r *recorder) PrizeWon(_ context.Context, n gamification.PrizeNotice) error {
+	r.mu.Lock()
+	broken := r.brokenPrize != "" && n.Prize.Name == r.brokenPrize
+	r.mu.Unlock()
+	if broken {
+		return errors.New("cannot announce " + n.Prize.Name)
+	}
 	r.add(fmt.Sprintf("prize %s %s %s#%d key=%s", n.UserID, n.Prize.Name, n.Winner.PeriodKey, n.Winner.Place, n.Key))
 	return nil
 }
@@ -1130,4 +1138,96 @@ func (h *harness) eventIDs(user string, n int) []string {
 		}
 	}
 	return out
+}
+
+// A notifier that stays down past MaxAttempts does not get events parked: their effects are
+// written, and a parked event's notices could be lost for good once the player forgets it.
+func TestNotifierDownNeverParks(t *testing.T) {
+	h := newHarness(t)
+	s := h.service()
+	s.MaxAttempts = 2
+	h.notes.mu.Lock()
+	h.notes.notifyErr = errors.New("outbox unavailable")
+	h.notes.mu.Unlock()
+	h.lesson("ada", "l1")
+	for i := 0; i < 6; i++ {
+		if _, err := s.ProcessOnce(h.ctx, "w", 10); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(15 * time.Minute)
+	}
+	if q, dead, err := h.queue.Pending(h.ctx); err != nil || q != 1 || dead != 0 {
+		t.Fatalf("queued %d, parked %d (%v); want the event still queued", q, dead, err)
+	}
+	h.notes.mu.Lock()
+	h.notes.notifyErr = nil
+	h.notes.mu.Unlock()
+	h.drain(s, 10)
+	if n := countPrefix(h.notes.list(), "badge ada first-lesson"); n != 1 {
+		t.Errorf("%d first-lesson notices, want 1", n)
+	}
+}
+
+// A player created with a profile cached from before a change (made through another
+// instance while the player did not exist, so no board row to update) is corrected at once.
+func TestNewPlayerGetsTheProfileChangedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	a, b := h.services[0], h.services[1]
+	a.CacheTTL = time.Hour
+	if err := a.ProfileChanged(h.ctx, "eve"); err != nil { // a caches eve's profile: visible
+		t.Fatal(err)
+	}
+	h.people.set(gamification.Profile{UserID: "eve", DisplayName: "Eve", Timezone: "Europe/London", DailyXPGoal: 20, Visibility: gamification.Hidden})
+	if err := b.ProfileChanged(h.ctx, "eve"); err != nil { // no player yet: nothing to update
+		t.Fatal(err)
+	}
+	h.lesson("eve", "l1")
+	h.drain(a, 10)
+	st, err := h.store.Standings(h.ctx, "prog", []string{"eve"})
+	if err != nil || len(st) != 1 || st[0].Visibility != gamification.Hidden || st[0].DisplayName != "Eve" {
+		t.Fatalf("eve on the boards: %+v (%v), want hidden as Eve", st, err)
+	}
+	h.lesson("eve", "l2") // and a's next write does not undo it
+	h.drain(a, 10)
+	if st, _ := h.store.Standings(h.ctx, "prog", []string{"eve"}); len(st) != 1 || st[0].Visibility != gamification.Hidden || st[0].XP != 25 {
+		t.Errorf("after another event: %+v", st)
+	}
+}
+
+// A prize whose winners cannot be told does not hold back the other prizes' periods; it is
+// closed once the winners can be told.
+func TestOnePrizeFailingDoesNotBlockTheOthers(t *testing.T) {
+	h := newHarness(t)
+	h.clock.t = time.Date(2026, 8, 31, 12, 0, 0, 0, time.UTC) // a Monday
+	for _, name := range []string{"Broken", "Mug"} {          // closed in this order (oldest first)
+		if _, err := h.svc().CreatePrize(h.ctx, gamification.Prize{ProgrammeID: "prog", Name: name, Kind: gamification.PrizeLeaderboard,
+			Period: gamification.PeriodWeek, PlaceFrom: 1, PlaceTo: 1}); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(time.Minute)
+	}
+	h.lesson("ada", "l1")
+	h.drain(h.svc(), 10)
+	h.notes.mu.Lock()
+	h.notes.brokenPrize = "Broken"
+	h.notes.mu.Unlock()
+	h.clock.t = time.Date(2026, 9, 7, 12, 0, 0, 0, time.UTC) // the week has ended
+	if err := h.svc().ClosePeriods(h.ctx); err == nil {
+		t.Error("closing reported no error although a prize's winner could not be told")
+	}
+	if got := countPrefix(h.notes.list(), "prize ada Mug"); got != 1 {
+		t.Errorf("%d Mug notices, want 1 despite the broken prize", got)
+	}
+	h.notes.mu.Lock()
+	h.notes.brokenPrize = ""
+	h.notes.mu.Unlock()
+	if err := h.svc().ClosePeriods(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := countPrefix(h.notes.list(), "prize ada Broken"); got != 1 {
+		t.Errorf("%d Broken notices after the fix, want 1", got)
+	}
+	if got := countPrefix(h.notes.list(), "prize ada Mug"); got != 1 {
+		t.Errorf("%d Mug notices after the second round, want still 1", got)
+	}
 }

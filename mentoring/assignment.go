@@ -144,7 +144,7 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 	id := newID()
 	if in.RequestKey != "" {
 		h := sha256.New()
-		for _, part := range []string{actor.UserID, p.ID, in.RequestKey, in.Due, note, title, strings.Join(in.MenteeIDs, ",")} {
+		for _, part := range []string{actor.UserID, p.ID, in.RequestKey, in.Due, in.Note, in.Title, strings.Join(in.MenteeIDs, ",")} {
 			h.Write([]byte(part + "\x00"))
 		}
 		for _, it := range items {
@@ -162,11 +162,17 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 		return Assignment{}, fmt.Errorf("assign: %w", err)
 	}
 	// Notifications are keyed by the copy, so a re-run enqueues only those still missing.
+	// One that cannot be enqueued fails the request (the copies stay): the client's retry
+	// with the same Idempotency-Key completes the same assignment and tells the mentees.
 	if s.Notifier != nil {
+		var firstErr error
 		for _, c := range a.Copies {
-			if err := s.Notifier.AssignmentReceived(ctx, c); err != nil {
-				s.log().WarnContext(ctx, "notify assignment received", "assignmentId", c.AssignmentID, "error", err.Error())
+			if err := s.Notifier.AssignmentReceived(ctx, c); err != nil && firstErr == nil {
+				firstErr = err
 			}
+		}
+		if firstErr != nil {
+			return Assignment{}, fmt.Errorf("assign: tell the mentees: %w", firstErr)
 		}
 	}
 	return a, nil

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,8 @@ const pageSize = 200
 func (s *Scheduler) RunOnce(ctx context.Context) error {
 	now := s.Now().UTC()
 	end := now.Add(s.Cfg.Horizon)
+	var failed int
+	var firstErr error
 	if s.Goals != nil {
 		after := ""
 		for {
@@ -71,12 +74,14 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 			}
 			for _, r := range page {
 				// One person's failure (their goals could not be read) must not cost
-				// everyone after them their nudges: log it and go on.
+				// everyone after them their nudges: go on, and report the round's failures
+				// once at its end.
 				if err := s.planPerson(ctx, r, now, end); err != nil {
 					if ctx.Err() != nil {
 						return err
 					}
-					s.Log.Warn("notification scheduler: planning one person failed", "userId", r.UserID, "error", err.Error())
+					failed++
+					firstErr = cmp.Or(firstErr, fmt.Errorf("user %s: %w", r.UserID, err))
 				}
 			}
 			if len(page) < pageSize {
@@ -89,6 +94,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		if err := s.planAssignments(ctx, now, end); err != nil {
 			return err
 		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d people could not be planned, first %w", failed, firstErr)
 	}
 	return nil
 }

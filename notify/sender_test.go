@@ -519,10 +519,14 @@ func TestFreshNoticeSkipsTheFinishedCheck(t *testing.T) {
 	if n := len(h.fake.Requests()); n != 1 {
 		t.Errorf("%d requests to FCM after the notice was handed over again, want 1", n)
 	}
-	// Handed over as fresh but after its deadline (the producer stalled): checked, not sent.
+	// Handed over as fresh but after its deadline (the producer stalled): checked against
+	// the delivered one at once and dropped, not left for the sender.
 	badge.FreshUntil = h.clock.Now()
 	if err := h.svc.EnqueueAll(h.ctx, []notify.Notification{badge}); err != nil {
 		t.Fatal(err)
+	}
+	if n := h.count(notifydb.Outbox); n != 0 {
+		t.Errorf("%d outbox items after a late fresh notice, want 0", n)
 	}
 	h.run()
 	if n := len(h.fake.Requests()); n != 1 {

@@ -435,8 +435,15 @@ func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
 			}
 		}
 		var logged []any
+		var replays, replayTokens []string
 		for _, l := range leases {
-			if tok, ok := pending[l.ID]; (ok && tok == l.Token) || len(l.Event) == 0 {
+			tok, ok := pending[l.ID]
+			if ok && tok != l.Token {
+				// A replay of this processed event waits in the queue: without the lease it
+				// would be claimed as new, so it goes with it.
+				replays, replayTokens = append(replays, l.ID), append(replayTokens, tok)
+			}
+			if (ok && tok == l.Token) || len(l.Event) == 0 {
 				continue
 			}
 			var d EventDoc
@@ -449,6 +456,12 @@ func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
 			_, err := s.db.Collection(Events).InsertMany(ctx, logged, options.InsertMany().SetOrdered(false))
 			if err != nil && !allDuplicates(err) {
 				return swept, fmt.Errorf("log learning events: %w", err)
+			}
+		}
+		if len(replays) > 0 {
+			if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: replays}}},
+				{Key: "token", Value: bson.D{{Key: "$in", Value: replayTokens}}}}); err != nil {
+				return swept, fmt.Errorf("sweep leases: drop replays: %w", err)
 			}
 		}
 		// Still old at delete time: a lease a worker took over meanwhile stays.

@@ -188,4 +188,8 @@ func TestOldLeaseAndQueuedReplayAreStillLogged(t *testing.T) {
 	if n, err := db.DB.Collection(learningdb.Events).CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
 		t.Errorf("%d log entries (%v), want the processed event's", n, err)
 	}
+	// The queued replay went with its lease: without it, it would be claimed as new.
+	if q, _, err := s.Pending(ctx); err != nil || q != 0 {
+		t.Errorf("%d events still queued (%v), want the replay dropped", q, err)
+	}
 }

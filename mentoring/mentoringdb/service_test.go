@@ -95,11 +95,15 @@ func (p *fakePublisher) Publish(_ context.Context, e learning.Event) error {
 type fakeNotifier struct {
 	mu                  sync.Mutex
 	received, completed []mentoring.MenteeAssignment
+	down                bool // AssignmentReceived fails
 }
 
 func (n *fakeNotifier) AssignmentReceived(_ context.Context, a mentoring.MenteeAssignment) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.down {
+		return errors.New("outbox unavailable")
+	}
 	n.received = append(n.received, a)
 	return nil
 }
@@ -389,6 +393,40 @@ func TestReclaimsGuardsOfPairingsThatNeverLanded(t *testing.T) {
 	}
 }
 
+// The mentees cannot be told of a new assignment: the request fails (so the client retries
+// with its Idempotency-Key), and the retry completes the same assignment and tells them.
+func TestAssignmentNotificationFailureFailsTheRequest(t *testing.T) {
+	w := newWorld(t, map[string]string{"m": mentoring.RoleMentor, "e1": mentoring.RoleMentee, "e2": mentoring.RoleMentee})
+	ctx := context.Background()
+	w.mentorProfile(t, "m", 5)
+	mentor := mentoring.Actor{UserID: "m", Role: mentoring.RoleMentor}
+	g, err := w.svc.CreatePairing(ctx, w.owner, "p", mentoring.NewPairing{MentorID: "m", MenteeIDs: []string{"e1", "e2"}, Type: mentoring.Group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lesson := learning.ItemRef{Kind: "lesson", ID: "l1"}
+	keyed := mentoring.NewAssignment{Items: []learning.ItemRef{lesson}, Due: "2026-11-20", RequestKey: "tap-7"}
+	w.notifier.mu.Lock()
+	w.notifier.down = true
+	w.notifier.mu.Unlock()
+	if _, err := w.svc.Assign(ctx, mentor, g.ID, keyed); err == nil {
+		t.Error("assigning reported success although the mentees could not be told")
+	}
+	w.notifier.mu.Lock()
+	w.notifier.down = false
+	w.notifier.mu.Unlock()
+	retried, err := w.svc.Assign(ctx, mentor, g.ID, keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.notifier.received); n != 2 {
+		t.Errorf("notifier heard of %d received assignments after the retry, want 2", n)
+	}
+	if again, _ := w.svc.Assign(ctx, mentor, g.ID, keyed); again.ID != retried.ID {
+		t.Errorf("the same keyed request made assignment %s, then %s", retried.ID, again.ID)
+	}
+}
+
 func TestAssignmentsProgressAndCompletionExactlyOnce(t *testing.T) {
 	w := newWorld(t, map[string]string{"m": mentoring.RoleMentor, "e1": mentoring.RoleMentee, "e2": mentoring.RoleMentee})
 	ctx := context.Background()
@@ -430,6 +468,7 @@ func TestAssignmentsProgressAndCompletionExactlyOnce(t *testing.T) {
 	if len(w.notifier.received) != 2 {
 		t.Errorf("notifier heard of %d received assignments, want 2", len(w.notifier.received))
 	}
+
 	later, err := w.svc.Assign(ctx, mentor, g.ID, mentoring.NewAssignment{Items: []learning.ItemRef{{Kind: "path", ID: "p1"}},
 		MenteeIDs: []string{"e1"}, Due: "2026-11-30T09:00"})
 	if err != nil {
