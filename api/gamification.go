@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -342,7 +343,9 @@ func programmeFilter(c *fiber.Ctx) (string, error) {
 	return id, nil
 }
 
-func (s *Server) myGamification(c *fiber.Ctx) error {
+// mine answers one of the caller's gamification lists (optionally for one programme, from
+// ?programmeId), each item converted by conv.
+func mine[T, R any](c *fiber.Ctx, fetch func(ctx context.Context, userID, programmeID string) ([]T, error), conv func(T) R) error {
 	cl, err := signedIn(c)
 	if err != nil {
 		return err
@@ -351,61 +354,37 @@ func (s *Server) myGamification(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sums, err := s.deps.Gamification.Summaries(c.UserContext(), cl.UserID, pid)
+	xs, err := fetch(c.UserContext(), cl.UserID, pid)
 	if err != nil {
 		return err
 	}
-	out := itemsResponse[summaryResponse]{Items: []summaryResponse{}}
-	for _, sm := range sums {
-		out.Items = append(out.Items, toSummaryResponse(sm))
+	out := itemsResponse[R]{Items: make([]R, 0, len(xs))}
+	for _, x := range xs {
+		out.Items = append(out.Items, conv(x))
 	}
 	return respond(c, http.StatusOK, out)
 }
 
+func (s *Server) myGamification(c *fiber.Ctx) error {
+	return mine(c, s.deps.Gamification.Summaries, toSummaryResponse)
+}
+
 func (s *Server) myBadges(c *fiber.Ctx) error {
-	cl, err := signedIn(c)
-	if err != nil {
-		return err
-	}
-	pid, err := programmeFilter(c)
-	if err != nil {
-		return err
-	}
-	bs, err := s.deps.Gamification.BadgesOf(c.UserContext(), cl.UserID, pid)
-	if err != nil {
-		return err
-	}
-	out := itemsResponse[myBadgeResponse]{Items: []myBadgeResponse{}}
-	for _, b := range bs {
+	return mine(c, s.deps.Gamification.BadgesOf, func(b gamification.BadgeProgress) myBadgeResponse {
 		r := myBadgeResponse{ProgrammeID: b.ProgrammeID, badgeResponse: toBadgeResponse(b.Badge), Earned: b.Earned != nil,
 			Progress: badgeProgressJSON{Current: b.Current, Target: b.Target}}
 		if b.Earned != nil {
 			at := b.Earned.At
 			r.EarnedAt = &at
 		}
-		out.Items = append(out.Items, r)
-	}
-	return respond(c, http.StatusOK, out)
+		return r
+	})
 }
 
 func (s *Server) myProgressBars(c *fiber.Ctx) error {
-	cl, err := signedIn(c)
-	if err != nil {
-		return err
-	}
-	pid, err := programmeFilter(c)
-	if err != nil {
-		return err
-	}
-	bars, err := s.deps.Gamification.BarsOf(c.UserContext(), cl.UserID, pid)
-	if err != nil {
-		return err
-	}
-	out := itemsResponse[barResponse]{Items: []barResponse{}}
-	for _, b := range bars {
-		out.Items = append(out.Items, barResponse{ProgrammeID: b.ProgrammeID, Kind: b.Kind, ID: b.ID, Done: b.Done, Total: b.Total, Percent: b.Percent()})
-	}
-	return respond(c, http.StatusOK, out)
+	return mine(c, s.deps.Gamification.BarsOf, func(b gamification.ProgrammeBar) barResponse {
+		return barResponse{ProgrammeID: b.ProgrammeID, Kind: b.Kind, ID: b.ID, Done: b.Done, Total: b.Total, Percent: b.Percent()}
+	})
 }
 
 func (s *Server) leaderboard(c *fiber.Ctx) error {
