@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -480,23 +481,20 @@ func (s *Server) updateContent(c *fiber.Ctx) error {
 }
 
 func (s *Server) publishContent(c *fiber.Ctx) error {
-	acc, err := s.authorItem(c, strings.Clone(c.Params("itemId")))
-	if err != nil {
-		return err
-	}
-	it, err := s.deps.Content.Publish(c.UserContext(), acc.item.ID)
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, toItemResponse(it, true))
+	return s.moveContent(c, s.deps.Content.Publish)
 }
 
 func (s *Server) archiveContent(c *fiber.Ctx) error {
+	return s.moveContent(c, s.deps.Content.Archive)
+}
+
+// moveContent moves an item the caller may author to another status (publish, archive).
+func (s *Server) moveContent(c *fiber.Ctx, move func(ctx context.Context, itemID string) (content.Item, error)) error {
 	acc, err := s.authorItem(c, strings.Clone(c.Params("itemId")))
 	if err != nil {
 		return err
 	}
-	it, err := s.deps.Content.Archive(c.UserContext(), acc.item.ID)
+	it, err := move(c.UserContext(), acc.item.ID)
 	if err != nil {
 		return err
 	}
