@@ -11,7 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/dbcount"
 )
 
 const localRequestID = "requestId"
@@ -51,7 +51,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderXRequestID, id)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
-	ctx, counter := mongodb.WithCounter(ctx)
+	ctx, counter := dbcount.WithCounter(ctx)
 	c.SetUserContext(ctx)
 	err := c.Next()
 	if err != nil {

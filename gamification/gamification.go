@@ -159,21 +159,15 @@ type Notifier interface {
 	PrizeWon(ctx context.Context, n PrizeNotice) error
 }
 
-// Delivery is one claimed learning event.
-type Delivery struct {
-	Event    learning.Event
-	Attempts int
-}
-
 // Queue holds learning events waiting for the gamification service (learningdb implements
 // it). A claimed event is leased to its owner until the lease ends; an event not finished by
 // then can be claimed again.
 type Queue interface {
 	// Claim leases up to max events that are due at now to owner for lease.
-	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]Delivery, error)
+	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]learning.Delivery, error)
 	// Done records the delivered events as processed (a replay of one is then never
 	// delivered again) and removes them from the queue.
-	Done(ctx context.Context, done []Delivery, now time.Time) error
+	Done(ctx context.Context, done []learning.Delivery, now time.Time) error
 	// Release gives a claimed event back for another attempt at `at` (or parks it for good
 	// when dead), recording why.
 	Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error

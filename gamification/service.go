@@ -255,7 +255,7 @@ func (s *Service) inputs(ctx context.Context, e learning.Event) (Inputs, error) 
 }
 
 type work struct {
-	d       Delivery
+	d       learning.Delivery
 	key     PlayerKey
 	in      Inputs
 	err     error // worth a retry
@@ -277,7 +277,7 @@ func (s *Service) ProcessOnce(ctx context.Context, owner string, max int) (int, 
 	return len(ds), s.process(ctx, owner, claimed, ds)
 }
 
-func (s *Service) process(ctx context.Context, owner string, claimed time.Time, ds []Delivery) error {
+func (s *Service) process(ctx context.Context, owner string, claimed time.Time, ds []learning.Delivery) error {
 	// Other domains' lookups are shared within the batch (learning.Remember).
 	ctx = learning.WithMemo(ctx)
 	items := make([]*work, len(ds))
@@ -444,7 +444,7 @@ func (s *Service) process(ctx context.Context, owner string, claimed time.Time, 
 	}
 
 	var done []string
-	var delivered []Delivery
+	var delivered []learning.Delivery
 	now := s.now()
 	for _, w := range items {
 		if w.err == nil {

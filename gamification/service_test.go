@@ -17,6 +17,7 @@ import (
 
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 	"github.com/microlearn/microlearn/learning"
@@ -957,7 +958,7 @@ func TestRememberedPlayerChangedElsewhere(t *testing.T) {
 	// does not know ada yet (both without caches of the other domains, like the harness's).
 	events := func(svc *gamification.Service, item string) int64 {
 		h.lesson("ada", item)
-		cctx, counter := mongodb.WithCounter(h.ctx)
+		cctx, counter := dbcount.WithCounter(h.ctx)
 		if n, err := svc.ProcessOnce(cctx, "a", 1); err != nil || n != 1 {
 			t.Fatalf("processed %d: %v", n, err)
 		}

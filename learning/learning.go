@@ -63,6 +63,13 @@ type Publisher interface {
 	Publish(ctx context.Context, e Event) error
 }
 
+// Delivery is one published event as a consumer claimed it from the queue: the event and
+// how many attempts at it came before (the consumer backs off and parks by it).
+type Delivery struct {
+	Event    Event
+	Attempts int
+}
+
 // ItemRef names one content item: Kind is lesson, quiz, checklist or path.
 type ItemRef struct {
 	Kind string

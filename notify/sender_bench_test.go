@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/notify"
 )
 
@@ -17,7 +17,7 @@ func BenchmarkEnqueueAndSend(b *testing.B) {
 	for u := 0; u < 50; u++ {
 		h.user(fmt.Sprintf("u%02d", u), "Europe/London")
 	}
-	ctx, counter := mongodb.WithCounter(h.ctx)
+	ctx, counter := dbcount.WithCounter(h.ctx)
 	h.ctx = ctx
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

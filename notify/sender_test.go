@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/notify/fcm/fcmfake"
 	"github.com/microlearn/microlearn/notify/notifydb"
@@ -503,7 +503,7 @@ func TestFreshNoticeSkipsTheFinishedCheck(t *testing.T) {
 	h.user("u1", "Europe/London")
 	badge := notify.BadgeEarnedNotification("u1", "prog1", "listener", "Active Listener")
 	badge.FreshUntil = h.clock.Now().Add(time.Minute)
-	ctx, counter := mongodb.WithCounter(h.ctx)
+	ctx, counter := dbcount.WithCounter(h.ctx)
 	if err := h.svc.EnqueueAll(ctx, []notify.Notification{badge}); err != nil {
 		t.Fatal(err)
 	}

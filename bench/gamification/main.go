@@ -31,7 +31,7 @@ import (
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/config"
-	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/programme"
 )
@@ -146,7 +146,7 @@ func process(ctx context.Context, w *world, users []string, events, batch int) (
 			return throughput{}, err
 		}
 	}
-	cctx, counter := mongodb.WithCounter(ctx)
+	cctx, counter := dbcount.WithCounter(ctx)
 	start := time.Now()
 	var t throughput
 	for {
@@ -209,7 +209,7 @@ func lag(ctx context.Context, w *world, perMentee int) ([]time.Duration, int64, 
 		return nil
 	}
 	defer func() { w.a.Gamification.Hooks.AfterState = nil }()
-	cctx, counter := mongodb.WithCounter(ctx)
+	cctx, counter := dbcount.WithCounter(ctx)
 	wctx, stop := context.WithCancel(cctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -329,7 +329,7 @@ func run(events, mentees, perMentee int) error {
 	}
 	var boardCmds [3]int64
 	for i, period := range []string{gamification.PeriodWeek, gamification.PeriodMonth, gamification.PeriodAll} {
-		cctx, counter := mongodb.WithCounter(ctx)
+		cctx, counter := dbcount.WithCounter(ctx)
 		if _, err := w.a.Gamification.Leaderboard(cctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: period, CallerID: w.mentees[7]}); err != nil {
 			return err
 		}

@@ -1,6 +1,6 @@
 // Package mongodb connects to MongoDB, or starts FerretDB 1.24 embedded when no MongoDB is
 // configured, and holds the helpers every store shares: index declarations, error
-// translation and per-request command counting.
+// translation, and the command monitor that feeds internal/dbcount.
 package mongodb
 
 import (
@@ -16,6 +16,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/microlearn/microlearn/internal/dbcount"
 )
 
 // Config says where the database is.
@@ -147,27 +149,9 @@ func redact(uri string) string {
 	return redactURI(uri)
 }
 
-type counterKey struct{}
-
-// Counter counts database commands issued with a context.
-type Counter struct{ n atomicInt64 }
-
-// Load returns the number of commands counted.
-func (c *Counter) Load() int64 { return c.n.Load() }
-
-// WithCounter returns a context whose database commands are counted in the returned Counter.
-func WithCounter(ctx context.Context) (context.Context, *Counter) {
-	c := &Counter{}
-	return context.WithValue(ctx, counterKey{}, c), c
-}
-
 func commandMonitor() *event.CommandMonitor {
 	return &event.CommandMonitor{
-		Started: func(ctx context.Context, _ *event.CommandStartedEvent) {
-			if c, ok := ctx.Value(counterKey{}).(*Counter); ok {
-				c.n.Add(1)
-			}
-		},
+		Started: func(ctx context.Context, _ *event.CommandStartedEvent) { dbcount.Add(ctx) },
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 )
@@ -14,7 +15,7 @@ import (
 // The command monitor counts exactly the commands issued with a counting context.
 func TestCommandCounter(t *testing.T) {
 	db := mongotest.DB(t)
-	ctx, c := mongodb.WithCounter(context.Background())
+	ctx, c := dbcount.WithCounter(context.Background())
 	coll := db.DB.Collection("things")
 	if _, err := coll.InsertOne(ctx, bson.M{"_id": "a"}); err != nil {
 		t.Fatal(err)

@@ -1,11 +1,6 @@
 package mongodb
 
-import (
-	"net/url"
-	"sync/atomic"
-)
-
-type atomicInt64 = atomic.Int64
+import "net/url"
 
 func redactURI(uri string) string {
 	u, err := url.Parse(uri)

@@ -31,7 +31,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning"
 )
@@ -182,12 +181,12 @@ func (d queueDoc) eventDoc() (EventDoc, error) {
 	return e, nil
 }
 
-func (d queueDoc) delivery() (gamification.Delivery, error) {
+func (d queueDoc) delivery() (learning.Delivery, error) {
 	e, err := d.eventDoc()
 	if err != nil {
-		return gamification.Delivery{}, err
+		return learning.Delivery{}, err
 	}
-	return gamification.Delivery{Event: e.ToEvent(), Attempts: d.Attempts}, nil
+	return learning.Delivery{Event: e.ToEvent(), Attempts: d.Attempts}, nil
 }
 
 // Publish implements learning.Publisher with a single insert: the queue document, which
@@ -256,7 +255,7 @@ var leaseFields = bson.D{{Key: "_id", Value: 1}, {Key: "token", Value: 1}, {Key:
 // is not the queued document's has found a replay of an event that left the queue
 // (processed, or parked): the claim deletes that queue document and does not deliver it.
 // This costs commands only when a lease already exists (replays, retries, contention).
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, batch int) ([]gamification.Delivery, error) {
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, batch int) ([]learning.Delivery, error) {
 	batch = min(max(batch, 1), 1000)
 	filter := bson.D{{Key: "availableAt", Value: bson.D{{Key: "$lte", Value: now}}}}
 	if held := s.stillHeld(now); len(held) > 0 {
@@ -271,7 +270,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 	if err := cur.All(ctx, &due); err != nil {
 		return nil, fmt.Errorf("find due learning events: %w", err)
 	}
-	var out []gamification.Delivery
+	var out []learning.Delivery
 	for len(due) > 0 && len(out) < batch {
 		chunk := due[:min(len(due), batch-len(out))]
 		due = due[len(chunk):]
@@ -286,7 +285,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 
 // claim leases the given queued events; it returns those this owner won, and drops replays
 // of events that already left the queue.
-func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc) ([]gamification.Delivery, error) {
+func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc) ([]learning.Delivery, error) {
 	claims := make([]any, len(docs))
 	for i, d := range docs {
 		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease), Event: d.Event}
@@ -352,7 +351,7 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 			}
 		}
 	}
-	var out []gamification.Delivery
+	var out []learning.Delivery
 	for i, d := range docs {
 		n, tookOver := takeovers[d.ID]
 		if dups[i] && !tookOver {
@@ -372,7 +371,7 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 // Done implements gamification.Queue with one delete: the events leave the queue. Their
 // leases stay, holding the events: they are the markers that make a later claim drop a
 // replay, and the record of the processed events until SweepLeases moves them into the log.
-func (s *Store) Done(ctx context.Context, ds []gamification.Delivery, now time.Time) error {
+func (s *Store) Done(ctx context.Context, ds []learning.Delivery, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}

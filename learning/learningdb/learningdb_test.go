@@ -9,14 +9,14 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/learning/learningdb"
 )
 
-func ids(ds []gamification.Delivery) []string {
+func ids(ds []learning.Delivery) []string {
 	var out []string
 	for _, d := range ds {
 		out = append(out, d.Event.ID)
@@ -54,7 +54,7 @@ func TestClaimSkipsEventsHeldElsewhere(t *testing.T) {
 	if got, err := mine.Claim(ctx, "mine", now, lease, 1); err != nil || fmt.Sprint(ids(got)) != "[e2]" {
 		t.Fatalf("first claim: %v (%v), want e2 (e1 is held)", ids(got), err)
 	}
-	cctx, counter := mongodb.WithCounter(ctx)
+	cctx, counter := dbcount.WithCounter(ctx)
 	if got, err := mine.Claim(cctx, "mine", now, lease, 1); err != nil || fmt.Sprint(ids(got)) != "[e3]" {
 		t.Fatalf("second claim: %v (%v), want e3", ids(got), err)
 	}
@@ -90,11 +90,11 @@ func TestSweepLogsProcessedEventsOnly(t *testing.T) {
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("claimed %d (%v), want 3", len(ds), err)
 	}
-	byID := map[string]gamification.Delivery{}
+	byID := map[string]learning.Delivery{}
 	for _, d := range ds {
 		byID[d.Event.ID] = d
 	}
-	if err := s.Done(ctx, []gamification.Delivery{byID["done"]}, now); err != nil {
+	if err := s.Done(ctx, []learning.Delivery{byID["done"]}, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Release(ctx, "parked", "w", now, "broken", true); err != nil {
