@@ -169,7 +169,7 @@ type refreshRequest struct {
 
 func (s *Server) mountAuth(r fiber.Router) {
 	limits := s.deps.RateLimits.orDefault()
-	limit := routeLimit("auth", s.deps.RateLimits.AuthRequests, limits.AuthWindow)
+	limit := s.routeLimit("auth", s.deps.RateLimits.AuthRequests, limits.AuthWindow)
 	guard := &loginGuard{cfg: limits}
 	r.Post("/auth/register", limit, s.register)
 	r.Post("/auth/login", limit, func(c *fiber.Ctx) error { return s.login(c, guard) })
@@ -208,7 +208,7 @@ func (s *Server) login(c *fiber.Ctx, guard *loginGuard) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	succeeded, wait := guard.begin(identity.NormalizeEmail(req.Email), clientIP(c), time.Now())
+	succeeded, wait := guard.begin(identity.NormalizeEmail(req.Email), clientIP(c), s.now())
 	if wait > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ceilSeconds(wait)))
 		return errLoginBackoff

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/idempotency"
 )
 
 // Idempotency keys, as Stripe and the IETF httpapi idempotency-key draft describe them: a
@@ -30,8 +30,6 @@ const IdempotencyTTL = 24 * time.Hour
 const idempotencyStale = 5 * time.Minute
 
 var (
-	errIdempotencyInFlight = apperr.New(apperr.KindConflict, "idempotency_key_in_use",
-		"a request with this Idempotency-Key is still being processed; retry later")
 	errIdempotencyMismatch = apperr.New(apperr.KindUnprocessable, "idempotency_key_reused",
 		"this Idempotency-Key was already used for a different request")
 )
@@ -67,7 +65,7 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	sum.Write([]byte(c.Method() + " " + c.Path() + "\n"))
 	sum.Write(c.Body())
 	now := s.idempotencyNow()
-	rec := content.StoredResponse{UserID: cl.UserID, Key: key, Fingerprint: hex.EncodeToString(sum.Sum(nil)),
+	rec := idempotency.StoredResponse{UserID: cl.UserID, Key: key, Fingerprint: hex.EncodeToString(sum.Sum(nil)),
 		CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
 	ctx := c.UserContext()
 	old, claimed, err := s.deps.Idempotency.Claim(ctx, rec)
@@ -86,7 +84,7 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 		switch {
 		case !old.Done:
 			c.Set(fiber.HeaderRetryAfter, "1")
-			return errIdempotencyInFlight
+			return idempotency.ErrInFlight
 		case old.Fingerprint != rec.Fingerprint:
 			return errIdempotencyMismatch
 		}
@@ -114,9 +112,5 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 }
 
 func (s *Server) idempotencyNow() time.Time {
-	now := time.Now
-	if s.deps.Content != nil && s.deps.Content.Now != nil {
-		now = s.deps.Content.Now
-	}
-	return now().UTC().Truncate(time.Millisecond)
+	return s.now().UTC().Truncate(time.Millisecond)
 }

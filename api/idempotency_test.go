@@ -8,7 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/microlearn/microlearn/api/apitest"
-	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/internal/idempotency"
 )
 
 func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
@@ -53,7 +53,7 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	}
 	// While the first request with a key is still running, a second gets 409.
 	ctx := context.Background()
-	if _, claimed, err := w.env.App.ContentIdempotency.Claim(ctx, content.StoredResponse{UserID: w.owner.ID, Key: "running",
+	if _, claimed, err := w.env.App.Idempotency.Claim(ctx, idempotency.StoredResponse{UserID: w.owner.ID, Key: "running",
 		Fingerprint: "whatever", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}); err != nil || !claimed {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
@@ -90,7 +90,7 @@ func TestIdempotencyKeysExpireAndAreSwept(t *testing.T) {
 		Header: map[string]string{"Idempotency-Key": "progress-2"}})
 	now = now.Add(30 * time.Hour)
 	w.mentee.Token = w.env.Login(w.mentee.Email, "correct-horse-battery")
-	n, err := w.env.App.ContentIdempotency.Sweep(context.Background(), now)
+	n, err := w.env.App.Idempotency.Sweep(context.Background(), now)
 	if err != nil || n != 2 {
 		t.Errorf("swept %d (%v), want 2", n, err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/microlearn/microlearn/api/apitest"
 	"github.com/microlearn/microlearn/app"
-	"github.com/microlearn/microlearn/content/contentdb"
+	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
@@ -541,7 +541,7 @@ func TestAssignmentRetries(t *testing.T) {
 	if _, err := w.env.App.DB.DB.Collection(mentoringdb.Assignments).DeleteOne(ctx, bson.D{{Key: "_id", Value: first + ":" + ben.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.env.App.DB.DB.Collection(contentdb.Idempotency).DeleteMany(ctx, bson.D{}); err != nil {
+	if _, err := w.env.App.DB.DB.Collection(idempotencydb.Collection).DeleteMany(ctx, bson.D{}); err != nil {
 		t.Fatal(err)
 	}
 	rerun, replayed := assign("tap-1", 201)
@@ -561,7 +561,7 @@ func TestAssignmentRetries(t *testing.T) {
 
 	// The key's record is gone (24 hours on) and the mentor reuses the key for something
 	// else: that is a new assignment, not the first one's ID with the new content.
-	if _, err := w.env.App.DB.DB.Collection(contentdb.Idempotency).DeleteMany(ctx, bson.D{}); err != nil {
+	if _, err := w.env.App.DB.DB.Collection(idempotencydb.Collection).DeleteMany(ctx, bson.D{}); err != nil {
 		t.Fatal(err)
 	}
 	body["note"] = "A different request"

@@ -134,7 +134,7 @@ func (s *Server) mountProgrammes(r fiber.Router) {
 	limits := s.deps.RateLimits.orDefault()
 	r.Post("/programmes", s.createProgramme)
 	r.Get("/programmes", s.myProgrammes)
-	r.Post("/programmes/join", routeLimit("join", s.deps.RateLimits.AuthRequests, limits.AuthWindow), s.joinProgramme)
+	r.Post("/programmes/join", s.routeLimit("join", s.deps.RateLimits.AuthRequests, limits.AuthWindow), s.joinProgramme)
 	r.Get("/programmes/:programmeId", s.getProgramme)
 	r.Patch("/programmes/:programmeId", s.patchProgramme)
 	r.Post("/programmes/:programmeId/invites", s.invite)

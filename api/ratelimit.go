@@ -131,14 +131,14 @@ func ceilSeconds(d time.Duration) int {
 // Every response carries the RateLimit and RateLimit-Policy fields of
 // draft-ietf-httpapi-ratelimit-headers-09 (q requests per w seconds; r remaining, t seconds
 // until the window resets); a request over the limit gets 429 with Retry-After.
-func routeLimit(policy string, limit int, window time.Duration) fiber.Handler {
+func (s *Server) routeLimit(policy string, limit int, window time.Duration) fiber.Handler {
 	if limit <= 0 {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
 	l := &windowLimiter{limit: limit, window: window}
 	policyField := `"` + policy + `";q=` + strconv.Itoa(limit) + `;w=` + strconv.Itoa(ceilSeconds(window))
 	return func(c *fiber.Ctx) error {
-		remaining, reset, ok := l.take(clientIP(c), time.Now())
+		remaining, reset, ok := l.take(clientIP(c), s.now())
 		t := ceilSeconds(reset)
 		c.Set("RateLimit-Policy", policyField)
 		c.Set("RateLimit", `"`+policy+`";r=`+strconv.Itoa(remaining)+`;t=`+strconv.Itoa(t))

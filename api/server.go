@@ -16,6 +16,7 @@ import (
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/internal/idempotency"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
@@ -44,6 +45,9 @@ type Deps struct {
 	Log  *slog.Logger
 	DB   Pinger
 	Spec []byte
+	// Now is the clock of every rule the API applies itself (Idempotency-Key expiry,
+	// throttling windows, sign-in back-off); nil is the wall clock.
+	Now func() time.Time
 
 	// identity and programmes
 	Tokens     *auth.Issuer
@@ -54,7 +58,7 @@ type Deps struct {
 
 	// content
 	Content      *content.Service
-	Idempotency  content.IdempotencyStore
+	Idempotency  idempotency.Store
 	ContentViews *ContentViews
 
 	// mentoring
@@ -100,6 +104,13 @@ func New(cfg Config, deps Deps) *Server {
 	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.routes()
 	return s
+}
+
+func (s *Server) now() time.Time {
+	if s.deps.Now == nil {
+		return time.Now()
+	}
+	return s.deps.Now()
 }
 
 // App returns the Fiber app (for tests and benchmarks that drive it directly).

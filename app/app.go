@@ -21,6 +21,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/identity/identitydb"
 	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/mentoring"
@@ -42,12 +43,13 @@ type App struct {
 	Programmes *programme.Service
 	Tokens     *auth.Issuer
 	Learning   *learningdb.Store
+	// Idempotency keeps the answers to POSTs sent with an Idempotency-Key.
+	Idempotency *idempotencydb.Store
 
 	// >>> domain services
-	Content            *contentService
-	ContentIdempotency *contentIdempotency
-	Mentoring          *mentoring.Service
-	Notify             *notify.Service
+	Content   *contentService
+	Mentoring *mentoring.Service
+	Notify    *notify.Service
 	// NotifyGoals and NotifyAssignments feed the reminder rules (gamification and mentoring
 	// set them in their wiring; app/notify.go).
 	NotifyGoals        notify.Goals
@@ -103,8 +105,10 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
 	a.wireAccounts(db)
 	a.Learning = learningdb.New(db)
+	a.Idempotency = idempotencydb.New(db)
+	a.workers = append(a.workers, a.sweepIdempotencyKeys)
 
-	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes())
+	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes())
 
 	// Each domain's wiring lives in app/<domain>.go: it builds its stores and services, and
 	// returns the indexes its stores need.
@@ -147,10 +151,10 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 // apiDeps hands the API the services it serves.
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
-		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI,
+		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI, Now: a.Now, Idempotency: a.Idempotency,
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		// >>> api deps
-		Content: a.Content, Idempotency: a.ContentIdempotency, ContentViews: &api.ContentViews{},
+		Content: a.Content, ContentViews: &api.ContentViews{},
 		Mentoring:    a.Mentoring,
 		Notify:       a.Notify,
 		Gamification: a.Gamification,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/content/contentdb"
@@ -17,41 +16,13 @@ import (
 )
 
 // Aliases keep app.go's import list free of per-domain lines (fewer merge conflicts).
-type (
-	contentService     = content.Service
-	contentIdempotency = contentdb.IdempotencyStore
-)
+type contentService = content.Service
 
-// idempotencySweepEvery is how often expired idempotency keys are deleted.
-const idempotencySweepEvery = 15 * time.Minute
-
-// wireContent builds the content service and the idempotency-key store, adds the sweeper
-// of expired keys to the workers and the demo pack import to the demo seed.
+// wireContent builds the content service and adds the demo pack import to the demo seed.
 func (a *App) wireContent(ctx context.Context) ([]mongodb.Index, error) {
-	db := a.DB.DB
-	a.Content = &content.Service{Store: contentdb.New(db), Events: a.Learning, Now: a.Now}
-	a.ContentIdempotency = contentdb.NewIdempotencyStore(db)
-	a.workers = append(a.workers, a.sweepIdempotencyKeys)
+	a.Content = &content.Service{Store: contentdb.New(a.DB.DB), Events: a.Learning, Now: a.Now}
 	a.demoSteps = append(a.demoSteps, a.seedContent)
 	return contentdb.Indexes(), nil
-}
-
-func (a *App) sweepIdempotencyKeys(ctx context.Context) {
-	t := time.NewTicker(idempotencySweepEvery)
-	defer t.Stop()
-	for {
-		n, err := a.ContentIdempotency.Sweep(ctx, a.Now())
-		if err != nil && ctx.Err() == nil {
-			a.Log.Error("sweep idempotency keys", "error", err.Error())
-		} else if n > 0 {
-			a.Log.Debug("swept idempotency keys", "deleted", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // DemoPack returns the files of the demo content pack.

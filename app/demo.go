@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/programme"
 )
@@ -39,13 +36,9 @@ const seedMarker = "demo-seed"
 // is written last, so a start that dies half-way finishes the job next time, and a second
 // start after a complete seed does nothing.
 func (a *App) SeedDemo(ctx context.Context) error {
-	meta := a.DB.DB.Collection("meta")
-	n, err := meta.CountDocuments(ctx, bson.D{{Key: "_id", Value: seedMarker}})
-	if err != nil {
+	seeded, err := a.DB.HasMarker(ctx, seedMarker)
+	if err != nil || seeded {
 		return err
-	}
-	if n > 0 {
-		return nil
 	}
 	users := map[string]identity.User{}
 	for _, acc := range DemoAccounts {
@@ -80,7 +73,5 @@ func (a *App) SeedDemo(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err = meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: seedMarker}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: a.Now().UTC()}}}}, options.UpdateOne().SetUpsert(true))
-	return err
+	return a.DB.SetMarker(ctx, seedMarker, a.Now())
 }

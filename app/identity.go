@@ -59,6 +59,22 @@ func (a *App) watchKeys(ctx context.Context) {
 	})
 }
 
+// idempotencySweepEvery is how often expired idempotency keys are deleted.
+const idempotencySweepEvery = 15 * time.Minute
+
+// sweepIdempotencyKeys deletes expired Idempotency-Key records (no TTL index on FerretDB 1.24).
+func (a *App) sweepIdempotencyKeys(ctx context.Context) {
+	every(ctx, idempotencySweepEvery, func() {
+		n, err := a.Idempotency.Sweep(ctx, a.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Log.Error("sweep idempotency keys", "error", err.Error())
+		case n > 0:
+			a.Log.Debug("swept idempotency keys", "deleted", n)
+		}
+	})
+}
+
 // every runs f now and then every interval until ctx ends.
 func every(ctx context.Context, interval time.Duration, f func()) {
 	t := time.NewTicker(interval)

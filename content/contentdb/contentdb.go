@@ -1,5 +1,5 @@
-// Package contentdb keeps content items, their versions, people's activity on them and the
-// API's idempotency keys in MongoDB.
+// Package contentdb keeps content items, their versions, and people's activity on them in
+// MongoDB.
 package contentdb
 
 import (
@@ -20,10 +20,9 @@ import (
 
 // The collections.
 const (
-	Items       = "content_items"
-	Versions    = "content_versions"
-	Activity    = "content_activity"
-	Idempotency = "idempotency_keys"
+	Items    = "content_items"
+	Versions = "content_versions"
+	Activity = "content_activity"
 )
 
 // Indexes lists the indexes the queries in this package need.
@@ -43,7 +42,6 @@ func Indexes() []mongodb.Index {
 		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "kind", "key")}},
 		{Collection: Versions, Model: mongo.IndexModel{Keys: asc("itemId", "version"), Options: options.Index().SetUnique(true)}},
 		{Collection: Activity, Model: mongo.IndexModel{Keys: asc("userId", "itemId")}},
-		{Collection: Idempotency, Model: mongo.IndexModel{Keys: asc("expiresAt")}},
 	}
 }
 
@@ -476,89 +474,4 @@ func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string)
 		out[i] = d.toActivity()
 	}
 	return out, nil
-}
-
-type idemDoc struct {
-	ID          string    `bson:"_id"` // userId + ":" + key
-	UserID      string    `bson:"userId"`
-	Key         string    `bson:"key"`
-	Fingerprint string    `bson:"fingerprint"`
-	Done        bool      `bson:"done"`
-	Status      int       `bson:"status"`
-	ContentType string    `bson:"contentType"`
-	Body        []byte    `bson:"body"`
-	CreatedAt   time.Time `bson:"createdAt"`
-	ExpiresAt   time.Time `bson:"expiresAt"`
-}
-
-// IdempotencyStore is the MongoDB content.IdempotencyStore.
-type IdempotencyStore struct{ db *mongo.Database }
-
-// NewIdempotencyStore returns a store on db.
-func NewIdempotencyStore(db *mongo.Database) *IdempotencyStore { return &IdempotencyStore{db: db} }
-
-func idemID(userID, key string) string { return userID + ":" + key }
-
-// Claim implements content.IdempotencyStore: an insert guarded by the unique _id, so that
-// of two concurrent requests with one key exactly one runs.
-func (s *IdempotencyStore) Claim(ctx context.Context, r content.StoredResponse) (content.StoredResponse, bool, error) {
-	coll := s.db.Collection(Idempotency)
-	d := idemDoc{ID: idemID(r.UserID, r.Key), UserID: r.UserID, Key: r.Key, Fingerprint: r.Fingerprint,
-		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Body: []byte{}}
-	for range 2 {
-		_, err := coll.InsertOne(ctx, d)
-		if err == nil {
-			return r, true, nil
-		}
-		if !mongodb.IsDuplicate(err) {
-			return content.StoredResponse{}, false, fmt.Errorf("claim idempotency key: %w", err)
-		}
-		var old idemDoc
-		err = coll.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&old)
-		if mongodb.IsNotFound(err) {
-			continue // released meanwhile
-		}
-		if err != nil {
-			return content.StoredResponse{}, false, fmt.Errorf("find idempotency key: %w", err)
-		}
-		if !old.ExpiresAt.Before(r.CreatedAt) {
-			return content.StoredResponse{UserID: old.UserID, Key: old.Key, Fingerprint: old.Fingerprint, Done: old.Done,
-				Status: old.Status, ContentType: old.ContentType, Body: old.Body, CreatedAt: old.CreatedAt, ExpiresAt: old.ExpiresAt}, false, nil
-		}
-		// Expired but not swept yet: remove exactly that record and claim again.
-		if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "expiresAt", Value: old.ExpiresAt}}); err != nil {
-			return content.StoredResponse{}, false, fmt.Errorf("drop expired idempotency key: %w", err)
-		}
-	}
-	return content.StoredResponse{}, false, content.ErrConflict
-}
-
-// Complete implements content.IdempotencyStore.
-func (s *IdempotencyStore) Complete(ctx context.Context, r content.StoredResponse) error {
-	_, err := s.db.Collection(Idempotency).UpdateOne(ctx, bson.D{{Key: "_id", Value: idemID(r.UserID, r.Key)}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "status", Value: r.Status},
-			{Key: "contentType", Value: r.ContentType}, {Key: "body", Value: r.Body}}}})
-	if err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
-	}
-	return nil
-}
-
-// Release implements content.IdempotencyStore.
-func (s *IdempotencyStore) Release(ctx context.Context, userID, key string, createdAt time.Time) error {
-	_, err := s.db.Collection(Idempotency).DeleteOne(ctx, bson.D{{Key: "_id", Value: idemID(userID, key)},
-		{Key: "done", Value: false}, {Key: "createdAt", Value: createdAt.UTC()}})
-	if err != nil {
-		return fmt.Errorf("release idempotency key: %w", err)
-	}
-	return nil
-}
-
-// Sweep implements content.IdempotencyStore.
-func (s *IdempotencyStore) Sweep(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.Collection(Idempotency).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: now.UTC()}}}})
-	if err != nil {
-		return 0, fmt.Errorf("sweep idempotency keys: %w", err)
-	}
-	return res.DeletedCount, nil
 }

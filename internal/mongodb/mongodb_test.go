@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -75,5 +76,29 @@ func TestEnsureIndexesIsIdempotentAndDuplicatesAreDetected(t *testing.T) {
 	_, err := coll.InsertOne(ctx, bson.M{"email": "a@x"})
 	if !mongodb.IsDuplicate(err) {
 		t.Fatalf("second insert: %v, want a duplicate-key error", err)
+	}
+}
+
+// A marker is unset until set, and setting it twice keeps one marker.
+func TestMarkers(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if set, err := db.HasMarker(ctx, "seeded"); err != nil || set {
+		t.Fatalf("fresh database: set=%v err=%v", set, err)
+	}
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for range 2 {
+		if err := db.SetMarker(ctx, "seeded", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if set, err := db.HasMarker(ctx, "seeded"); err != nil || !set {
+		t.Fatalf("after SetMarker: set=%v err=%v", set, err)
+	}
+	if set, _ := db.HasMarker(ctx, "other"); set {
+		t.Fatal("a marker never set reads as set")
+	}
+	if n, err := db.DB.Collection("meta").CountDocuments(ctx, bson.M{}); err != nil || n != 1 {
+		t.Fatalf("%d marker documents, want 1 (%v)", n, err)
 	}
 }

@@ -1,9 +1,18 @@
-package content
+// Package idempotency holds what the API remembers about requests sent with an
+// Idempotency-Key header, and the store it keeps them in. It belongs to no domain: any
+// POST may carry the header (content writes, mentoring assignments, ...).
+package idempotency
 
 import (
 	"context"
 	"time"
+
+	"github.com/microlearn/microlearn/internal/apperr"
 )
+
+// ErrInFlight says that a request with the same key is still being processed.
+var ErrInFlight = apperr.New(apperr.KindConflict, "idempotency_key_in_use",
+	"a request with this Idempotency-Key is still being processed; retry later")
 
 // StoredResponse is what the API remembers about one request sent with an Idempotency-Key
 // header: who sent it, a fingerprint of the request, and, once it has finished, the answer,
@@ -20,11 +29,12 @@ type StoredResponse struct {
 	ExpiresAt   time.Time
 }
 
-// IdempotencyStore keeps StoredResponses for a day (the API's POSTs use it; expired
-// records are swept by a background job, since TTL indexes are not portable).
-type IdempotencyStore interface {
+// Store keeps StoredResponses until they expire (expired records are swept by a background
+// job, since TTL indexes are not portable).
+type Store interface {
 	// Claim records r as in flight. When (r.UserID, r.Key) is already recorded and not
-	// expired, it returns that record and false.
+	// expired, it returns that record and false. It returns ErrInFlight when the key kept
+	// changing hands while it tried.
 	Claim(ctx context.Context, r StoredResponse) (StoredResponse, bool, error)
 	// Complete stores the answer of a claimed request.
 	Complete(ctx context.Context, r StoredResponse) error
