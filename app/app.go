@@ -17,7 +17,10 @@ import (
 
 	microlearn "github.com/microlearn/microlearn"
 	"github.com/microlearn/microlearn/api"
+	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/content/contentdb"
 	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/identity/identitydb"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -25,7 +28,9 @@ import (
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/mentoring"
+	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/notify"
+	"github.com/microlearn/microlearn/notify/notifydb"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -38,30 +43,21 @@ type App struct {
 	API *api.Server
 	Now func() time.Time
 
-	Identity   *identity.Service
-	Sessions   *identity.Sessions
-	Programmes *programme.Service
-	Tokens     *auth.Issuer
-	Learning   *learningdb.Store
-	// Idempotency keeps the answers to POSTs sent with an Idempotency-Key.
-	Idempotency *idempotencydb.Store
+	Tokens      *auth.Issuer
+	Identity    *identity.Service
+	Sessions    *identity.Sessions
+	Programmes  *programme.Service
+	Learning    *learningdb.Store
+	Idempotency *idempotencydb.Store // answers to POSTs sent with an Idempotency-Key
+	Content     *content.Service
+	Notify      *notify.Service
+	Mentoring   *mentoring.Service
 
-	// >>> domain services
-	Content   *contentService
-	Mentoring *mentoring.Service
-	Notify    *notify.Service
-	// NotifyGoals and NotifyAssignments feed the reminder rules (gamification and mentoring
-	// set them in their wiring; app/notify.go).
-	NotifyGoals        notify.Goals
-	NotifyAssignments  notify.Assignments
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
-	// <<< domain services
 
 	// workers run in the background until the context given to Serve ends.
 	workers []func(ctx context.Context)
-	// demoSteps extend the demo seed, one per domain; each must be idempotent.
-	demoSteps []func(ctx context.Context, users map[string]identity.User) error
 }
 
 // Options adjust wiring for tests.
@@ -96,6 +92,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	return a, nil
 }
 
+// wire builds the product in one pass, each part whole from the parts built before it:
+// services in the order their dependencies allow, then the background workers, the
+// indexes, the start-up data and the API. The adapters between domains are in
+// app/<domain>.go; they only convert types.
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
@@ -103,34 +103,40 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
-	a.wireAccounts(db)
+	users := identitydb.New(db)
+	a.Identity = &identity.Service{Store: users, Now: a.Now, ProfileChanged: a.profileChanged}
+	a.Sessions = &identity.Sessions{Store: users, Users: a.Identity, Tokens: a.Tokens, Now: a.Now, Log: a.Log,
+		RefreshTTL: a.Cfg.RefreshTokenTTL, MaxAge: a.Cfg.SessionMaxAge}
+	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
+		AdminsOnlyCreate: a.Cfg.ProgrammeCreation == "admins", InviteTTL: a.Cfg.InviteTTL}
 	a.Learning = learningdb.New(db)
+	a.Learning.Now = a.Now
 	a.Idempotency = idempotencydb.New(db)
-	a.workers = append(a.workers, a.sweepIdempotencyKeys)
+	a.Content = &content.Service{Store: contentdb.New(db), Events: a.Learning, Now: a.Now}
+	notifyStore := notifydb.New(db)
+	a.Notify = notify.NewService(notifyStore, identityRecipients{a.Identity}, a.Now, a.Log.With("component", "notify"))
+	a.Mentoring = a.newMentoring()
+	a.Gamification = a.newGamification()
+	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 
-	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes())
-
-	// Each domain's wiring lives in app/<domain>.go: it builds its stores and services, and
-	// returns the indexes its stores need.
-	for _, wireDomain := range []func(context.Context) ([]mongodb.Index, error){
-		// >>> domain wiring
-		a.wireContent,
-		a.wireMentoring,
-		a.wireNotify,
-		a.wireGamification,
-		// <<< domain wiring
-	} {
-		ix, err := wireDomain(ctx)
-		if err != nil {
-			return err
-		}
-		indexes = append(indexes, ix...)
+	notifyWorkers, err := a.notifyWorkers(ctx, notifyStore)
+	if err != nil {
+		return err
 	}
-	a.connectDomains()
+	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys}, notifyWorkers...)
+	if a.Cfg.Embedded() {
+		// Only one process may use the embedded database, so the gamification worker runs
+		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the
+		// API never computes awards.
+		a.Learning.OnPublish = a.GamificationWorker.Wake
+		a.workers = append(a.workers, a.GamificationWorker.Run, a.GamificationWorker.RunCloser)
+	}
+
+	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
+		contentdb.Indexes(), notifydb.Indexes(), mentoringdb.Indexes(), gamificationdb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
-
 	if err := a.bootstrapAdmins(ctx); err != nil {
 		return err
 	}
@@ -139,7 +145,6 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
 		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
@@ -153,12 +158,10 @@ func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI, Now: a.Now, Idempotency: a.Idempotency,
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
-		// >>> api deps
 		Content: a.Content, ContentViews: &api.ContentViews{},
 		Mentoring:    a.Mentoring,
 		Notify:       a.Notify,
 		Gamification: a.Gamification,
-		// <<< api deps
 	}
 }
 

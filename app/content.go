@@ -6,24 +6,12 @@ import (
 	"fmt"
 
 	"github.com/microlearn/microlearn/content"
-	"github.com/microlearn/microlearn/content/contentdb"
 	"github.com/microlearn/microlearn/content/contentpack"
 	"github.com/microlearn/microlearn/content/packs"
 	"github.com/microlearn/microlearn/identity"
-	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
 )
-
-// Aliases keep app.go's import list free of per-domain lines (fewer merge conflicts).
-type contentService = content.Service
-
-// wireContent builds the content service and adds the demo pack import to the demo seed.
-func (a *App) wireContent(ctx context.Context) ([]mongodb.Index, error) {
-	a.Content = &content.Service{Store: contentdb.New(a.DB.DB), Events: a.Learning, Now: a.Now}
-	a.demoSteps = append(a.demoSteps, a.seedContent)
-	return contentdb.Indexes(), nil
-}
 
 // DemoPack returns the files of the demo content pack.
 func DemoPack() (map[string][]byte, error) { return contentpack.ReadFS(packs.FS, packs.Demo) }
@@ -46,8 +34,7 @@ func (a *App) seedContent(ctx context.Context, users map[string]identity.User) e
 	return nil
 }
 
-// ContentCatalog is content as mentoring sees it (mentoring.ContentCatalog). Wire it in
-// wireMentoring with `Catalog: a.ContentCatalog(), Completions: a.Content`.
+// ContentCatalog is content as mentoring sees it (mentoring.ContentCatalog).
 func (a *App) ContentCatalog() mentoring.ContentCatalog { return contentCatalog{a.Content} }
 
 type contentCatalog struct{ c *content.Service }

@@ -68,7 +68,8 @@ func (a *App) SeedDemo(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, step := range a.demoSteps {
+	// Each domain's part of the demo, in order (mentoring assigns the imported content).
+	for _, step := range []func(context.Context, map[string]identity.User) error{a.seedContent, a.seedMentoringDemo} {
 		if err := step(ctx, users); err != nil {
 			return err
 		}

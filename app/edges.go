@@ -12,23 +12,9 @@ import (
 	"github.com/microlearn/microlearn/notify"
 )
 
-// connectDomains joins the domains' edges once every domain is wired: each domain declares
-// the small interfaces it needs, and the adapters below satisfy them with another domain's
-// service. Nothing here holds business rules; it only converts types.
-func (a *App) connectDomains() {
-	a.Mentoring.Notifier = mentoringNotifier{a.Notify}
-	a.NotifyAssignments = assignmentsForNotify{a.Mentoring}
-	a.NotifyGoals = goalsForNotify{a.Gamification}
-	a.Gamification.Catalog = catalogForGamification{a.Content}
-	a.Gamification.Pairings = pairingsForGamification{a.Mentoring}
-	a.Gamification.Notifier = gamificationNotifier{a.Notify}
-	a.Gamification.Observers = []learning.Observer{a.Mentoring}
-	a.Identity.ProfileChanged = func(ctx context.Context, userID string) {
-		if err := a.Gamification.ProfileChanged(ctx, userID); err != nil {
-			a.Log.WarnContext(ctx, "gamification did not take the profile change", "userId", userID, "error", err.Error())
-		}
-	}
-}
+// The adapters below let one domain use another through the small interface it declares;
+// wire (app.go) hands them to the services it builds. Nothing here holds business rules; it
+// only converts types.
 
 // mentoringNotifier tells people about assignments through the notification outbox.
 type mentoringNotifier struct{ n *notify.Service }

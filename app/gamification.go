@@ -12,33 +12,27 @@ import (
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
-	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/programme"
 )
 
-// wireGamification builds the gamification service and its worker. The worker runs inside
-// this process (a.workers) when the database is embedded, as only one process may use the
-// embedded database; with MONGODB_URI set, cmd/api leaves it to cmd/gamification
-// (RunGamification), so the API never computes awards.
-func (a *App) wireGamification(ctx context.Context) ([]mongodb.Index, error) {
-	a.Learning.Now = a.Now
-	a.Gamification = &gamification.Service{
+// newGamification builds the gamification service: it consumes the learning queue, reads
+// people, programmes, content (progress-bar totals) and mentoring (assignments, pairings),
+// tells mentoring about every event it processes and sends award news through notify.
+func (a *App) newGamification() *gamification.Service {
+	return &gamification.Service{
 		Store:      gamificationdb.New(a.DB.DB),
 		Queue:      a.Learning,
 		People:     gamificationPeople{a.Identity},
 		Programmes: gamificationProgrammes{a.Programmes},
-		// Catalog (content), Pairings (mentoring), Notifier (notify) and Observers
-		// (mentoring) are connected in connectDomains (app/edges.go).
-		Now:      a.Now,
-		Log:      a.Log,
-		CacheTTL: 10 * time.Second,
+		Catalog:    catalogForGamification{a.Content},
+		Pairings:   pairingsForGamification{a.Mentoring},
+		Notifier:   gamificationNotifier{a.Notify},
+		Observers:  []learning.Observer{a.Mentoring},
+		Now:        a.Now,
+		Log:        a.Log,
+		CacheTTL:   10 * time.Second,
 	}
-	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
-	if a.Cfg.Embedded() {
-		a.Learning.OnPublish = a.GamificationWorker.Wake
-		a.workers = append(a.workers, a.GamificationWorker.Run, a.GamificationWorker.RunCloser)
-	}
-	return gamificationdb.Indexes(), nil
 }
 
 // RunGamification runs the gamification service (and every other background worker) until

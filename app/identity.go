@@ -4,25 +4,16 @@ import (
 	"context"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/microlearn/microlearn/api"
-	"github.com/microlearn/microlearn/identity"
-	"github.com/microlearn/microlearn/identity/identitydb"
-	"github.com/microlearn/microlearn/programme"
-	"github.com/microlearn/microlearn/programme/programmedb"
 )
 
-// wireAccounts builds identity (users, sessions) and programmes, and starts the workers that
-// keep them: the expired-session sweeper and the key-file watcher.
-func (a *App) wireAccounts(db *mongo.Database) {
-	users := identitydb.New(db)
-	a.Identity = &identity.Service{Store: users, Now: a.Now}
-	a.Sessions = &identity.Sessions{Store: users, Users: a.Identity, Tokens: a.Tokens, Now: a.Now, Log: a.Log,
-		RefreshTTL: a.Cfg.RefreshTokenTTL, MaxAge: a.Cfg.SessionMaxAge}
-	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
-		AdminsOnlyCreate: a.Cfg.ProgrammeCreation == "admins", InviteTTL: a.Cfg.InviteTTL}
-	a.workers = append(a.workers, a.sweepSessions, a.watchKeys)
+// profileChanged tells gamification that a profile changed (its boards show names and
+// visibility). Identity is built before gamification, which reads people through identity,
+// so identity calls this method, which finds the gamification service built by then.
+func (a *App) profileChanged(ctx context.Context, userID string) {
+	if err := a.Gamification.ProfileChanged(ctx, userID); err != nil {
+		a.Log.WarnContext(ctx, "gamification did not take the profile change", "userId", userID, "error", err.Error())
+	}
 }
 
 func (a *App) rateLimits() api.RateLimits {

@@ -8,29 +8,27 @@ import (
 
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/apperr"
-	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/programme"
 )
 
-// wireMentoring builds the mentoring service. It runs after wireContent: content is its
-// catalogue (assigned items must exist and be published) and tells it what a mentee has
-// completed. Its notifier is connected in connectDomains (app/edges.go), and the
-// gamification worker tells it about learning events so it can derive assignment completions.
-func (a *App) wireMentoring(ctx context.Context) ([]mongodb.Index, error) {
-	a.Mentoring = &mentoring.Service{
+// newMentoring builds the mentoring service: content is its catalogue (assigned items must
+// exist and be published) and tells it what a mentee has completed; notify tells people
+// about assignments. The gamification worker tells it about learning events so it can
+// derive assignment completions.
+func (a *App) newMentoring() *mentoring.Service {
+	return &mentoring.Service{
 		Store:       mentoringdb.New(a.DB.DB),
 		Directory:   mentoringDirectory{programmes: a.Programmes, identity: a.Identity},
 		Catalog:     a.ContentCatalog(),
 		Completions: a.Content,
 		Publisher:   a.Learning,
+		Notifier:    mentoringNotifier{a.Notify},
 		Now:         a.Now,
 		Log:         a.Log,
 	}
-	a.demoSteps = append(a.demoSteps, a.seedMentoringDemo)
-	return mentoringdb.Indexes(), nil
 }
 
 // mentoringDirectory answers mentoring's questions about programmes and people.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/microlearn/microlearn/identity"
-	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/notify/fcm"
 	"github.com/microlearn/microlearn/notify/notifydb"
@@ -31,45 +30,34 @@ func checkNotifyConfig(c Config) error {
 	return nil
 }
 
-// wireNotify builds the notification service (outbox, inbox, devices), its transport
-// (FCM, or the log without credentials) and three workers: the sender, the scheduler of
-// reminders and the janitor that prunes stale devices and old inbox entries.
-//
-// Goals (gamification) and Assignments (mentoring) are read from a.NotifyGoals and
-// a.NotifyAssignments when the workers start, so any domain's wiring may set them; left
-// nil, the reminders and nudges that need them are not planned.
-func (a *App) wireNotify(ctx context.Context) ([]mongodb.Index, error) {
-	store := notifydb.New(a.DB.DB)
+// notifyWorkers builds the notification service's transport (FCM, or the log without
+// credentials) and its three workers: the sender, the scheduler of reminders and the
+// janitor that prunes stale devices and old inbox entries. Goals come from gamification,
+// assignments from mentoring.
+func (a *App) notifyWorkers(ctx context.Context, store *notifydb.Store) ([]func(context.Context), error) {
 	recipients := identityRecipients{a.Identity}
-	a.Notify = notify.NewService(store, recipients, a.Now, a.Log.With("component", "notify"))
+	goals, assignments := goalsForNotify{a.Gamification}, assignmentsForNotify{a.Mentoring}
 	transport, err := a.notifyTransport(ctx)
 	if err != nil {
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	sender := &notify.Sender{Store: store, Transport: transport, Recipients: recipients, Now: a.Now,
+	sender := &notify.Sender{Store: store, Transport: transport, Recipients: recipients, Goals: goals, Assignments: assignments, Now: a.Now,
 		Log: a.Log.With("component", "notify-sender"), ID: host + "-" + strconv.Itoa(os.Getpid()),
 		Cfg: notify.SenderConfig{Lease: a.Cfg.NotifyLease, SendTimeout: a.Cfg.NotifySendTimeout, Batch: 200,
 			Nudges: notify.NudgeRule{PerDay: a.Cfg.NudgesPerDay, Spacing: a.Cfg.NudgeSpacing},
 			Retry:  notify.Retry{Base: a.Cfg.NotifyRetryBase, Max: a.Cfg.NotifyRetryMax, MaxAttempts: a.Cfg.NotifyMaxAttempts}}}
-	scheduler := &notify.Scheduler{Service: a.Notify, Recipients: recipients, Now: a.Now,
+	scheduler := &notify.Scheduler{Service: a.Notify, Recipients: recipients, Goals: goals, Assignments: assignments, Now: a.Now,
 		Log: a.Log.With("component", "notify-scheduler"),
 		Cfg: notify.SchedulerConfig{Interval: a.Cfg.NotifySchedulerInterval, Horizon: 2 * a.Cfg.NotifySchedulerInterval,
 			StreakRiskAt: a.Cfg.StreakRiskTime, DueReminderAt: a.Cfg.DueReminderTime}}
 	janitor := &notify.Janitor{Store: store, Now: a.Now, Log: a.Log.With("component", "notify-janitor"),
 		DeviceMaxAge: a.Cfg.DeviceMaxAge, InboxRetention: a.Cfg.InboxRetention}
-	a.workers = append(a.workers,
-		func(ctx context.Context) {
-			sender.Goals, sender.Assignments = a.NotifyGoals, a.NotifyAssignments
-			sender.Run(ctx, a.Notify.Wake(), a.Cfg.NotifyPollInterval)
-		},
-		func(ctx context.Context) {
-			scheduler.Goals, scheduler.Assignments = a.NotifyGoals, a.NotifyAssignments
-			scheduler.Run(ctx)
-		},
+	return []func(context.Context){
+		func(ctx context.Context) { sender.Run(ctx, a.Notify.Wake(), a.Cfg.NotifyPollInterval) },
+		scheduler.Run,
 		func(ctx context.Context) { janitor.Run(ctx, time.Hour) },
-	)
-	return notifydb.Indexes(), nil
+	}, nil
 }
 
 // notifyTransport picks where pushes go: FCM through the Admin SDK when credentials, a

@@ -10,8 +10,9 @@ import (
 	"github.com/microlearn/microlearn/identity"
 )
 
-func init() {
-	commands["admin"] = command{
+// adminCommand is `api admin`.
+func adminCommand() command {
+	return command{
 		summary: "admin grant|revoke EMAIL: make an existing account a platform admin, or stop it being one",
 		run:     runAdmin,
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/microlearn/microlearn/content/contentpack"
 )
 
-func init() {
-	commands["content"] = command{
+// contentCommand is `api content`.
+func contentCommand() command {
+	return command{
 		summary: "content import --programme ID DIR | --global DIR: import a content pack (idempotent)",
 		run:     runContent,
 	}

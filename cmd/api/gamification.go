@@ -10,8 +10,9 @@ import (
 	"github.com/microlearn/microlearn/app"
 )
 
-func init() {
-	commands["gamification"] = command{
+// gamificationCommand is `api gamification`.
+func gamificationCommand() command {
+	return command{
 		summary: "recompute [--repair]: check XP totals against the ledger | status: queue depth | requeue-dead [event-id ...]: retry parked events",
 		run:     runGamification,
 	}

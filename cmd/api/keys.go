@@ -11,8 +11,9 @@ import (
 	"github.com/microlearn/microlearn/internal/auth"
 )
 
-func init() {
-	commands["keys"] = command{
+// keysCommand is `api keys`.
+func keysCommand() command {
+	return command{
 		summary: "keys rotate: start signing access tokens with a new key (the old one verifies until its tokens expire)",
 		run:     runKeys,
 		offline: true,

@@ -28,8 +28,15 @@ type command struct {
 	offline bool
 }
 
-// commands are registered by the files beside this one.
-var commands = map[string]command{}
+// commands lists the subcommands; each is defined in its own file beside this one.
+func commands() map[string]command {
+	return map[string]command{
+		"admin":        adminCommand(),
+		"content":      contentCommand(),
+		"gamification": gamificationCommand(),
+		"keys":         keysCommand(),
+	}
+}
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -60,7 +67,7 @@ func run(args []string, out io.Writer) error {
 			usage(out)
 			return nil
 		}
-		c, ok := commands[args[0]]
+		c, ok := commands()[args[0]]
 		if !ok {
 			usage(os.Stderr)
 			return fmt.Errorf("unknown command %q", args[0])
@@ -102,13 +109,14 @@ func unwrapOp(err error) error {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: api [serve | COMMAND args...]")
 	fmt.Fprintln(w, "  serve (default)  serve the REST API (and, embedded, the gamification service)")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-16s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "Configuration comes from environment variables; see README.md.")
 }
