@@ -394,3 +394,13 @@ func (s *Service) ProfileChanged(ctx context.Context, userID string) error {
 	}
 	return s.Store.SetProfile(ctx, userID, p.DisplayName, p.Visibility)
 }
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
