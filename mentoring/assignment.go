@@ -82,100 +82,147 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 		return Assignment{}, fmt.Errorf("assign: %w", err)
 	}
 	now := s.now()
+	v, err := s.checkAssignment(ctx, p, loc, in, now)
+	if err != nil {
+		return Assignment{}, err
+	}
+	a := Assignment{ID: assignmentID(actor, p, in, v.items), PairingID: p.ID, MenteeIDs: v.mentees}
+	for _, m := range v.mentees {
+		a.Copies = append(a.Copies, MenteeAssignment{ID: a.ID + ":" + m, AssignmentID: a.ID, ProgrammeID: p.ProgrammeID,
+			PairingID: p.ID, MentorID: p.MentorID, MenteeID: m, Title: v.title, Note: v.note, Items: v.items, DueAt: v.dueAt,
+			DueLocal: v.dueLocal, Timezone: loc.String(), State: AssignmentOpen, CreatedAt: now})
+	}
+	if err := s.Store.InsertAssignments(ctx, a.Copies); err != nil {
+		return Assignment{}, fmt.Errorf("assign: %w", err)
+	}
+	if err := s.tellAssigned(ctx, a.Copies); err != nil {
+		return Assignment{}, err
+	}
+	return a, nil
+}
+
+// checkedAssignment is a NewAssignment after checking: the items as the catalogue knows
+// them, the mentees it is for, the due instant and the trimmed texts.
+type checkedAssignment struct {
+	items       []AssignedItem
+	mentees     []string
+	dueAt       time.Time
+	dueLocal    string
+	note, title string
+}
+
+// checkAssignment validates in against the pairing and the catalogue, naming every invalid
+// field at once. The title defaults to the first item's.
+func (s *Service) checkAssignment(ctx context.Context, p Pairing, loc *time.Location, in NewAssignment, now time.Time) (checkedAssignment, error) {
 	var f apperr.Fields
 	f.Check(len(in.Items) >= 1 && len(in.Items) <= MaxAssignmentItems, "/items", fmt.Sprintf("must list 1 to %d items", MaxAssignmentItems))
-	items := make([]AssignedItem, 0, len(in.Items))
+	var v checkedAssignment
 	for i, ref := range in.Items {
-		ptr := fmt.Sprintf("/items/%d", i)
-		switch ref.Kind {
-		case learning.KindLesson, learning.KindQuiz, learning.KindChecklist, learning.KindPath:
-		default:
-			f.Add(ptr+"/kind", "must be lesson, quiz, checklist or path")
-			continue
+		it, ok, err := s.checkItem(ctx, p.ProgrammeID, ref, v.items, fmt.Sprintf("/items/%d", i), &f)
+		if err != nil {
+			return checkedAssignment{}, err
 		}
-		if ref.ID == "" || len(ref.ID) > 64 {
-			f.Add(ptr+"/id", "must be an item id")
-			continue
+		if ok {
+			v.items = append(v.items, it)
 		}
-		if slices.ContainsFunc(items, func(a AssignedItem) bool { return a.Ref == ref }) {
-			f.Add(ptr, "is listed twice")
-			continue
-		}
-		info, err := s.Catalog.Item(ctx, p.ProgrammeID, ref)
-		switch {
-		case isNotFound(err):
-			f.Add(ptr+"/id", "no such "+ref.Kind+" in this programme")
-			continue
-		case err != nil:
-			return Assignment{}, fmt.Errorf("assign: look up %s %s: %w", ref.Kind, ref.ID, err)
-		case !info.Published:
-			f.Add(ptr+"/id", "this "+ref.Kind+" is not published")
-			continue
-		}
-		items = append(items, AssignedItem{Ref: ref, Title: info.Title})
 	}
-	mentees := in.MenteeIDs
-	if len(mentees) == 0 {
-		mentees = p.MenteeIDs
+	v.mentees = in.MenteeIDs
+	if len(v.mentees) == 0 {
+		v.mentees = p.MenteeIDs
 	}
 	for i, m := range in.MenteeIDs {
 		f.Check(p.HasMentee(m), fmt.Sprintf("/menteeIds/%d", i), "is not a mentee of this pairing")
 		f.Check(!slices.Contains(in.MenteeIDs[:i], m), fmt.Sprintf("/menteeIds/%d", i), "is listed twice")
 	}
-	dueAt, dueLocal, ok := ParseDue(strings.TrimSpace(in.Due), loc)
+	var ok bool
+	v.dueAt, v.dueLocal, ok = ParseDue(strings.TrimSpace(in.Due), loc)
 	switch {
 	case !ok:
 		f.Add("/due", "must be a date YYYY-MM-DD, a local time YYYY-MM-DDTHH:MM, or an RFC 3339 time")
-	case !dueAt.After(now):
+	case !v.dueAt.After(now):
 		f.Add("/due", "must be in the future (in the programme's time zone, "+loc.String()+")")
 	}
-	note, title := strings.TrimSpace(in.Note), strings.TrimSpace(in.Title)
-	f.Check(utf8.RuneCountInString(note) <= MaxAssignmentNote, "/note", fmt.Sprintf("must be at most %d characters", MaxAssignmentNote))
-	f.Check(utf8.RuneCountInString(title) <= MaxAssignmentTitle, "/title", fmt.Sprintf("must be at most %d characters", MaxAssignmentTitle))
+	v.note, v.title = strings.TrimSpace(in.Note), strings.TrimSpace(in.Title)
+	f.Check(utf8.RuneCountInString(v.note) <= MaxAssignmentNote, "/note", fmt.Sprintf("must be at most %d characters", MaxAssignmentNote))
+	f.Check(utf8.RuneCountInString(v.title) <= MaxAssignmentTitle, "/title", fmt.Sprintf("must be at most %d characters", MaxAssignmentTitle))
 	if err := f.Err(); err != nil {
-		return Assignment{}, err
+		return checkedAssignment{}, err
 	}
-	if title == "" {
-		title = items[0].Title
-		if len(items) > 1 {
-			title = fmt.Sprintf("%s and %d more", title, len(items)-1)
+	if v.title == "" {
+		v.title = v.items[0].Title
+		if len(v.items) > 1 {
+			v.title = fmt.Sprintf("%s and %d more", v.title, len(v.items)-1)
 		}
 	}
-	id := newID()
-	if in.RequestKey != "" {
-		h := sha256.New()
-		for _, part := range []string{actor.UserID, p.ID, in.RequestKey, in.Due, in.Note, in.Title, strings.Join(in.MenteeIDs, ",")} {
-			h.Write([]byte(part + "\x00"))
-		}
-		for _, it := range items {
-			h.Write([]byte(it.Ref.Kind + ":" + it.Ref.ID + "\x00"))
-		}
-		id = hex.EncodeToString(h.Sum(nil)[:12])
+	return v, nil
+}
+
+// checkItem checks one assigned item (at JSON pointer ptr) against those before it and the
+// catalogue. It returns false when the item is invalid (recorded in f), and an error only
+// when the catalogue could not answer.
+func (s *Service) checkItem(ctx context.Context, programmeID string, ref learning.ItemRef, before []AssignedItem, ptr string, f *apperr.Fields) (AssignedItem, bool, error) {
+	switch ref.Kind {
+	case learning.KindLesson, learning.KindQuiz, learning.KindChecklist, learning.KindPath:
+	default:
+		f.Add(ptr+"/kind", "must be lesson, quiz, checklist or path")
+		return AssignedItem{}, false, nil
 	}
-	a := Assignment{ID: id, PairingID: p.ID, MenteeIDs: mentees}
-	for _, m := range mentees {
-		a.Copies = append(a.Copies, MenteeAssignment{ID: a.ID + ":" + m, AssignmentID: a.ID, ProgrammeID: p.ProgrammeID,
-			PairingID: p.ID, MentorID: p.MentorID, MenteeID: m, Title: title, Note: note, Items: items, DueAt: dueAt,
-			DueLocal: dueLocal, Timezone: loc.String(), State: AssignmentOpen, CreatedAt: now})
+	if ref.ID == "" || len(ref.ID) > 64 {
+		f.Add(ptr+"/id", "must be an item id")
+		return AssignedItem{}, false, nil
 	}
-	if err := s.Store.InsertAssignments(ctx, a.Copies); err != nil {
-		return Assignment{}, fmt.Errorf("assign: %w", err)
+	if slices.ContainsFunc(before, func(a AssignedItem) bool { return a.Ref == ref }) {
+		f.Add(ptr, "is listed twice")
+		return AssignedItem{}, false, nil
 	}
-	// Notifications are keyed by the copy, so a re-run enqueues only those still missing.
-	// One that cannot be enqueued fails the request (the copies stay): the client's retry
-	// with the same Idempotency-Key completes the same assignment and tells the mentees.
-	if s.Notifier != nil {
-		var firstErr error
-		for _, c := range a.Copies {
-			if err := s.Notifier.AssignmentReceived(ctx, c); err != nil && firstErr == nil {
-				firstErr = err
-			}
+	info, err := s.Catalog.Item(ctx, programmeID, ref)
+	switch {
+	case isNotFound(err):
+		f.Add(ptr+"/id", "no such "+ref.Kind+" in this programme")
+		return AssignedItem{}, false, nil
+	case err != nil:
+		return AssignedItem{}, false, fmt.Errorf("assign: look up %s %s: %w", ref.Kind, ref.ID, err)
+	case !info.Published:
+		f.Add(ptr+"/id", "this "+ref.Kind+" is not published")
+		return AssignedItem{}, false, nil
+	}
+	return AssignedItem{Ref: ref, Title: info.Title}, true, nil
+}
+
+// assignmentID is a new random ID, or, for a request sent with an Idempotency-Key, a
+// function of the mentor, the pairing, the key and what is assigned (see RequestKey).
+func assignmentID(actor Actor, p Pairing, in NewAssignment, items []AssignedItem) string {
+	if in.RequestKey == "" {
+		return newID()
+	}
+	h := sha256.New()
+	for _, part := range []string{actor.UserID, p.ID, in.RequestKey, in.Due, in.Note, in.Title, strings.Join(in.MenteeIDs, ",")} {
+		h.Write([]byte(part + "\x00"))
+	}
+	for _, it := range items {
+		h.Write([]byte(it.Ref.Kind + ":" + it.Ref.ID + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// tellAssigned tells each mentee about their copy. Notifications are keyed by the copy, so
+// a re-run enqueues only those still missing. One that cannot be enqueued fails the request
+// (the copies stay): the client's retry with the same Idempotency-Key completes the same
+// assignment and tells the mentees.
+func (s *Service) tellAssigned(ctx context.Context, copies []MenteeAssignment) error {
+	if s.Notifier == nil {
+		return nil
+	}
+	var firstErr error
+	for _, c := range copies {
+		if err := s.Notifier.AssignmentReceived(ctx, c); err != nil && firstErr == nil {
+			firstErr = err
 		}
-		if firstErr != nil {
-			return Assignment{}, fmt.Errorf("assign: tell the mentees: %w", firstErr)
-		}
 	}
-	return a, nil
+	if firstErr != nil {
+		return fmt.Errorf("assign: tell the mentees: %w", firstErr)
+	}
+	return nil
 }
 
 // views adds live progress to mentee assignments, asking the CompletionReader once per mentee.

@@ -300,16 +300,7 @@ func (m *matcher) values(e, r int) (v [5]float64, ok bool) {
 	if len(me.tags) > 0 {
 		v[0] = float64(overlap(me.tags, mr.tags)) / float64(len(me.tags))
 	}
-	switch {
-	case me.dept == 0 || mr.dept == 0:
-		v[2] = 0.5 // unknown: neither rewarded nor punished
-	case me.pref == PreferSameDepartment:
-		v[2] = b2f(me.dept == mr.dept)
-	case me.pref == PreferDifferentDepartment:
-		v[2] = b2f(me.dept != mr.dept)
-	default:
-		v[2] = 1
-	}
+	v[2] = departmentValue(me.pref, me.dept, mr.dept)
 	if me.loc != 0 && me.loc == mr.loc {
 		v[3] = 1
 	}
@@ -320,6 +311,20 @@ func (m *matcher) values(e, r int) (v [5]float64, ok bool) {
 		return v, false
 	}
 	return v, true
+}
+
+// departmentValue is how well a mentor's department suits a mentee's preference (0..1); an
+// unknown department is neither rewarded nor punished.
+func departmentValue(pref DepartmentPreference, mentee, mentor int32) float64 {
+	switch {
+	case mentee == 0 || mentor == 0:
+		return 0.5
+	case pref == PreferSameDepartment:
+		return b2f(mentee == mentor)
+	case pref == PreferDifferentDepartment:
+		return b2f(mentee != mentor)
+	}
+	return 1
 }
 
 func b2f(b bool) float64 {

@@ -64,22 +64,69 @@ func ValidateAgreement(a *Agreement, prefix string) error {
 // per mentee and type, each an insert guarded by a unique key: ErrMentorAtCapacity or
 // ErrMenteeAlreadyPaired when taken, even when confirmations race.
 func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID string, in NewPairing) (Pairing, error) {
-	origin := OriginOwner
+	origin, err := s.pairingOrigin(ctx, actor, programmeID)
+	if err != nil {
+		return Pairing{}, err
+	}
+	if origin == OriginSelfSelection {
+		in.RequireAcceptance = true
+	}
+	if err := s.checkNewPairing(ctx, actor, programmeID, origin, &in); err != nil {
+		return Pairing{}, err
+	}
+	mentor, err := s.Store.Profile(ctx, programmeID, in.MentorID)
+	if errors.Is(err, ErrProfileNotFound) {
+		return Pairing{}, apperr.New(apperr.KindUnprocessable, "mentor_without_profile",
+			"the mentor has no mentoring profile yet, so their capacity is unknown")
+	}
+	if err != nil {
+		return Pairing{}, fmt.Errorf("create pairing: %w", err)
+	}
+	if origin == OriginSelfSelection && !mentor.Available {
+		return Pairing{}, apperr.New(apperr.KindConflict, "mentor_unavailable", "this mentor is not taking new mentees")
+	}
+	now := s.now()
+	p := Pairing{ID: newID(), ProgrammeID: programmeID, MentorID: in.MentorID, MenteeIDs: in.MenteeIDs, Type: in.Type,
+		Status: StatusProposed, Agreement: in.Agreement, Origin: origin, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+	if in.RequireAcceptance {
+		return s.propose(ctx, p)
+	}
+	// Guards first, then the pairing document: a crash in between leaves guards held by a
+	// pairing that does not exist, which reclaim() frees after ReclaimAfter.
+	if err := s.acquire(ctx, p, mentor.Capacity); err != nil {
+		return Pairing{}, err
+	}
+	p.Status, p.ActivatedAt = StatusActive, &now
+	if err := s.Store.InsertPairing(ctx, p); err != nil {
+		s.release(ctx, p)
+		return Pairing{}, fmt.Errorf("create pairing: %w", err)
+	}
+	return p, nil
+}
+
+// pairingOrigin says how a pairing the actor creates comes about: an owner's (or admin's)
+// confirmation, or a mentee's request where the programme allows self-selection.
+func (s *Service) pairingOrigin(ctx context.Context, actor Actor, programmeID string) (string, error) {
 	switch {
 	case actor.Oversees():
+		return OriginOwner, nil
 	case actor.Role == RoleMentee:
 		set, err := s.Settings(ctx, programmeID)
 		if err != nil {
-			return Pairing{}, err
+			return "", err
 		}
 		if !set.AllowSelfSelection {
-			return Pairing{}, ErrSelfSelectionOff
+			return "", ErrSelfSelectionOff
 		}
-		origin = OriginSelfSelection
-		in.RequireAcceptance = true
-	default:
-		return Pairing{}, ErrForbidden
+		return OriginSelfSelection, nil
 	}
+	return "", ErrForbidden
+}
+
+// checkNewPairing validates in, naming every invalid field at once: its type and number of
+// mentees, what a mentee may ask for, the agreement, and the roles (the mentor must be a
+// mentor of the programme, each mentee a mentee).
+func (s *Service) checkNewPairing(ctx context.Context, actor Actor, programmeID, origin string, in *NewPairing) error {
 	var f apperr.Fields
 	if !in.Type.Valid() {
 		f.Add("/type", "must be one-to-one, group, flash, reverse or mutual")
@@ -101,10 +148,18 @@ func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID st
 			}
 		}
 	}
-	// Roles: the mentor must be a mentor of the programme, each mentee a mentee.
+	if err := s.checkRoles(ctx, programmeID, in, &f); err != nil {
+		return err
+	}
+	return f.Err()
+}
+
+// checkRoles records in f whether the mentor is a mentor of the programme and each mentee
+// (listed once) a mentee. It returns an error only when the directory could not answer.
+func (s *Service) checkRoles(ctx context.Context, programmeID string, in *NewPairing, f *apperr.Fields) error {
 	role, err := s.Directory.MemberRole(ctx, programmeID, in.MentorID)
 	if err != nil && !isNotFound(err) {
-		return Pairing{}, fmt.Errorf("create pairing: %w", err)
+		return fmt.Errorf("create pairing: %w", err)
 	}
 	f.Check(err == nil && role == RoleMentor, "/mentorId", "is not a mentor of this programme")
 	seen := map[string]bool{}
@@ -117,47 +172,22 @@ func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID st
 		seen[m] = true
 		role, err := s.Directory.MemberRole(ctx, programmeID, m)
 		if err != nil && !isNotFound(err) {
-			return Pairing{}, fmt.Errorf("create pairing: %w", err)
+			return fmt.Errorf("create pairing: %w", err)
 		}
 		f.Check(err == nil && role == RoleMentee, ptr, "is not a mentee of this programme")
 	}
-	if err := f.Err(); err != nil {
-		return Pairing{}, err
-	}
-	mentor, err := s.Store.Profile(ctx, programmeID, in.MentorID)
-	if errors.Is(err, ErrProfileNotFound) {
-		return Pairing{}, apperr.New(apperr.KindUnprocessable, "mentor_without_profile",
-			"the mentor has no mentoring profile yet, so their capacity is unknown")
-	}
-	if err != nil {
-		return Pairing{}, fmt.Errorf("create pairing: %w", err)
-	}
-	if origin == OriginSelfSelection && !mentor.Available {
-		return Pairing{}, apperr.New(apperr.KindConflict, "mentor_unavailable", "this mentor is not taking new mentees")
-	}
-	now := s.now()
-	p := Pairing{ID: newID(), ProgrammeID: programmeID, MentorID: in.MentorID, MenteeIDs: in.MenteeIDs, Type: in.Type,
-		Status: StatusProposed, Agreement: in.Agreement, Origin: origin, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
-	if in.RequireAcceptance {
-		// A hint for the mentee, not the guard: acceptance takes the places for real.
-		for _, m := range p.MenteeIDs {
-			if _, err := s.Store.Place(ctx, programmeID, m, p.Type); err == nil {
-				return Pairing{}, ErrMenteeAlreadyPaired
-			}
+	return nil
+}
+
+// propose records p as proposed, for the mentor to accept; it takes no places yet.
+func (s *Service) propose(ctx context.Context, p Pairing) (Pairing, error) {
+	// A hint for the mentee, not the guard: acceptance takes the places for real.
+	for _, m := range p.MenteeIDs {
+		if _, err := s.Store.Place(ctx, p.ProgrammeID, m, p.Type); err == nil {
+			return Pairing{}, ErrMenteeAlreadyPaired
 		}
-		if err := s.Store.InsertPairing(ctx, p); err != nil {
-			return Pairing{}, fmt.Errorf("create pairing: %w", err)
-		}
-		return p, nil
 	}
-	// Guards first, then the pairing document: a crash in between leaves guards held by a
-	// pairing that does not exist, which reclaim() frees after ReclaimAfter.
-	if err := s.acquire(ctx, p, mentor.Capacity); err != nil {
-		return Pairing{}, err
-	}
-	p.Status, p.ActivatedAt = StatusActive, &now
 	if err := s.Store.InsertPairing(ctx, p); err != nil {
-		s.release(ctx, p)
 		return Pairing{}, fmt.Errorf("create pairing: %w", err)
 	}
 	return p, nil

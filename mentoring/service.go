@@ -88,6 +88,30 @@ func (s *Service) PutMyProfile(ctx context.Context, actor Actor, programmeID str
 	vocab := NewVocabulary(tags)
 	p := Profile{ProgrammeID: programmeID, UserID: actor.UserID, Role: actor.Role, UpdatedAt: s.now()}
 	var f apperr.Fields
+	p.profileBasics(in, &f)
+	texts, field := in.Skills, "/skills"
+	if actor.Role == RoleMentor {
+		p.mentorFields(in, &f)
+	} else {
+		texts, field = in.Objectives, "/objectives"
+		p.menteeFields(in, &f)
+	}
+	p.profileEntries(texts, field, vocab, &f)
+	if err := f.Err(); err != nil {
+		return Profile{}, err
+	}
+	p.Tags = vocab.Tags(texts)
+	if err := s.ensureNewTags(ctx, programmeID, tags, p.Tags, p.UpdatedAt); err != nil {
+		return Profile{}, err
+	}
+	if err := s.Store.PutProfile(ctx, p); err != nil {
+		return Profile{}, fmt.Errorf("put profile: %w", err)
+	}
+	return p, nil
+}
+
+// profileBasics takes what every profile has: department, location and languages.
+func (p *Profile) profileBasics(in ProfileInput, f *apperr.Fields) {
 	p.Department = strings.TrimSpace(in.Department)
 	p.Location = strings.TrimSpace(in.Location)
 	f.Check(utf8.RuneCountInString(p.Department) <= MaxEntryLen, "/department", fmt.Sprintf("must be at most %d characters", MaxEntryLen))
@@ -101,74 +125,81 @@ func (s *Service) PutMyProfile(ctx context.Context, actor Actor, programmeID str
 			p.Languages = append(p.Languages, l)
 		}
 	}
-	texts, field := in.Skills, "/skills"
-	if actor.Role == RoleMentor {
-		f.Check(in.Objectives == nil, "/objectives", "only mentees have learning objectives")
-		f.Check(in.DepartmentPreference == nil, "/departmentPreference", "only mentees have a department preference")
-		if in.Capacity == nil {
-			f.Add("/capacity", "is required for mentors")
-		} else {
-			p.Capacity = *in.Capacity
-			f.Check(p.Capacity >= 0 && p.Capacity <= MaxCapacity, "/capacity", fmt.Sprintf("must be between 0 and %d", MaxCapacity))
-		}
-		p.Available = in.Available == nil || *in.Available
-		if in.AvailabilityNote != nil {
-			p.AvailabilityNote = strings.TrimSpace(*in.AvailabilityNote)
-		}
-		f.Check(utf8.RuneCountInString(p.AvailabilityNote) <= MaxNoteLen, "/availabilityNote", fmt.Sprintf("must be at most %d characters", MaxNoteLen))
+}
+
+// mentorFields takes a mentor's capacity and availability, and refuses the mentee's fields.
+func (p *Profile) mentorFields(in ProfileInput, f *apperr.Fields) {
+	f.Check(in.Objectives == nil, "/objectives", "only mentees have learning objectives")
+	f.Check(in.DepartmentPreference == nil, "/departmentPreference", "only mentees have a department preference")
+	if in.Capacity == nil {
+		f.Add("/capacity", "is required for mentors")
 	} else {
-		texts, field = in.Objectives, "/objectives"
-		f.Check(in.Skills == nil, "/skills", "only mentors have skills")
-		f.Check(in.Capacity == nil, "/capacity", "only mentors have a capacity")
-		f.Check(in.Available == nil, "/available", "only mentors have availability")
-		f.Check(in.AvailabilityNote == nil, "/availabilityNote", "only mentors have availability")
-		p.DepartmentPreference = PreferAnyDepartment
-		if in.DepartmentPreference != nil {
-			p.DepartmentPreference = DepartmentPreference(*in.DepartmentPreference)
-		}
-		switch p.DepartmentPreference {
-		case PreferSameDepartment, PreferDifferentDepartment, PreferAnyDepartment:
-		default:
-			f.Add("/departmentPreference", "must be same, different or any")
-		}
+		p.Capacity = *in.Capacity
+		f.Check(p.Capacity >= 0 && p.Capacity <= MaxCapacity, "/capacity", fmt.Sprintf("must be between 0 and %d", MaxCapacity))
 	}
+	p.Available = in.Available == nil || *in.Available
+	if in.AvailabilityNote != nil {
+		p.AvailabilityNote = strings.TrimSpace(*in.AvailabilityNote)
+	}
+	f.Check(utf8.RuneCountInString(p.AvailabilityNote) <= MaxNoteLen, "/availabilityNote", fmt.Sprintf("must be at most %d characters", MaxNoteLen))
+}
+
+// menteeFields takes a mentee's department preference, and refuses the mentor's fields.
+func (p *Profile) menteeFields(in ProfileInput, f *apperr.Fields) {
+	f.Check(in.Skills == nil, "/skills", "only mentors have skills")
+	f.Check(in.Capacity == nil, "/capacity", "only mentors have a capacity")
+	f.Check(in.Available == nil, "/available", "only mentors have availability")
+	f.Check(in.AvailabilityNote == nil, "/availabilityNote", "only mentors have availability")
+	p.DepartmentPreference = PreferAnyDepartment
+	if in.DepartmentPreference != nil {
+		p.DepartmentPreference = DepartmentPreference(*in.DepartmentPreference)
+	}
+	switch p.DepartmentPreference {
+	case PreferSameDepartment, PreferDifferentDepartment, PreferAnyDepartment:
+	default:
+		f.Add("/departmentPreference", "must be same, different or any")
+	}
+}
+
+// profileEntries takes a mentor's skills or a mentee's objectives (texts, at field), each
+// of which must make a valid tag.
+func (p *Profile) profileEntries(texts []string, field string, vocab Vocabulary, f *apperr.Fields) {
 	f.Check(len(texts) <= MaxTagsPerProfile, field, fmt.Sprintf("must list at most %d entries", MaxTagsPerProfile))
 	for i, t := range texts {
 		n := vocab.Canonical(t)
 		ptr := fmt.Sprintf("%s/%d", field, i)
 		f.Check(validTag(n), ptr, fmt.Sprintf("must be 1 to %d characters (after trimming)", MaxTagLen))
 		f.Check(utf8.RuneCountInString(t) <= MaxEntryLen, ptr, fmt.Sprintf("must be at most %d characters", MaxEntryLen))
-		if utf8.RuneCountInString(t) <= MaxEntryLen {
-			if actor.Role == RoleMentor {
-				p.Skills = append(p.Skills, strings.TrimSpace(t))
-			} else {
-				p.Objectives = append(p.Objectives, strings.TrimSpace(t))
-			}
+		if utf8.RuneCountInString(t) > MaxEntryLen {
+			continue
+		}
+		if p.Role == RoleMentor {
+			p.Skills = append(p.Skills, strings.TrimSpace(t))
+		} else {
+			p.Objectives = append(p.Objectives, strings.TrimSpace(t))
 		}
 	}
-	if err := f.Err(); err != nil {
-		return Profile{}, err
+}
+
+// ensureNewTags adds the profile's tags that the vocabulary (known) lacks, for curation.
+func (s *Service) ensureNewTags(ctx context.Context, programmeID string, known []Tag, tags []string, at time.Time) error {
+	names := map[string]bool{}
+	for _, t := range known {
+		names[t.Name] = true
 	}
-	p.Tags = vocab.Tags(texts)
 	var fresh []string
-	known := map[string]bool{}
 	for _, t := range tags {
-		known[t.Name] = true
-	}
-	for _, t := range p.Tags {
-		if !known[t] {
+		if !names[t] {
 			fresh = append(fresh, t)
 		}
 	}
-	if len(fresh) > 0 {
-		if err := s.Store.EnsureTags(ctx, programmeID, fresh, p.UpdatedAt); err != nil {
-			return Profile{}, fmt.Errorf("put profile: %w", err)
-		}
+	if len(fresh) == 0 {
+		return nil
 	}
-	if err := s.Store.PutProfile(ctx, p); err != nil {
-		return Profile{}, fmt.Errorf("put profile: %w", err)
+	if err := s.Store.EnsureTags(ctx, programmeID, fresh, at); err != nil {
+		return fmt.Errorf("put profile: %w", err)
 	}
-	return p, nil
+	return nil
 }
 
 // ProfileOf returns userID's profile in programmeID as actor may see it: everyone sees their
