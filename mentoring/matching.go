@@ -142,6 +142,9 @@ type MatchInput struct {
 	Load map[string]int
 	// Paired are the mentees who already hold a live pairing of the type being matched.
 	Paired map[string]bool
+	// HasMentor are the mentees who hold a live pairing of any type as a mentee: the
+	// proposal places mentees without any mentor first.
+	HasMentor map[string]bool
 }
 
 // Proposal is a bulk matching proposal for a programme.
@@ -171,8 +174,8 @@ const (
 	ReasonCapacityTaken = "capacity_taken"
 )
 
-// AlgorithmGreedy is the bulk proposal's algorithm (docs/decisions.md, "Matching").
-const AlgorithmGreedy = "greedy-global-best with live capacity term"
+// AlgorithmOptimal names the bulk proposal's algorithm (docs/decisions.md, "Matching").
+const AlgorithmOptimal = "optimal assignment (min-cost flow)"
 
 // matcher is the matching input compiled to integers: tags, departments, locations and
 // languages become small ids, so scoring one pair is a few comparisons and a merge of two
@@ -449,92 +452,26 @@ func Suggest(in MatchInput, menteeID string, limit int) ([]Candidate, error) {
 	return out, nil
 }
 
-// entry is one feasible (mentee, mentor) pair in the proposal's heap.
-type entry struct {
-	score float64 // base + capacity term at version ver
-	base  float64
-	e, r  int32
-	ver   int32
-}
-
-// less orders the heap: higher score first; ties by mentee then mentor, so that a proposal is
-// deterministic.
-func (a entry) before(b entry) bool {
-	if a.score != b.score {
-		return a.score > b.score
-	}
-	if a.e != b.e {
-		return a.e < b.e
-	}
-	return a.r < b.r
-}
-
-type pq []entry
-
-func (h pq) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !h[i].before(h[p]) {
-			return
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
-func (h pq) down(i int) {
-	n := len(h)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		c := l
-		if r := l + 1; r < n && h[r].before(h[l]) {
-			c = r
-		}
-		if !h[c].before(h[i]) {
-			return
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
-}
-
-func (h *pq) push(x entry) {
-	*h = append(*h, x)
-	h.up(len(*h) - 1)
-}
-
-func (h *pq) pop() entry {
-	old := *h
-	top := old[0]
-	n := len(old) - 1
-	old[0] = old[n]
-	*h = old[:n]
-	if n > 0 {
-		h.down(0)
-	}
-	return top
-}
-
-// Propose makes a bulk proposal for every eligible mentee: greedy on the best global score,
-// where the capacity term is kept live. Every feasible pair enters a max-heap; the best pair
-// whose mentee is still free and whose mentor still has a place is taken. Taking a place
-// lowers that mentor's capacity term, so the mentor's other pairs are re-scored lazily (an
-// entry scored at an older version of its mentor is pushed back with its new score instead
-// of being taken). A mentor therefore never receives more mentees than places left, and load
-// spreads to mentors with free places when skills fit about equally. O(P log P) for P
-// feasible pairs.
+// Propose makes a bulk proposal for every eligible mentee: an optimal assignment, not a
+// greedy pass. It places as many mentees as the places and rules allow; among those
+// placements it places as many mentees who have no mentor at all (MatchInput.HasMentor) as
+// possible, and then maximises the total score, with the capacity term counted per place
+// taken so that load spreads over mentors who fit equally well. A mentor never receives more
+// mentees than places left. Solved as a min-cost flow (assign.go); ties resolve the same way
+// on every run.
 func Propose(in MatchInput) Proposal {
 	m := compile(in)
-	wCap := m.s.Weights.Capacity
-	h := make(pq, 0, len(m.mentees)*8)
-	ver := make([]int32, len(m.mentors))
-	hasCandidate := make([]bool, len(m.mentees))
+	nE, nR := len(m.mentees), len(m.mentors)
+	prob := &flowProblem{nE: nE, nR: nR, arcs: make([][]flowArc, nE), left: slices.Clone(m.left)}
+	hasCandidate := make([]bool, nE)
+	bonus := int64(unit) * int64(nE+1) // more than any possible sum of scores
 	for e := range m.mentees {
 		if !m.mentees[e].eligible {
 			continue
+		}
+		prio := int64(0)
+		if !in.HasMentor[m.mentees[e].id] {
+			prio = bonus
 		}
 		for r := range m.mentors {
 			if !m.mentors[r].eligible {
@@ -545,42 +482,27 @@ func Propose(in MatchInput) Proposal {
 				continue
 			}
 			hasCandidate[e] = true
-			b := m.baseScore(v)
-			h = append(h, entry{score: b + wCap*m.capValue(r), base: b, e: int32(e), r: int32(r)})
+			reward := prio + m.points(m.baseScore(v))
+			prob.arcs[e] = append(prob.arcs[e], flowArc{r: int32(r), cost: bonus + unit - reward})
 		}
 	}
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-	assigned := make([]int32, len(m.mentees))
-	for i := range assigned {
-		assigned[i] = -1
-	}
-	leftAtProposal := slices.Clone(m.left)
-	for len(h) > 0 {
-		x := h.pop()
-		if assigned[x.e] >= 0 || m.left[x.r] == 0 {
-			continue
+	wCap := m.s.Weights.Capacity
+	prob.capCost = func(r, k int) int64 {
+		if m.cap[r] <= 0 {
+			return unit
 		}
-		if x.ver != ver[x.r] {
-			x.score, x.ver = x.base+wCap*m.capValue(int(x.r)), ver[x.r]
-			h.push(x)
-			continue
-		}
-		assigned[x.e] = x.r
-		m.left[x.r]--
-		ver[x.r]++
+		return unit - m.points(wCap*float64(prob.left[r]-k)/float64(m.cap[r]))
 	}
-	// Explain each pair at the capacity the mentor had before the proposal, which is what an
-	// owner confirming one pair at a time will see.
-	copy(m.left, leftAtProposal)
-	p := Proposal{Algorithm: AlgorithmGreedy}
+	assigned := prob.solve()
+	p := Proposal{Algorithm: AlgorithmOptimal}
 	for e := range m.mentees {
 		id := m.mentees[e].id
 		switch r := assigned[e]; {
 		case !m.mentees[e].eligible:
 			p.Unmatched = append(p.Unmatched, Unmatched{MenteeID: id, Reason: ReasonAlreadyPaired})
 		case r >= 0:
+			// Explained at the capacity the mentor had before the proposal, which is what an
+			// owner confirming one pair at a time will see.
 			v, _ := m.values(e, int(r))
 			p.Pairs = append(p.Pairs, ProposedPair{MenteeID: id, Candidate: m.candidate(e, int(r), v)})
 		case hasCandidate[e]:
@@ -590,4 +512,12 @@ func Propose(in MatchInput) Proposal {
 		}
 	}
 	return p
+}
+
+// points converts a score in weight units to integer hundredths of a point (0..unit).
+func (m *matcher) points(weightUnits float64) int64 {
+	if m.wTotal <= 0 {
+		return 0
+	}
+	return int64(math.Round(unit * weightUnits / m.wTotal))
 }

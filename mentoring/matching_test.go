@@ -2,6 +2,7 @@ package mentoring_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -250,5 +251,189 @@ func TestProposeSpreadsLoad(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]int{"a": 2, "b": 2}, count); diff != "" {
 		t.Errorf("mentees per mentor (-want +got):\n%s", diff)
+	}
+}
+
+// baseScores returns, for every feasible (mentee, mentor) pair, its score without the
+// capacity term (the part that depends on who is paired, not on how full the mentor is).
+func baseScores(t *testing.T, in mentoring.MatchInput) map[[2]string]float64 {
+	t.Helper()
+	out := map[[2]string]float64{}
+	for _, e := range in.Mentees {
+		cands, err := mentoring.Suggest(in, e.UserID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cands {
+			s := c.Score
+			for _, x := range c.Contributions {
+				if x.Criterion == mentoring.CriterionCapacity {
+					s -= x.Points
+				}
+			}
+			out[[2]string{e.UserID, c.MentorID}] = s
+		}
+	}
+	return out
+}
+
+// Property: over random programmes, capacity is never exceeded, and no exchange improves the
+// proposal: swapping the mentors of two placed mentees never raises the total score, and no
+// unplaced mentee could take a placed mentee's mentor for a higher score (or, having no
+// mentor at all, from someone who has one).
+func TestProposeIsOptimalUnderSwaps(t *testing.T) {
+	const tol = 0.05 // contributions are reported rounded to 0.01
+	for seed := range uint64(40) {
+		r := rand.New(rand.NewPCG(seed, 11))
+		in := syntheticInput(r, 4+r.IntN(12), 10+r.IntN(40))
+		in.HasMentor = map[string]bool{}
+		for _, e := range in.Mentees {
+			if r.IntN(3) == 0 {
+				in.HasMentor[e.UserID] = true
+			}
+		}
+		p := mentoring.Propose(in)
+		score := baseScores(t, in)
+		left := map[string]int{}
+		for _, m := range in.Mentors {
+			if m.Available {
+				left[m.UserID] = max(m.Capacity-in.Load[m.UserID], 0)
+			}
+		}
+		mentorOf := map[string]string{}
+		for _, pr := range p.Pairs {
+			mentorOf[pr.MenteeID] = pr.Candidate.MentorID
+			left[pr.Candidate.MentorID]--
+			if left[pr.Candidate.MentorID] < 0 {
+				t.Fatalf("seed %d: mentor %s over capacity", seed, pr.Candidate.MentorID)
+			}
+			if _, ok := score[[2]string{pr.MenteeID, pr.Candidate.MentorID}]; !ok {
+				t.Fatalf("seed %d: infeasible pair %s-%s proposed", seed, pr.MenteeID, pr.Candidate.MentorID)
+			}
+		}
+		for a, ra := range mentorOf {
+			for b, rb := range mentorOf {
+				if a >= b || ra == rb {
+					continue
+				}
+				sa, okA := score[[2]string{a, rb}]
+				sb, okB := score[[2]string{b, ra}]
+				if okA && okB && sa+sb > score[[2]string{a, ra}]+score[[2]string{b, rb}]+tol {
+					t.Errorf("seed %d: swapping %s and %s raises the total: %.2f+%.2f > %.2f+%.2f", seed, a, b,
+						sa, sb, score[[2]string{a, ra}], score[[2]string{b, rb}])
+				}
+			}
+		}
+		for _, u := range p.Unmatched {
+			if u.Reason != mentoring.ReasonCapacityTaken {
+				continue
+			}
+			for a, ra := range mentorOf {
+				su, ok := score[[2]string{u.MenteeID, ra}]
+				if !ok {
+					continue
+				}
+				switch {
+				case !in.HasMentor[u.MenteeID] && in.HasMentor[a]:
+					t.Errorf("seed %d: %s (no mentor at all) left out while %s (who has one) holds %s", seed, u.MenteeID, a, ra)
+				case in.HasMentor[u.MenteeID] == in.HasMentor[a] && su > score[[2]string{a, ra}]+tol:
+					t.Errorf("seed %d: %s would score %.2f with %s, more than %s's %.2f", seed, u.MenteeID, su, ra, a, score[[2]string{a, ra}])
+				}
+			}
+		}
+	}
+}
+
+// On programmes small enough to try every assignment, the proposal's objective equals the
+// best one: most mentees placed, then most mentees without any mentor placed, then the
+// highest total score with the capacity term counted per place taken.
+func TestProposeMatchesBruteForce(t *testing.T) {
+	for seed := range uint64(60) {
+		r := rand.New(rand.NewPCG(seed, 23))
+		in := syntheticInput(r, 2+r.IntN(2), 2+r.IntN(5))
+		in.Settings.MustHave = nil
+		in.HasMentor = map[string]bool{}
+		for _, e := range in.Mentees {
+			if r.IntN(2) == 0 {
+				in.HasMentor[e.UserID] = true
+			}
+		}
+		score := baseScores(t, in)
+		w := in.Settings.Weights
+		wTotal := w.Overlap + w.Capacity + w.Department + w.Location + w.Language
+		capOf := map[string]int{}
+		left := map[string]int{}
+		var mentors []string
+		for _, m := range in.Mentors {
+			if m.Available && m.Capacity-in.Load[m.UserID] > 0 {
+				mentors = append(mentors, m.UserID)
+				capOf[m.UserID] = m.Capacity
+				left[m.UserID] = m.Capacity - in.Load[m.UserID]
+			}
+		}
+		objective := func(assign map[string]string) [3]float64 {
+			var o [3]float64
+			taken := map[string]int{}
+			for e, m := range assign {
+				o[0]++
+				if !in.HasMentor[e] {
+					o[1]++
+				}
+				o[2] += score[[2]string{e, m}]
+				o[2] += 100 * w.Capacity * float64(left[m]-taken[m]) / float64(capOf[m]) / wTotal
+				taken[m]++
+			}
+			return o
+		}
+		better := func(a, b [3]float64) bool {
+			for i := range a {
+				if math.Abs(a[i]-b[i]) > 0.05 {
+					return a[i] > b[i]
+				}
+			}
+			return false
+		}
+		var eligible []string
+		for _, e := range in.Mentees {
+			if !in.Paired[e.UserID] {
+				eligible = append(eligible, e.UserID)
+			}
+		}
+		var best [3]float64
+		assign := map[string]string{}
+		var try func(i int)
+		try = func(i int) {
+			if i == len(eligible) {
+				if o := objective(assign); better(o, best) {
+					best = o
+				}
+				return
+			}
+			try(i + 1)
+			for _, m := range mentors {
+				if _, ok := score[[2]string{eligible[i], m}]; !ok {
+					continue
+				}
+				n := 0
+				for _, x := range assign {
+					if x == m {
+						n++
+					}
+				}
+				if n < left[m] {
+					assign[eligible[i]] = m
+					try(i + 1)
+					delete(assign, eligible[i])
+				}
+			}
+		}
+		try(0)
+		got := map[string]string{}
+		for _, pr := range mentoring.Propose(in).Pairs {
+			got[pr.MenteeID] = pr.Candidate.MentorID
+		}
+		if o := objective(got); better(best, o) {
+			t.Errorf("seed %d: proposal objective %v, the best is %v", seed, o, best)
+		}
 	}
 }

@@ -475,15 +475,21 @@ func (s *Service) matchInput(ctx context.Context, programmeID string, t Type, me
 	for _, sl := range slots {
 		load[sl.MentorID]++
 	}
-	places, err := s.Store.Places(ctx, programmeID, t)
-	if err != nil {
-		return MatchInput{}, fmt.Errorf("matching: %w", err)
+	paired, hasMentor := map[string]bool{}, map[string]bool{}
+	for _, k := range Types {
+		places, err := s.Store.Places(ctx, programmeID, k)
+		if err != nil {
+			return MatchInput{}, fmt.Errorf("matching: %w", err)
+		}
+		for _, pl := range places {
+			hasMentor[pl.MenteeID] = true
+			if k == t {
+				paired[pl.MenteeID] = true
+			}
+		}
 	}
-	paired := map[string]bool{}
-	for _, pl := range places {
-		paired[pl.MenteeID] = true
-	}
-	return MatchInput{Settings: set, Vocabulary: NewVocabulary(tags), Mentors: mentors, Mentees: mentees, Load: load, Paired: paired}, nil
+	return MatchInput{Settings: set, Vocabulary: NewVocabulary(tags), Mentors: mentors, Mentees: mentees, Load: load,
+		Paired: paired, HasMentor: hasMentor}, nil
 }
 
 // Suggestions ranks mentors for menteeID. Owners ask for any mentee; a mentee asks for
