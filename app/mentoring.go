@@ -89,14 +89,33 @@ func (a *App) SeedMentoringDemo(ctx context.Context) error {
 // one-to-one pairing (mentor and mentee1), a group pairing (mentor with mentee2 and mentee3)
 // and assignments with due dates. Every part checks before it writes, so it can run again.
 func (a *App) seedMentoringDemo(ctx context.Context, users map[string]identity.User) error {
-	m := a.Mentoring
+	if err := a.seedMatching(ctx, users); err != nil {
+		return err
+	}
 	owner := mentoring.Actor{UserID: users["owner@example.com"].ID, Role: mentoring.RoleOwner}
 	mentor := users["mentor@example.com"]
 	ada, ben, chloe := users["mentee1@example.com"], users["mentee2@example.com"], users["mentee3@example.com"]
-	pid := DemoProgrammeID
-	str := func(s string) *string { return &s }
-	capacity, yes := 4, true
+	one, err := a.demoPairing(ctx, owner, mentoring.NewPairing{MentorID: mentor.ID, MenteeIDs: []string{ada.ID}, Type: mentoring.OneToOne,
+		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Monthly, StartsOn: "2026-09-01", EndsOn: "2027-06-30",
+			Goals:      []string{"Lead the morning huddle with confidence", "Give feedback that lands, weekly"},
+			Boundaries: "What we discuss stays between us unless there is a safety concern. Not a line-management relationship."}})
+	if err != nil {
+		return err
+	}
+	group, err := a.demoPairing(ctx, owner, mentoring.NewPairing{MentorID: mentor.ID, MenteeIDs: []string{ben.ID, chloe.ID}, Type: mentoring.Group,
+		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Fortnightly, StartsOn: "2026-09-15", EndsOn: "2027-03-31",
+			Goals:      []string{"Plan a fair rota for a ward of twenty", "Handle conflict in the team early"},
+			Boundaries: "Group sessions: share only what you are comfortable sharing with the whole group."}})
+	if err != nil {
+		return err
+	}
+	return a.seedAssignments(ctx, owner, mentoring.Actor{UserID: mentor.ID, Role: mentoring.RoleMentor}, one, group)
+}
 
+// seedMatching defines the demo vocabulary and matching settings, and the profiles of the
+// mentor and the three mentees.
+func (a *App) seedMatching(ctx context.Context, users map[string]identity.User) error {
+	m, pid := a.Mentoring, DemoProgrammeID
 	for _, t := range []struct {
 		name string
 		syn  []string
@@ -112,19 +131,21 @@ func (a *App) seedMentoringDemo(ctx context.Context, users map[string]identity.U
 	if _, err := m.PutSettings(ctx, set); err != nil {
 		return fmt.Errorf("demo matching settings: %w", err)
 	}
+	str := func(s string) *string { return &s }
+	capacity, yes := 4, true
 	profiles := []struct {
 		user identity.User
 		role string
 		in   mentoring.ProfileInput
 	}{
-		{mentor, mentoring.RoleMentor, mentoring.ProfileInput{Department: "Surgery", Location: "Birmingham", Languages: []string{"en", "ur"},
+		{users["mentor@example.com"], mentoring.RoleMentor, mentoring.ProfileInput{Department: "Surgery", Location: "Birmingham", Languages: []string{"en", "ur"},
 			Skills:   []string{"Leading teams", "Rota planning", "Conflict resolution", "Budgeting", "Giving feedback"},
 			Capacity: &capacity, Available: &yes, AvailabilityNote: str("Tuesday and Thursday afternoons; video calls fine")}},
-		{ada, mentoring.RoleMentee, mentoring.ProfileInput{Department: "Emergency medicine", Location: "Birmingham", Languages: []string{"en"},
+		{users["mentee1@example.com"], mentoring.RoleMentee, mentoring.ProfileInput{Department: "Emergency medicine", Location: "Birmingham", Languages: []string{"en"},
 			Objectives: []string{"Leadership", "Feedback", "Confidence"}, DepartmentPreference: str("different")}},
-		{ben, mentoring.RoleMentee, mentoring.ProfileInput{Department: "Surgery", Location: "Solihull", Languages: []string{"en", "pl"},
+		{users["mentee2@example.com"], mentoring.RoleMentee, mentoring.ProfileInput{Department: "Surgery", Location: "Solihull", Languages: []string{"en", "pl"},
 			Objectives: []string{"Rostering", "Budgeting"}, DepartmentPreference: str("same")}},
-		{chloe, mentoring.RoleMentee, mentoring.ProfileInput{Department: "Paediatrics", Location: "Birmingham", Languages: []string{"en", "fr"},
+		{users["mentee3@example.com"], mentoring.RoleMentee, mentoring.ProfileInput{Department: "Paediatrics", Location: "Birmingham", Languages: []string{"en", "fr"},
 			Objectives: []string{"Conflict resolution", "Building a network"}, DepartmentPreference: str("any")}},
 	}
 	for _, p := range profiles {
@@ -132,34 +153,26 @@ func (a *App) seedMentoringDemo(ctx context.Context, users map[string]identity.U
 			return fmt.Errorf("demo profile of %s: %w", p.user.Email, err)
 		}
 	}
+	return nil
+}
 
-	one, err := a.demoPairing(ctx, owner, mentoring.NewPairing{MentorID: mentor.ID, MenteeIDs: []string{ada.ID}, Type: mentoring.OneToOne,
-		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Monthly, StartsOn: "2026-09-01", EndsOn: "2027-06-30",
-			Goals:      []string{"Lead the morning huddle with confidence", "Give feedback that lands, weekly"},
-			Boundaries: "What we discuss stays between us unless there is a safety concern. Not a line-management relationship."}})
-	if err != nil {
-		return err
-	}
-	group, err := a.demoPairing(ctx, owner, mentoring.NewPairing{MentorID: mentor.ID, MenteeIDs: []string{ben.ID, chloe.ID}, Type: mentoring.Group,
-		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Fortnightly, StartsOn: "2026-09-15", EndsOn: "2027-03-31",
-			Goals:      []string{"Plan a fair rota for a ward of twenty", "Handle conflict in the team early"},
-			Boundaries: "Group sessions: share only what you are comfortable sharing with the whole group."}})
-	if err != nil {
-		return err
-	}
+// demoAssignment is an assignment the demo seed gives a pairing.
+type demoAssignment struct {
+	pairing mentoring.Pairing
+	items   []demoItem
+	due     string
+	note    string
+}
 
+// seedAssignments gives each demo pairing that has none its assignments, due some days
+// from now in the programme's zone.
+func (a *App) seedAssignments(ctx context.Context, owner, mentor mentoring.Actor, one, group mentoring.Pairing) error {
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		loc = time.UTC
 	}
 	day := func(days int) string { return a.Now().In(loc).AddDate(0, 0, days).Format(time.DateOnly) }
-	mentorActor := mentoring.Actor{UserID: mentor.ID, Role: mentoring.RoleMentor}
-	plans := []struct {
-		pairing mentoring.Pairing
-		items   []demoItem
-		due     string
-		note    string
-	}{
+	plans := []demoAssignment{
 		{one, []demoItem{{learning.KindLesson, "active-listening"}, {learning.KindQuiz, "smart-goals-check"}}, day(5),
 			"Before our next session: the listening ladder, then check your goals are SMART."},
 		{one, []demoItem{{learning.KindPath, "getting-started"}}, day(21), "Work through this at your own pace."},
@@ -169,7 +182,7 @@ func (a *App) seedMentoringDemo(ctx context.Context, users map[string]identity.U
 	}
 	existing := map[string]bool{}
 	for _, p := range []mentoring.Pairing{one, group} {
-		_, progress, err := m.PairingProgress(ctx, owner, p.ID)
+		_, progress, err := a.Mentoring.PairingProgress(ctx, owner, p.ID)
 		if err != nil {
 			return fmt.Errorf("demo assignments: %w", err)
 		}
@@ -179,27 +192,35 @@ func (a *App) seedMentoringDemo(ctx context.Context, users map[string]identity.U
 		if existing[plan.pairing.ID] {
 			continue
 		}
-		var refs []learning.ItemRef
-		for _, it := range plan.items {
-			ref, _, err := m.Catalog.ItemByKey(ctx, pid, it.kind, it.key)
-			if apperr.KindOf(err) == apperr.KindNotFound {
-				a.Log.Warn("demo assignment skipped: the content catalogue has no such demo item (import the demo content pack)",
-					"kind", it.kind, "key", it.key)
-				refs = nil
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("demo assignments: %w", err)
-			}
-			refs = append(refs, ref)
+		if err := a.seedAssignment(ctx, mentor, plan); err != nil {
+			return err
 		}
-		if len(refs) == 0 {
-			continue
+	}
+	return nil
+}
+
+// seedAssignment assigns plan's items, found by their pack keys; it skips the assignment
+// (with a warning) when the catalogue lacks one of them.
+func (a *App) seedAssignment(ctx context.Context, mentor mentoring.Actor, plan demoAssignment) error {
+	var refs []learning.ItemRef
+	for _, it := range plan.items {
+		ref, _, err := a.Mentoring.Catalog.ItemByKey(ctx, DemoProgrammeID, it.kind, it.key)
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			a.Log.Warn("demo assignment skipped: the content catalogue has no such demo item (import the demo content pack)",
+				"kind", it.kind, "key", it.key)
+			return nil
 		}
-		if _, err := m.Assign(ctx, mentorActor, plan.pairing.ID, mentoring.NewAssignment{Items: refs, Due: plan.due, Note: plan.note}); err != nil {
-			// A due time of "tonight" may already have passed when the seed runs late.
-			a.Log.Warn("demo assignment skipped", "error", err.Error())
+		if err != nil {
+			return fmt.Errorf("demo assignments: %w", err)
 		}
+		refs = append(refs, ref)
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	if _, err := a.Mentoring.Assign(ctx, mentor, plan.pairing.ID, mentoring.NewAssignment{Items: refs, Due: plan.due, Note: plan.note}); err != nil {
+		// A due time of "tonight" may already have passed when the seed runs late.
+		a.Log.Warn("demo assignment skipped", "error", err.Error())
 	}
 	return nil
 }
