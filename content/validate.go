@@ -114,6 +114,18 @@ func (it *Item) Validate() error {
 }
 
 func (it *Item) validateInto(f *apperr.Fields) {
+	it.validateCommon(f)
+	it.validateBody(f)
+	derived := it.DerivedMinutes()
+	it.EstimatedMinutes = max(derived, it.DeclaredMinutes)
+	if it.DeclaredMinutes > 0 && it.DeclaredMinutes < derived {
+		f.Add("/estimatedMinutes", fmt.Sprintf("may be declared higher than the derived estimate but not lower: the content takes about %d minutes", derived))
+	}
+	it.ContentHash = it.contentHash()
+}
+
+// validateCommon checks the fields every kind of item has.
+func (it *Item) validateCommon(f *apperr.Fields) {
 	f.Check(it.Kind.Valid(), "/kind", "must be one of lesson, quiz, checklist, path")
 	f.Check(it.Title != "" && utf8.RuneCountInString(it.Title) <= maxTitle, "/title", fmt.Sprintf("must be 1 to %d characters", maxTitle))
 	f.Check(utf8.RuneCountInString(it.Summary) <= maxSummary, "/summary", fmt.Sprintf("must be at most %d characters", maxSummary))
@@ -125,6 +137,10 @@ func (it *Item) validateInto(f *apperr.Fields) {
 	f.Check(it.Domain.Valid() || (it.Kind == KindPath && it.Domain == ""), "/domain", "must be one of cognitive, skill-based, affective, social-networks")
 	f.Check(localePattern.MatchString(it.Locale), "/locale", "must be a language tag such as en or en-GB")
 	f.Check(it.DeclaredMinutes >= 0 && it.DeclaredMinutes <= maxDeclared, "/estimatedMinutes", fmt.Sprintf("must be 0 to %d", maxDeclared))
+}
+
+// validateBody checks the kind's own fields: an item has those of its kind and no others.
+func (it *Item) validateBody(f *apperr.Fields) {
 	set := 0
 	for _, b := range []bool{it.Lesson != nil, it.Quiz != nil, it.Checklist != nil, it.Path != nil} {
 		if b {
@@ -132,23 +148,23 @@ func (it *Item) validateInto(f *apperr.Fields) {
 		}
 	}
 	switch {
-	case it.Kind == KindLesson && it.Lesson != nil && set == 1:
+	case set != 1:
+	case it.Kind == KindLesson && it.Lesson != nil:
 		validateLesson(f, it.Lesson)
-	case it.Kind == KindQuiz && it.Quiz != nil && set == 1:
+		return
+	case it.Kind == KindQuiz && it.Quiz != nil:
 		validateQuiz(f, it.Quiz)
-	case it.Kind == KindChecklist && it.Checklist != nil && set == 1:
+		return
+	case it.Kind == KindChecklist && it.Checklist != nil:
 		validateChecklist(f, it.Checklist)
-	case it.Kind == KindPath && it.Path != nil && set == 1:
+		return
+	case it.Kind == KindPath && it.Path != nil:
 		validatePath(f, it.Path)
-	case it.Kind.Valid():
+		return
+	}
+	if it.Kind.Valid() {
 		f.Add("", fmt.Sprintf("a %s needs its own fields and no others", it.Kind))
 	}
-	derived := it.DerivedMinutes()
-	it.EstimatedMinutes = max(derived, it.DeclaredMinutes)
-	if it.DeclaredMinutes > 0 && it.DeclaredMinutes < derived {
-		f.Add("/estimatedMinutes", fmt.Sprintf("may be declared higher than the derived estimate but not lower: the content takes about %d minutes", derived))
-	}
-	it.ContentHash = it.contentHash()
 }
 
 func validHTTPS(s string) bool {

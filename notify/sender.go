@@ -47,6 +47,7 @@ type work struct {
 	p         Pending
 	spec      Spec
 	r         Recipient
+	loc       *time.Location // the recipient's zone
 	title     string
 	body      string
 	link      string
@@ -127,6 +128,28 @@ func (s *Sender) leaseToken() string {
 // prepare applies the rules to a claimed notification. It returns the work to send, or nil
 // when the notification was finished or deferred here.
 func (s *Sender) prepare(ctx context.Context, p Pending, now time.Time) (*work, error) {
+	w, err := s.load(ctx, p)
+	if w == nil || err != nil {
+		return nil, err
+	}
+	devices, held, err := s.check(ctx, w, now)
+	if held || err != nil {
+		return nil, err
+	}
+	if w.delivered, err = s.Store.Deliveries(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	w.msgs = w.messages(devices, now)
+	if len(w.msgs) == 0 { // everything was sent before a crash; only the bookkeeping is left
+		return nil, s.settle(ctx, w, nil, now)
+	}
+	return w, nil
+}
+
+// load reads what sending p needs: whether it is finished already (then it is forgotten
+// here), and its recipient (gone: dropped here); then it renders the message. It returns nil
+// work when it finished the notification.
+func (s *Sender) load(ctx context.Context, p Pending) (*work, error) {
 	done, err := s.Store.Finished(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -143,71 +166,92 @@ func (s *Sender) prepare(ctx context.Context, p Pending, now time.Time) (*work, 
 	if err != nil {
 		return nil, fmt.Errorf("recipient: %w", err)
 	}
-	loc := w.r.Location()
+	w.loc = w.r.Location()
 	w.title, w.body = Render(p.Kind, w.r.Locale, p.Vars)
 	w.link = Link(p.Kind, p.Refs)
 	w.data = map[string]string{"type": string(p.Kind), "notificationId": p.ID, "link": w.link}
 	for k, v := range p.Refs {
 		w.data[k] = v
 	}
+	return w, nil
+}
 
+// check applies the rules in order: expired, push turned off, no longer relevant, no
+// device, quiet hours, nudge allowance and spacing. It returns the recipient's devices, or
+// held when a rule finished or deferred the notification here.
+func (s *Sender) check(ctx context.Context, w *work, now time.Time) ([]Device, bool, error) {
+	p := w.p
 	if !now.Before(p.ExpiresAt) {
-		return nil, s.finish(ctx, w, StatusExpired, "expired before it could be sent", nil)
+		return nil, true, s.finish(ctx, w, StatusExpired, "expired before it could be sent", nil)
 	}
 	if !w.r.PushOn(p.Kind) {
-		return nil, s.finish(ctx, w, StatusPushOff, "push turned off for this kind", nil)
+		return nil, true, s.finish(ctx, w, StatusPushOff, "push turned off for this kind", nil)
 	}
-	if reason, err := s.irrelevant(ctx, w, now); err != nil {
-		return nil, err
-	} else if reason != "" {
-		return nil, s.finish(ctx, w, StatusSuppressed, reason, nil)
+	if reason, err := s.irrelevant(ctx, w, now); err != nil || reason != "" {
+		if err != nil {
+			return nil, true, err
+		}
+		return nil, true, s.finish(ctx, w, StatusSuppressed, reason, nil)
 	}
 	devices, err := s.Store.Devices(ctx, p.UserID)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if len(devices) == 0 {
-		return nil, s.finish(ctx, w, StatusNoDevice, "no registered device", nil)
+		return nil, true, s.finish(ctx, w, StatusNoDevice, "no registered device", nil)
 	}
-	if until, quiet := QuietUntil(w.r.QuietHours, now, loc); quiet {
+	if until, quiet := QuietUntil(w.r.QuietHours, now, w.loc); quiet {
 		if until.After(p.ExpiresAt) {
-			return nil, s.finish(ctx, w, StatusExpired, "expired during quiet hours", nil)
+			return nil, true, s.finish(ctx, w, StatusExpired, "expired during quiet hours", nil)
 		}
-		return nil, s.Store.Release(ctx, p.ID, p.Lease, until, p.Attempts, "deferred: quiet hours")
+		return nil, true, s.Store.Release(ctx, p.ID, p.Lease, until, p.Attempts, "deferred: quiet hours")
 	}
 	if w.spec.Nudge {
-		v, err := s.Store.ReserveNudge(ctx, p.UserID, LocalDay(now, loc), p.ID, now, s.Cfg.Nudges)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case v.Capped:
-			return nil, s.finish(ctx, w, StatusSuppressed, "daily nudge allowance used", nil)
-		case !v.OK && v.NotBefore.After(p.ExpiresAt):
-			return nil, s.finish(ctx, w, StatusExpired, "expired waiting for nudge spacing", nil)
-		case !v.OK:
-			return nil, s.Store.Release(ctx, p.ID, p.Lease, v.NotBefore, p.Attempts, "deferred: nudge spacing")
+		if held, err := s.reserveNudge(ctx, w, now); held || err != nil {
+			return nil, true, err
 		}
 	}
-	if w.delivered, err = s.Store.Deliveries(ctx, p.ID); err != nil {
-		return nil, err
+	return devices, false, nil
+}
+
+// reserveNudge takes a place in the recipient's nudge allowance for the notification. It
+// returns held when the allowance is used up (suppressed), or the spacing defers the
+// notification (past its expiry: expired).
+func (s *Sender) reserveNudge(ctx context.Context, w *work, now time.Time) (bool, error) {
+	p := w.p
+	v, err := s.Store.ReserveNudge(ctx, p.UserID, LocalDay(now, w.loc), p.ID, now, s.Cfg.Nudges)
+	if err != nil {
+		return true, err
 	}
+	switch {
+	case v.Capped:
+		return true, s.finish(ctx, w, StatusSuppressed, "daily nudge allowance used", nil)
+	case !v.OK && v.NotBefore.After(p.ExpiresAt):
+		return true, s.finish(ctx, w, StatusExpired, "expired waiting for nudge spacing", nil)
+	case !v.OK:
+		return true, s.Store.Release(ctx, p.ID, p.Lease, v.NotBefore, p.Attempts, "deferred: nudge spacing")
+	}
+	return false, nil
+}
+
+// messages are the messages for the devices FCM has not answered for yet, living until the
+// notification expires (at most the kind's TTL).
+func (w *work) messages(devices []Device, now time.Time) []Message {
+	p := w.p
 	ttl := p.ExpiresAt.Sub(now).Truncate(time.Second)
 	if ttl > w.spec.TTL {
 		ttl = w.spec.TTL
 	}
+	var out []Message
 	for _, d := range devices {
 		if _, sent := w.delivered[d.ID]; sent {
 			continue // FCM already answered for this device: never send it twice
 		}
-		w.msgs = append(w.msgs, Message{NotificationID: p.ID, DeviceID: d.ID, UserID: p.UserID, Token: d.Token,
+		out = append(out, Message{NotificationID: p.ID, DeviceID: d.ID, UserID: p.UserID, Token: d.Token,
 			TokenHash: d.TokenHash, Platform: d.Platform, Kind: p.Kind, Title: w.title, Body: w.body, Data: w.data,
 			CollapseKey: w.spec.CollapseKey, TTL: ttl, High: w.spec.High})
 	}
-	if len(w.msgs) == 0 { // everything was sent before a crash; only the bookkeeping is left
-		return nil, s.settle(ctx, w, nil, now)
-	}
-	return w, nil
+	return out
 }
 
 // irrelevant returns why a nudge no longer makes sense, or "".
@@ -217,7 +261,7 @@ func (s *Sender) irrelevant(ctx context.Context, w *work, now time.Time) (string
 		if s.Goals == nil {
 			return "", nil
 		}
-		ds, err := s.Goals.DayStatus(ctx, w.p.UserID, LocalDay(now, w.r.Location()))
+		ds, err := s.Goals.DayStatus(ctx, w.p.UserID, LocalDay(now, w.loc))
 		if err != nil {
 			return "", fmt.Errorf("goals: %w", err)
 		}

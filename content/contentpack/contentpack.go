@@ -161,25 +161,7 @@ func Parse(files map[string][]byte) (content.Pack, error) {
 		if name == "pack.yaml" || ignored(name) {
 			continue
 		}
-		b := files[name]
-		dir, base := path.Split(name)
-		ext := path.Ext(base)
-		var it content.Item
-		var err error
-		switch {
-		case len(b) > MaxFileBytes:
-			err = fmt.Errorf("is larger than %d bytes", MaxFileBytes)
-		case dir == "lessons/" && ext == ".md":
-			it, err = parseLesson(b)
-		case dir == "quizzes/" && (ext == ".yaml" || ext == ".yml"):
-			it, err = parseQuiz(b)
-		case dir == "checklists/" && (ext == ".yaml" || ext == ".yml"):
-			it, err = parseChecklist(b)
-		case dir == "paths/" && (ext == ".yaml" || ext == ".yml"):
-			it, err = parsePath(b)
-		default:
-			err = errors.New("is not part of a pack: use pack.yaml, lessons/*.md, quizzes/*.yaml, checklists/*.yaml or paths/*.yaml")
-		}
+		it, err := parseFile(name, files[name])
 		if err != nil {
 			var fe fieldErr
 			if errors.As(err, &fe) {
@@ -196,6 +178,27 @@ func Parse(files map[string][]byte) (content.Pack, error) {
 		return p, &errs
 	}
 	return p, nil
+}
+
+// parseFile parses one item file of a pack, by where it lies: lessons/*.md,
+// quizzes/*.yaml, checklists/*.yaml or paths/*.yaml.
+func parseFile(name string, b []byte) (content.Item, error) {
+	dir, base := path.Split(name)
+	ext := path.Ext(base)
+	yaml := ext == ".yaml" || ext == ".yml"
+	switch {
+	case len(b) > MaxFileBytes:
+		return content.Item{}, fmt.Errorf("is larger than %d bytes", MaxFileBytes)
+	case dir == "lessons/" && ext == ".md":
+		return parseLesson(b)
+	case dir == "quizzes/" && yaml:
+		return parseQuiz(b)
+	case dir == "checklists/" && yaml:
+		return parseChecklist(b)
+	case dir == "paths/" && yaml:
+		return parsePath(b)
+	}
+	return content.Item{}, errors.New("is not part of a pack: use pack.yaml, lessons/*.md, quizzes/*.yaml, checklists/*.yaml or paths/*.yaml")
 }
 
 func ignored(name string) bool {

@@ -149,73 +149,8 @@ func (s *Store) SetAdmin(ctx context.Context, email string, admin bool) error {
 // UpdateProfile implements identity.Store: one findOneAndUpdate, so concurrent patches of
 // different fields (or different notification kinds) do not overwrite each other.
 func (s *Store) UpdateProfile(ctx context.Context, id string, c identity.ProfileChange) (identity.User, error) {
-	set := bson.D{{Key: "updatedAt", Value: c.UpdatedAt}}
-	var unset bson.D
-	if c.DisplayName != nil {
-		set = append(set, bson.E{Key: "displayName", Value: *c.DisplayName})
-	}
-	if c.Timezone != nil {
-		set = append(set, bson.E{Key: "timezone", Value: *c.Timezone})
-	}
-	if !c.TimezoneChangedAt.IsZero() {
-		set = append(set, bson.E{Key: "timezoneChangedAt", Value: c.TimezoneChangedAt})
-	}
-	if c.Locale != nil {
-		set = append(set, bson.E{Key: "locale", Value: *c.Locale})
-	}
-	if c.SetLearningSlots {
-		if len(c.LearningSlots) == 0 {
-			unset = append(unset, bson.E{Key: "learningSlots", Value: ""})
-		} else {
-			set = append(set, bson.E{Key: "learningSlots", Value: c.LearningSlots})
-		}
-	}
-	if c.SetQuietHours {
-		if c.QuietHours == nil {
-			unset = append(unset, bson.E{Key: "quietHours", Value: ""})
-		} else {
-			set = append(set, bson.E{Key: "quietHours", Value: quietHoursDoc{Start: c.QuietHours.Start, End: c.QuietHours.End}})
-		}
-	}
-	if c.ResetNotificationPrefs {
-		// Replace the whole map with the explicit values of this patch.
-		m := bson.D{}
-		for _, k := range identity.NotificationKinds {
-			if v, ok := c.NotificationPrefs[k]; ok && v != nil {
-				m = append(m, bson.E{Key: k, Value: *v})
-			}
-		}
-		if len(m) == 0 {
-			unset = append(unset, bson.E{Key: "notificationPrefs", Value: ""})
-		} else {
-			set = append(set, bson.E{Key: "notificationPrefs", Value: m})
-		}
-	} else {
-		// Kinds are validated against identity.NotificationKinds, so a key can never hold
-		// a dot or a dollar.
-		for _, k := range identity.NotificationKinds {
-			v, ok := c.NotificationPrefs[k]
-			switch {
-			case !ok:
-			case v == nil:
-				unset = append(unset, bson.E{Key: "notificationPrefs." + k, Value: ""})
-			default:
-				set = append(set, bson.E{Key: "notificationPrefs." + k, Value: *v})
-			}
-		}
-	}
-	if c.DailyXPGoal != nil {
-		set = append(set, bson.E{Key: "dailyXpGoal", Value: *c.DailyXPGoal})
-	}
-	if c.LeaderboardVisibility != nil {
-		set = append(set, bson.E{Key: "leaderboardVisibility", Value: *c.LeaderboardVisibility})
-	}
-	update := bson.D{{Key: "$set", Value: set}}
-	if len(unset) > 0 {
-		update = append(update, bson.E{Key: "$unset", Value: unset})
-	}
 	var d userDoc
-	err := s.db.Collection(users).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update,
+	err := s.db.Collection(users).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, profilePatch(c).update(),
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if mongodb.IsNotFound(err) {
 		return identity.User{}, identity.ErrNotFound
@@ -224,6 +159,90 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, c identity.Profile
 		return identity.User{}, fmt.Errorf("update profile: %w", err)
 	}
 	return d.toUser(), nil
+}
+
+// patch collects the $set and $unset of one update.
+type patch struct{ set, unset bson.D }
+
+func (p *patch) put(key string, v any) { p.set = append(p.set, bson.E{Key: key, Value: v}) }
+func (p *patch) drop(key string)       { p.unset = append(p.unset, bson.E{Key: key, Value: ""}) }
+
+func (p patch) update() bson.D {
+	update := bson.D{{Key: "$set", Value: p.set}}
+	if len(p.unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: p.unset})
+	}
+	return update
+}
+
+// profilePatch sets the paths c changes and unsets those it clears, and no others.
+func profilePatch(c identity.ProfileChange) patch {
+	var p patch
+	p.put("updatedAt", c.UpdatedAt)
+	if c.DisplayName != nil {
+		p.put("displayName", *c.DisplayName)
+	}
+	if c.Timezone != nil {
+		p.put("timezone", *c.Timezone)
+	}
+	if !c.TimezoneChangedAt.IsZero() {
+		p.put("timezoneChangedAt", c.TimezoneChangedAt)
+	}
+	if c.Locale != nil {
+		p.put("locale", *c.Locale)
+	}
+	switch {
+	case !c.SetLearningSlots:
+	case len(c.LearningSlots) == 0:
+		p.drop("learningSlots")
+	default:
+		p.put("learningSlots", c.LearningSlots)
+	}
+	switch {
+	case !c.SetQuietHours:
+	case c.QuietHours == nil:
+		p.drop("quietHours")
+	default:
+		p.put("quietHours", quietHoursDoc{Start: c.QuietHours.Start, End: c.QuietHours.End})
+	}
+	p.notificationPrefs(c)
+	if c.DailyXPGoal != nil {
+		p.put("dailyXpGoal", *c.DailyXPGoal)
+	}
+	if c.LeaderboardVisibility != nil {
+		p.put("leaderboardVisibility", *c.LeaderboardVisibility)
+	}
+	return p
+}
+
+// notificationPrefs replaces the whole map with the explicit values of the change
+// (ResetNotificationPrefs), or sets and unsets the kinds it names. Kinds are validated
+// against identity.NotificationKinds, so a key can never hold a dot or a dollar.
+func (p *patch) notificationPrefs(c identity.ProfileChange) {
+	if c.ResetNotificationPrefs {
+		m := bson.D{}
+		for _, k := range identity.NotificationKinds {
+			if v, ok := c.NotificationPrefs[k]; ok && v != nil {
+				m = append(m, bson.E{Key: k, Value: *v})
+			}
+		}
+		if len(m) == 0 {
+			p.drop("notificationPrefs")
+		} else {
+			p.put("notificationPrefs", m)
+		}
+		return
+	}
+	for _, k := range identity.NotificationKinds {
+		v, ok := c.NotificationPrefs[k]
+		switch {
+		case !ok:
+		case v == nil:
+			p.drop("notificationPrefs." + k)
+		default:
+			p.put("notificationPrefs."+k, *v)
+		}
+	}
 }
 
 // UsersByIDs implements identity.Store.

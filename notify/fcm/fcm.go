@@ -134,35 +134,54 @@ func Classify(err error) *notify.SendError {
 		status = resp.StatusCode
 		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
+	e.Class, e.Code = classOf(err, status)
+	return e
+}
+
+// classOf classifies err (answered with HTTP status, 0 for none): first what is wrong with
+// the token, then what is worth a retry, then what is permanent.
+func classOf(err error, status int) (notify.ErrorClass, string) {
 	switch {
 	case messaging.IsUnregistered(err):
-		e.Class, e.Code = notify.BadToken, "UNREGISTERED"
+		return notify.BadToken, "UNREGISTERED"
 	case messaging.IsSenderIDMismatch(err):
-		e.Class, e.Code = notify.BadToken, "SENDER_ID_MISMATCH"
+		return notify.BadToken, "SENDER_ID_MISMATCH"
 	case messaging.IsInvalidArgument(err) || errorutils.IsInvalidArgument(err):
-		e.Code = "INVALID_ARGUMENT"
 		if aboutToken(err.Error()) {
-			e.Class = notify.BadToken
+			return notify.BadToken, "INVALID_ARGUMENT"
 		}
+		return notify.Permanent, "INVALID_ARGUMENT"
+	}
+	if code := transientCode(err, status); code != "" {
+		return notify.Transient, code
+	}
+	switch {
+	case messaging.IsThirdPartyAuthError(err):
+		return notify.Permanent, "THIRD_PARTY_AUTH_ERROR"
+	case errorutils.IsUnauthenticated(err) || errorutils.IsPermissionDenied(err):
+		return notify.Permanent, "FCM_AUTH"
+	}
+	return notify.Permanent, "UNKNOWN"
+}
+
+// transientCode names a failure worth a retry, or returns "".
+func transientCode(err error, status int) string {
+	switch {
 	case messaging.IsQuotaExceeded(err) || errorutils.IsResourceExhausted(err) || status == http.StatusTooManyRequests:
-		e.Class, e.Code = notify.Transient, "QUOTA_EXCEEDED"
+		return "QUOTA_EXCEEDED"
 	case messaging.IsUnavailable(err) || errorutils.IsUnavailable(err):
-		e.Class, e.Code = notify.Transient, "UNAVAILABLE"
+		return "UNAVAILABLE"
 	case messaging.IsInternal(err) || errorutils.IsInternal(err):
-		e.Class, e.Code = notify.Transient, "INTERNAL"
+		return "INTERNAL"
 	case status >= 500:
-		e.Class, e.Code = notify.Transient, "HTTP_"+strconv.Itoa(status)
+		return "HTTP_" + strconv.Itoa(status)
 	case status == 0 && (errorutils.IsUnknown(err) || errorutils.IsDeadlineExceeded(err) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 		// No HTTP answer at all: the network or our deadline. FCM may or may not have
 		// received it; retrying is the at-least-once window docs/decisions.md describes.
-		e.Class, e.Code = notify.Transient, "NETWORK"
-	case messaging.IsThirdPartyAuthError(err):
-		e.Code = "THIRD_PARTY_AUTH_ERROR"
-	case errorutils.IsUnauthenticated(err) || errorutils.IsPermissionDenied(err):
-		e.Code = "FCM_AUTH"
+		return "NETWORK"
 	}
-	return e
+	return ""
 }
 
 // aboutToken reports whether an INVALID_ARGUMENT message blames the registration token
