@@ -63,6 +63,8 @@ type Deps struct {
 
 	// mentoring
 	Mentoring *mentoring.Service
+	// Record is the mentoring record: meetings, notes, goals, agreement versions, cadence.
+	Record *mentoring.Record
 
 	// gamification
 	Gamification *gamification.Service
@@ -129,6 +131,7 @@ func (s *Server) routes() {
 	s.mountProgrammes(v1)
 	s.mountContent(v1)
 	s.mountMentoring(v1)
+	s.mountRecord(v1)
 	s.mountGamification(v1)
 	s.mountNotifications(v1)
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns

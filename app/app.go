@@ -52,6 +52,7 @@ type App struct {
 	Content     *content.Service
 	Notify      *notify.Service
 	Mentoring   *mentoring.Service
+	Record      *mentoring.Record // the mentoring record: meetings, notes, goals, agreement versions
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -116,6 +117,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	notifyStore := notifydb.New(db)
 	a.Notify = notify.NewService(notifyStore, identityRecipients{a.Identity}, a.Now, a.Log.With("component", "notify"))
 	a.Mentoring = a.newMentoring()
+	a.Record = a.newRecord()
 	a.Gamification = a.newGamification()
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 
@@ -133,7 +135,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
-		contentdb.Indexes(), notifydb.Indexes(), mentoringdb.Indexes(), gamificationdb.Indexes())
+		contentdb.Indexes(), notifydb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -144,6 +146,9 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		if err := a.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+	}
+	if err := a.migrateAgreementGoals(ctx); err != nil {
+		return fmt.Errorf("migrate agreement goals: %w", err)
 	}
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
@@ -160,6 +165,7 @@ func (a *App) apiDeps() api.Deps {
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
 		Content: a.Content, ContentViews: &api.ContentViews{},
 		Mentoring:    a.Mentoring,
+		Record:       a.Record,
 		Notify:       a.Notify,
 		Gamification: a.Gamification,
 	}

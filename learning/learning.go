@@ -21,7 +21,28 @@ const (
 	ChecklistCompleted  Kind = "checklist_completed"
 	PathCompleted       Kind = "path_completed"
 	AssignmentCompleted Kind = "assignment_completed"
+	// The mentoring record's acts (mentoring derives them with deterministic IDs, one per
+	// person, so each earns once): a held meeting the other side confirmed, a reflection
+	// written, a SMART goal achieved, and a period of the agreed meeting cadence kept.
+	MeetingConfirmed  Kind = "meeting_confirmed"
+	ReflectionWritten Kind = "reflection_written"
+	GoalAchieved      Kind = "goal_achieved"
+	CadenceKept       Kind = "cadence_kept"
 )
+
+// Domains are the four learning domains of mentoring (Wanberg et al.): what content items
+// teach and what reflections say they touched.
+var Domains = []string{"cognitive", "skill-based", "affective", "social-networks"}
+
+// ValidDomain reports whether d is one of Domains.
+func ValidDomain(d string) bool {
+	for _, x := range Domains {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
 
 // Event is one learning event. ID is the client-generated event ID (a UUID) when the event
 // comes from a client write, or a deterministic ID derived from the source when the server
@@ -32,7 +53,9 @@ type Event struct {
 	UserID      string
 	ProgrammeID string
 	// ItemKind and ItemID name the content item: lesson, quiz, checklist, path, or for
-	// assignment_completed the assignment.
+	// assignment_completed the assignment; for the mentoring record's acts "meeting",
+	// "reflection" (ItemID names what was reflected on: one reflection per subject earns),
+	// "goal" or "cadence" (ItemID is pairing:period).
 	ItemKind string
 	ItemID   string
 	// Domain is the learning domain of the item (cognitive, skill-based, affective,
@@ -54,6 +77,12 @@ type Event struct {
 	PairingID string
 	DueAt     *time.Time
 	OnTime    bool
+	// Role is the person's side in the pairing for the mentoring record's acts: "mentor"
+	// or "mentee".
+	Role string
+	// CadenceMonths, on cadence_kept, is how many whole months the pairing has now kept
+	// its agreed meeting cadence without a gap.
+	CadenceMonths int
 }
 
 // Publisher records learning events durably.

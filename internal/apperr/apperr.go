@@ -94,6 +94,9 @@ func (f *Fields) Check(ok bool, pointer, detail string) {
 	}
 }
 
+// Len returns how many field errors were recorded.
+func (f *Fields) Len() int { return len(f.list) }
+
 // Err returns nil when nothing was recorded, else a *ValidationError (422: the JSON was well
 // formed, its content is not acceptable).
 func (f *Fields) Err() error {
