@@ -14,22 +14,26 @@ import (
 // the day the pairing became active, in the programme's zone) and counts the periods with a
 // held meeting.
 
-// interval returns the length of one period of f from start: calendar months for monthly and
-// quarterly (clamped to the month's last day, so Jan 31 → Feb 28), days otherwise. ok is
-// false for as-needed (no cadence).
-func (f Frequency) next(start time.Time) (time.Time, bool) {
+// periodStart returns the start of period k of f from anchor: whole weeks or fortnights of
+// local days, or calendar months for monthly and quarterly counted from the anchor itself
+// (clamped to a month's last day, so from Jan 31 the periods start Feb 28, Mar 31, Apr 30).
+// ok is false for as-needed (no cadence).
+func (f Frequency) periodStart(anchor time.Time, k int) (time.Time, bool) {
 	switch f {
 	case Weekly:
-		return start.AddDate(0, 0, 7), true
+		return anchor.AddDate(0, 0, 7*k), true
 	case Fortnightly:
-		return start.AddDate(0, 0, 14), true
+		return anchor.AddDate(0, 0, 14*k), true
 	case Monthly:
-		return addMonths(start, 1), true
+		return addMonths(anchor, k), true
 	case Quarterly:
-		return addMonths(start, 3), true
+		return addMonths(anchor, 3*k), true
 	}
 	return time.Time{}, false
 }
+
+// next is one period of f after start.
+func (f Frequency) next(start time.Time) (time.Time, bool) { return f.periodStart(start, 1) }
 
 // addMonths adds n calendar months to t, keeping its day of month where the month has it and
 // taking the month's last day where it has not.
@@ -124,8 +128,12 @@ func ComputeCadence(p Pairing, meetings []Meeting, now time.Time, loc *time.Loca
 	}
 	due, _ := c.Frequency.next(from.In(loc))
 	c.DueAt = &due
-	for s := start; !s.After(now); {
-		e, _ := c.Frequency.next(s)
+	for k := 0; ; k++ {
+		s, _ := c.Frequency.periodStart(start, k)
+		if s.After(now) {
+			break
+		}
+		e, _ := c.Frequency.periodStart(start, k+1)
 		per := CadencePeriod{Key: string(c.Frequency) + ":" + s.Format(time.DateOnly), Start: s, End: e, Complete: !e.After(now)}
 		for _, m := range meetings {
 			if m.Status == MeetingHeld && !m.StartAt.Before(s) && m.StartAt.Before(e) {
@@ -136,7 +144,6 @@ func ComputeCadence(p Pairing, meetings []Meeting, now time.Time, loc *time.Loca
 			}
 		}
 		c.Periods = append(c.Periods, per)
-		s = e
 	}
 	for _, per := range c.Periods {
 		if !per.Complete {

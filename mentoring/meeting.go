@@ -95,7 +95,9 @@ func (m Meeting) EndAt() time.Time {
 }
 
 // Confirmed reports whether the meeting's current revision is confirmed by the other side.
-func (m Meeting) Confirmed() bool { return m.Confirmation != nil && m.Confirmation.Revision == m.Revision }
+func (m Meeting) Confirmed() bool {
+	return m.Confirmation != nil && m.Confirmation.Revision == m.Revision
+}
 
 // Evidence reports whether the meeting counts as CPD evidence: held, and confirmed.
 func (m Meeting) Evidence() bool { return m.Status == MeetingHeld && m.Confirmed() }

@@ -167,7 +167,9 @@ func applyNote(f *apperr.Fields, n *Note, in NoteInput) {
 }
 
 // ReflectionEventID is the deterministic ID of the event for authorID's reflection on subject.
-func ReflectionEventID(subject, authorID string) string { return "reflection:" + subject + ":" + authorID }
+func ReflectionEventID(subject, authorID string) string {
+	return "reflection:" + subject + ":" + authorID
+}
 
 // reflectionSubject is what a reflection is about, for earning once: its meeting, or the
 // pairing in the author's ISO week.

@@ -31,7 +31,7 @@ const (
 // them.
 func RecordIndexes() []mongodb.Index {
 	return []mongodb.Index{
-		ix(Meetings, k("pairingId", 1, "startAt", -1, "_id", -1), false),   // Meetings
+		ix(Meetings, k("pairingId", 1, "startAt", -1, "_id", -1), false),  // Meetings
 		ix(Meetings, k("participants", 1, "startAt", 1, "_id", 1), false), // PersonMeetings (calendar)
 		ix(Meetings, k("status", 1, "startAt", 1, "_id", 1), false),       // PlannedBetween (reminders)
 		ix(Actions, k("meetingId", 1, "createdAt", 1), false),             // MeetingActions
