@@ -70,6 +70,8 @@ type countersResponse struct {
 	Assignments       int `json:"assignments"`
 	AssignmentsOnTime int `json:"assignmentsOnTime"`
 	PairingsAllOnTime int `json:"pairingsAllOnTime"`
+	Reviews           int `json:"reviews"`
+	ReviewDays        int `json:"reviewDays"`
 }
 
 type summaryResponse struct {
@@ -196,25 +198,29 @@ type levelsJSON struct {
 }
 
 type rulesResponse struct {
-	LessonCompleted    int        `json:"lessonCompleted"`
-	ChecklistCompleted int        `json:"checklistCompleted"`
-	PathCompleted      int        `json:"pathCompleted"`
-	QuizPassed         int        `json:"quizPassed"`
-	QuizScoreBonus     int        `json:"quizScoreBonus"`
-	QuizRetryPercent   int        `json:"quizRetryPercent"`
-	AssignmentOnTime   int        `json:"assignmentOnTime"`
-	DailyGoalMet       int        `json:"dailyGoalMet"`
-	DailyCap           int        `json:"dailyCap"`
-	FutureSkewSeconds  int64      `json:"futureSkewSeconds"`
-	FreezeEvery        int        `json:"freezeEvery"`
-	MaxFreezes         int        `json:"maxFreezes"`
-	Levels             levelsJSON `json:"levels"`
-	LevelThresholds    []int64    `json:"levelThresholds"`
+	LessonCompleted     int        `json:"lessonCompleted"`
+	ChecklistCompleted  int        `json:"checklistCompleted"`
+	PathCompleted       int        `json:"pathCompleted"`
+	QuizPassed          int        `json:"quizPassed"`
+	QuizScoreBonus      int        `json:"quizScoreBonus"`
+	QuizRetryPercent    int        `json:"quizRetryPercent"`
+	ReviewCorrect       int        `json:"reviewCorrect"`
+	ReviewIncorrect     int        `json:"reviewIncorrect"`
+	ReviewRepeatPercent int        `json:"reviewRepeatPercent"`
+	AssignmentOnTime    int        `json:"assignmentOnTime"`
+	DailyGoalMet        int        `json:"dailyGoalMet"`
+	DailyCap            int        `json:"dailyCap"`
+	FutureSkewSeconds   int64      `json:"futureSkewSeconds"`
+	FreezeEvery         int        `json:"freezeEvery"`
+	MaxFreezes          int        `json:"maxFreezes"`
+	Levels              levelsJSON `json:"levels"`
+	LevelThresholds     []int64    `json:"levelThresholds"`
 }
 
 func toRulesResponse(r gamification.Rules) rulesResponse {
 	out := rulesResponse{LessonCompleted: r.LessonCompleted, ChecklistCompleted: r.ChecklistCompleted, PathCompleted: r.PathCompleted,
 		QuizPassed: r.QuizPassed, QuizScoreBonus: r.QuizScoreBonus, QuizRetryPercent: r.QuizRetryPercent, AssignmentOnTime: r.AssignmentOnTime,
+		ReviewCorrect: r.ReviewCorrect, ReviewIncorrect: r.ReviewIncorrect, ReviewRepeatPercent: r.ReviewRepeatPercent,
 		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
 		MaxFreezes: r.MaxFreezes, Levels: levelsJSON(r.Levels)}
 	for l := 1; l <= 10; l++ {
@@ -225,19 +231,22 @@ func toRulesResponse(r gamification.Rules) rulesResponse {
 
 // rulesRequest replaces a programme's rules; omitted fields take their defaults.
 type rulesRequest struct {
-	LessonCompleted    *int    `json:"lessonCompleted"`
-	ChecklistCompleted *int    `json:"checklistCompleted"`
-	PathCompleted      *int    `json:"pathCompleted"`
-	QuizPassed         *int    `json:"quizPassed"`
-	QuizScoreBonus     *int    `json:"quizScoreBonus"`
-	QuizRetryPercent   *int    `json:"quizRetryPercent"`
-	AssignmentOnTime   *int    `json:"assignmentOnTime"`
-	DailyGoalMet       *int    `json:"dailyGoalMet"`
-	DailyCap           *int    `json:"dailyCap"`
-	FutureSkewSeconds  *int64  `json:"futureSkewSeconds"`
-	FreezeEvery        *int    `json:"freezeEvery"`
-	MaxFreezes         *int    `json:"maxFreezes"`
-	Levels             *levels `json:"levels"`
+	LessonCompleted     *int    `json:"lessonCompleted"`
+	ChecklistCompleted  *int    `json:"checklistCompleted"`
+	PathCompleted       *int    `json:"pathCompleted"`
+	QuizPassed          *int    `json:"quizPassed"`
+	QuizScoreBonus      *int    `json:"quizScoreBonus"`
+	QuizRetryPercent    *int    `json:"quizRetryPercent"`
+	ReviewCorrect       *int    `json:"reviewCorrect"`
+	ReviewIncorrect     *int    `json:"reviewIncorrect"`
+	ReviewRepeatPercent *int    `json:"reviewRepeatPercent"`
+	AssignmentOnTime    *int    `json:"assignmentOnTime"`
+	DailyGoalMet        *int    `json:"dailyGoalMet"`
+	DailyCap            *int    `json:"dailyCap"`
+	FutureSkewSeconds   *int64  `json:"futureSkewSeconds"`
+	FreezeEvery         *int    `json:"freezeEvery"`
+	MaxFreezes          *int    `json:"maxFreezes"`
+	Levels              *levels `json:"levels"`
 }
 
 type levels struct {
@@ -260,6 +269,9 @@ func (r rulesRequest) toRules() gamification.Rules {
 	set(&out.QuizPassed, r.QuizPassed)
 	set(&out.QuizScoreBonus, r.QuizScoreBonus)
 	set(&out.QuizRetryPercent, r.QuizRetryPercent)
+	set(&out.ReviewCorrect, r.ReviewCorrect)
+	set(&out.ReviewIncorrect, r.ReviewIncorrect)
+	set(&out.ReviewRepeatPercent, r.ReviewRepeatPercent)
 	set(&out.AssignmentOnTime, r.AssignmentOnTime)
 	set(&out.DailyGoalMet, r.DailyGoalMet)
 	set(&out.DailyCap, r.DailyCap)

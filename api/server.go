@@ -20,6 +20,7 @@ import (
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
+	"github.com/microlearn/microlearn/review"
 )
 
 // Config tunes the HTTP server.
@@ -71,6 +72,9 @@ type Deps struct {
 
 	// notifications
 	Notify *notify.Service
+
+	// spaced review
+	Reviews *review.Service
 }
 
 // Server is the HTTP API.
@@ -134,6 +138,7 @@ func (s *Server) routes() {
 	s.mountRecord(v1)
 	s.mountGamification(v1)
 	s.mountNotifications(v1)
+	s.mountReviews(v1)
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns
 	// into problem+json.
 }

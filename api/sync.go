@@ -17,6 +17,9 @@ import (
 // eventId returns the original result and changes nothing. POST /v1/sync takes a batch of
 // the same events from a phone that was offline and answers per event.
 
+// syncReviewAnswer is the sync event type of an answer to a review card (reviews.go).
+const syncReviewAnswer = "review_answer"
+
 // MaxSyncEvents is the most events one POST /v1/sync may carry.
 const MaxSyncEvents = 500
 
@@ -33,6 +36,9 @@ type syncEvent struct {
 	ChecklistID  string       `json:"checklistId"`
 	ItemID       string       `json:"itemId"`
 	Ticked       *bool        `json:"ticked"`
+	CardID       string       `json:"cardId"`
+	OptionKeys   []string     `json:"optionKeys"`
+	Rating       string       `json:"rating"`
 }
 
 type syncRequest struct {
@@ -195,6 +201,16 @@ func (s *Server) syncOne(c *fiber.Ctx, ev syncEvent, access map[string]itemAcces
 		}
 		return s.recordTick(c, acc, ev.ItemID, tickRequest{EventID: ev.EventID, OccurredAt: at, Ticked: ev.Ticked})
 	}
-	f.Add("/type", "must be one of lesson_progress, quiz_attempt, checklist_tick")
+	if ev.Type == syncReviewAnswer {
+		if ev.CardID == "" {
+			f.Add("/cardId", "is required")
+		}
+		if err := f.Err(); err != nil {
+			return nil, false, err
+		}
+		return s.recordReview(c, ev.CardID, reviewAnswerRequest{EventID: ev.EventID, OccurredAt: at, OptionKeys: ev.OptionKeys,
+			Rating: ev.Rating, SecondsSpent: ev.SecondsSpent})
+	}
+	f.Add("/type", "must be one of lesson_progress, quiz_attempt, checklist_tick, review_answer")
 	return nil, false, f.Err()
 }

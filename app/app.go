@@ -33,6 +33,8 @@ import (
 	"github.com/microlearn/microlearn/notify/notifydb"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
+	"github.com/microlearn/microlearn/review"
+	"github.com/microlearn/microlearn/review/reviewdb"
 )
 
 // App is the wired product.
@@ -53,6 +55,7 @@ type App struct {
 	Notify      *notify.Service
 	Mentoring   *mentoring.Service
 	Record      *mentoring.Record // the mentoring record: meetings, notes, goals, agreement versions
+	Reviews     *review.Service
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -118,6 +121,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Notify = notify.NewService(notifyStore, identityRecipients{a.Identity}, a.Now, a.Log.With("component", "notify"))
 	a.Mentoring = a.newMentoring()
 	a.Record = a.newRecord()
+	a.Reviews = a.newReview()
 	a.Gamification = a.newGamification()
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 
@@ -135,7 +139,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
-		contentdb.Indexes(), notifydb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes())
+		contentdb.Indexes(), notifydb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -168,6 +172,7 @@ func (a *App) apiDeps() api.Deps {
 		Record:       a.Record,
 		Notify:       a.Notify,
 		Gamification: a.Gamification,
+		Reviews:      a.Reviews,
 	}
 }
 

@@ -199,7 +199,8 @@ func (p *Player) awardBadges(rec *Applied, in Inputs) {
 
 func knownKind(k learning.Kind) bool {
 	switch k {
-	case learning.LessonCompleted, learning.QuizAttempted, learning.ChecklistCompleted, learning.PathCompleted, learning.AssignmentCompleted:
+	case learning.LessonCompleted, learning.QuizAttempted, learning.ChecklistCompleted, learning.PathCompleted, learning.AssignmentCompleted,
+		learning.ReviewCompleted:
 		return true
 	}
 	return false
@@ -230,8 +231,33 @@ func (p *Player) score(e learning.Event, occurred time.Time, in Inputs) []Ledger
 		}
 	case learning.AssignmentCompleted:
 		return p.scoreAssignment(e, occurred, in)
+	case learning.ReviewCompleted:
+		return xpItem(RuleReview, p.scoreReview(e, occurred, in))
 	}
 	return nil
+}
+
+// scoreReview counts a spaced review and returns its XP: the rule's XP for a right or
+// wrong answer, diminished by ReviewRepeatPercent for each earlier review of the same card
+// on the same local day (the review domain numbers them in e.Attempt).
+func (p *Player) scoreReview(e learning.Event, occurred time.Time, in Inputs) int {
+	p.Tally.Reviews++
+	day := localDate(occurred, zoneAt(p.Zones, occurred))
+	if daysBetween(day, localDate(in.Now, zoneAt(p.Zones, in.Now))) < dayWindow {
+		d := p.day(day)
+		if d.Reviews == 0 {
+			p.Tally.ReviewDays++
+		}
+		d.Reviews++
+	}
+	xp := in.Rules.ReviewIncorrect
+	if e.Passed {
+		xp = in.Rules.ReviewCorrect
+	}
+	for i := 1; i < e.Attempt && xp > 0; i++ {
+		xp = xp * in.Rules.ReviewRepeatPercent / 100 // rounded down, so it reaches 0
+	}
+	return xp
 }
 
 // first marks key done and reports whether it was not done before.

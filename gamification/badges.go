@@ -23,6 +23,10 @@ const (
 	CounterDomainItems = "domainItems"
 	// CounterDomainsTouched counts the learning domains with at least one completed item.
 	CounterDomainsTouched = "domainsTouched"
+	// CounterReviews counts spaced reviews answered; CounterReviewDays the local days with
+	// at least one.
+	CounterReviews    = "reviews"
+	CounterReviewDays = "reviewDays"
 	// CounterStreak is the longest streak in days.
 	CounterStreak     = "streak"
 	CounterActiveDays = "activeDays"
@@ -33,7 +37,7 @@ const (
 // Counters lists every counter name, for validation and documentation.
 var Counters = []string{CounterLessons, CounterQuizzesPassed, CounterPerfectQuizzes, CounterChecklists, CounterPaths,
 	CounterAssignments, CounterAssignmentsOnTime, CounterPairingsAllOnTime, CounterDomainItems, CounterDomainsTouched,
-	CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
+	CounterReviews, CounterReviewDays, CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
 
 // LearningDomains are the four learning domains of mentoring content.
 var LearningDomains = []string{"cognitive", "skill-based", "affective", "social-networks"}
@@ -73,6 +77,9 @@ func BuiltInBadges() []Badge {
 		b("streak-7", "Week streak", "Keep a 7-day streak.", CounterStreak, 7),
 		b("streak-30", "Habit formed", "Keep a 30-day streak.", CounterStreak, 30),
 		b("on-time-pairing", "Reliable", "Complete all of a pairing's assignments on time.", CounterPairingsAllOnTime, 1),
+		b("first-review", "Second look", "Review a question you once got wrong.", CounterReviews, 1),
+		b("reviews-25", "Memory keeper", "Answer 25 spaced reviews.", CounterReviews, 25),
+		b("review-days-7", "Spaced out", "Do spaced reviews on 7 different days.", CounterReviewDays, 7),
 	}
 	for _, d := range LearningDomains {
 		x := b("domain-"+d, "Explorer: "+d, "Complete 3 items in the "+d+" domain.", CounterDomainItems, 3)

@@ -16,6 +16,7 @@ const (
 	RulePathCompleted      = "path_completed"
 	RuleAssignmentOnTime   = "assignment_on_time"
 	RuleDailyGoal          = "daily_goal"
+	RuleReview             = "review"
 )
 
 // Retention bounds of the Player document.
@@ -43,6 +44,8 @@ type DayRecord struct {
 	Date    string
 	XP      int
 	GoalMet bool
+	// Reviews counts the spaced reviews answered that day.
+	Reviews int
 }
 
 // DateRange is a run of consecutive active local days, inclusive.
@@ -136,6 +139,9 @@ type Streak struct {
 type Tally struct {
 	Lessons, QuizzesPassed, PerfectQuizzes, Checklists, Paths int
 	Assignments, AssignmentsOnTime, PairingsAllOnTime         int
+	// Reviews counts spaced reviews answered; ReviewDays the local days with at least one
+	// (counted while the day is inside the kept window of days).
+	Reviews, ReviewDays int
 }
 
 // Player is everything gamification knows about one user in one programme. It is stored as
@@ -271,6 +277,10 @@ func (p *Player) Counter(c Criterion) int {
 			}
 		}
 		return n
+	case CounterReviews:
+		return p.Tally.Reviews
+	case CounterReviewDays:
+		return p.Tally.ReviewDays
 	case CounterStreak:
 		return p.Streak.Best
 	case CounterActiveDays:

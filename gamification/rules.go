@@ -20,6 +20,12 @@ type Rules struct {
 	QuizRetryPercent int
 	// AssignmentOnTime is earned by completing an assignment by its due time.
 	AssignmentOnTime int
+	// A spaced review earns ReviewCorrect for a right answer and ReviewIncorrect for a wrong
+	// one; each further review of the same card on the same local day earns
+	// ReviewRepeatPercent of the one before, rounded down (50: 3, 1, 0 XP).
+	ReviewCorrect       int
+	ReviewIncorrect     int
+	ReviewRepeatPercent int
 	// DailyGoalMet is earned once a local day when the day's XP reaches the daily goal.
 	DailyGoalMet int
 	// DailyCap is the most XP a user earns in one programme in one local day.
@@ -36,7 +42,8 @@ type Rules struct {
 // DefaultRules are the rules of a programme that has not set its own.
 func DefaultRules() Rules {
 	return Rules{LessonCompleted: 10, ChecklistCompleted: 5, PathCompleted: 0, QuizPassed: 10, QuizScoreBonus: 10,
-		QuizRetryPercent: 50, AssignmentOnTime: 5, DailyGoalMet: 5, DailyCap: 200, FutureSkew: 5 * time.Minute,
+		QuizRetryPercent: 50, AssignmentOnTime: 5,
+		ReviewCorrect: 3, ReviewIncorrect: 1, ReviewRepeatPercent: 50, DailyGoalMet: 5, DailyCap: 200, FutureSkew: 5 * time.Minute,
 		FreezeEvery: 7, MaxFreezes: 2, Levels: LevelCurve{Kind: CurveRelative, Base: 120, Coefficient: 1.3}}
 }
 
@@ -50,6 +57,9 @@ func (r Rules) Validate() error {
 	xp(r.QuizPassed, "/quizPassed")
 	xp(r.QuizScoreBonus, "/quizScoreBonus")
 	xp(r.AssignmentOnTime, "/assignmentOnTime")
+	xp(r.ReviewCorrect, "/reviewCorrect")
+	xp(r.ReviewIncorrect, "/reviewIncorrect")
+	f.Check(r.ReviewRepeatPercent >= 0 && r.ReviewRepeatPercent <= 100, "/reviewRepeatPercent", "must be 0 to 100")
 	xp(r.DailyGoalMet, "/dailyGoalMet")
 	f.Check(r.QuizRetryPercent >= 0 && r.QuizRetryPercent <= 100, "/quizRetryPercent", "must be 0 to 100")
 	f.Check(r.DailyCap >= 1 && r.DailyCap <= 100000, "/dailyCap", "must be 1 to 100000")

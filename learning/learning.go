@@ -28,6 +28,10 @@ const (
 	ReflectionWritten Kind = "reflection_written"
 	GoalAchieved      Kind = "goal_achieved"
 	CadenceKept       Kind = "cadence_kept"
+	// ReviewCompleted is one answer to a spaced-review card (package review): ItemKind is
+	// KindReview and ItemID the card, Passed says the answer was right and Attempt counts
+	// the reviews of that card on the person's local day (1 for the first).
+	ReviewCompleted Kind = "review_completed"
 )
 
 // Domains are the four learning domains of mentoring (Wanberg et al.): what content items
@@ -111,6 +115,8 @@ const (
 	KindQuiz      = "quiz"
 	KindChecklist = "checklist"
 	KindPath      = "path"
+	// KindReview names a review card (the item of a review_completed event).
+	KindReview = "review"
 )
 
 // CompletionReader tells which content items a user has completed (a lesson completed, a

@@ -13,23 +13,28 @@ import (
 )
 
 type rulesDoc struct {
-	ID                 string    `bson:"_id"` // programme ID
-	LessonCompleted    int       `bson:"lessonCompleted"`
-	ChecklistCompleted int       `bson:"checklistCompleted"`
-	PathCompleted      int       `bson:"pathCompleted"`
-	QuizPassed         int       `bson:"quizPassed"`
-	QuizScoreBonus     int       `bson:"quizScoreBonus"`
-	QuizRetryPercent   int       `bson:"quizRetryPercent"`
-	AssignmentOnTime   int       `bson:"assignmentOnTime"`
-	DailyGoalMet       int       `bson:"dailyGoalMet"`
-	DailyCap           int       `bson:"dailyCap"`
-	FutureSkewSeconds  int64     `bson:"futureSkewSeconds"`
-	FreezeEvery        int       `bson:"freezeEvery"`
-	MaxFreezes         int       `bson:"maxFreezes"`
-	LevelKind          string    `bson:"levelKind"`
-	LevelBase          int       `bson:"levelBase"`
-	LevelCoefficient   float64   `bson:"levelCoefficient"`
-	UpdatedAt          time.Time `bson:"updatedAt"`
+	ID                 string `bson:"_id"` // programme ID
+	LessonCompleted    int    `bson:"lessonCompleted"`
+	ChecklistCompleted int    `bson:"checklistCompleted"`
+	PathCompleted      int    `bson:"pathCompleted"`
+	QuizPassed         int    `bson:"quizPassed"`
+	QuizScoreBonus     int    `bson:"quizScoreBonus"`
+	QuizRetryPercent   int    `bson:"quizRetryPercent"`
+	AssignmentOnTime   int    `bson:"assignmentOnTime"`
+	// The review rules came later: a programme that saved its rules before has none stored
+	// and gets the defaults.
+	ReviewCorrect       *int      `bson:"reviewCorrect,omitempty"`
+	ReviewIncorrect     *int      `bson:"reviewIncorrect,omitempty"`
+	ReviewRepeatPercent *int      `bson:"reviewRepeatPercent,omitempty"`
+	DailyGoalMet        int       `bson:"dailyGoalMet"`
+	DailyCap            int       `bson:"dailyCap"`
+	FutureSkewSeconds   int64     `bson:"futureSkewSeconds"`
+	FreezeEvery         int       `bson:"freezeEvery"`
+	MaxFreezes          int       `bson:"maxFreezes"`
+	LevelKind           string    `bson:"levelKind"`
+	LevelBase           int       `bson:"levelBase"`
+	LevelCoefficient    float64   `bson:"levelCoefficient"`
+	UpdatedAt           time.Time `bson:"updatedAt"`
 }
 
 // Rules implements gamification.ConfigStore.
@@ -42,9 +47,18 @@ func (s *Store) Rules(ctx context.Context, programmeID string) (gamification.Rul
 	if err != nil {
 		return gamification.Rules{}, false, fmt.Errorf("find rules: %w", err)
 	}
+	def := gamification.DefaultRules()
+	orDefault := func(v *int, d int) int {
+		if v == nil {
+			return d
+		}
+		return *v
+	}
 	return gamification.Rules{LessonCompleted: d.LessonCompleted, ChecklistCompleted: d.ChecklistCompleted, PathCompleted: d.PathCompleted,
 		QuizPassed: d.QuizPassed, QuizScoreBonus: d.QuizScoreBonus, QuizRetryPercent: d.QuizRetryPercent, AssignmentOnTime: d.AssignmentOnTime,
-		DailyGoalMet: d.DailyGoalMet, DailyCap: d.DailyCap, FutureSkew: time.Duration(d.FutureSkewSeconds) * time.Second,
+		ReviewCorrect: orDefault(d.ReviewCorrect, def.ReviewCorrect), ReviewIncorrect: orDefault(d.ReviewIncorrect, def.ReviewIncorrect),
+		ReviewRepeatPercent: orDefault(d.ReviewRepeatPercent, def.ReviewRepeatPercent),
+		DailyGoalMet:        d.DailyGoalMet, DailyCap: d.DailyCap, FutureSkew: time.Duration(d.FutureSkewSeconds) * time.Second,
 		FreezeEvery: d.FreezeEvery, MaxFreezes: d.MaxFreezes,
 		Levels: gamification.LevelCurve{Kind: d.LevelKind, Base: d.LevelBase, Coefficient: d.LevelCoefficient}}, true, nil
 }
@@ -53,6 +67,7 @@ func (s *Store) Rules(ctx context.Context, programmeID string) (gamification.Rul
 func (s *Store) SaveRules(ctx context.Context, programmeID string, r gamification.Rules, at time.Time) error {
 	d := rulesDoc{ID: programmeID, LessonCompleted: r.LessonCompleted, ChecklistCompleted: r.ChecklistCompleted, PathCompleted: r.PathCompleted,
 		QuizPassed: r.QuizPassed, QuizScoreBonus: r.QuizScoreBonus, QuizRetryPercent: r.QuizRetryPercent, AssignmentOnTime: r.AssignmentOnTime,
+		ReviewCorrect: &r.ReviewCorrect, ReviewIncorrect: &r.ReviewIncorrect, ReviewRepeatPercent: &r.ReviewRepeatPercent,
 		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
 		MaxFreezes: r.MaxFreezes, LevelKind: r.Levels.Kind, LevelBase: r.Levels.Base, LevelCoefficient: r.Levels.Coefficient, UpdatedAt: at}
 	_, err := s.db.Collection(Rules).ReplaceOne(ctx, bson.D{{Key: "_id", Value: programmeID}}, d, options.Replace().SetUpsert(true))

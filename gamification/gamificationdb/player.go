@@ -67,6 +67,7 @@ type dayDoc struct {
 	Date    string `bson:"d"`
 	XP      int    `bson:"xp"`
 	GoalMet bool   `bson:"goal,omitempty"`
+	Reviews int    `bson:"rv,omitempty"`
 }
 
 type rangeDoc struct {
@@ -101,6 +102,8 @@ type tallyDoc struct {
 	Assignments       int `bson:"assignments"`
 	AssignmentsOnTime int `bson:"assignmentsOnTime"`
 	PairingsAllOnTime int `bson:"pairingsAllOnTime"`
+	Reviews           int `bson:"reviews,omitempty"`
+	ReviewDays        int `bson:"reviewDays,omitempty"`
 }
 
 type domainDoc struct {
