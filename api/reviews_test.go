@@ -238,7 +238,7 @@ func TestReviewCardsFollowQuizVersions(t *testing.T) {
 	w.waitCards(t, 2)
 	edited := testQuiz("Review quiz", 0)
 	edited.Quiz.Questions[0].Options[0].Correct, edited.Quiz.Questions[0].Options[1].Correct = true, false // q1 now asks something else
-	edited.Quiz.Questions[2].Explanation = "EXPLAIN-Q3: reworded."                                          // q3 asks the same
+	edited.Quiz.Questions[2].Explanation = "EXPLAIN-Q3: reworded."                                         // q3 asks the same
 	if _, err := w.env.App.Content.Update(context.Background(), w.quiz.ID, 0, edited); err != nil {
 		t.Fatal(err)
 	}
