@@ -290,8 +290,7 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 	for i, d := range docs {
 		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease), Event: d.Event}
 	}
-	c := s.db.Collection(Claims)
-	_, err := c.InsertMany(ctx, claims, options.InsertMany().SetOrdered(false))
+	_, err := s.db.Collection(Claims).InsertMany(ctx, claims, options.InsertMany().SetOrdered(false))
 	dups := map[int]bool{}
 	if err != nil {
 		var ok bool
@@ -301,54 +300,8 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 	}
 	takeovers := map[string]int{}
 	if len(dups) > 0 {
-		var held []string
-		for i := range dups {
-			held = append(held, docs[i].ID)
-		}
-		cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}}, options.Find().SetProjection(leaseFields))
-		if err != nil {
-			return nil, fmt.Errorf("find leases: %w", err)
-		}
-		var leases []claimDoc
-		if err := cur.All(ctx, &leases); err != nil {
-			return nil, fmt.Errorf("find leases: %w", err)
-		}
-		tokens := map[string]string{}
-		events := map[string][]byte{}
-		for i := range dups {
-			tokens[docs[i].ID] = docs[i].Token
-			events[docs[i].ID] = docs[i].Event
-		}
-		var replays []string
-		for _, x := range leases {
-			switch {
-			case x.Token != tokens[x.ID]:
-				// The event left the queue under an earlier publication: done or parked.
-				replays = append(replays, x.ID)
-				continue
-			case x.Until.After(now):
-				s.noteHeld(x.ID, x.Until) // held by a live worker: not tried again before it ends
-				continue
-			}
-			var won claimDoc
-			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "token", Value: x.Token}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
-				// The event is set too: a lease made before leases held their events must
-				// hold it once the event is done (it is the event's record until swept).
-				bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}, {Key: "event", Value: events[x.ID]}}},
-					{Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
-				options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&won)
-			if mongodb.IsNotFound(err) {
-				continue // another worker took it over first
-			}
-			if err != nil {
-				return nil, fmt.Errorf("take over lease: %w", err)
-			}
-			takeovers[x.ID] = won.Takeovers
-		}
-		if len(replays) > 0 {
-			if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: replays}}}}); err != nil {
-				return nil, fmt.Errorf("drop replayed learning events: %w", err)
-			}
+		if takeovers, err = s.resolveHeld(ctx, owner, now, lease, docs, dups); err != nil {
+			return nil, err
 		}
 	}
 	var out []learning.Delivery
@@ -366,6 +319,75 @@ func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease ti
 		s.noteHeld(d.ID, now.Add(lease))
 	}
 	return out, nil
+}
+
+// resolveHeld deals with the queued events (docs[i] for i in dups) whose lease insert found
+// a lease: a lease of another publication means a replay, which is deleted from the queue;
+// a live lease is remembered as held; a lease that ran out is taken over. It returns the
+// takeover count of each lease this owner took over.
+func (s *Store) resolveHeld(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc, dups map[int]bool) (map[string]int, error) {
+	var held []string
+	tokens := map[string]string{}
+	events := map[string][]byte{}
+	for i := range dups {
+		held = append(held, docs[i].ID)
+		tokens[docs[i].ID] = docs[i].Token
+		events[docs[i].ID] = docs[i].Event
+	}
+	cur, err := s.db.Collection(Claims).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: held}}}}, options.Find().SetProjection(leaseFields))
+	if err != nil {
+		return nil, fmt.Errorf("find leases: %w", err)
+	}
+	var leases []claimDoc
+	if err := cur.All(ctx, &leases); err != nil {
+		return nil, fmt.Errorf("find leases: %w", err)
+	}
+	takeovers := map[string]int{}
+	var replays []string
+	for _, x := range leases {
+		switch {
+		case x.Token != tokens[x.ID]:
+			// The event left the queue under an earlier publication: done or parked.
+			replays = append(replays, x.ID)
+			continue
+		case x.Until.After(now):
+			s.noteHeld(x.ID, x.Until) // held by a live worker: not tried again before it ends
+			continue
+		}
+		n, won, err := s.takeOver(ctx, x, owner, now, lease, events[x.ID])
+		if err != nil {
+			return nil, err
+		}
+		if won {
+			takeovers[x.ID] = n
+		}
+	}
+	if len(replays) > 0 {
+		if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: replays}}}}); err != nil {
+			return nil, fmt.Errorf("drop replayed learning events: %w", err)
+		}
+	}
+	return takeovers, nil
+}
+
+// takeOver takes over the run-out lease x for owner, conditioned on it still being run out,
+// so that exactly one worker wins it. It returns the lease's takeover count and whether
+// this owner won.
+func (s *Store) takeOver(ctx context.Context, x claimDoc, owner string, now time.Time, lease time.Duration, event []byte) (int, bool, error) {
+	var won claimDoc
+	err := s.db.Collection(Claims).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "token", Value: x.Token}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
+		// The event is set too: a lease made before leases held their events must
+		// hold it once the event is done (it is the event's record until swept).
+		bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}, {Key: "event", Value: event}}},
+			{Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&won)
+	if mongodb.IsNotFound(err) {
+		return 0, false, nil // another worker took it over first
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("take over lease: %w", err)
+	}
+	return won.Takeovers, true, nil
 }
 
 // Done implements gamification.Queue with one delete: the events leave the queue. Their
@@ -409,70 +431,86 @@ func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
 		if len(leases) == 0 {
 			return swept, nil
 		}
-		ids := make([]string, len(leases))
-		for i, l := range leases {
-			ids[i] = l.ID
-		}
-		// A lease is not a processed event's record when the same publication (same token)
-		// is still queued or parked; a queued document with another token is a replay.
-		pending := map[string]string{}
-		for _, coll := range []string{Queue, Dead} {
-			cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-				options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "token", Value: 1}}))
-			if err != nil {
-				return swept, fmt.Errorf("sweep leases: %w", err)
-			}
-			var rows []struct {
-				ID    string `bson:"_id"`
-				Token string `bson:"token"`
-			}
-			if err := cur.All(ctx, &rows); err != nil {
-				return swept, fmt.Errorf("sweep leases: %w", err)
-			}
-			for _, r := range rows {
-				pending[r.ID] = r.Token
-			}
-		}
-		var logged []any
-		var replays, replayTokens []string
-		for _, l := range leases {
-			tok, ok := pending[l.ID]
-			if ok && tok != l.Token {
-				// A replay of this processed event waits in the queue: without the lease it
-				// would be claimed as new, so it goes with it.
-				replays, replayTokens = append(replays, l.ID), append(replayTokens, tok)
-			}
-			if (ok && tok == l.Token) || len(l.Event) == 0 {
-				continue
-			}
-			var d EventDoc
-			if err := bson.Unmarshal(l.Event, &d); err != nil {
-				return swept, fmt.Errorf("sweep leases: decode %s: %w", l.ID, err)
-			}
-			logged = append(logged, d)
-		}
-		if len(logged) > 0 {
-			_, err := s.db.Collection(Events).InsertMany(ctx, logged, options.InsertMany().SetOrdered(false))
-			if err != nil && !allDuplicates(err) {
-				return swept, fmt.Errorf("log learning events: %w", err)
-			}
-		}
-		if len(replays) > 0 {
-			if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: replays}}},
-				{Key: "token", Value: bson.D{{Key: "$in", Value: replayTokens}}}}); err != nil {
-				return swept, fmt.Errorf("sweep leases: drop replays: %w", err)
-			}
-		}
-		// Still old at delete time: a lease a worker took over meanwhile stays.
-		res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, old})
-		if err != nil {
-			return swept, fmt.Errorf("sweep leases: %w", err)
-		}
-		swept += int(res.DeletedCount)
-		if len(leases) < page {
-			return swept, nil
+		n, err := s.sweep(ctx, leases, old)
+		swept += n
+		if err != nil || len(leases) < page {
+			return swept, err
 		}
 	}
+}
+
+// sweep logs the processed events of one page of old leases, drops the replays queued
+// behind them and deletes the leases that are still old.
+func (s *Store) sweep(ctx context.Context, leases []claimDoc, old bson.E) (int, error) {
+	ids := make([]string, len(leases))
+	for i, l := range leases {
+		ids[i] = l.ID
+	}
+	pending, err := s.pendingTokens(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var logged []any
+	var replays, replayTokens []string
+	for _, l := range leases {
+		tok, ok := pending[l.ID]
+		if ok && tok != l.Token {
+			// A replay of this processed event waits in the queue: without the lease it
+			// would be claimed as new, so it goes with it.
+			replays, replayTokens = append(replays, l.ID), append(replayTokens, tok)
+		}
+		if (ok && tok == l.Token) || len(l.Event) == 0 {
+			continue
+		}
+		var d EventDoc
+		if err := bson.Unmarshal(l.Event, &d); err != nil {
+			return 0, fmt.Errorf("sweep leases: decode %s: %w", l.ID, err)
+		}
+		logged = append(logged, d)
+	}
+	if len(logged) > 0 {
+		_, err := s.db.Collection(Events).InsertMany(ctx, logged, options.InsertMany().SetOrdered(false))
+		if err != nil && !allDuplicates(err) {
+			return 0, fmt.Errorf("log learning events: %w", err)
+		}
+	}
+	if len(replays) > 0 {
+		if _, err := s.db.Collection(Queue).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: replays}}},
+			{Key: "token", Value: bson.D{{Key: "$in", Value: replayTokens}}}}); err != nil {
+			return 0, fmt.Errorf("sweep leases: drop replays: %w", err)
+		}
+	}
+	// Still old at delete time: a lease a worker took over meanwhile stays.
+	res, err := s.db.Collection(Claims).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, old})
+	if err != nil {
+		return 0, fmt.Errorf("sweep leases: %w", err)
+	}
+	return int(res.DeletedCount), nil
+}
+
+// pendingTokens returns the publication token of each of the events ids that is still
+// queued or parked. A lease is not a processed event's record when the same publication
+// (same token) is still queued or parked; a queued document with another token is a replay.
+func (s *Store) pendingTokens(ctx context.Context, ids []string) (map[string]string, error) {
+	pending := map[string]string{}
+	for _, coll := range []string{Queue, Dead} {
+		cur, err := s.db.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "token", Value: 1}}))
+		if err != nil {
+			return nil, fmt.Errorf("sweep leases: %w", err)
+		}
+		var rows []struct {
+			ID    string `bson:"_id"`
+			Token string `bson:"token"`
+		}
+		if err := cur.All(ctx, &rows); err != nil {
+			return nil, fmt.Errorf("sweep leases: %w", err)
+		}
+		for _, r := range rows {
+			pending[r.ID] = r.Token
+		}
+	}
+	return pending, nil
 }
 
 // allDuplicates reports whether every error of a bulk insert is a duplicate key.
