@@ -188,26 +188,8 @@ func spread(counts []int) string {
 // the player write that makes its XP readable committing (the read path serves that very
 // document); each is then confirmed with one read through the service's read path.
 func lag(ctx context.Context, w *world, perMentee int) ([]time.Duration, int64, error) {
-	var mu sync.Mutex
-	committed := map[string]chan time.Time{}
-	waitFor := func(id string) chan time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		if committed[id] == nil {
-			committed[id] = make(chan time.Time, 1)
-		}
-		return committed[id]
-	}
-	w.a.Gamification.Hooks.AfterState = func(ids []string) error {
-		now := time.Now()
-		for _, id := range ids {
-			select {
-			case waitFor(id) <- now:
-			default:
-			}
-		}
-		return nil
-	}
+	c := &commits{m: map[string]chan time.Time{}}
+	w.a.Gamification.Hooks.AfterState = c.note
 	defer func() { w.a.Gamification.Hooks.AfterState = nil }()
 	cctx, counter := dbcount.WithCounter(ctx)
 	wctx, stop := context.WithCancel(cctx)
@@ -215,51 +197,20 @@ func lag(ctx context.Context, w *world, perMentee int) ([]time.Duration, int64, 
 	wg.Add(1)
 	go func() { defer wg.Done(); w.a.GamificationWorker.Run(wctx) }()
 	defer func() { stop(); wg.Wait() }()
+	var mu sync.Mutex // guards lags, firstErr and w's event counter
 	var lags []time.Duration
 	var firstErr error
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
 	var users sync.WaitGroup
 	for mi, user := range w.fresh {
 		users.Add(1)
 		go func() {
 			defer users.Done()
-			r := rand.New(rand.NewPCG(uint64(mi), 7))
-			for i := 0; i < perMentee; i++ {
-				time.Sleep(time.Duration(200+r.IntN(800)) * time.Millisecond) // reading the lesson
-				before, err := xpOf(ctx, w, user)
-				if err != nil {
-					fail(err)
-					return
-				}
-				mu.Lock()
-				e := w.event(user, 10_000+i*5) // always a new lesson: earns XP
-				mu.Unlock()
-				ch := waitFor(e.ID)
-				if err := w.a.Learning.Publish(ctx, e); err != nil {
-					fail(err)
-					return
-				}
-				accepted := time.Now()
-				var at time.Time
-				select {
-				case at = <-ch:
-				case <-time.After(30 * time.Second):
-					fail(fmt.Errorf("event %s not processed within 30s", e.ID))
-					return
-				}
-				if xp, err := xpOf(ctx, w, user); err != nil || xp <= before {
-					fail(fmt.Errorf("XP of %s not readable after its event committed: %d -> %d (%v)", user, before, xp, err))
-					return
-				}
-				mu.Lock()
-				lags = append(lags, max(0, at.Sub(accepted)))
-				mu.Unlock()
+			ls, err := menteeLags(ctx, w, &mu, c, user, mi, perMentee)
+			mu.Lock()
+			defer mu.Unlock()
+			lags = append(lags, ls...)
+			if firstErr == nil {
+				firstErr = err
 			}
 		}()
 	}
@@ -267,6 +218,66 @@ func lag(ctx context.Context, w *world, perMentee int) ([]time.Duration, int64, 
 	stop()
 	wg.Wait()
 	return lags, counter.Load(), firstErr
+}
+
+// commits hands the commit time of each event's player write to whoever waits for it.
+type commits struct {
+	mu sync.Mutex
+	m  map[string]chan time.Time
+}
+
+func (c *commits) waitFor(id string) chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m[id] == nil {
+		c.m[id] = make(chan time.Time, 1)
+	}
+	return c.m[id]
+}
+
+// note is the AfterState hook: the players of ids were just written.
+func (c *commits) note(ids []string) error {
+	now := time.Now()
+	for _, id := range ids {
+		select {
+		case c.waitFor(id) <- now:
+		default:
+		}
+	}
+	return nil
+}
+
+// menteeLags is one mentee of the lag run (the mi-th): perMentee lessons, each after a
+// pause, each timed from Publish to its commit and then checked through the read path.
+func menteeLags(ctx context.Context, w *world, mu *sync.Mutex, c *commits, user string, mi, perMentee int) ([]time.Duration, error) {
+	r := rand.New(rand.NewPCG(uint64(mi), 7))
+	var lags []time.Duration
+	for i := 0; i < perMentee; i++ {
+		time.Sleep(time.Duration(200+r.IntN(800)) * time.Millisecond) // reading the lesson
+		before, err := xpOf(ctx, w, user)
+		if err != nil {
+			return lags, err
+		}
+		mu.Lock()
+		e := w.event(user, 10_000+i*5) // always a new lesson: earns XP
+		mu.Unlock()
+		ch := c.waitFor(e.ID)
+		if err := w.a.Learning.Publish(ctx, e); err != nil {
+			return lags, err
+		}
+		accepted := time.Now()
+		var at time.Time
+		select {
+		case at = <-ch:
+		case <-time.After(30 * time.Second):
+			return lags, fmt.Errorf("event %s not processed within 30s", e.ID)
+		}
+		if xp, err := xpOf(ctx, w, user); err != nil || xp <= before {
+			return lags, fmt.Errorf("XP of %s not readable after its event committed: %d -> %d (%v)", user, before, xp, err)
+		}
+		lags = append(lags, max(0, at.Sub(accepted)))
+	}
+	return lags, nil
 }
 
 func xpOf(ctx context.Context, w *world, user string) (int64, error) {
@@ -294,77 +305,112 @@ func run(events, mentees, perMentee int) error {
 		return err
 	}
 	defer w.a.Close(ctx)
-
-	progress := func(f string, a ...any) { fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+f+"\n", a...) }
 	progress("set up")
-	raw, err := rawInsertRate(ctx, w, events)
-	progress("raw inserts %.0f/s", raw)
+	res, err := measure(ctx, w, events, perMentee)
 	if err != nil {
 		return err
 	}
-	if f := os.Getenv("BENCH_CPUPROFILE"); f != "" {
-		pf, err := os.Create(f)
-		if err != nil {
-			return err
-		}
-		_ = pprof.StartCPUProfile(pf)
-		defer pprof.StopCPUProfile()
-	}
-	batched, err := process(ctx, w, w.mentees, events, 256)
-	if os.Getenv("BENCH_CPUPROFILE") != "" {
-		pprof.StopCPUProfile()
-	}
+	report(res, w, events, mentees, perMentee)
+	return nil
+}
+
+func progress(f string, a ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+f+"\n", a...)
+}
+
+// results are the figures of one run.
+type results struct {
+	raw                          float64
+	batched, established, single throughput
+	boardCmds                    [3]int64
+	lags                         []time.Duration
+	lagCmds                      int64
+}
+
+// measure runs the measurements in the order that keeps them apart: raw inserts, batched
+// processing, one at a time for established mentees, leaderboard reads, the lag run, one at
+// a time for new mentees.
+func measure(ctx context.Context, w *world, events, perMentee int) (results, error) {
+	var res results
+	var err error
+	res.raw, err = rawInsertRate(ctx, w, events)
+	progress("raw inserts %.0f/s", res.raw)
 	if err != nil {
-		return err
+		return res, err
 	}
-	progress("batched %d events in %.1fs", batched.events, batched.seconds)
+	if res.batched, err = profiled(func() (throughput, error) { return process(ctx, w, w.mentees, events, 256) }); err != nil {
+		return res, err
+	}
+	progress("batched %d events in %.1fs", res.batched.events, res.batched.seconds)
 	// One at a time, the same mentees: their daily cap is spent, so most events earn no XP.
-	established, err := process(ctx, w, w.mentees, min(events, 300), 1)
-	if err != nil {
-		return err
+	if res.established, err = process(ctx, w, w.mentees, min(events, 300), 1); err != nil {
+		return res, err
 	}
-	// Leaderboard read through the service (what the handler calls after authorize).
-	if _, err := w.a.Gamification.Leaderboard(ctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: gamification.PeriodWeek, CallerID: w.mentees[7]}); err != nil {
-		return err
+	if res.boardCmds, err = boardCommands(ctx, w); err != nil {
+		return res, err
 	}
-	var boardCmds [3]int64
-	for i, period := range []string{gamification.PeriodWeek, gamification.PeriodMonth, gamification.PeriodAll} {
-		cctx, counter := dbcount.WithCounter(ctx)
-		if _, err := w.a.Gamification.Leaderboard(cctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: period, CallerID: w.mentees[7]}); err != nil {
-			return err
-		}
-		boardCmds[i] = counter.Load()
-	}
-	progress("one at a time, established: %d events in %.1fs", established.events, established.seconds)
+	progress("one at a time, established: %d events in %.1fs", res.established.events, res.established.seconds)
 	// The lag run comes before the one-at-a-time run of new mentees: those earn many first
 	// badges and levels, and delivering the notifications (the push sender shares the one
 	// database connection) would slow the lag run by itself.
-	lags, lagCmds, err := lag(ctx, w, perMentee)
-	if err != nil {
-		return err
+	if res.lags, res.lagCmds, err = lag(ctx, w, perMentee); err != nil {
+		return res, err
 	}
-	progress("lag run: %d events", len(lags))
-	single, err := process(ctx, w, w.single, min(events, 600), 1)
-	if err != nil {
-		return err
+	progress("lag run: %d events", len(res.lags))
+	if res.single, err = process(ctx, w, w.single, min(events, 600), 1); err != nil {
+		return res, err
 	}
-	progress("one at a time, new: %d events in %.1fs", single.events, single.seconds)
+	progress("one at a time, new: %d events in %.1fs", res.single.events, res.single.seconds)
+	return res, nil
+}
 
-	rate := float64(batched.events) / batched.seconds
+// profiled runs f under the CPU profiler when BENCH_CPUPROFILE names a file.
+func profiled(f func() (throughput, error)) (throughput, error) {
+	if name := os.Getenv("BENCH_CPUPROFILE"); name != "" {
+		pf, err := os.Create(name)
+		if err != nil {
+			return throughput{}, err
+		}
+		defer pf.Close()
+		_ = pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
+	return f()
+}
+
+// boardCommands counts the database commands of a leaderboard read through the service
+// (what the handler calls after authorize), per period, after one read to warm it.
+func boardCommands(ctx context.Context, w *world) ([3]int64, error) {
+	var cmds [3]int64
+	if _, err := w.a.Gamification.Leaderboard(ctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: gamification.PeriodWeek, CallerID: w.mentees[7]}); err != nil {
+		return cmds, err
+	}
+	for i, period := range []string{gamification.PeriodWeek, gamification.PeriodMonth, gamification.PeriodAll} {
+		cctx, counter := dbcount.WithCounter(ctx)
+		if _, err := w.a.Gamification.Leaderboard(cctx, gamification.LeaderboardQuery{ProgrammeID: w.pid, Period: period, CallerID: w.mentees[7]}); err != nil {
+			return cmds, err
+		}
+		cmds[i] = counter.Load()
+	}
+	return cmds, nil
+}
+
+// report prints the figures as the Markdown table of docs/benchmarks.md.
+func report(r results, w *world, events, mentees, perMentee int) {
+	rate := float64(r.batched.events) / r.batched.seconds
 	fmt.Printf("Measured %s on %s/%s, %d CPUs, embedded FerretDB 1.24 (SQLite), one pooled connection.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Printf("| Measure | Result |\n|---|---|\n")
-	fmt.Printf("| Raw single-document `insertOne` rate (same run, %d inserts) | %.0f /s |\n", events, raw)
+	fmt.Printf("| Raw single-document `insertOne` rate (same run, %d inserts) | %.0f /s |\n", events, r.raw)
 	fmt.Printf("| Events processed by one instance, batches of 256 (%d events, %d mentees, queue pre-filled) | %.0f /s = **%.0f%%** of the raw insert rate |\n",
-		batched.events, mentees, rate, 100*rate/raw)
-	fmt.Printf("| DB commands per processed event, batches of 256 | %.2f |\n", batched.perEvent())
-	fmt.Printf("| Events processed one at a time, the same mentees (daily cap spent: most earn no XP; %d events) | %.0f /s |\n", established.events, float64(established.events)/established.seconds)
-	fmt.Printf("| DB commands per processed event, one at a time, the same mentees | %.2f (%s) |\n", established.perEvent(), spread(established.perCall))
-	fmt.Printf("| Events processed one at a time, %d new mentees (12 events each: XP, first badges, level-ups; %d events) | %.0f /s |\n", len(w.single), single.events, float64(single.events)/single.seconds)
-	fmt.Printf("| DB commands per processed event, one at a time, new mentees | %.2f (%s) |\n", single.perEvent(), spread(single.perCall))
-	fmt.Printf("| DB commands per leaderboard read (week / month / all, in the service) | %d / %d / %d |\n", boardCmds[0], boardCmds[1], boardCmds[2])
+		r.batched.events, mentees, rate, 100*rate/r.raw)
+	fmt.Printf("| DB commands per processed event, batches of 256 | %.2f |\n", r.batched.perEvent())
+	fmt.Printf("| Events processed one at a time, the same mentees (daily cap spent: most earn no XP; %d events) | %.0f /s |\n", r.established.events, float64(r.established.events)/r.established.seconds)
+	fmt.Printf("| DB commands per processed event, one at a time, the same mentees | %.2f (%s) |\n", r.established.perEvent(), spread(r.established.perCall))
+	fmt.Printf("| Events processed one at a time, %d new mentees (12 events each: XP, first badges, level-ups; %d events) | %.0f /s |\n", len(w.single), r.single.events, float64(r.single.events)/r.single.seconds)
+	fmt.Printf("| DB commands per processed event, one at a time, new mentees | %.2f (%s) |\n", r.single.perEvent(), spread(r.single.perCall))
+	fmt.Printf("| DB commands per leaderboard read (week / month / all, in the service) | %d / %d / %d |\n", r.boardCmds[0], r.boardCmds[1], r.boardCmds[2])
 	fmt.Printf("| Lag from Publish returning to the XP being readable, %d mentees x %d lessons concurrently (%d events) | p50 %s, p95 **%s**, max %s |\n",
-		mentees, perMentee, len(lags), pct(lags, 0.5).Round(time.Millisecond), pct(lags, 0.95).Round(time.Millisecond), pct(lags, 1).Round(time.Millisecond))
-	fmt.Printf("| DB commands per processed event in the lag run (the worker as in cmd/api, idle polls included) | %.2f |\n", float64(lagCmds)/float64(len(lags)))
-	return nil
+		mentees, perMentee, len(r.lags), pct(r.lags, 0.5).Round(time.Millisecond), pct(r.lags, 0.95).Round(time.Millisecond), pct(r.lags, 1).Round(time.Millisecond))
+	fmt.Printf("| DB commands per processed event in the lag run (the worker as in cmd/api, idle polls included) | %.2f |\n", float64(r.lagCmds)/float64(len(r.lags)))
 }

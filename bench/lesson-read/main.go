@@ -33,17 +33,23 @@ func main() {
 	conns := flag.Int("connections", 64, "concurrent connections")
 	threads := flag.Int("threads", 2, "wrk threads")
 	rounds := flag.Int("rounds", 2, "alternating rounds of bare and product runs")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the product runs to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the product runs to this file")
 	flag.Parse()
-	if err := run(*duration, *conns, *threads, *rounds); err != nil {
+	if err := run(load{*duration, *conns, *threads, *rounds, *cpuProfile}); err != nil {
 		fmt.Fprintln(os.Stderr, "lesson-read:", err)
 		os.Exit(1)
 	}
 }
 
-var cpuProfile string
+// load is how hard and how long wrk runs.
+type load struct {
+	duration       time.Duration
+	conns, threads int
+	rounds         int
+	cpuProfile     string // written during the first product run, when set
+}
 
-func run(duration time.Duration, conns, threads, rounds int) error {
+func run(l load) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
 	}
@@ -52,26 +58,13 @@ func run(duration time.Duration, conns, threads, rounds int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg, err := app.LoadConfig(config.FromMap(map[string]string{"DATA_DIR": dir, "DEMO_SEED": "true", "EMBEDDED_MONGO_ADDR": "127.0.0.1:0"}))
-	if err != nil {
-		return err
-	}
-	// Request logs are formatted as in production (JSON at INFO) but not written anywhere.
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := app.New(ctx, cfg, log, app.Options{})
+	base, closeProduct, err := startProduct(ctx, dir)
 	if err != nil {
 		return err
 	}
-	defer a.Close(context.WithoutCancel(ctx))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go func() { _ = a.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
-
+	defer closeProduct()
 	token, lessonURL, err := demoLesson(base)
 	if err != nil {
 		return err
@@ -83,7 +76,47 @@ func run(duration time.Duration, conns, threads, rounds int) error {
 	if _, err := get(lessonURL, token); err != nil {
 		return err
 	}
+	bareURL, stopBare, err := serveBare(body)
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+	fmt.Printf("lesson body %d bytes; wrk -t%d -c%d -d%s; %d rounds\n", len(body), l.threads, l.conns, l.duration, l.rounds)
+	bareRPS, prodRPS, err := l.alternate(bareURL, lessonURL, token)
+	if err != nil {
+		return err
+	}
+	mb, mp := median(bareRPS), median(prodRPS)
+	fmt.Printf("\n| handler | requests/s (median of %d) |\n|---|---|\n| bare Fiber, same bytes | %.0f |\n| GET /v1/lessons/{id}, authenticated, warm | %.0f |\n| ratio | %.0f%% |\n",
+		l.rounds, mb, mp, 100*mp/mb)
+	return nil
+}
 
+// startProduct runs the whole product with the demo seed on an embedded database in dir,
+// and returns its base URL and a function that closes it.
+func startProduct(ctx context.Context, dir string) (string, func(), error) {
+	cfg, err := app.LoadConfig(config.FromMap(map[string]string{"DATA_DIR": dir, "DEMO_SEED": "true", "EMBEDDED_MONGO_ADDR": "127.0.0.1:0"}))
+	if err != nil {
+		return "", nil, err
+	}
+	// Request logs are formatted as in production (JSON at INFO) but not written anywhere.
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := app.New(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	closeApp := func() { _ = a.Close(context.WithoutCancel(ctx)) }
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		closeApp()
+		return "", nil, err
+	}
+	go func() { _ = a.Serve(ctx, ln) }()
+	return "http://" + ln.Addr().String(), closeApp, nil
+}
+
+// serveBare serves body from a bare Fiber handler and returns its URL.
+func serveBare(body []byte) (string, func(), error) {
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/lesson", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
@@ -91,42 +124,43 @@ func run(duration time.Duration, conns, threads, rounds int) error {
 	})
 	bln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	go func() { _ = bare.Listener(bln) }()
-	defer bare.Shutdown()
-	bareURL := "http://" + bln.Addr().String() + "/lesson"
+	return "http://" + bln.Addr().String() + "/lesson", func() { _ = bare.Shutdown() }, nil
+}
 
-	fmt.Printf("lesson body %d bytes; wrk -t%d -c%d -d%s; %d rounds\n", len(body), threads, conns, duration, rounds)
-	var bareRPS, prodRPS []float64
-	for r := 0; r < rounds; r++ {
-		b, err := wrk(bareURL, "", threads, conns, duration)
+// alternate runs wrk against the bare handler and the product in turn, l.rounds times.
+func (l load) alternate(bareURL, lessonURL, token string) (bare, prod []float64, err error) {
+	for r := 0; r < l.rounds; r++ {
+		b, err := wrk(bareURL, "", l.threads, l.conns, l.duration)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		if cpuProfile != "" && r == 0 {
-			f, err := os.Create(cpuProfile)
-			if err != nil {
-				return err
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-		}
-		p, err := wrk(lessonURL, token, threads, conns, duration)
-		if cpuProfile != "" && r == 0 {
-			pprof.StopCPUProfile()
-		}
+		p, err := l.product(lessonURL, token, r == 0)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		fmt.Printf("round %d: bare Fiber %.0f req/s, product %.0f req/s (%.0f%%)\n", r+1, b, p, 100*p/b)
-		bareRPS, prodRPS = append(bareRPS, b), append(prodRPS, p)
+		bare, prod = append(bare, b), append(prod, p)
 	}
-	mb, mp := median(bareRPS), median(prodRPS)
-	fmt.Printf("\n| handler | requests/s (median of %d) |\n|---|---|\n| bare Fiber, same bytes | %.0f |\n| GET /v1/lessons/{id}, authenticated, warm | %.0f |\n| ratio | %.0f%% |\n",
-		rounds, mb, mp, 100*mp/mb)
-	return nil
+	return bare, prod, nil
+}
+
+// product runs wrk against the product, under the CPU profiler when asked to.
+func (l load) product(lessonURL, token string, profile bool) (float64, error) {
+	if l.cpuProfile != "" && profile {
+		f, err := os.Create(l.cpuProfile)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 0, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return wrk(lessonURL, token, l.threads, l.conns, l.duration)
 }
 
 func demoLesson(base string) (token, lessonURL string, err error) {
