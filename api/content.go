@@ -74,14 +74,14 @@ func (s *Server) accessItem(c *fiber.Ctx, id string, kind content.Kind) (itemAcc
 // authorItem loads an item and authorizes the caller to author it: owners and mentors of its
 // programme, or admins (the only authors of the global library).
 func (s *Server) authorItem(c *fiber.Ctx, id string) (itemAccess, error) {
-	cl, err := signedIn(c)
-	if err != nil {
+	if _, err := signedIn(c); err != nil {
 		return itemAccess{}, err
 	}
 	it, err := s.deps.Content.Item(c.UserContext(), id)
 	if err != nil {
 		return itemAccess{}, err
 	}
+	var cl Caller
 	if it.Global() {
 		cl, err = adminOnly(c)
 	} else {
