@@ -1,0 +1,27 @@
+// Copyright 2021 FerretDB Inc.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package testdata
+
+import "testing"
+
+func TestWithSubtest(t *testing.T) {
+	t.Run("First", func(t *testing.T) {})
+	t.Run("Second", func(t *testing.T) {})
+	t.Run("Third", func(t *testing.T) {
+		t.Run("NestedOne", func(t *testing.T) {})
+		t.Run("NestedTwo", func(t *testing.T) {})
+		t.Run("NestedThree", func(t *testing.T) {})
+	})
+}
