@@ -27,7 +27,11 @@ const (
 	DefaultColumn = backends.ReservedPrefix + "sjson"
 
 	// IDColumn is a SQLite path expression for _id field.
-	IDColumn = DefaultColumn + "->'$._id'"
+	//
+	// microlearn patch: written exactly as the registry writes the expression of the unique
+	// _id index (`->"_id"`), because SQLite matches index expressions by their form: upstream's
+	// `->'$._id'` selects the same value but made every lookup, update and delete by _id scan.
+	IDColumn = DefaultColumn + `->"_id"`
 
 	// RecordIDColumn is a name for RecordID column to store capped collection record id.
 	RecordIDColumn = backends.ReservedPrefix + "record_id"
