@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -31,14 +32,25 @@ import (
 	"github.com/FerretDB/FerretDB/internal/util/testutil"
 )
 
+// exampleSQLiteURL returns the URL of a new temporary directory for an example's SQLite files
+// (microlearn: the examples used PostgreSQL, whose backend is not vendored).
+func exampleSQLiteURL() string {
+	dir, err := os.MkdirTemp("", "ferretdb-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	return "file:" + dir + "/"
+}
+
 func Example_tcp() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{
 			TCP: "127.0.0.1:17027",
 		},
-		Logger:        slog.With("component", "ferretdb"),
-		Handler:       "postgresql",
-		PostgreSQLURL: "postgres://127.0.0.1:5432/ferretdb",
+		Logger:    slog.With("component", "ferretdb"),
+		Handler:   "sqlite", // microlearn: only the SQLite backend is vendored
+		SQLiteURL: exampleSQLiteURL(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -79,9 +91,9 @@ func Example_unix() {
 		Listener: ferretdb.ListenerConfig{
 			Unix: "/tmp/ferretdb.sock",
 		},
-		Logger:        slog.With("component", "ferretdb"),
-		Handler:       "postgresql",
-		PostgreSQLURL: "postgres://127.0.0.1:5432/ferretdb",
+		Logger:    slog.With("component", "ferretdb"),
+		Handler:   "sqlite", // microlearn: only the SQLite backend is vendored
+		SQLiteURL: exampleSQLiteURL(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -125,9 +137,9 @@ func Example_tls() {
 			TLSKeyFile:  filepath.Join(testutil.BuildCertsDir, "server-key.pem"),
 			TLSCAFile:   filepath.Join(testutil.BuildCertsDir, "rootCA-cert.pem"),
 		},
-		Logger:        slog.With("component", "ferretdb"),
-		Handler:       "postgresql",
-		PostgreSQLURL: "postgres://127.0.0.1:5432/ferretdb",
+		Logger:    slog.With("component", "ferretdb"),
+		Handler:   "sqlite", // microlearn: only the SQLite backend is vendored
+		SQLiteURL: exampleSQLiteURL(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -171,9 +183,9 @@ func TestEmbedded(t *testing.T) {
 		Listener: ferretdb.ListenerConfig{
 			TCP: "127.0.0.1:0",
 		},
-		Logger:        testutil.Logger(t),
-		Handler:       "postgresql",
-		PostgreSQLURL: testutil.TestPostgreSQLURI(t, ctx, ""),
+		Logger:    testutil.Logger(t),
+		Handler:   "sqlite", // microlearn: only the SQLite backend is vendored
+		SQLiteURL: testutil.TestSQLiteURI(t, ""),
 	})
 	require.NoError(t, err)
 

@@ -17,6 +17,7 @@ package testutil
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,7 +47,13 @@ func init() {
 		panic(err)
 	}
 
+	// microlearn: vendored as third_party/ferretdb, the FerretDB root is the directory of
+	// FerretDB's go.mod, not the repository's root (the directory holding .git).
 	for {
+		if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); strings.HasPrefix(string(b), "module github.com/FerretDB/FerretDB\n") {
+			break
+		}
+
 		if _, err = os.Stat(filepath.Join(dir, ".git")); err == nil {
 			break
 		}
