@@ -220,7 +220,8 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 // CollectGarbage deletes player states that no head points to any more and that are older
 // than olderThan (younger ones may belong to a write in progress). It returns how many.
 func (s *Store) CollectGarbage(ctx context.Context, olderThan time.Duration) (int, error) {
-	cur, err := s.db.Collection(Players).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "state", Value: 1}}))
+	cur, err := s.db.Collection(Players).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "state", Value: 1}}).
+		SetComment("scan: garbage collection reads every head"))
 	heads, err := all[playerDoc](ctx, cur, err)
 	if err != nil {
 		return 0, fmt.Errorf("collect garbage: %w", err)
@@ -251,7 +252,8 @@ func (s *Store) CollectGarbage(ctx context.Context, olderThan time.Duration) (in
 
 // EachPlayer implements gamification.PlayerStore.
 func (s *Store) EachPlayer(ctx context.Context, fn func(gamification.Player) error) error {
-	cur, err := s.db.Collection(Players).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := s.db.Collection(Players).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).
+		SetComment("scan: recompute (an operator command) reads every player"))
 	if err != nil {
 		return fmt.Errorf("list players: %w", err)
 	}
@@ -346,7 +348,7 @@ func (s *Store) LedgerTotals(ctx context.Context) (map[gamification.PlayerKey]in
 	cur, err := s.db.Collection(Ledger).Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$match", Value: bson.D{xpOnly}}},
 		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$player"}, {Key: "xp", Value: bson.D{{Key: "$sum", Value: "$xp"}}}}}},
-	})
+	}, options.Aggregate().SetComment("scan: recompute (an operator command) sums the whole ledger"))
 	rows, err := all[struct {
 		ID string `bson:"_id"`
 		XP int64  `bson:"xp"`

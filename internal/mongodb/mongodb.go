@@ -149,9 +149,19 @@ func redact(uri string) string {
 	return redactURI(uri)
 }
 
-func commandMonitor() *event.CommandMonitor {
+func commandMonitor() *event.CommandMonitor { return CommandMonitor(nil) }
+
+// CommandMonitor returns the command monitor Open uses (it counts commands for
+// dbcount), calling also, when not nil, for every command started (tests record query shapes
+// with it).
+func CommandMonitor(also func(context.Context, *event.CommandStartedEvent)) *event.CommandMonitor {
 	return &event.CommandMonitor{
-		Started: func(ctx context.Context, _ *event.CommandStartedEvent) { dbcount.Add(ctx) },
+		Started: func(ctx context.Context, ev *event.CommandStartedEvent) {
+			dbcount.Add(ctx)
+			if also != nil {
+				also(ctx, ev)
+			}
+		},
 	}
 }
 

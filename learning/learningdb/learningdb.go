@@ -623,7 +623,7 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 	}
 	tokens := map[string]string{}
 	for _, coll := range []string{Queue, Dead} {
-		cur, err := s.db.Collection(coll).Find(ctx, bson.D{})
+		cur, err := s.db.Collection(coll).Find(ctx, bson.D{}, options.Find().SetComment(scanPublished))
 		if err != nil {
 			return nil, fmt.Errorf("read published learning events: %w", err)
 		}
@@ -640,7 +640,7 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 			put(d, false)
 		}
 	}
-	cur, err := s.db.Collection(Claims).Find(ctx, bson.D{})
+	cur, err := s.db.Collection(Claims).Find(ctx, bson.D{}, options.Find().SetComment(scanPublished))
 	if err != nil {
 		return nil, fmt.Errorf("read published learning events: %w", err)
 	}
@@ -662,7 +662,7 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 	if userID != "" {
 		filter = bson.D{{Key: "userId", Value: userID}}
 	}
-	cur, err = s.db.Collection(Events).Find(ctx, filter)
+	cur, err = s.db.Collection(Events).Find(ctx, filter, options.Find().SetComment(scanPublished))
 	if err != nil {
 		return nil, fmt.Errorf("read published learning events: %w", err)
 	}
@@ -676,6 +676,10 @@ func (s *Store) Published(ctx context.Context, userID string) ([]learning.Event,
 	return out, nil
 }
 
+// scanPublished marks Published's reads as the whole-collection reads they are (tests and
+// operator tools only; see mongotest's index check).
+const scanPublished = "scan: Published lists every event (tests and operator tools)"
+
 // RequeueDead puts parked events back in the queue (all of them when ids is empty), due at
 // once with their failure count reset, and returns how many. Each keeps its publication
 // token, so its kept lease, which has run out, is taken over as for any retry. The queue
@@ -686,7 +690,7 @@ func (s *Store) RequeueDead(ctx context.Context, ids []string) (int, error) {
 	if len(ids) > 0 {
 		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
 	}
-	cur, err := s.db.Collection(Dead).Find(ctx, filter)
+	cur, err := s.db.Collection(Dead).Find(ctx, filter, options.Find().SetComment("scan: an operator requeues the parked events"))
 	if err != nil {
 		return 0, fmt.Errorf("requeue parked learning events: %w", err)
 	}
@@ -715,9 +719,10 @@ func (s *Store) RequeueDead(ctx context.Context, ids []string) (int, error) {
 
 // Pending returns how many events wait in the queue (claimed or not) and how many are parked.
 func (s *Store) Pending(ctx context.Context) (queued, dead int64, err error) {
-	if queued, err = s.db.Collection(Queue).CountDocuments(ctx, bson.D{}); err != nil {
+	count := options.Count().SetComment("scan: the operator's queue status counts what waits")
+	if queued, err = s.db.Collection(Queue).CountDocuments(ctx, bson.D{}, count); err != nil {
 		return 0, 0, err
 	}
-	dead, err = s.db.Collection(Dead).CountDocuments(ctx, bson.D{})
+	dead, err = s.db.Collection(Dead).CountDocuments(ctx, bson.D{}, count)
 	return queued, dead, err
 }

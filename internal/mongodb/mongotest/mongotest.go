@@ -43,13 +43,16 @@ func start() {
 		}
 		embedded = true
 	}
-	shared, startErr = mongo.Connect(mongodb.ClientOptions(uri, embedded))
+	opts := mongodb.ClientOptions(uri, embedded).SetMonitor(mongodb.CommandMonitor(shapes.started))
+	shared, startErr = mongo.Connect(opts)
 }
 
 var unsafe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
 
 // DB returns a connected *mongodb.DB whose database is new and private to t; it is dropped
-// when t ends. The client is shared by the test binary and must not be closed.
+// when t ends. The client is shared by the test binary and must not be closed. When t ends,
+// every query shape the stores issued on the database must be served by an index
+// (shapes.go).
 func DB(t testing.TB) *mongodb.DB {
 	t.Helper()
 	once.Do(start)
@@ -64,6 +67,7 @@ func DB(t testing.TB) *mongodb.DB {
 	}
 	name = strings.ToLower(fmt.Sprintf("t_%s_%s", name, hex.EncodeToString(b)))
 	db := shared.Database(name)
+	t.Cleanup(func() { checkShapes(t, name) })
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -1,0 +1,41 @@
+// Package samplestore is a store in miniature for the index check's own tests
+// (mongotest/shapes_test.go): its queries are issued from a non-test file, as a real store's
+// are.
+package samplestore
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/microlearn/microlearn/internal/mongodb"
+)
+
+// Things is the collection.
+const Things = "sample_things"
+
+// Indexes serves ByOwner.
+func Indexes() []mongodb.Index {
+	return []mongodb.Index{{Collection: Things, Model: mongo.IndexModel{Keys: bson.D{{Key: "owner", Value: 1}}}}}
+}
+
+// ByOwner is served by Indexes.
+func ByOwner(ctx context.Context, db *mongo.Database, owner string) error {
+	return db.Collection(Things).FindOne(ctx, bson.D{{Key: "owner", Value: owner}}).Err()
+}
+
+// ByColour is a query no index serves.
+func ByColour(ctx context.Context, db *mongo.Database, colour string) error {
+	return db.Collection(Things).FindOne(ctx, bson.D{{Key: "colour", Value: colour}}).Err()
+}
+
+// All reads the whole collection, and says so.
+func All(ctx context.Context, db *mongo.Database) error {
+	cur, err := db.Collection(Things).Find(ctx, bson.D{}, options.Find().SetComment("scan: the sample's export"))
+	if err != nil {
+		return err
+	}
+	return cur.Close(ctx)
+}
