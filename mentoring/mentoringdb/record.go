@@ -687,10 +687,9 @@ func (s *Store) GoalHistory(ctx context.Context, goalID string, afterRev, limit 
 
 // PairingsWithAgreementGoals implements mentoring.RecordStore.
 func (s *Store) PairingsWithAgreementGoals(ctx context.Context, afterID string, limit int) ([]mentoring.Pairing, error) {
-	f := k("agreement.goals.0", k("$exists", true))
-	if afterID != "" {
-		f = append(f, bson.E{Key: "_id", Value: k("$gt", afterID)})
-	}
+	// Always a range on _id (from "" on the first page), so that each page is an index
+	// range scan: the existence test cannot bound an index.
+	f := k("_id", k("$gt", afterID), "agreement.goals.0", k("$exists", true))
 	cur, err := s.c(Pairings).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)))
 	docs, err := all[pairingDoc](ctx, cur, err, "pairings with agreement goals")
 	if err != nil {

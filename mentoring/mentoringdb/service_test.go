@@ -128,7 +128,7 @@ func newWorld(t *testing.T, roles map[string]string) *world {
 	t.Helper()
 	db := mongotest.DB(t)
 	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, mentoringdb.Indexes()); err != nil {
+	if err := mongodb.EnsureIndexes(ctx, db.DB, append(mentoringdb.Indexes(), mentoringdb.RecordIndexes()...)); err != nil {
 		t.Fatal(err)
 	}
 	loc, _ := time.LoadLocation("Europe/London")
