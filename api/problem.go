@@ -38,10 +38,13 @@ type Problem struct {
 	Errors    []ProblemField `json:"errors,omitempty"`
 }
 
-// ProblemField names one invalid field by JSON pointer.
+// ProblemField names one invalid field by JSON pointer; in an uploaded file (a CSV), line
+// and column say where.
 type ProblemField struct {
 	Pointer string `json:"pointer"`
 	Detail  string `json:"detail"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 }
 
 const problemBase = "https://microlearn.dev/problems/"
@@ -63,7 +66,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		p.Code = "validation_failed"
 		p.Detail = "the request has invalid fields: see errors"
 		for _, f := range ve.Fields {
-			p.Errors = append(p.Errors, ProblemField{Pointer: f.Pointer, Detail: f.Detail})
+			p.Errors = append(p.Errors, ProblemField{Pointer: f.Pointer, Detail: f.Detail, Line: f.Line, Column: f.Column})
 		}
 	case errors.As(err, &ae):
 		p.Status = statusOf[ae.Kind]

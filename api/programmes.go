@@ -67,21 +67,6 @@ type programmeList struct {
 	Items []programmeResponse `json:"items"`
 }
 
-type inviteRequest struct {
-	Email string `json:"email"`
-	Role  string `json:"role"`
-}
-
-type inviteResponse struct {
-	ID          string    `json:"id"`
-	ProgrammeID string    `json:"programmeId"`
-	Email       string    `json:"email"`
-	Role        string    `json:"role"`
-	Token       string    `json:"token"`
-	CreatedAt   time.Time `json:"createdAt"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-}
-
 type joinCodeRequest struct {
 	Role      string     `json:"role"`
 	Label     string     `json:"label"`
@@ -137,7 +122,6 @@ func (s *Server) mountProgrammes(r fiber.Router) {
 	r.Post("/programmes/join", s.routeLimit("join", s.deps.RateLimits.AuthRequests, limits.AuthWindow), s.joinProgramme)
 	r.Get("/programmes/:programmeId", s.getProgramme)
 	r.Patch("/programmes/:programmeId", s.patchProgramme)
-	r.Post("/programmes/:programmeId/invites", s.invite)
 	r.Post("/programmes/:programmeId/join-codes", s.createJoinCode)
 	r.Get("/programmes/:programmeId/join-codes", s.listJoinCodes)
 	r.Delete("/programmes/:programmeId/join-codes/:joinCodeId", s.revokeJoinCode)
@@ -218,25 +202,6 @@ func (s *Server) patchProgramme(c *fiber.Ctx) error {
 		return err
 	}
 	return respond(c, http.StatusOK, toProgrammeResponse(p, cl.Role))
-}
-
-func (s *Server) invite(c *fiber.Ctx) error {
-	id := param(c, "programmeId")
-	cl, err := s.authorize(c, id, programme.RoleOwner)
-	if err != nil {
-		return err
-	}
-	var req inviteRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	inv, tok, err := s.deps.Programmes.Invite(c.UserContext(), id, cl.UserID, req.Email, programme.Role(req.Role))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return respond(c, http.StatusCreated, inviteResponse{ID: inv.ID, ProgrammeID: inv.ProgrammeID, Email: inv.Email,
-		Role: string(inv.Role), Token: tok, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt})
 }
 
 func (s *Server) createJoinCode(c *fiber.Ctx) error {

@@ -56,6 +56,9 @@ type Deps struct {
 	Sessions   *identity.Sessions
 	Programmes *programme.Service
 	RateLimits RateLimits
+	// PublicURL is the address people reach this server at, for links in responses (an
+	// invitation's join link); "" uses the request's own scheme and host.
+	PublicURL string
 
 	// content
 	Content      *content.Service
@@ -133,6 +136,7 @@ func (s *Server) routes() {
 	v1 := s.app.Group("/v1", requireJSON, s.authenticate)
 	s.mountAuth(v1)
 	s.mountProgrammes(v1)
+	s.mountInvites(v1)
 	s.mountContent(v1)
 	s.mountMentoring(v1)
 	s.mountRecord(v1)

@@ -27,6 +27,8 @@ import (
 	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
+	"github.com/microlearn/microlearn/mail"
+	"github.com/microlearn/microlearn/mail/maildb"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/notify"
@@ -53,6 +55,7 @@ type App struct {
 	Idempotency *idempotencydb.Store // answers to POSTs sent with an Idempotency-Key
 	Content     *content.Service
 	Notify      *notify.Service
+	Mail        *mail.Service
 	Mentoring   *mentoring.Service
 	Record      *mentoring.Record // the mentoring record: meetings, notes, goals, agreement versions
 	Reviews     *review.Service
@@ -111,8 +114,11 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Identity = &identity.Service{Store: users, Now: a.Now, ProfileChanged: a.profileChanged}
 	a.Sessions = &identity.Sessions{Store: users, Users: a.Identity, Tokens: a.Tokens, Now: a.Now, Log: a.Log,
 		RefreshTTL: a.Cfg.RefreshTokenTTL, MaxAge: a.Cfg.SessionMaxAge}
+	mailStore := maildb.New(db)
+	a.Mail = mail.NewService(mailStore, a.Cfg.MailOn(), a.Now, a.Log.With("component", "mail"))
 	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
-		AdminsOnlyCreate: a.Cfg.ProgrammeCreation == "admins", InviteTTL: a.Cfg.InviteTTL}
+		AdminsOnlyCreate: a.Cfg.ProgrammeCreation == "admins", InviteTTL: a.Cfg.InviteTTL,
+		InviteKey: a.inviteKey, Mailer: inviteMailer{a.Mail}}
 	a.Learning = learningdb.New(db)
 	a.Learning.Now = a.Now
 	a.Idempotency = idempotencydb.New(db)
@@ -129,7 +135,12 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	mailWorkers, err := a.mailWorkers(mailStore)
+	if err != nil {
+		return err
+	}
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys}, notifyWorkers...)
+	a.workers = append(a.workers, mailWorkers...)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
 		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the
@@ -139,7 +150,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
-		contentdb.Indexes(), notifydb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes())
+		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -167,7 +178,8 @@ func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		Log: a.Log, DB: a.DB, Spec: microlearn.OpenAPI, Now: a.Now, Idempotency: a.Idempotency,
 		Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions, Programmes: a.Programmes, RateLimits: a.rateLimits(),
-		Content: a.Content, ContentViews: &api.ContentViews{},
+		PublicURL: a.Cfg.PublicURL,
+		Content:   a.Content, ContentViews: &api.ContentViews{},
 		Mentoring:    a.Mentoring,
 		Record:       a.Record,
 		Notify:       a.Notify,

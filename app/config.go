@@ -63,7 +63,27 @@ type Config struct {
 	DueReminderTime         string
 	DeviceMaxAge            time.Duration
 	InboxRetention          time.Duration
+	// Mail (README: Email).
+	SMTPHost            string
+	SMTPPort            int
+	SMTPUsername        string
+	SMTPPassword        string
+	SMTPTLS             string
+	SMTPAuth            string
+	SMTPFrom            string
+	SMTPCAFile          string
+	SMTPHELO            string
+	MailLease           time.Duration
+	MailSendTimeout     time.Duration
+	MailPollInterval    time.Duration
+	MailMaxAttempts     int
+	MailRetryBase       time.Duration
+	MailRetryMax        time.Duration
+	MailRecordRetention time.Duration
 }
+
+// MailOn reports whether an SMTP server is configured.
+func (c Config) MailOn() bool { return c.SMTPHost != "" }
 
 // Embedded reports whether the product runs on the embedded database.
 func (c Config) Embedded() bool { return c.MongoURI == "" }
@@ -138,6 +158,10 @@ func LoadConfig(env *config.Env) (Config, error) {
 	c.DeviceMaxAge = env.Duration("DEVICE_MAX_AGE", 60*24*time.Hour, time.Hour, 3650*24*time.Hour)
 	c.InboxRetention = env.Duration("NOTIFY_INBOX_RETENTION", 180*24*time.Hour, 24*time.Hour, 3650*24*time.Hour)
 	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
+		return c, err
+	}
+	loadMailConfig(env, &c)
+	if err := checkMailConfig(c); err != nil && env.Err() == nil {
 		return c, err
 	}
 	return c, env.Err()

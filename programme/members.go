@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +24,11 @@ var (
 	ErrInviteForOther     = apperr.New(apperr.KindForbidden, "invite_for_another_email", "this invitation is for another email address")
 	ErrJoinCodeNotFound   = apperr.New(apperr.KindNotFound, "join_code_not_found", "no such join code in this programme")
 	ErrChanged            = apperr.New(apperr.KindConflict, "membership_changed", "the membership changed meanwhile: reload and try again")
+	ErrInviteNotFound     = apperr.New(apperr.KindNotFound, "invite_not_found", "no such invitation in this programme")
+	ErrInviteExists       = apperr.New(apperr.KindConflict, "invite_exists", "this person has a pending invitation already: resend it instead")
+	ErrInviteAccepted     = apperr.New(apperr.KindConflict, "invite_accepted", "this invitation was accepted: the person is a member")
+	ErrInviteRevoked      = apperr.New(apperr.KindConflict, "invite_revoked", "this invitation was revoked: invite the person again")
+	ErrResendTooSoon      = apperr.New(apperr.KindRateLimited, "resend_too_soon", "this invitation was sent less than a minute ago")
 )
 
 // Actor is who asks for a change, as authorized by the API: their role in the programme
@@ -33,21 +37,6 @@ type Actor struct {
 	UserID string
 	Role   Role
 	Admin  bool
-}
-
-// Invite asks one person, by email, to join a programme in a role. The token that accepts
-// it is shown once to the inviter and stored only as a SHA-256 hash.
-type Invite struct {
-	ID          string
-	ProgrammeID string
-	Email       string
-	Role        Role
-	TokenHash   string
-	InvitedBy   string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	AcceptedBy  string
-	AcceptedAt  time.Time
 }
 
 // JoinCode lets anyone who has it join a programme in a role until it expires or is
@@ -70,6 +59,7 @@ const (
 	DefaultJoinCodeTTL = 7 * 24 * time.Hour
 	MaxJoinCodeTTL     = 90 * 24 * time.Hour
 	DefaultInviteTTL   = 14 * 24 * time.Hour
+	MaxInvitesPage     = 200
 	MaxMembersPage     = 200
 )
 
@@ -227,31 +217,6 @@ func (s *Service) restoreOwner(ctx context.Context, programmeID string) {
 	_ = s.Store.AdjustOwners(context.WithoutCancel(ctx), programmeID, +1)
 }
 
-// Invite creates an invitation of email to programmeID in role and returns it with the
-// token (shown once; only its hash is kept).
-func (s *Service) Invite(ctx context.Context, programmeID, invitedBy, email string, role Role) (Invite, string, error) {
-	var f apperr.Fields
-	email = strings.ToLower(strings.TrimSpace(email))
-	a, err := mail.ParseAddress(email)
-	f.Check(err == nil && a.Address == email && len(email) <= 254, "/email", "must be a valid email address")
-	f.Check(role.Valid(), "/role", "must be owner, mentor or mentee")
-	if err := f.Err(); err != nil {
-		return Invite{}, "", err
-	}
-	tok := randomToken(32)
-	now := s.Now().UTC()
-	ttl := s.InviteTTL
-	if ttl <= 0 {
-		ttl = DefaultInviteTTL
-	}
-	inv := Invite{ID: newID(), ProgrammeID: programmeID, Email: email, Role: role, TokenHash: hashSecret(tok),
-		InvitedBy: invitedBy, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.Store.CreateInvite(ctx, inv); err != nil {
-		return Invite{}, "", fmt.Errorf("create invite: %w", err)
-	}
-	return inv, tok, nil
-}
-
 // CreateJoinCode creates a join code for programmeID in role (mentor or mentee: a code that
 // leaks must not hand out ownership), valid until expiresAt (zero: DefaultJoinCodeTTL from
 // now).
@@ -313,23 +278,11 @@ func (s *Service) Join(ctx context.Context, userID, email, code, inviteToken str
 		}
 		_ = s.Store.CountJoinCodeUse(ctx, jc.ID)
 	} else {
-		inv, err := s.Store.InviteByHash(ctx, hashSecret(inviteToken))
-		if errors.Is(err, ErrInvalidJoin) || err == nil && (inv.AcceptedBy != "" || !now.Before(inv.ExpiresAt)) {
-			return Programme{}, "", ErrInvalidJoin
-		}
+		inv, err := s.acceptInvite(ctx, userID, email, inviteToken, now)
 		if err != nil {
 			return Programme{}, "", err
 		}
-		if !strings.EqualFold(inv.Email, strings.TrimSpace(email)) {
-			return Programme{}, "", ErrInviteForOther
-		}
 		programmeID, role = inv.ProgrammeID, inv.Role
-		if err := s.AddMember(ctx, programmeID, userID, role); err != nil {
-			return Programme{}, "", err
-		}
-		// Single use: the first acceptance wins; a concurrent second one finds the
-		// membership already there (ErrAlreadyMember above) or loses here harmlessly.
-		_, _ = s.Store.AcceptInvite(ctx, inv.ID, userID, now)
 	}
 	p, err := s.Store.Programme(ctx, programmeID)
 	if err != nil {

@@ -58,6 +58,10 @@ type Membership struct {
 	UserID      string
 	Role        Role
 	JoinedAt    time.Time
+	// Department and Languages are what the invitation said about the person, when they
+	// joined through one: matching uses them until the person fills in a profile.
+	Department string
+	Languages  []string
 }
 
 // Validate checks the editable fields of a programme.
@@ -113,8 +117,24 @@ type Store interface {
 	ReleaseOwner(ctx context.Context, programmeID string) (bool, error)
 	// AdjustOwners adds delta to the programme's owner count.
 	AdjustOwners(ctx context.Context, programmeID string, delta int) error
-	// CreateInvite stores an invitation.
-	CreateInvite(ctx context.Context, inv Invite) error
+	// InsertInvites stores new invitations; those whose ID exists already are left as they
+	// are and reported in dup.
+	InsertInvites(ctx context.Context, invs []Invite) (dup map[string]bool, err error)
+	// Invite returns one invitation; ErrInviteNotFound when absent.
+	Invite(ctx context.Context, id string) (Invite, error)
+	// InvitesByID returns the invitations among ids that exist.
+	InvitesByID(ctx context.Context, ids []string) (map[string]Invite, error)
+	// Invites lists a programme's invitations, newest first.
+	Invites(ctx context.Context, q InviteQuery) ([]Invite, error)
+	// ReissueInvite replaces the invitation with next (a new generation) if it is still at
+	// generation fromGen and not accepted; false when it is not.
+	ReissueInvite(ctx context.Context, next Invite, fromGen int) (bool, error)
+	// RevokeInvite marks a programme's pending invitation revoked; false when it is not
+	// pending (absent, accepted or revoked already).
+	RevokeInvite(ctx context.Context, programmeID, id string, at time.Time) (bool, error)
+	// SetInviteMail records the delivery of the invitation's email unless a later generation
+	// was issued meanwhile.
+	SetInviteMail(ctx context.Context, id string, m InviteMail) error
 	// InviteByHash finds an invitation by token hash; ErrInvalidJoin when none.
 	InviteByHash(ctx context.Context, tokenHash string) (Invite, error)
 	// AcceptInvite marks a pending invitation accepted; false when it was not pending.

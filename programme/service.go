@@ -21,6 +21,12 @@ type Service struct {
 	AdminsOnlyCreate bool
 	// InviteTTL is how long an invitation stays valid (0: DefaultInviteTTL).
 	InviteTTL time.Duration
+	// InviteKey returns the secret that derives invitation tokens (kept outside the
+	// database; app derives it from the JWT key file's refresh secret).
+	InviteKey func() []byte
+	// Mailer, optional, emails invitations; without it (or with mail off) the owner passes
+	// the link on.
+	Mailer InviteMailer
 
 	roles roleCache
 }
@@ -94,12 +100,16 @@ func (s *Service) AddMember(ctx context.Context, programmeID, userID string, rol
 	if !role.Valid() {
 		return fieldErr("/role", "must be owner, mentor or mentee")
 	}
-	defer s.forgetRole(programmeID, userID)
-	if err := s.Store.AddMember(ctx, Membership{ProgrammeID: programmeID, UserID: userID, Role: role, JoinedAt: s.Now().UTC()}); err != nil {
+	return s.addMembership(ctx, Membership{ProgrammeID: programmeID, UserID: userID, Role: role, JoinedAt: s.Now().UTC()})
+}
+
+func (s *Service) addMembership(ctx context.Context, m Membership) error {
+	defer s.forgetRole(m.ProgrammeID, m.UserID)
+	if err := s.Store.AddMember(ctx, m); err != nil {
 		return err
 	}
-	if role == RoleOwner {
-		return s.Store.AdjustOwners(ctx, programmeID, +1)
+	if m.Role == RoleOwner {
+		return s.Store.AdjustOwners(ctx, m.ProgrammeID, +1)
 	}
 	return nil
 }

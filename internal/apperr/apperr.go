@@ -49,10 +49,13 @@ var (
 	ErrRateLimited     = New(KindRateLimited, "rate_limited", "too many requests")
 )
 
-// FieldError names one invalid field by JSON pointer (RFC 6901) and says what is wrong.
+// FieldError names one invalid field by JSON pointer (RFC 6901) and says what is wrong. In
+// an uploaded text file (a CSV), Line and Column (1-based) say where; zero when unknown.
 type FieldError struct {
 	Pointer string
 	Detail  string
+	Line    int
+	Column  int
 }
 
 // ValidationError lists every invalid field of one input. It matches ErrInvalid with errors.Is
@@ -85,7 +88,23 @@ func (v *ValidationError) Is(target error) bool { return target == ErrInvalid }
 type Fields struct{ list []FieldError }
 
 // Add records that the field at pointer is invalid.
-func (f *Fields) Add(pointer, detail string) { f.list = append(f.list, FieldError{pointer, detail}) }
+func (f *Fields) Add(pointer, detail string) {
+	f.list = append(f.list, FieldError{Pointer: pointer, Detail: detail})
+}
+
+// AddAt records that the field at pointer is invalid at a line and column of an uploaded file.
+func (f *Fields) AddAt(pointer, detail string, line, column int) {
+	f.list = append(f.list, FieldError{Pointer: pointer, Detail: detail, Line: line, Column: column})
+}
+
+// Invalid returns nil when nothing was recorded, else a 400-kind *ValidationError (the input
+// could not be read at all).
+func (f *Fields) Invalid() error {
+	if len(f.list) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: f.list}
+}
 
 // Check records detail at pointer when ok is false.
 func (f *Fields) Check(ok bool, pointer, detail string) {
@@ -108,7 +127,7 @@ func (f *Fields) Err() error {
 
 // Invalid returns a 400-kind validation error for a single field.
 func Invalid(pointer, detail string) error {
-	return &ValidationError{Fields: []FieldError{{pointer, detail}}}
+	return &ValidationError{Fields: []FieldError{{Pointer: pointer, Detail: detail}}}
 }
 
 // KindOf reports the kind of err: the kind of the first *Error or *ValidationError in its

@@ -101,53 +101,6 @@ func (s *Store) AdjustOwners(ctx context.Context, programmeID string, delta int)
 	return nil
 }
 
-type inviteDoc struct {
-	ID          string    `bson:"_id"`
-	ProgrammeID string    `bson:"programmeId"`
-	Email       string    `bson:"email"`
-	Role        string    `bson:"role"`
-	TokenHash   string    `bson:"tokenHash"`
-	InvitedBy   string    `bson:"invitedBy"`
-	CreatedAt   time.Time `bson:"createdAt"`
-	ExpiresAt   time.Time `bson:"expiresAt"`
-	AcceptedBy  string    `bson:"acceptedBy"`
-	AcceptedAt  time.Time `bson:"acceptedAt,omitempty"`
-}
-
-// CreateInvite implements programme.Store.
-func (s *Store) CreateInvite(ctx context.Context, inv programme.Invite) error {
-	_, err := s.db.Collection(invites).InsertOne(ctx, inviteDoc{ID: inv.ID, ProgrammeID: inv.ProgrammeID, Email: inv.Email,
-		Role: string(inv.Role), TokenHash: inv.TokenHash, InvitedBy: inv.InvitedBy, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt})
-	if err != nil {
-		return fmt.Errorf("insert invite: %w", err)
-	}
-	return nil
-}
-
-// InviteByHash implements programme.Store.
-func (s *Store) InviteByHash(ctx context.Context, tokenHash string) (programme.Invite, error) {
-	var d inviteDoc
-	err := s.db.Collection(invites).FindOne(ctx, bson.D{{Key: "tokenHash", Value: tokenHash}}).Decode(&d)
-	if mongodb.IsNotFound(err) {
-		return programme.Invite{}, programme.ErrInvalidJoin
-	}
-	if err != nil {
-		return programme.Invite{}, fmt.Errorf("find invite: %w", err)
-	}
-	return programme.Invite{ID: d.ID, ProgrammeID: d.ProgrammeID, Email: d.Email, Role: programme.Role(d.Role), TokenHash: d.TokenHash,
-		InvitedBy: d.InvitedBy, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, AcceptedBy: d.AcceptedBy, AcceptedAt: d.AcceptedAt}, nil
-}
-
-// AcceptInvite implements programme.Store.
-func (s *Store) AcceptInvite(ctx context.Context, id, userID string, at time.Time) (bool, error) {
-	res, err := s.db.Collection(invites).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "acceptedBy", Value: ""}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "acceptedBy", Value: userID}, {Key: "acceptedAt", Value: at}}}})
-	if err != nil {
-		return false, fmt.Errorf("accept invite: %w", err)
-	}
-	return res.MatchedCount == 1, nil
-}
-
 type joinCodeDoc struct {
 	ID          string    `bson:"_id"`
 	ProgrammeID string    `bson:"programmeId"`

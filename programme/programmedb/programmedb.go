@@ -27,6 +27,9 @@ func Indexes() []mongodb.Index {
 		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "userId", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}}},
 		{Collection: invites, Model: mongo.IndexModel{Keys: bson.D{{Key: "tokenHash", Value: 1}}, Options: options.Index().SetUnique(true)}},
+		// Invites (list): by programme, newest first, and by programme and state.
+		{Collection: invites, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
+		{Collection: invites, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "state", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
 		{Collection: joinCodes, Model: mongo.IndexModel{Keys: bson.D{{Key: "codeHash", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: joinCodes, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "createdAt", Value: -1}}}},
 	}
@@ -60,6 +63,8 @@ type membershipDoc struct {
 	UserID      string    `bson:"userId"`
 	Role        string    `bson:"role"`
 	JoinedAt    time.Time `bson:"joinedAt"`
+	Department  string    `bson:"department,omitempty"`
+	Languages   []string  `bson:"languages,omitempty"`
 }
 
 func fromProgramme(p programme.Programme) programmeDoc {
@@ -73,11 +78,13 @@ func (d programmeDoc) toProgramme() programme.Programme {
 }
 
 func fromMembership(m programme.Membership) membershipDoc {
-	return membershipDoc{ID: m.ProgrammeID + ":" + m.UserID, ProgrammeID: m.ProgrammeID, UserID: m.UserID, Role: string(m.Role), JoinedAt: m.JoinedAt}
+	return membershipDoc{ID: m.ProgrammeID + ":" + m.UserID, ProgrammeID: m.ProgrammeID, UserID: m.UserID, Role: string(m.Role),
+		JoinedAt: m.JoinedAt, Department: m.Department, Languages: m.Languages}
 }
 
 func (d membershipDoc) toMembership() programme.Membership {
-	return programme.Membership{ProgrammeID: d.ProgrammeID, UserID: d.UserID, Role: programme.Role(d.Role), JoinedAt: d.JoinedAt}
+	return programme.Membership{ProgrammeID: d.ProgrammeID, UserID: d.UserID, Role: programme.Role(d.Role), JoinedAt: d.JoinedAt,
+		Department: d.Department, Languages: d.Languages}
 }
 
 // CreateProgramme implements programme.Store. The owner membership is written first: a

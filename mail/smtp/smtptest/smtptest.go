@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"io"
 	"math/big"
 	"mime"
@@ -20,6 +21,8 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,8 +94,9 @@ type Server struct {
 	Port     int
 	Username string
 	Password string
-	// RootCAs trusts the server's certificate.
+	// RootCAs trusts the server's certificate; CAFile holds it as PEM (for SMTP_CA_FILE).
 	RootCAs *x509.CertPool
+	CAFile  string
 
 	mu sync.Mutex
 	// Reject, when set, answers DATA for a recipient with its error (an *smtp.SMTPError
@@ -119,6 +123,10 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	s.Port = ln.Addr().(*net.TCPAddr).Port
+	s.CAFile = filepath.Join(t.TempDir(), "smtptest-ca.pem")
+	if err := os.WriteFile(s.CAFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s.srv = srv
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
