@@ -35,10 +35,13 @@ func TestEstimateIsDerivedAndMayOnlyBeDeclaredHigher(t *testing.T) {
 		{"200 words is a minute (markup is not words)", lesson(text(200)), 0, 1, "", false},
 		{"201 words round up", lesson(text(201)), 0, 2, "", false},
 		{"video length counts", lesson(text(400), content.Block{Type: content.BlockVideo, URL: "https://v.example/a", DurationSeconds: 150}), 0, 5, "", false},
+		{"exactly ten minutes fits the budget", lesson(text(2000)), 0, 10, "", false},
+		{"declared as exactly ten minutes fits", lesson(text(200)), 10, 10, "", false},
 		{"over by one", lesson(text(2200)), 0, 11, "1 minute over", false},
 		{"declared higher wins", lesson(text(200)), 4, 4, "", false},
 		{"declared lower is refused", lesson(text(1000)), 2, 5, "", true},
 		{"30 s a question", quiz(7), 0, 4, "", false},
+		{"a 20-question quiz takes exactly ten minutes and fits", quiz(20), 0, 10, "", false},
 		{"a 21-question quiz is over", quiz(21), 0, 11, "1 minute over", false},
 	}
 	for _, tc := range tests {
