@@ -138,53 +138,97 @@ func (s *Sessions) Refresh(ctx context.Context, token string, client ClientInfo)
 	}
 	for attempt := 0; ; attempt++ {
 		now := s.Now().UTC()
-		switch {
-		case ss.Revoked || !now.Before(ss.ExpiresAt):
-			return Pair{}, ErrSessionNotFound
-		case gen == ss.Generation && attempt == 0:
+		act := refreshActionFor(ss, gen, now)
+		if act == refreshRotate && attempt > 0 {
+			act = refreshRefuse // still current after a lost race: it was revoked meanwhile
+		}
+		switch act {
+		case refreshRotate:
 			if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(ss.TokenHash)) != 1 {
 				return Pair{}, ErrSessionNotFound
 			}
-			u, err := s.user(ctx, ss)
-			if err != nil {
-				return Pair{}, err
-			}
-			next := ss
-			next.Generation, next.RotatedAt = gen+1, now.Truncate(time.Second)
-			next.ExpiresAt = s.expiry(ss.CreatedAt, now)
-			tok := s.refreshToken(sid, ss.Seed, next.Generation)
-			next.TokenHash = hashToken(tok)
-			advanced, err := s.Store.AdvanceSession(ctx, sid, gen, next.TokenHash, next.RotatedAt, next.ExpiresAt)
-			if err != nil {
-				return Pair{}, fmt.Errorf("refresh: %w", err)
-			}
-			if advanced {
-				return s.pair(next, u, tok)
+			p, advanced, err := s.rotate(ctx, ss, token, now)
+			if err != nil || advanced {
+				return p, err
 			}
 			// A concurrent refresh of the same token won: reread and answer as a retry.
 			if ss, err = s.Store.Session(ctx, sid); err != nil {
 				return Pair{}, err
 			}
-		case gen == ss.Generation-1 && now.Sub(ss.RotatedAt) <= RefreshGrace:
+		case refreshReplay:
 			// The client lost the answer to its refresh and retries: the same pair again.
 			u, err := s.user(ctx, ss)
 			if err != nil {
 				return Pair{}, err
 			}
 			return s.pair(ss, u, s.refreshToken(sid, ss.Seed, ss.Generation))
-		case gen < ss.Generation:
-			if err := s.revoke(ctx, ss, "reuse", now); err != nil {
-				return Pair{}, err
-			}
-			s.logger().LogAttrs(ctx, slog.LevelWarn, "security event: refresh token reused; session family revoked",
-				slog.String("event", "refresh_token_reuse"), slog.String("userId", ss.UserID), slog.String("sessionId", sid),
-				slog.Int("presentedGeneration", gen), slog.Int("currentGeneration", ss.Generation),
-				slog.Duration("sinceRotation", now.Sub(ss.RotatedAt)), slog.String("clientIp", client.IP))
-			return Pair{}, ErrSessionNotFound
+		case refreshReuse:
+			return Pair{}, s.reused(ctx, ss, gen, now, client)
 		default:
 			return Pair{}, ErrSessionNotFound
 		}
 	}
+}
+
+// refreshAction is what presenting a refresh token does to its session.
+type refreshAction int
+
+const (
+	refreshRefuse refreshAction = iota // ErrSessionNotFound, nothing changes
+	refreshRotate                      // the current generation: move to the next
+	refreshReplay                      // a retry of the previous one within RefreshGrace: the same pair again
+	refreshReuse                       // an older generation: revoke the family
+)
+
+// refreshActionFor decides what a token of generation gen does to session ss at now.
+func refreshActionFor(ss Session, gen int, now time.Time) refreshAction {
+	switch {
+	case ss.Revoked || !now.Before(ss.ExpiresAt):
+		return refreshRefuse
+	case gen == ss.Generation:
+		return refreshRotate
+	case gen == ss.Generation-1 && now.Sub(ss.RotatedAt) <= RefreshGrace:
+		return refreshReplay
+	case gen < ss.Generation:
+		return refreshReuse
+	}
+	return refreshRefuse
+}
+
+// rotate moves ss to its next generation with one conditional write and returns the new
+// pair; advanced is false when a concurrent refresh moved it first.
+func (s *Sessions) rotate(ctx context.Context, ss Session, token string, now time.Time) (Pair, bool, error) {
+	u, err := s.user(ctx, ss)
+	if err != nil {
+		return Pair{}, false, err
+	}
+	next := ss
+	next.Generation, next.RotatedAt = ss.Generation+1, now.Truncate(time.Second)
+	next.ExpiresAt = s.expiry(ss.CreatedAt, now)
+	tok := s.refreshToken(ss.ID, ss.Seed, next.Generation)
+	next.TokenHash = hashToken(tok)
+	advanced, err := s.Store.AdvanceSession(ctx, ss.ID, ss.Generation, next.TokenHash, next.RotatedAt, next.ExpiresAt)
+	if err != nil {
+		return Pair{}, false, fmt.Errorf("refresh: %w", err)
+	}
+	if !advanced {
+		return Pair{}, false, nil
+	}
+	p, err := s.pair(next, u, tok)
+	return p, true, err
+}
+
+// reused revokes the family of a reused refresh token and logs the security event; the
+// caller is told ErrSessionNotFound like any refusal.
+func (s *Sessions) reused(ctx context.Context, ss Session, gen int, now time.Time, client ClientInfo) error {
+	if err := s.revoke(ctx, ss, "reuse", now); err != nil {
+		return err
+	}
+	s.logger().LogAttrs(ctx, slog.LevelWarn, "security event: refresh token reused; session family revoked",
+		slog.String("event", "refresh_token_reuse"), slog.String("userId", ss.UserID), slog.String("sessionId", ss.ID),
+		slog.Int("presentedGeneration", gen), slog.Int("currentGeneration", ss.Generation),
+		slog.Duration("sinceRotation", now.Sub(ss.RotatedAt)), slog.String("clientIp", client.IP))
+	return ErrSessionNotFound
 }
 
 // Logout revokes the family of a refresh token. Tokens that are unknown, expired or not
