@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/credential"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -78,6 +79,9 @@ type Deps struct {
 
 	// spaced review
 	Reviews *review.Service
+
+	// Open Badges credentials
+	Credentials *credential.Service
 }
 
 // Server is the HTTP API.
@@ -143,6 +147,7 @@ func (s *Server) routes() {
 	s.mountGamification(v1)
 	s.mountNotifications(v1)
 	s.mountReviews(v1)
+	s.mountCredentials(v1)
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns
 	// into problem+json.
 }

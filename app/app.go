@@ -19,6 +19,8 @@ import (
 	"github.com/microlearn/microlearn/api"
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/content/contentdb"
+	"github.com/microlearn/microlearn/credential"
+	"github.com/microlearn/microlearn/credential/credentialdb"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
@@ -59,6 +61,7 @@ type App struct {
 	Mentoring   *mentoring.Service
 	Record      *mentoring.Record // the mentoring record: meetings, notes, goals, agreement versions
 	Reviews     *review.Service
+	Credentials *credential.Service
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -130,6 +133,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Reviews = a.newReview()
 	a.Gamification = a.newGamification()
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
+	a.Credentials = a.newCredentials(keys)
 
 	notifyWorkers, err := a.notifyWorkers(ctx, notifyStore)
 	if err != nil {
@@ -150,7 +154,8 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
-		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes())
+		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
+		credentialdb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -185,6 +190,7 @@ func (a *App) apiDeps() api.Deps {
 		Notify:       a.Notify,
 		Gamification: a.Gamification,
 		Reviews:      a.Reviews,
+		Credentials:  a.Credentials,
 	}
 }
 
