@@ -242,7 +242,8 @@ func (s *Store) PutKey(ctx context.Context, k credential.Key) error {
 // Keys implements credential.Store. The collection holds one small document per key
 // rotation that signed something.
 func (s *Store) Keys(ctx context.Context) ([]credential.Key, error) {
-	cur, err := s.db.Collection(Keys).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
+	cur, err := s.db.Collection(Keys).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}).
+		SetComment("scan: one small document per signing key; the service keeps them in memory"))
 	if err != nil {
 		return nil, err
 	}
