@@ -14,6 +14,7 @@ import (
 
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/credential"
+	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -82,6 +83,8 @@ type Deps struct {
 
 	// Open Badges credentials
 	Credentials *credential.Service
+	// evidence of learning: check-ins, outcomes, the CPD record, xAPI
+	Evidence *evidence.Service
 }
 
 // Server is the HTTP API.
@@ -148,6 +151,7 @@ func (s *Server) routes() {
 	s.mountNotifications(v1)
 	s.mountReviews(v1)
 	s.mountCredentials(v1)
+	s.mountEvidence(v1)
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns
 	// into problem+json.
 }

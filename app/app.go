@@ -21,6 +21,8 @@ import (
 	"github.com/microlearn/microlearn/content/contentdb"
 	"github.com/microlearn/microlearn/credential"
 	"github.com/microlearn/microlearn/credential/credentialdb"
+	"github.com/microlearn/microlearn/evidence"
+	"github.com/microlearn/microlearn/evidence/evidencedb"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
@@ -62,6 +64,7 @@ type App struct {
 	Record      *mentoring.Record // the mentoring record: meetings, notes, goals, agreement versions
 	Reviews     *review.Service
 	Credentials *credential.Service
+	Evidence    *evidence.Service // check-ins, outcomes, the CPD record (issue 12)
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -131,6 +134,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Mentoring = a.newMentoring()
 	a.Record = a.newRecord()
 	a.Reviews = a.newReview()
+	a.Evidence = a.newEvidence()
 	a.Gamification = a.newGamification()
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 	a.Credentials = a.newCredentials(keys)
@@ -143,7 +147,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys}, notifyWorkers...)
+	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
@@ -155,7 +159,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
 		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes())
+		credentialdb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -191,6 +195,7 @@ func (a *App) apiDeps() api.Deps {
 		Gamification: a.Gamification,
 		Reviews:      a.Reviews,
 		Credentials:  a.Credentials,
+		Evidence:     a.Evidence,
 	}
 }
 

@@ -23,12 +23,13 @@ const (
 	NotifyAssignmentDue       = "assignment_due"
 	NotifyAssignmentOverdue   = "assignment_overdue"
 	NotifyAssignmentCompleted = "assignment_completed"
+	NotifyCheckinDue          = "checkin_due"
 )
 
 // NotificationKinds lists every kind, in a stable order.
 var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
-	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
+	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted, NotifyCheckinDue,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

@@ -40,6 +40,9 @@ const (
 	KindAssignmentDueTomorrow Kind = "assignment_due_tomorrow"
 	KindAssignmentOverdue     Kind = "assignment_overdue"
 	KindAssignmentCompleted   Kind = "assignment_completed"
+	// KindCheckinDue: a check-in of the evaluation plan is due (evidence). Transactional, so
+	// that it always reaches the inbox; quiet hours and the person's opt-out still apply.
+	KindCheckinDue Kind = "checkin_due"
 )
 
 // Spec is how one kind is delivered.
@@ -82,6 +85,8 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://assignments/" + r["assignmentId"] }},
 	KindAssignmentCompleted: {TTL: 3 * 24 * time.Hour, CollapseKey: "assignment-done", High: true,
 		link: func(r map[string]string) string { return "microlearn://assignments/" + r["assignmentId"] }},
+	KindCheckinDue: {TTL: 7 * 24 * time.Hour, CollapseKey: "checkin",
+		link: func(r map[string]string) string { return "microlearn://checkins/" + r["checkinId"] }},
 }
 
 // SpecOf returns how kind is delivered and whether kind is known.
@@ -92,7 +97,7 @@ func SpecOf(kind Kind) (Spec, bool) {
 
 // Kinds lists every kind, transactional first.
 func Kinds() []Kind {
-	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted,
+	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted, KindCheckinDue,
 		KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue}
 }
 

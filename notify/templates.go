@@ -21,6 +21,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"Due tomorrow", "\"{title}\" is due tomorrow."},
 		KindAssignmentOverdue:     {"Overdue: {title}", "\"{title}\" was due. Your mentor is still keen to see it done."},
 		KindAssignmentCompleted:   {"{mentee} finished an assignment", "{mentee} completed \"{title}\"."},
+		KindCheckinDue:            {"Time for your check-in", "Your \"{occasion}\" check-in is due: five minutes on what you are learning and what helps."},
 	},
 	"de": {
 		KindBadgeEarned:           {"Neues Abzeichen: {badge}", "Du hast das Abzeichen {badge} verdient. Gut gemacht!"},
@@ -32,6 +33,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"Morgen fällig", "„{title}“ ist morgen fällig."},
 		KindAssignmentOverdue:     {"Überfällig: {title}", "„{title}“ war fällig. Dein Mentor freut sich, wenn du es abschließt."},
 		KindAssignmentCompleted:   {"{mentee} hat eine Aufgabe erledigt", "{mentee} hat „{title}“ abgeschlossen."},
+		KindCheckinDue:            {"Zeit für deinen Check-in", "Dein Check-in „{occasion}“ ist fällig: fünf Minuten dazu, was du lernst und was dir hilft."},
 	},
 	"fr": {
 		KindBadgeEarned:           {"Nouveau badge : {badge}", "Vous avez obtenu le badge {badge}. Bravo !"},
@@ -43,6 +45,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"À rendre demain", "« {title} » est à rendre demain."},
 		KindAssignmentOverdue:     {"En retard : {title}", "« {title} » était à rendre. Votre mentor attend toujours votre travail."},
 		KindAssignmentCompleted:   {"{mentee} a terminé un travail", "{mentee} a terminé « {title} »."},
+		KindCheckinDue:            {"C'est l'heure de votre bilan", "Votre bilan « {occasion} » est à faire : cinq minutes sur ce que vous apprenez et ce qui vous aide."},
 	},
 }
 
@@ -71,7 +74,7 @@ func Render(kind Kind, locale string, vars map[string]string) (title, body strin
 
 // defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
 var defaults = map[string]string{"badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
-	"mentee": "Your mentee", "streak": "your"}
+	"mentee": "Your mentee", "streak": "your", "occasion": "next"}
 
 func lookup(kind Kind, locale string) (template, bool) {
 	tag := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))
