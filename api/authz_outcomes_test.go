@@ -81,3 +81,18 @@ func init() {
 			Expect: map[Who]int{Anon: 401, OtherMember: 404, OtherOwner: 404, Mentee: 200, Mentor: 403, Owner: 200, Admin: 200}},
 	)
 }
+
+func init() {
+	addRows(
+		Row{Method: "GET", Path: "/v1/me/cpd", Expect: signedInAll(http.StatusOK)},
+		// Anyone holding the code confirms it: names and totals, nothing else.
+		Row{Method: "GET", Path: "/v1/cpd/verify/{code}", Expect: all(http.StatusOK),
+			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
+				r, err := f.Env.App.Evidence.CPD(context.Background(), f.Users[Mentee].ID, "", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return apitest.Req{Path: "/v1/cpd/verify/" + r.Code}
+			}},
+	)
+}

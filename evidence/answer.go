@@ -55,7 +55,12 @@ func (s *Service) AnswerCheckin(ctx context.Context, actor Actor, c CheckIn, in 
 		return Answer{}, err
 	}
 	if err := s.finishAnswer(ctx, a); err != nil {
-		return Answer{}, err
+		if !errors.Is(err, ErrContention) {
+			return Answer{}, err
+		}
+		// The answer is stored; the worker's sweep counts it once the rush is over.
+		s.log().WarnContext(ctx, "check-in answer stored, outcomes follow", "checkinId", c.ID, "error", err.Error())
+		return a, nil
 	}
 	a.Pending = false
 	return a, nil

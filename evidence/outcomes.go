@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ const maxApplyRounds = 20
 // the aggregate as it stands (every fact counted before it marked).
 func (s *Service) apply(ctx context.Context, key AggregateKey, fact string,
 	delta func(counted func(fact string) (bool, error)) (map[string]int, error)) error {
-	for range maxApplyRounds {
+	for round := range maxApplyRounds {
 		g, _, err := s.Store.Aggregate(ctx, key.ID())
 		if err != nil {
 			return err
@@ -127,7 +128,9 @@ func (s *Service) apply(ctx context.Context, key AggregateKey, fact string,
 		if ok {
 			return s.Store.MarkApplied(ctx, fact, key.Level)
 		}
-		// Another fact was counted meanwhile: read the aggregate again.
+		// Another fact was counted meanwhile: back off a little (racing writers spread
+		// out), then read the aggregate again.
+		time.Sleep(time.Duration(1+rand.IntN(4*(round+1))) * time.Millisecond)
 	}
 	return fmt.Errorf("count %s in %s: %w", fact, key.ID(), ErrContention)
 }

@@ -44,16 +44,24 @@ type StatementSink interface {
 	CheckinCompleted(ctx context.Context, a Answer, c CheckIn, p Pairing) error
 }
 
-// Service runs evaluation plans, check-ins and outcomes. Store, Pairings and People are
-// required; Notifier and Statements are optional.
+// Service runs evaluation plans, check-ins and outcomes, and assembles CPD records. Store,
+// Pairings and People are required; the rest are optional (a record without them shows less).
 type Service struct {
 	Store      Store
 	Pairings   Pairings
 	People     People
 	Notifier   Notifier
 	Statements StatementSink
-	Now        func() time.Time
-	Log        *slog.Logger
+	// The CPD record's sources: the mentoring record, the content activity log (which
+	// ObserveLearningEvent fills, looking items up in Catalog), programme names.
+	Record     RecordSource
+	Activity   ActivityStore
+	Catalog    Catalog
+	Programmes Programmes
+	// LearningStatements turns learning events into xAPI statements.
+	LearningStatements LearningSink
+	Now                func() time.Time
+	Log                *slog.Logger
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

@@ -311,7 +311,7 @@ func init() {
 		b, err := io.ReadAll(body)
 		return string(b), err
 	}
-	for _, ct := range []string{"text/html", "application/yaml", "text/javascript", "text/css", "image/png", "image/svg+xml", "application/vc+jwt"} {
+	for _, ct := range []string{"text/html", "application/yaml", "text/javascript", "text/css", "image/png", "image/svg+xml", "application/vc+jwt", "text/csv", "application/pdf"} {
 		openapi3filter.RegisterBodyDecoder(ct, text)
 	}
 }
