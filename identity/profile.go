@@ -23,12 +23,15 @@ const (
 	NotifyAssignmentDue       = "assignment_due"
 	NotifyAssignmentOverdue   = "assignment_overdue"
 	NotifyAssignmentCompleted = "assignment_completed"
+	NotifyPairingRequested    = "pairing_requested"
+	NotifyProfileReminder     = "profile_reminder"
 )
 
 // NotificationKinds lists every kind, in a stable order.
 var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
 	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
+	NotifyPairingRequested, NotifyProfileReminder,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

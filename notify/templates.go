@@ -21,6 +21,8 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"Due tomorrow", "\"{title}\" is due tomorrow."},
 		KindAssignmentOverdue:     {"Overdue: {title}", "\"{title}\" was due. Your mentor is still keen to see it done."},
 		KindAssignmentCompleted:   {"{mentee} finished an assignment", "{mentee} completed \"{title}\"."},
+		KindPairingRequested:      {"{mentee} asks you to mentor them", "{mentee} would like you as their mentor in {programme}. Accept or decline in the app."},
+		KindProfileReminder:       {"Tell us about yourself", "Fill in your mentoring profile in {programme} so that we can match you."},
 	},
 	"de": {
 		KindBadgeEarned:           {"Neues Abzeichen: {badge}", "Du hast das Abzeichen {badge} verdient. Gut gemacht!"},
@@ -32,6 +34,8 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"Morgen fällig", "„{title}“ ist morgen fällig."},
 		KindAssignmentOverdue:     {"Überfällig: {title}", "„{title}“ war fällig. Dein Mentor freut sich, wenn du es abschließt."},
 		KindAssignmentCompleted:   {"{mentee} hat eine Aufgabe erledigt", "{mentee} hat „{title}“ abgeschlossen."},
+		KindPairingRequested:      {"{mentee} fragt dich als Mentor an", "{mentee} möchte dich in {programme} als Mentor. Nimm in der App an oder lehne ab."},
+		KindProfileReminder:       {"Erzähl uns von dir", "Füll dein Mentoring-Profil in {programme} aus, damit wir dich zuordnen können."},
 	},
 	"fr": {
 		KindBadgeEarned:           {"Nouveau badge : {badge}", "Vous avez obtenu le badge {badge}. Bravo !"},
@@ -43,6 +47,8 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"À rendre demain", "« {title} » est à rendre demain."},
 		KindAssignmentOverdue:     {"En retard : {title}", "« {title} » était à rendre. Votre mentor attend toujours votre travail."},
 		KindAssignmentCompleted:   {"{mentee} a terminé un travail", "{mentee} a terminé « {title} »."},
+		KindPairingRequested:      {"{mentee} vous demande comme mentor", "{mentee} aimerait vous avoir comme mentor dans {programme}. Acceptez ou refusez dans l'application."},
+		KindProfileReminder:       {"Parlez-nous de vous", "Complétez votre profil de mentorat dans {programme} pour que nous puissions vous proposer un binôme."},
 	},
 }
 
@@ -71,7 +77,7 @@ func Render(kind Kind, locale string, vars map[string]string) (title, body strin
 
 // defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
 var defaults = map[string]string{"badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
-	"mentee": "Your mentee", "streak": "your"}
+	"mentee": "Your mentee", "streak": "your", "programme": "your programme"}
 
 func lookup(kind Kind, locale string) (template, bool) {
 	tag := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))
