@@ -122,7 +122,7 @@ func TestRequestsToMentors(t *testing.T) {
 	w.do(t, "PUT", pp+"/profiles/me", ada.Token, map[string]any{"objectives": []string{"Leadership"}}, 200)
 	w.do(t, "PUT", pp+"/profiles/me", ben.Token, map[string]any{"objectives": []string{"Leadership"}}, 200)
 	w.do(t, "PUT", pp+"/matching-settings", w.owner.Token, map[string]any{
-		"weights": map[string]int{"overlap": 1, "capacity": 0, "department": 0, "location": 0, "language": 0},
+		"weights":  map[string]int{"overlap": 1, "capacity": 0, "department": 0, "location": 0, "language": 0},
 		"mustHave": []string{"overlap"}, "allowSelfSelection": true}, 200)
 	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID}, "type": "one-to-one"}, 201)
 

@@ -24,7 +24,7 @@ var (
 	ErrNotMember          = apperr.New(apperr.KindNotFound, "programme_not_found", "programme not found")
 	ErrForbidden          = apperr.ErrForbidden
 
-	ErrMentorAtCapacity    = apperr.New(apperr.KindConflict, "mentor_at_capacity", "the mentor has no capacity left for another mentee")
+	ErrMentorAtCapacity = apperr.New(apperr.KindConflict, "mentor_at_capacity", "the mentor has no capacity left for another mentee")
 	// ErrMentorFull refuses a request to a mentor with no place left (same code as
 	// ErrMentorAtCapacity, with advice for the mentee).
 	ErrMentorFull = apperr.New(apperr.KindConflict, "mentor_at_capacity",
