@@ -1,9 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/microlearn/microlearn/api/apitest"
+	"github.com/microlearn/microlearn/programme"
 )
 
 type proposalJSON struct {
@@ -69,4 +75,155 @@ func TestProposalPrefersMenteesWithoutAnyMentor(t *testing.T) {
 	if got := p.reasons()[alone.ID]; got != "" {
 		t.Errorf("the mentee without any mentor was left out: %q", got)
 	}
+}
+
+type inboxJSON struct {
+	Items []struct {
+		Kind, Title, Body, Link string
+		Data                    map[string]string
+	}
+}
+
+// waitInbox polls the user's inbox until an entry of kind arrives (the notification sender
+// runs in the background) and returns the inbox.
+func waitInbox(t *testing.T, env *apitest.Env, token, kind string, n int) inboxJSON {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var in inboxJSON
+		r := env.Do(apitest.Req{Method: "GET", Path: "/v1/me/notifications", Token: token})
+		r.JSON(t, &in)
+		got := 0
+		for _, it := range in.Items {
+			if it.Kind == kind {
+				got++
+			}
+		}
+		if got >= n {
+			return in
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d %s notifications in the inbox: %s", n, kind, r.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Issue 11's third misfire: a mentee whose suggestions were empty (the mentor was full) could
+// still ask that mentor; the mentor got no notice, and accepting returned 409. Now the request
+// is refused with a clear problem, and a request the mentor can accept reaches them (push and
+// inbox).
+func TestRequestsToMentors(t *testing.T) {
+	w := newMentoringWorld(t)
+	pp := "/v1/programmes/" + w.pid
+	ada, ben := w.mentees[0], w.mentees[1]
+	w.do(t, "PUT", pp+"/profiles/me", w.mentor.Token, map[string]any{"capacity": 1, "skills": []string{"Leadership"}}, 200)
+	w.do(t, "PUT", pp+"/profiles/me", w.stranger.Token, map[string]any{"capacity": 2, "skills": []string{"Budgeting"}}, 200)
+	w.do(t, "PUT", pp+"/profiles/me", ada.Token, map[string]any{"objectives": []string{"Leadership"}}, 200)
+	w.do(t, "PUT", pp+"/profiles/me", ben.Token, map[string]any{"objectives": []string{"Leadership"}}, 200)
+	w.do(t, "PUT", pp+"/matching-settings", w.owner.Token, map[string]any{
+		"weights":  map[string]int{"overlap": 1, "capacity": 0, "department": 0, "location": 0, "language": 0},
+		"mustHave": []string{"overlap"}, "allowSelfSelection": true}, 200)
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID}, "type": "one-to-one"}, 201)
+
+	var sugg struct{ Items []any }
+	w.do(t, "GET", pp+"/matching/suggestions/"+ben.ID, ben.Token, nil, 200).JSON(t, &sugg)
+	if len(sugg.Items) != 0 {
+		t.Fatalf("Ben's suggestions while Malik is full: %+v", sugg)
+	}
+	var problem struct{ Code, Detail string }
+	w.do(t, "POST", pp+"/pairings", ben.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ben.ID}, "type": "one-to-one"}, 409).JSON(t, &problem)
+	if problem.Code != "mentor_at_capacity" || !strings.Contains(problem.Detail, "choose another mentor") {
+		t.Errorf("request to a full mentor: %+v", problem)
+	}
+
+	var p struct{ ID, Status string }
+	w.do(t, "POST", pp+"/pairings", ben.Token, map[string]any{"mentorId": w.stranger.ID, "menteeIds": []string{ben.ID}, "type": "one-to-one"}, 201).JSON(t, &p)
+	in := waitInbox(t, w.env, w.stranger.Token, "pairing_requested", 1)
+	it := in.Items[0]
+	if it.Data["pairingId"] != p.ID || !strings.Contains(it.Title, "Mentee 1") || it.Link != "microlearn://pairings/"+p.ID {
+		t.Errorf("the mentor's notice: %+v", it)
+	}
+	w.do(t, "POST", "/v1/pairings/"+p.ID+"/accept", w.stranger.Token, nil, 200).JSON(t, &p)
+	if p.Status != "active" {
+		t.Errorf("accepted: %+v", p)
+	}
+}
+
+// Issue 11's second misfire: members who joined but have no mentoring profile appeared
+// neither in `pairs` nor in `unmatched`. Now they are listed as profile_missing, can be
+// matched on what their invitation said (department), and can be reminded by push.
+func TestMembersWithoutProfileAreVisibleToMatching(t *testing.T) {
+	w := newMentoringWorld(t)
+	pp := "/v1/programmes/" + w.pid
+	ada, ben, chloe := w.mentees[0], w.mentees[1], w.mentees[2]
+	w.do(t, "PUT", pp+"/profiles/me", w.mentor.Token, map[string]any{"capacity": 3, "skills": []string{"Leadership"}, "department": "Surgery"}, 200)
+	w.do(t, "PUT", pp+"/profiles/me", ada.Token, map[string]any{"objectives": []string{"Leadership"}}, 200)
+	// Ben and Chloe have no profile; Ben's membership knows his department (from his
+	// invitation), and Sam (a mentor) has no profile either.
+	ctx := context.Background()
+	if err := w.env.App.Programmes.RemoveMember(ctx, programme.Actor{UserID: w.owner.ID, Role: programme.RoleOwner}, w.pid, ben.ID); err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := w.env.App.Programmes.InviteOne(ctx, w.pid, w.owner.ID, programme.InviteInput{Email: ben.Email, Role: programme.RoleMentee, Department: "Surgery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.env.App.Programmes.Join(ctx, ben.ID, ben.Email, "", w.env.App.Programmes.InviteToken(inv)); err != nil {
+		t.Fatal(err)
+	}
+	w.do(t, "PUT", pp+"/matching-settings", w.owner.Token, map[string]any{
+		"weights": map[string]int{"overlap": 50, "capacity": 10, "department": 15, "location": 15, "language": 10}}, 200)
+
+	var p struct {
+		proposalJSON
+		MentorsWithoutProfile []struct{ UserID string }
+	}
+	w.do(t, "GET", pp+"/matching/proposal", w.owner.Token, nil, 200).JSON(t, &p)
+	if diff := cmp.Diff(map[string]string{ada.ID: w.mentor.ID}, p.pairs()); diff != "" {
+		t.Errorf("pairs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{ben.ID: "profile_missing", chloe.ID: "profile_missing"}, p.reasons()); diff != "" {
+		t.Errorf("unmatched (-want +got):\n%s", diff)
+	}
+	if len(p.MentorsWithoutProfile) != 1 || p.MentorsWithoutProfile[0].UserID != w.stranger.ID {
+		t.Errorf("mentors without profile: %+v", p.MentorsWithoutProfile)
+	}
+	var m struct {
+		proposalJSON
+	}
+	w.do(t, "GET", pp+"/matching/proposal?withoutProfile=match", w.owner.Token, nil, 200).JSON(t, &m)
+	if diff := cmp.Diff(map[string]string{ada.ID: w.mentor.ID, ben.ID: w.mentor.ID, chloe.ID: w.mentor.ID}, m.pairs()); diff != "" {
+		t.Errorf("matched on what the programme knows (-want +got):\n%s", diff)
+	}
+	for _, x := range m.Pairs {
+		if x.ProfileMissing != (x.Mentee.UserID != ada.ID) {
+			t.Errorf("profileMissing of %s: %v", x.Mentee.UserID, x.ProfileMissing)
+		}
+		if x.Mentee.UserID == ben.ID && x.Candidate.Score <= scoreOf(m.proposalJSON, chloe.ID) {
+			t.Errorf("Ben's department (Surgery, from his invitation) did not count: %v vs %v", x.Candidate.Score, scoreOf(m.proposalJSON, chloe.ID))
+		}
+	}
+	w.do(t, "GET", pp+"/matching/proposal?withoutProfile=maybe", w.owner.Token, nil, 400)
+
+	var rem struct{ Reminded []struct{ UserID string } }
+	w.do(t, "POST", pp+"/matching/profile-reminders", w.owner.Token, nil, 200).JSON(t, &rem)
+	if len(rem.Reminded) != 3 {
+		t.Errorf("reminded %+v, want Sam, Ben and Chloe", rem.Reminded)
+	}
+	w.do(t, "POST", pp+"/matching/profile-reminders", w.owner.Token, nil, 200)
+	in := waitInbox(t, w.env, chloe.Token, "profile_reminder", 1)
+	if len(in.Items) != 1 || !strings.Contains(in.Items[0].Body, "Ward leaders") {
+		t.Errorf("Chloe's inbox after two reminders on one day: %+v", in.Items)
+	}
+	w.do(t, "POST", pp+"/matching/profile-reminders", w.mentor.Token, nil, 403)
+}
+
+func scoreOf(p proposalJSON, menteeID string) float64 {
+	for _, x := range p.Pairs {
+		if x.Mentee.UserID == menteeID {
+			return x.Candidate.Score
+		}
+	}
+	return -1
 }

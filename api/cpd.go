@@ -196,11 +196,11 @@ type cpdPartyJSON struct {
 }
 
 type cpdJSON struct {
-	UserID       string           `json:"userId"`
-	Name         string           `json:"name"`
-	Timezone     string           `json:"timezone"`
-	From         string           `json:"from"`
-	To           string           `json:"to"`
+	UserID       string `json:"userId"`
+	Name         string `json:"name"`
+	Timezone     string `json:"timezone"`
+	From         string `json:"from"`
+	To           string `json:"to"`
 	Verification struct {
 		Code string `json:"code"`
 		URL  string `json:"url"`

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -185,20 +186,23 @@ func (s *Server) suggestions(c *fiber.Ctx) error {
 }
 
 type proposedPairResponse struct {
-	Mentee    personResponse    `json:"mentee"`
-	Candidate candidateResponse `json:"candidate"`
+	Mentee         personResponse    `json:"mentee"`
+	Candidate      candidateResponse `json:"candidate"`
+	ProfileMissing bool              `json:"profileMissing"`
 }
 
 type unmatchedResponse struct {
-	Mentee personResponse `json:"mentee"`
-	Reason string         `json:"reason"`
+	Mentee         personResponse `json:"mentee"`
+	Reason         string         `json:"reason"`
+	ProfileMissing bool           `json:"profileMissing"`
 }
 
 type proposalResponse struct {
-	Type      string                 `json:"type"`
-	Algorithm string                 `json:"algorithm"`
-	Pairs     []proposedPairResponse `json:"pairs"`
-	Unmatched []unmatchedResponse    `json:"unmatched"`
+	Type                  string                 `json:"type"`
+	Algorithm             string                 `json:"algorithm"`
+	Pairs                 []proposedPairResponse `json:"pairs"`
+	Unmatched             []unmatchedResponse    `json:"unmatched"`
+	MentorsWithoutProfile []personResponse       `json:"mentorsWithoutProfile"`
 }
 
 func (s *Server) proposal(c *fiber.Ctx) error {
@@ -210,11 +214,19 @@ func (s *Server) proposal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Mentoring.Propose(c.UserContext(), pid, t)
+	var opt mentoring.ProposeOptions
+	switch c.Query("withoutProfile", "list") {
+	case "list":
+	case "match":
+		opt.MatchWithoutProfile = true
+	default:
+		return apperr.Invalid("/withoutProfile", "must be list or match")
+	}
+	p, err := s.deps.Mentoring.ProposeWith(c.UserContext(), pid, t, opt)
 	if err != nil {
 		return err
 	}
-	var ids []string
+	ids := slices.Clone(p.MentorsWithoutProfile)
 	for _, x := range p.Pairs {
 		ids = append(ids, x.MenteeID, x.Candidate.MentorID)
 	}
@@ -222,12 +234,39 @@ func (s *Server) proposal(c *fiber.Ctx) error {
 		ids = append(ids, x.MenteeID)
 	}
 	names := s.deps.Mentoring.DisplayNames(c.UserContext(), ids)
-	out := proposalResponse{Type: string(t), Algorithm: p.Algorithm, Pairs: []proposedPairResponse{}, Unmatched: []unmatchedResponse{}}
+	out := proposalResponse{Type: string(t), Algorithm: p.Algorithm, Pairs: []proposedPairResponse{}, Unmatched: []unmatchedResponse{},
+		MentorsWithoutProfile: []personResponse{}}
 	for _, x := range p.Pairs {
-		out.Pairs = append(out.Pairs, proposedPairResponse{Mentee: person(x.MenteeID, names), Candidate: toCandidate(x.Candidate, names)})
+		out.Pairs = append(out.Pairs, proposedPairResponse{Mentee: person(x.MenteeID, names), Candidate: toCandidate(x.Candidate, names),
+			ProfileMissing: x.ProfileMissing})
 	}
 	for _, x := range p.Unmatched {
-		out.Unmatched = append(out.Unmatched, unmatchedResponse{Mentee: person(x.MenteeID, names), Reason: x.Reason})
+		out.Unmatched = append(out.Unmatched, unmatchedResponse{Mentee: person(x.MenteeID, names), Reason: x.Reason, ProfileMissing: x.ProfileMissing})
+	}
+	for _, id := range p.MentorsWithoutProfile {
+		out.MentorsWithoutProfile = append(out.MentorsWithoutProfile, person(id, names))
+	}
+	return respond(c, http.StatusOK, out)
+}
+
+type remindersResponse struct {
+	Reminded []personResponse `json:"reminded"`
+}
+
+// remindProfiles pushes a reminder to every member who has no mentoring profile yet.
+func (s *Server) remindProfiles(c *fiber.Ctx) error {
+	pid, _, err := s.programmeActor(c, programme.RoleOwner)
+	if err != nil {
+		return err
+	}
+	ids, err := s.deps.Mentoring.RemindProfiles(c.UserContext(), pid)
+	if err != nil {
+		return err
+	}
+	names := s.deps.Mentoring.DisplayNames(c.UserContext(), ids)
+	out := remindersResponse{Reminded: []personResponse{}}
+	for _, id := range ids {
+		out.Reminded = append(out.Reminded, person(id, names))
 	}
 	return respond(c, http.StatusOK, out)
 }

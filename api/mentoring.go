@@ -25,6 +25,7 @@ func (s *Server) mountMentoring(r fiber.Router) {
 	p.Put("/matching-settings", s.putMatchingSettings)
 	p.Get("/matching/suggestions/:menteeId", s.suggestions)
 	p.Get("/matching/proposal", s.proposal)
+	p.Post("/matching/profile-reminders", s.remindProfiles)
 	p.Post("/pairings", s.createPairing)
 	p.Get("/pairings", s.listPairings)
 

@@ -411,13 +411,13 @@ func TestMentoringSelfSelection(t *testing.T) {
 		t.Errorf("accepted: %+v", p)
 	}
 	w.do(t, "POST", "/v1/pairings/"+p.ID+"/decline", w.mentor.Token, nil, 409)
-	// A second request to the now full mentor is proposed, then cannot be accepted.
-	var q struct{ ID string }
-	w.do(t, "POST", pp+"/pairings", w.mentees[1].Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{w.mentees[1].ID}, "type": "flash"}, 201).JSON(t, &q)
-	w.do(t, "POST", "/v1/pairings/"+q.ID+"/accept", w.mentor.Token, nil, 409)
-	w.do(t, "POST", "/v1/pairings/"+q.ID+"/decline", w.mentor.Token, map[string]string{"reason": "I am full"}, 200).JSON(t, &p)
-	if p.Status != "ended" {
-		t.Errorf("declined: %+v", p)
+	// A second request to the now full mentor is refused at once (issue 11: it used to be
+	// proposed and then could not be accepted).
+	r := w.do(t, "POST", pp+"/pairings", w.mentees[1].Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{w.mentees[1].ID}, "type": "one-to-one"}, 409)
+	var problem struct{ Code, Detail string }
+	r.JSON(t, &problem)
+	if problem.Code != "mentor_at_capacity" || !strings.Contains(problem.Detail, "choose another mentor") {
+		t.Errorf("request to a full mentor: %+v", problem)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
+	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -20,15 +21,70 @@ import (
 // derive assignment completions.
 func (a *App) newMentoring() *mentoring.Service {
 	return &mentoring.Service{
-		Store:       mentoringdb.New(a.DB.DB),
-		Directory:   mentoringDirectory{programmes: a.Programmes, identity: a.Identity},
-		Catalog:     a.ContentCatalog(),
-		Completions: a.Content,
-		Publisher:   a.Learning,
-		Notifier:    mentoringNotifier{a.Notify},
-		Now:         a.Now,
-		Log:         a.Log,
+		Store:         mentoringdb.New(a.DB.DB),
+		Directory:     mentoringDirectory{programmes: a.Programmes, identity: a.Identity},
+		Catalog:       a.ContentCatalog(),
+		Completions:   a.Content,
+		Publisher:     a.Learning,
+		Notifier:      mentoringNotifier{a.Notify},
+		Roster:        mentoringRoster{a.Programmes},
+		MatchNotifier: matchNotifier{notify: a.Notify, programmes: a.Programmes, identity: a.Identity, now: a.Now},
+		Now:           a.Now,
+		Log:           a.Log,
 	}
+}
+
+// mentoringRoster lists a programme's members for matching, from programmes.
+type mentoringRoster struct{ programmes *programme.Service }
+
+func (r mentoringRoster) Members(ctx context.Context, programmeID, role string) ([]mentoring.Member, error) {
+	var out []mentoring.Member
+	after := ""
+	for {
+		page, err := r.programmes.Store.Members(ctx, programmeID, []programme.Role{programme.Role(role)}, "", after, programme.MaxMembersPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page {
+			if string(m.Role) == role {
+				out = append(out, mentoring.Member{UserID: m.UserID, Role: role, Department: m.Department, Languages: m.Languages})
+			}
+		}
+		if len(page) < programme.MaxMembersPage {
+			return out, nil
+		}
+		after = page[len(page)-1].UserID
+	}
+}
+
+// matchNotifier tells mentors of requests and reminds people of their profiles, through notify.
+type matchNotifier struct {
+	notify     *notify.Service
+	programmes *programme.Service
+	identity   *identity.Service
+	now        func() time.Time
+}
+
+func (n matchNotifier) PairingRequested(ctx context.Context, p mentoring.Pairing) error {
+	prog, err := n.programmes.Programme(ctx, p.ProgrammeID)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if len(p.MenteeIDs) > 0 {
+		if u, err := n.identity.User(ctx, p.MenteeIDs[0]); err == nil {
+			name = u.DisplayName
+		}
+	}
+	return n.notify.PairingRequested(ctx, p.MentorID, p.ProgrammeID, prog.Name, p.ID, name)
+}
+
+func (n matchNotifier) ProfileReminder(ctx context.Context, programmeID, userID string) error {
+	prog, err := n.programmes.Programme(ctx, programmeID)
+	if err != nil {
+		return err
+	}
+	return n.notify.ProfileReminder(ctx, userID, programmeID, prog.Name, n.now().In(prog.Location()).Format(time.DateOnly))
 }
 
 // mentoringDirectory answers mentoring's questions about programmes and people.

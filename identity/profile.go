@@ -23,13 +23,16 @@ const (
 	NotifyAssignmentDue       = "assignment_due"
 	NotifyAssignmentOverdue   = "assignment_overdue"
 	NotifyAssignmentCompleted = "assignment_completed"
+	NotifyPairingRequested    = "pairing_requested"
+	NotifyProfileReminder     = "profile_reminder"
 	NotifyCheckinDue          = "checkin_due"
 )
 
 // NotificationKinds lists every kind, in a stable order.
 var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
-	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted, NotifyCheckinDue,
+	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
+	NotifyPairingRequested, NotifyProfileReminder, NotifyCheckinDue,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

@@ -153,18 +153,24 @@ type Proposal struct {
 	Unmatched []Unmatched
 	// Algorithm names how the proposal was made.
 	Algorithm string
+	// MentorsWithoutProfile are mentors who have no profile yet: their capacity is unknown,
+	// so they are nobody's candidate until they fill it in.
+	MentorsWithoutProfile []string
 }
 
 // ProposedPair is one mentee proposed to one mentor.
 type ProposedPair struct {
 	MenteeID  string
 	Candidate Candidate
+	// ProfileMissing: the mentee has no profile and was matched on what the programme knows.
+	ProfileMissing bool
 }
 
 // Unmatched is a mentee the proposal could not place, and why.
 type Unmatched struct {
-	MenteeID string
-	Reason   string
+	MenteeID       string
+	Reason         string
+	ProfileMissing bool
 }
 
 // Reasons a mentee is left out of a proposal.
@@ -172,6 +178,9 @@ const (
 	ReasonAlreadyPaired = "already_paired"
 	ReasonNoCandidate   = "no_candidate"
 	ReasonCapacityTaken = "capacity_taken"
+	// ReasonProfileMissing: a member who has no mentoring profile yet (remind them, or match
+	// on what the programme knows).
+	ReasonProfileMissing = "profile_missing"
 )
 
 // AlgorithmOptimal names the bulk proposal's algorithm (docs/decisions.md, "Matching").

@@ -24,7 +24,11 @@ var (
 	ErrNotMember          = apperr.New(apperr.KindNotFound, "programme_not_found", "programme not found")
 	ErrForbidden          = apperr.ErrForbidden
 
-	ErrMentorAtCapacity    = apperr.New(apperr.KindConflict, "mentor_at_capacity", "the mentor has no capacity left for another mentee")
+	ErrMentorAtCapacity = apperr.New(apperr.KindConflict, "mentor_at_capacity", "the mentor has no capacity left for another mentee")
+	// ErrMentorFull refuses a request to a mentor with no place left (same code as
+	// ErrMentorAtCapacity, with advice for the mentee).
+	ErrMentorFull = apperr.New(apperr.KindConflict, "mentor_at_capacity",
+		"this mentor has no place left for another mentee: choose another mentor from your suggestions")
 	ErrMenteeAlreadyPaired = apperr.New(apperr.KindConflict, "mentee_already_paired", "the mentee already has an active or paused pairing of this type")
 	ErrStatusConflict      = apperr.New(apperr.KindConflict, "pairing_status_conflict", "the pairing's status does not allow this")
 	ErrTagExists           = apperr.New(apperr.KindConflict, "tag_exists", "a tag or synonym with this name already exists")
@@ -257,6 +261,30 @@ type Directory interface {
 	ProgrammeLocation(ctx context.Context, programmeID string) (*time.Location, error)
 	// DisplayNames returns the display names of the users it knows among ids.
 	DisplayNames(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// Member is a member of a programme with what the programme knows of them beyond their
+// mentoring profile (from their invitation): enough to match someone who has no profile yet.
+type Member struct {
+	UserID     string
+	Role       string
+	Department string
+	Languages  []string
+}
+
+// Roster lists a programme's members. app wires it over programmes; optional (without it the
+// bulk proposal cannot see members who have no profile).
+type Roster interface {
+	// Members lists every member of programmeID who holds role.
+	Members(ctx context.Context, programmeID, role string) ([]Member, error)
+}
+
+// MatchNotifier tells people about matching. Optional; errors are logged, the act is done.
+type MatchNotifier interface {
+	// PairingRequested tells the mentor of proposed pairing p that it waits for them.
+	PairingRequested(ctx context.Context, p Pairing) error
+	// ProfileReminder asks userID to fill in their mentoring profile in programmeID.
+	ProfileReminder(ctx context.Context, programmeID, userID string) error
 }
 
 // Notifier is told when an assignment reaches a mentee and when a mentee completes one, so

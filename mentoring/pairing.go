@@ -89,7 +89,7 @@ func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID st
 	p := Pairing{ID: newID(), ProgrammeID: programmeID, MentorID: in.MentorID, MenteeIDs: in.MenteeIDs, Type: in.Type,
 		Status: StatusProposed, Agreement: in.Agreement, Origin: origin, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
 	if in.RequireAcceptance {
-		return s.propose(ctx, p)
+		return s.propose(ctx, p, mentor)
 	}
 	// Guards first, then the pairing document: a crash in between leaves guards held by a
 	// pairing that does not exist, which reclaim() frees after ReclaimAfter.
@@ -179,18 +179,42 @@ func (s *Service) checkRoles(ctx context.Context, programmeID string, in *NewPai
 	return nil
 }
 
-// propose records p as proposed, for the mentor to accept; it takes no places yet.
-func (s *Service) propose(ctx context.Context, p Pairing) (Pairing, error) {
-	// A hint for the mentee, not the guard: acceptance takes the places for real.
+// propose records p as proposed, for the mentor to accept; it takes no places yet. A request
+// the mentor could not accept is refused now rather than left to fail at acceptance: a mentee
+// who already holds a pairing of the type, a mentor with no place left. The mentor is told
+// there is a request (push and inbox).
+func (s *Service) propose(ctx context.Context, p Pairing, mentor Profile) (Pairing, error) {
+	// Hints, not guards: acceptance takes the places for real, on unique keys.
 	for _, m := range p.MenteeIDs {
 		if _, err := s.Store.Place(ctx, p.ProgrammeID, m, p.Type); err == nil {
 			return Pairing{}, ErrMenteeAlreadyPaired
 		}
 	}
+	left, err := s.placesLeft(ctx, p.ProgrammeID, mentor)
+	if err != nil {
+		return Pairing{}, fmt.Errorf("create pairing: %w", err)
+	}
+	if left < len(p.MenteeIDs) {
+		return Pairing{}, ErrMentorFull
+	}
 	if err := s.Store.InsertPairing(ctx, p); err != nil {
 		return Pairing{}, fmt.Errorf("create pairing: %w", err)
 	}
+	if s.MatchNotifier != nil {
+		if err := s.MatchNotifier.PairingRequested(ctx, p); err != nil {
+			s.log().WarnContext(ctx, "notify pairing request", "pairingId", p.ID, "error", err.Error())
+		}
+	}
 	return p, nil
+}
+
+// placesLeft is how many more mentees mentor can take now.
+func (s *Service) placesLeft(ctx context.Context, programmeID string, mentor Profile) (int, error) {
+	slots, err := s.Store.Slots(ctx, programmeID, mentor.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return max(mentor.Capacity-len(slots), 0), nil
 }
 
 // acquire takes the mentee places and capacity slots for p, or none of them.

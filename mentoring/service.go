@@ -28,8 +28,12 @@ type Service struct {
 	Publisher learning.Publisher
 	// Notifier, optional, is told about assignments received and completed.
 	Notifier Notifier
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Roster, optional, lists members (the bulk proposal shows those without a profile).
+	Roster Roster
+	// MatchNotifier, optional, tells mentors of requests and reminds people of profiles.
+	MatchNotifier MatchNotifier
+	Now           func() time.Time
+	Log           *slog.Logger
 	// ReclaimAfter is how old a capacity slot or mentee place must be before it may be
 	// reclaimed from a pairing that never became live (a crash between the guard insert and
 	// the pairing write). Zero means two minutes.
@@ -526,9 +530,24 @@ func (s *Service) Suggestions(ctx context.Context, actor Actor, programmeID, men
 	return cands, in.Paired[menteeID], err
 }
 
+// ProposeOptions adjust a bulk proposal.
+type ProposeOptions struct {
+	// MatchWithoutProfile matches members who have no mentoring profile on what the
+	// programme knows of them (department and languages from their invitation); otherwise
+	// they are listed unmatched as profile_missing.
+	MatchWithoutProfile bool
+}
+
 // Propose makes a bulk proposal for every mentee of the programme without a live pairing of
 // type t. Nothing is stored: the owner confirms pairs one by one (or a group at a time).
 func (s *Service) Propose(ctx context.Context, programmeID string, t Type) (Proposal, error) {
+	return s.ProposeWith(ctx, programmeID, t, ProposeOptions{})
+}
+
+// ProposeWith is Propose with options. Members without a profile are never invisible: they
+// are matched on what the programme knows, or listed with the reason profile_missing (and
+// mentors without a profile in MentorsWithoutProfile, as their capacity is unknown).
+func (s *Service) ProposeWith(ctx context.Context, programmeID string, t Type, opt ProposeOptions) (Proposal, error) {
 	if !t.Valid() {
 		return Proposal{}, apperr.Invalid("/type", "must be a mentoring type")
 	}
@@ -536,7 +555,98 @@ func (s *Service) Propose(ctx context.Context, programmeID string, t Type) (Prop
 	if err != nil {
 		return Proposal{}, err
 	}
-	return Propose(in), nil
+	missing, mentorsMissing, err := s.withoutProfile(ctx, programmeID, in)
+	if err != nil {
+		return Proposal{}, err
+	}
+	if opt.MatchWithoutProfile {
+		for _, m := range missing {
+			in.Mentees = append(in.Mentees, Profile{ProgrammeID: programmeID, UserID: m.UserID, Role: RoleMentee,
+				Department: m.Department, Languages: m.Languages, DepartmentPreference: PreferAnyDepartment})
+		}
+	}
+	p := Propose(in)
+	p.MentorsWithoutProfile = mentorsMissing
+	isMissing := map[string]bool{}
+	for _, m := range missing {
+		isMissing[m.UserID] = true
+		if !opt.MatchWithoutProfile {
+			p.Unmatched = append(p.Unmatched, Unmatched{MenteeID: m.UserID, Reason: ReasonProfileMissing, ProfileMissing: true})
+		}
+	}
+	for i := range p.Pairs {
+		p.Pairs[i].ProfileMissing = isMissing[p.Pairs[i].MenteeID]
+	}
+	for i := range p.Unmatched {
+		p.Unmatched[i].ProfileMissing = isMissing[p.Unmatched[i].MenteeID]
+	}
+	slices.SortStableFunc(p.Unmatched, func(a, b Unmatched) int { return strings.Compare(a.MenteeID, b.MenteeID) })
+	return p, nil
+}
+
+// withoutProfile returns the mentee and mentor members of the programme who have no profile.
+func (s *Service) withoutProfile(ctx context.Context, programmeID string, in MatchInput) ([]Member, []string, error) {
+	if s.Roster == nil {
+		return nil, nil, nil
+	}
+	have := map[string]bool{}
+	for _, p := range append(slices.Clone(in.Mentees), in.Mentors...) {
+		have[p.UserID] = true
+	}
+	mentees, err := s.Roster.Members(ctx, programmeID, RoleMentee)
+	if err != nil {
+		return nil, nil, fmt.Errorf("matching: %w", err)
+	}
+	mentors, err := s.Roster.Members(ctx, programmeID, RoleMentor)
+	if err != nil {
+		return nil, nil, fmt.Errorf("matching: %w", err)
+	}
+	var missing []Member
+	for _, m := range mentees {
+		if !have[m.UserID] {
+			missing = append(missing, m)
+		}
+	}
+	var mentorsMissing []string
+	for _, m := range mentors {
+		if !have[m.UserID] {
+			mentorsMissing = append(mentorsMissing, m.UserID)
+		}
+	}
+	return missing, mentorsMissing, nil
+}
+
+// RemindProfiles asks every mentor and mentee of the programme who has no mentoring profile
+// to fill one in (a push and an inbox entry, at most one a day each); it returns whom.
+func (s *Service) RemindProfiles(ctx context.Context, programmeID string) ([]string, error) {
+	if s.Roster == nil || s.MatchNotifier == nil {
+		return nil, nil
+	}
+	profiles, err := s.Store.Profiles(ctx, programmeID, "")
+	if err != nil {
+		return nil, fmt.Errorf("remind profiles: %w", err)
+	}
+	have := map[string]bool{}
+	for _, p := range profiles {
+		have[p.UserID] = true
+	}
+	var reminded []string
+	for _, role := range []string{RoleMentor, RoleMentee} {
+		ms, err := s.Roster.Members(ctx, programmeID, role)
+		if err != nil {
+			return nil, fmt.Errorf("remind profiles: %w", err)
+		}
+		for _, m := range ms {
+			if have[m.UserID] {
+				continue
+			}
+			if err := s.MatchNotifier.ProfileReminder(ctx, programmeID, m.UserID); err != nil {
+				return reminded, fmt.Errorf("remind profiles: %w", err)
+			}
+			reminded = append(reminded, m.UserID)
+		}
+	}
+	return reminded, nil
 }
 
 // isNotFound reports whether err is any NotFound-kind error.

@@ -40,6 +40,12 @@ const (
 	KindAssignmentDueTomorrow Kind = "assignment_due_tomorrow"
 	KindAssignmentOverdue     Kind = "assignment_overdue"
 	KindAssignmentCompleted   Kind = "assignment_completed"
+	// KindPairingRequested tells a mentor that a mentee (or an owner) asks them to mentor
+	// someone: accept or decline.
+	KindPairingRequested Kind = "pairing_requested"
+	// KindProfileReminder asks a member to fill in their mentoring profile, so that they can
+	// be matched (sent when the programme's owner asks, at most once a day).
+	KindProfileReminder Kind = "profile_reminder"
 	// KindCheckinDue: a check-in of the evaluation plan is due (evidence). Transactional, so
 	// that it always reaches the inbox; quiet hours and the person's opt-out still apply.
 	KindCheckinDue Kind = "checkin_due"
@@ -85,6 +91,10 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://assignments/" + r["assignmentId"] }},
 	KindAssignmentCompleted: {TTL: 3 * 24 * time.Hour, CollapseKey: "assignment-done", High: true,
 		link: func(r map[string]string) string { return "microlearn://assignments/" + r["assignmentId"] }},
+	KindPairingRequested: {TTL: 7 * 24 * time.Hour, CollapseKey: "pairing-request", High: true,
+		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] }},
+	KindProfileReminder: {TTL: 3 * 24 * time.Hour, CollapseKey: "profile",
+		link: func(r map[string]string) string { return "microlearn://programmes/" + r["programmeId"] + "/profile" }},
 	KindCheckinDue: {TTL: 7 * 24 * time.Hour, CollapseKey: "checkin",
 		link: func(r map[string]string) string { return "microlearn://checkins/" + r["checkinId"] }},
 }
@@ -98,7 +108,7 @@ func SpecOf(kind Kind) (Spec, bool) {
 // Kinds lists every kind, transactional first.
 func Kinds() []Kind {
 	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted, KindCheckinDue,
-		KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue}
+		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue}
 }
 
 // Link returns the deep link for a notification of kind with refs.

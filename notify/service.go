@@ -198,6 +198,22 @@ func (s *Service) AssignmentCompleted(ctx context.Context, a Assignment) error {
 		Refs: map[string]string{"programmeId": a.ProgrammeID, "assignmentId": a.ID, "menteeId": a.MenteeID}, Vars: vars})
 }
 
+// PairingRequested tells a mentor that someone asks them to mentor menteeName (mentoring).
+func (s *Service) PairingRequested(ctx context.Context, mentorID, programmeID, programmeName, pairingID, menteeName string) error {
+	return s.Enqueue(ctx, Notification{DedupKey: key(KindPairingRequested, pairingID), UserID: mentorID,
+		Kind: KindPairingRequested, ProgrammeID: programmeID,
+		Refs: map[string]string{"programmeId": programmeID, "pairingId": pairingID},
+		Vars: map[string]string{"mentee": menteeName, "programme": programmeName}})
+}
+
+// ProfileReminder asks userID to fill in their mentoring profile; day (the programme's local
+// date) makes it at most one a day, however often the owner asks.
+func (s *Service) ProfileReminder(ctx context.Context, userID, programmeID, programmeName, day string) error {
+	return s.Enqueue(ctx, Notification{DedupKey: key(KindProfileReminder, userID, programmeID, day), UserID: userID,
+		Kind: KindProfileReminder, ProgrammeID: programmeID,
+		Refs: map[string]string{"programmeId": programmeID}, Vars: map[string]string{"programme": programmeName}})
+}
+
 func key(kind Kind, parts ...string) string {
 	return string(kind) + ":" + strings.Join(parts, ":")
 }

@@ -26,7 +26,9 @@ func domainName(d string) string {
 	return d
 }
 
-func domainOrder() []string { return append(append([]string{}, evidence.Domains...), evidence.DomainUnassigned) }
+func domainOrder() []string {
+	return append(append([]string{}, evidence.Domains...), evidence.DomainUnassigned)
+}
 
 // Hours formats minutes as hours and minutes ("3 h 05 min").
 func Hours(min int) string {
