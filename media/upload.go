@@ -66,7 +66,7 @@ type NewUpload struct {
 
 // Limits on descriptions.
 const (
-	MaxAlt      = 1000
+	MaxAlt      = 300
 	MaxCaption  = 500
 	MaxTitle    = 120
 	MaxFilename = 200
@@ -179,12 +179,22 @@ var errOffset = func(have int64) error {
 
 // Session returns an upload session of userID (ErrNotUploader for anyone else).
 func (s *Service) Session(ctx context.Context, userID, uploadID string) (Upload, error) {
-	u, err := s.Store.Upload(ctx, uploadID)
+	u, err := s.UploadSession(ctx, uploadID)
 	if err != nil {
 		return Upload{}, err
 	}
 	if u.UserID != userID {
 		return Upload{}, ErrNotUploader
+	}
+	return u, nil
+}
+
+// UploadSession returns an upload session whoever started it; ErrUploadNotFound once it
+// expired.
+func (s *Service) UploadSession(ctx context.Context, uploadID string) (Upload, error) {
+	u, err := s.Store.Upload(ctx, uploadID)
+	if err != nil {
+		return Upload{}, err
 	}
 	if !s.now().Before(u.ExpiresAt) {
 		return Upload{}, ErrUploadNotFound
