@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 	"github.com/microlearn/microlearn/media"
@@ -327,6 +328,19 @@ func TestRangesAndVariants(t *testing.T) {
 	r.Close()
 	if !bytes.Equal(got, data[1500:3500]) {
 		t.Fatalf("range read %d bytes that differ from the file", len(got))
+	}
+	// A seek costs one command: chunk n of the offset, by _id, whatever the offset.
+	for _, off := range []int64{0, int64(len(data)) / 2, int64(len(data)) - 5} {
+		cctx, counter := dbcount.WithCounter(ctx)
+		r, err := s.Open(cctx, m.Original(), off, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if !bytes.Equal(got, data[off:off+5]) || counter.Load() != 1 {
+			t.Fatalf("seek to %d: %d commands, bytes %v", off, counter.Load(), got)
+		}
 	}
 	if err := media.CheckWidth(500); err == nil {
 		t.Fatal("width 500 is not in the set")
