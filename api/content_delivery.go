@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -60,14 +61,20 @@ func (s *Server) deliver(c *fiber.Ctx, param string, kind content.Kind) error {
 		return err
 	}
 	it := acc.item
-	key := it.ID + "@" + strconv.Itoa(it.Version) + ":" + string(it.Status) + ":" + view(acc)
+	found, stamp, err := s.itemMedia(c.UserContext(), it)
+	if err != nil {
+		return err
+	}
+	key := it.ID + "@" + strconv.Itoa(it.Version) + ":" + string(it.Status) + ":" + view(acc) + stamp
 	cv, ok := s.deps.ContentViews.get(key)
 	if !ok {
-		b, err := json.Marshal(toItemResponse(it, acc.author))
+		r := toItemResponse(it, acc.author)
+		attachMedia(&r, found)
+		b, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		cv = contentView{body: b, etag: fmt.Sprintf(`W/"%s-v%d-%s-%s"`, it.ID, it.Version, it.Status, view(acc))}
+		cv = contentView{body: b, etag: fmt.Sprintf(`W/"%s-v%d-%s-%s%s"`, it.ID, it.Version, it.Status, view(acc), stamp)}
 		s.deps.ContentViews.put(key, cv)
 	}
 	return sendItem(c, cv)
@@ -100,13 +107,22 @@ func (s *Server) getChecklist(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ticked, complete, err := s.deps.Content.ChecklistFor(c.UserContext(), acc.cl.UserID, acc.item)
+	r, err := s.renderChecklist(c.UserContext(), acc)
 	if err != nil {
 		return err
 	}
+	return deliverPersonal(c, acc.item, view(acc), r)
+}
+
+// renderChecklist renders a checklist with the caller's ticks.
+func (s *Server) renderChecklist(ctx context.Context, acc itemAccess) (itemResponse, error) {
+	ticked, complete, err := s.deps.Content.ChecklistFor(ctx, acc.cl.UserID, acc.item)
+	if err != nil {
+		return itemResponse{}, err
+	}
 	r := toItemResponse(acc.item, acc.author)
 	r.MyProgress = &checklistProgressJSON{TickedItems: ticked, Complete: complete}
-	return deliverPersonal(c, acc.item, view(acc), r)
+	return r, nil
 }
 
 func toStep(st content.PathStep) stepJSON {
@@ -118,9 +134,18 @@ func (s *Server) getPath(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pp, err := s.deps.Content.PathFor(c.UserContext(), acc.cl.UserID, acc.item, acc.author)
+	r, _, err := s.renderPath(c.UserContext(), acc)
 	if err != nil {
 		return err
+	}
+	return deliverPersonal(c, acc.item, view(acc), r)
+}
+
+// renderPath renders a path with the caller's progress along it.
+func (s *Server) renderPath(ctx context.Context, acc itemAccess) (itemResponse, content.PathProgress, error) {
+	pp, err := s.deps.Content.PathFor(ctx, acc.cl.UserID, acc.item, acc.author)
+	if err != nil {
+		return itemResponse{}, pp, err
 	}
 	r := toItemResponse(acc.item, acc.author)
 	r.Steps = make([]stepJSON, len(pp.Steps))
@@ -138,5 +163,5 @@ func (s *Server) getPath(c *fiber.Ctx) error {
 		n := toStep(*pp.Next)
 		r.Progress.Next = &n
 	}
-	return deliverPersonal(c, acc.item, view(acc), r)
+	return r, pp, nil
 }

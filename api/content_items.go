@@ -17,14 +17,17 @@ import (
 )
 
 type blockJSON struct {
-	Type            string     `json:"type"`
-	Markdown        string     `json:"markdown,omitempty"`
-	URL             string     `json:"url,omitempty"`
-	Alt             string     `json:"alt,omitempty"`
-	Caption         string     `json:"caption,omitempty"`
-	Title           string     `json:"title,omitempty"`
-	DurationSeconds int        `json:"durationSeconds,omitempty"`
-	StartsAt        *time.Time `json:"startsAt,omitempty"`
+	Type     string `json:"type"`
+	Markdown string `json:"markdown,omitempty"`
+	URL      string `json:"url,omitempty"`
+	MediaID  string `json:"mediaId,omitempty"`
+	// Media describes the media item a block shows (responses only; api/media_blocks.go).
+	Media           *blockMediaJSON `json:"media,omitempty"`
+	Alt             string          `json:"alt,omitempty"`
+	Caption         string          `json:"caption,omitempty"`
+	Title           string          `json:"title,omitempty"`
+	DurationSeconds int             `json:"durationSeconds,omitempty"`
+	StartsAt        *time.Time      `json:"startsAt,omitempty"`
 }
 
 type optionRequest struct {
@@ -80,9 +83,10 @@ func (r contentRequest) toItem() (content.Item, error) {
 	switch it.Kind {
 	case content.KindLesson:
 		l := &content.Lesson{}
-		for _, b := range r.Blocks {
-			l.Blocks = append(l.Blocks, content.Block{Type: content.BlockType(b.Type), Markdown: b.Markdown, URL: b.URL, Alt: b.Alt,
-				Caption: b.Caption, Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
+		for i, b := range r.Blocks {
+			f.Check(b.Media == nil, fmt.Sprintf("/blocks/%d/media", i), "is filled in by the server: send mediaId")
+			l.Blocks = append(l.Blocks, content.Block{Type: content.BlockType(b.Type), Markdown: b.Markdown, URL: b.URL, MediaID: b.MediaID,
+				Alt: b.Alt, Caption: b.Caption, Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
 		}
 		it.Lesson = l
 	case content.KindQuiz:
@@ -236,7 +240,7 @@ func toItemResponse(it content.Item, author bool) itemResponse {
 	case it.Lesson != nil:
 		r.Blocks = make([]blockJSON, len(it.Lesson.Blocks))
 		for i, b := range it.Lesson.Blocks {
-			r.Blocks[i] = blockJSON{Type: string(b.Type), Markdown: b.Markdown, URL: b.URL, Alt: b.Alt, Caption: b.Caption, Title: b.Title,
+			r.Blocks[i] = blockJSON{Type: string(b.Type), Markdown: b.Markdown, URL: b.URL, MediaID: b.MediaID, Alt: b.Alt, Caption: b.Caption, Title: b.Title,
 				DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt}
 		}
 	case it.Quiz != nil:

@@ -84,6 +84,9 @@ func requireJSON(c *fiber.Ctx) error {
 	default:
 		return c.Next()
 	}
+	if rawBody(c) {
+		return c.Next() // upload parts are bytes; their handler checks their type
+	}
 	if len(c.Body()) == 0 && c.Get(fiber.HeaderContentType) == "" {
 		return c.Next()
 	}

@@ -123,6 +123,8 @@ func codeForStatus(status int) string {
 		return "body_too_large"
 	case 415:
 		return "unsupported_media_type"
+	case 416:
+		return "range_not_satisfiable"
 	case 422:
 		return "unprocessable"
 	case 429:

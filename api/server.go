@@ -19,6 +19,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency"
+	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
@@ -85,6 +86,8 @@ type Deps struct {
 	Credentials *credential.Service
 	// evidence of learning: check-ins, outcomes, the CPD record, xAPI
 	Evidence *evidence.Service
+	// media
+	Media *media.Service
 }
 
 // Server is the HTTP API.
@@ -117,7 +120,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.app.Use(s.observe)
 	s.app.Use(recover.New())
 	s.app.Use(securityHeaders)
-	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: servesMedia}))
 	s.routes()
 	return s
 }
@@ -152,6 +155,7 @@ func (s *Server) routes() {
 	s.mountReviews(v1)
 	s.mountCredentials(v1)
 	s.mountEvidence(v1)
+	s.mountMedia(v1)
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns
 	// into problem+json.
 }

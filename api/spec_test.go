@@ -37,6 +37,9 @@ func specRoutes(t *testing.T) []string {
 	var out []string
 	for path, item := range spec.Paths.Map() {
 		for method := range item.Operations() {
+			if method == http.MethodHead && item.Get != nil {
+				continue // Fiber serves HEAD for every GET; servedRoutes leaves those out too
+			}
 			out = append(out, method+" "+path)
 		}
 	}

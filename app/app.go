@@ -33,6 +33,8 @@ import (
 	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/mail"
 	"github.com/microlearn/microlearn/mail/maildb"
+	"github.com/microlearn/microlearn/media"
+	"github.com/microlearn/microlearn/media/mediadb"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/notify"
@@ -58,6 +60,7 @@ type App struct {
 	Learning    *learningdb.Store
 	Idempotency *idempotencydb.Store // answers to POSTs sent with an Idempotency-Key
 	Content     *content.Service
+	Media       *media.Service
 	Notify      *notify.Service
 	Mail        *mail.Service
 	Mentoring   *mentoring.Service
@@ -128,7 +131,8 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Learning = learningdb.New(db)
 	a.Learning.Now = a.Now
 	a.Idempotency = idempotencydb.New(db)
-	a.Content = &content.Service{Store: contentdb.New(db), Events: a.Learning, Now: a.Now}
+	a.Media = a.newMedia(keys.RefreshSecret())
+	a.Content = &content.Service{Store: contentdb.New(db), Events: a.Learning, Media: mediaCatalog{a.Media}, Now: a.Now}
 	notifyStore := notifydb.New(db)
 	a.Notify = notify.NewService(notifyStore, identityRecipients{a.Identity}, a.Now, a.Log.With("component", "notify"))
 	a.Mentoring = a.newMentoring()
@@ -147,7 +151,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.evidenceWorker()}, notifyWorkers...)
+	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
@@ -159,7 +163,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
 		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes())
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -195,6 +199,7 @@ func (a *App) apiDeps() api.Deps {
 		Gamification: a.Gamification,
 		Reviews:      a.Reviews,
 		Credentials:  a.Credentials,
+		Media:        a.Media,
 		Evidence:     a.Evidence,
 	}
 }

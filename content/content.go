@@ -132,10 +132,13 @@ const (
 // Block is one part of a lesson. Which fields apply depends on Type: text has Markdown;
 // image has URL and Alt (Caption optional); video and animation have URL and
 // DurationSeconds; document and webinar have URL and Title (a webinar may have StartsAt).
+// Image, video, animation and document blocks may show an item of the programme's media
+// library (MediaID) instead of a URL; its duration then comes from the file.
 type Block struct {
 	Type            BlockType
 	Markdown        string
 	URL             string
+	MediaID         string
 	Alt             string
 	Caption         string
 	Title           string

@@ -19,6 +19,8 @@ type Pack struct {
 	ID    string
 	Title string
 	Items []PackItem
+	// Files are the pack's media files (media/...) by path; lesson blocks show them.
+	Files map[string][]byte
 	// Problems are the files that could not be read; Import reports them together with
 	// the problems it finds in the items, so that an author sees everything at once.
 	Problems []FileError
@@ -29,6 +31,25 @@ type Pack struct {
 type PackItem struct {
 	Source string
 	Item   Item
+	// Media are the blocks that show one of the pack's files.
+	Media []PackMedia
+}
+
+// PackMedia says that block Block of a lesson shows the pack's file File (with, for a
+// video, captions tracks from other files of the pack).
+type PackMedia struct {
+	Block int
+	// Pointer names the entry in the lesson's front matter (/media/0).
+	Pointer  string
+	File     string
+	Captions []PackCaptions
+}
+
+// PackCaptions is a WebVTT file of the pack captioning a video.
+type PackCaptions struct {
+	File     string
+	Language string
+	Label    string
 }
 
 // ImportOutcome says what an import did to one item.
@@ -120,6 +141,7 @@ func (s *Service) Import(ctx context.Context, authorID, programmeID string, p Pa
 	}
 	keys := map[learning.ItemRef]string{}
 	items := make([]Item, len(p.Items))
+	plan := mediaPlan{checked: map[string]MediaInfo{}}
 	for i, pi := range p.Items {
 		it := pi.Item
 		ref := learning.ItemRef{Kind: string(it.Kind), ID: it.Key}
@@ -146,6 +168,10 @@ func (s *Service) Import(ctx context.Context, authorID, programmeID string, p Pa
 			it.Path = &Path{Items: refs}
 		}
 		it.Normalize()
+		if fe := s.planPackMedia(ctx, programmeID, p, p.Items[i], it, &plan); len(fe) > 0 {
+			errs.Errors = append(errs.Errors, fe...)
+			continue
+		}
 		if err := it.Validate(); err != nil {
 			addErr(p.Items[i].Source, err)
 			continue
@@ -156,6 +182,9 @@ func (s *Service) Import(ctx context.Context, authorID, programmeID string, p Pa
 	}
 	if len(errs.Errors) > 0 {
 		return nil, &errs
+	}
+	if err := s.storePackMedia(ctx, programmeID, authorID, p, plan); err != nil {
+		return nil, err
 	}
 	// Paths last, so that the items they name are published first.
 	var out []ImportedItem

@@ -23,7 +23,9 @@ import (
 type Service struct {
 	Store  Store
 	Events learning.Publisher
-	Now    func() time.Time
+	// Media looks up the media items lesson blocks show (nil: no block may name one).
+	Media MediaCatalog
+	Now   func() time.Time
 	// CacheTTL bounds how long another process's change can go unseen (default 30s).
 	CacheTTL time.Duration
 
@@ -125,6 +127,9 @@ func (s *Service) ItemVersion(ctx context.Context, id string, version int) (Item
 // version 1.
 func (s *Service) Create(ctx context.Context, authorID, programmeID string, it Item) (Item, error) {
 	it.Normalize()
+	if err := s.resolveMedia(ctx, programmeID, &it); err != nil {
+		return Item{}, err
+	}
 	if err := it.Validate(); err != nil {
 		return Item{}, err
 	}
@@ -170,6 +175,9 @@ func (s *Service) Update(ctx context.Context, id string, prevVersion int, in Ite
 		return Item{}, ErrArchived
 	}
 	in.Normalize()
+	if err := s.resolveMedia(ctx, cur.ProgrammeID, &in); err != nil {
+		return Item{}, err
+	}
 	var f apperr.Fields
 	in.validateInto(&f)
 	f.Check(in.Kind == cur.Kind, "/kind", fmt.Sprintf("cannot change: the item is a %s", cur.Kind))

@@ -189,13 +189,19 @@ func validateLesson(f *apperr.Fields, l *Lesson) {
 			f.Check(!set, p+"/"+field, fmt.Sprintf("does not apply to a %s block", b.Type))
 		}
 		if b.Type != BlockText {
-			f.Check(validHTTPS(b.URL), p+"/url", "must be an https URL")
+			if b.MediaID == "" {
+				f.Check(validHTTPS(b.URL), p+"/url", "must be an https URL (or give mediaId, an item of the programme's media library)")
+			} else {
+				f.Check(b.URL == "", p+"/url", "give either url or mediaId, not both")
+				f.Check(len(b.MediaID) <= 64, p+"/mediaId", "is not a media id")
+			}
 			unused("markdown", b.Markdown != "")
 		}
 		switch b.Type {
 		case BlockText:
 			f.Check(b.Markdown != "" && utf8.RuneCountInString(b.Markdown) <= maxMarkdown, p+"/markdown", fmt.Sprintf("must be 1 to %d characters", maxMarkdown))
 			unused("url", b.URL != "")
+			unused("mediaId", b.MediaID != "")
 			unused("alt", b.Alt != "")
 			unused("title", b.Title != "")
 			unused("caption", b.Caption != "")
@@ -209,9 +215,16 @@ func validateLesson(f *apperr.Fields, l *Lesson) {
 			f.Check(b.DurationSeconds >= 1 && b.DurationSeconds <= MaxVideoSeconds, p+"/durationSeconds", fmt.Sprintf("must be 1 to %d seconds (at most ten minutes)", MaxVideoSeconds))
 			short("title", b.Title, false)
 			short("caption", b.Caption, false)
-			unused("alt", b.Alt != "")
+			if b.Type == BlockVideo {
+				unused("alt", b.Alt != "")
+			} else {
+				short("alt", b.Alt, false) // an animation is a picture too
+			}
 		case BlockDocument, BlockWebinar:
 			short("title", b.Title, true)
+			if b.Type == BlockWebinar {
+				unused("mediaId", b.MediaID != "")
+			}
 			short("caption", b.Caption, false)
 			unused("alt", b.Alt != "")
 			unused("durationSeconds", b.DurationSeconds != 0)

@@ -55,6 +55,7 @@ type blockDoc struct {
 	Type            string     `bson:"type"`
 	Markdown        string     `bson:"markdown,omitempty"`
 	URL             string     `bson:"url,omitempty"`
+	MediaID         string     `bson:"mediaId,omitempty"`
 	Alt             string     `bson:"alt,omitempty"`
 	Caption         string     `bson:"caption,omitempty"`
 	Title           string     `bson:"title,omitempty"`
@@ -130,7 +131,7 @@ func fromItem(it content.Item) itemDoc {
 	switch {
 	case it.Lesson != nil:
 		for _, b := range it.Lesson.Blocks {
-			d.Blocks = append(d.Blocks, blockDoc{Type: string(b.Type), Markdown: b.Markdown, URL: b.URL, Alt: b.Alt, Caption: b.Caption,
+			d.Blocks = append(d.Blocks, blockDoc{Type: string(b.Type), Markdown: b.Markdown, URL: b.URL, MediaID: b.MediaID, Alt: b.Alt, Caption: b.Caption,
 				Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
 		}
 	case it.Quiz != nil:
@@ -169,7 +170,7 @@ func (d itemDoc) toItem() content.Item {
 	case content.KindLesson:
 		l := &content.Lesson{}
 		for _, b := range d.Blocks {
-			l.Blocks = append(l.Blocks, content.Block{Type: content.BlockType(b.Type), Markdown: b.Markdown, URL: b.URL, Alt: b.Alt,
+			l.Blocks = append(l.Blocks, content.Block{Type: content.BlockType(b.Type), Markdown: b.Markdown, URL: b.URL, MediaID: b.MediaID, Alt: b.Alt,
 				Caption: b.Caption, Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
 		}
 		it.Lesson = l

@@ -20,10 +20,12 @@ import (
 	"github.com/microlearn/microlearn/learning"
 )
 
-// Limits on a pack.
+// Limits on a pack. Media files (media/...) may be larger than the text files; the media
+// library's own limits per kind apply to them too.
 const (
-	MaxFiles     = 500
-	MaxFileBytes = 256 << 10
+	MaxFiles      = 500
+	MaxFileBytes  = 256 << 10
+	MaxMediaBytes = 16 << 20
 )
 
 type packFile struct {
@@ -43,13 +45,22 @@ type common struct {
 }
 
 type mediaDoc struct {
-	Type            string     `yaml:"type"`
-	URL             string     `yaml:"url"`
-	Alt             string     `yaml:"alt"`
-	Title           string     `yaml:"title"`
-	Caption         string     `yaml:"caption"`
-	DurationSeconds int        `yaml:"durationSeconds"`
-	StartsAt        *time.Time `yaml:"startsAt"`
+	Type string `yaml:"type"`
+	URL  string `yaml:"url"`
+	// File names a file of the pack (media/...) to show instead of a URL.
+	File            string       `yaml:"file"`
+	Captions        []captionDoc `yaml:"captions"`
+	Alt             string       `yaml:"alt"`
+	Title           string       `yaml:"title"`
+	Caption         string       `yaml:"caption"`
+	DurationSeconds int          `yaml:"durationSeconds"`
+	StartsAt        *time.Time   `yaml:"startsAt"`
+}
+
+type captionDoc struct {
+	File     string `yaml:"file"`
+	Language string `yaml:"language"`
+	Label    string `yaml:"label"`
 }
 
 type lessonDoc struct {
@@ -113,16 +124,17 @@ func ReadFS(fsys fs.FS, dir string) (map[string][]byte, error) {
 			return err
 		}
 		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-		if err != nil {
-			return err
-		}
-		if len(b) > MaxFileBytes {
-			return fmt.Errorf("%s is larger than %d bytes", p, MaxFileBytes)
-		}
 		rel := p
 		if dir != "." {
 			rel = strings.TrimPrefix(p, dir+"/")
+		}
+		limit := maxBytes(rel)
+		b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+		if err != nil {
+			return err
+		}
+		if len(b) > limit {
+			return fmt.Errorf("%s is larger than %d bytes", p, limit)
 		}
 		files[rel] = b
 		return nil
@@ -161,7 +173,18 @@ func Parse(files map[string][]byte) (content.Pack, error) {
 		if name == "pack.yaml" || ignored(name) {
 			continue
 		}
-		it, err := parseFile(name, files[name])
+		if strings.HasPrefix(name, "media/") {
+			if len(files[name]) > MaxMediaBytes {
+				fail(name, "", fmt.Sprintf("is larger than %d bytes", MaxMediaBytes))
+				continue
+			}
+			if p.Files == nil {
+				p.Files = map[string][]byte{}
+			}
+			p.Files[name] = files[name]
+			continue
+		}
+		it, media, err := parseFile(name, files[name])
 		if err != nil {
 			var fe fieldErr
 			if errors.As(err, &fe) {
@@ -171,7 +194,7 @@ func Parse(files map[string][]byte) (content.Pack, error) {
 			}
 			continue
 		}
-		p.Items = append(p.Items, content.PackItem{Source: name, Item: it})
+		p.Items = append(p.Items, content.PackItem{Source: name, Item: it, Media: media})
 	}
 	if len(errs.Errors) > 0 {
 		p.Problems = errs.Errors
@@ -182,23 +205,33 @@ func Parse(files map[string][]byte) (content.Pack, error) {
 
 // parseFile parses one item file of a pack, by where it lies: lessons/*.md,
 // quizzes/*.yaml, checklists/*.yaml or paths/*.yaml.
-func parseFile(name string, b []byte) (content.Item, error) {
+func parseFile(name string, b []byte) (content.Item, []content.PackMedia, error) {
 	dir, base := path.Split(name)
 	ext := path.Ext(base)
 	yaml := ext == ".yaml" || ext == ".yml"
 	switch {
 	case len(b) > MaxFileBytes:
-		return content.Item{}, fmt.Errorf("is larger than %d bytes", MaxFileBytes)
+		return content.Item{}, nil, fmt.Errorf("is larger than %d bytes", MaxFileBytes)
 	case dir == "lessons/" && ext == ".md":
 		return parseLesson(b)
 	case dir == "quizzes/" && yaml:
-		return parseQuiz(b)
+		it, err := parseQuiz(b)
+		return it, nil, err
 	case dir == "checklists/" && yaml:
-		return parseChecklist(b)
+		it, err := parseChecklist(b)
+		return it, nil, err
 	case dir == "paths/" && yaml:
-		return parsePath(b)
+		it, err := parsePath(b)
+		return it, nil, err
 	}
-	return content.Item{}, errors.New("is not part of a pack: use pack.yaml, lessons/*.md, quizzes/*.yaml, checklists/*.yaml or paths/*.yaml")
+	return content.Item{}, nil, errors.New("is not part of a pack: use pack.yaml, lessons/*.md, quizzes/*.yaml, checklists/*.yaml, paths/*.yaml or media/*")
+}
+
+func maxBytes(name string) int {
+	if strings.HasPrefix(name, "media/") {
+		return MaxMediaBytes
+	}
+	return MaxFileBytes
 }
 
 func ignored(name string) bool {
@@ -234,32 +267,45 @@ func (c common) item(kind content.Kind) content.Item {
 
 // parseLesson reads Markdown with YAML front matter between two "---" lines. The body becomes
 // the lesson's text block; front-matter media follow it as blocks.
-func parseLesson(b []byte) (content.Item, error) {
+func parseLesson(b []byte) (content.Item, []content.PackMedia, error) {
 	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 	if !bytes.HasPrefix(b, []byte("---\n")) {
-		return content.Item{}, errors.New("must start with YAML front matter between two --- lines")
+		return content.Item{}, nil, errors.New("must start with YAML front matter between two --- lines")
 	}
 	rest := b[4:]
 	end := bytes.Index(rest, []byte("\n---\n"))
 	if end < 0 {
-		return content.Item{}, errors.New("the front matter is not closed by a --- line")
+		return content.Item{}, nil, errors.New("the front matter is not closed by a --- line")
 	}
 	front, body := rest[:end+1], rest[end+5:]
 	var d lessonDoc
 	if err := strict(front, &d); err != nil {
-		return content.Item{}, err
+		return content.Item{}, nil, err
 	}
 	it := d.item(content.KindLesson)
 	l := &content.Lesson{}
 	if md := strings.TrimSpace(string(body)); md != "" {
 		l.Blocks = append(l.Blocks, content.Block{Type: content.BlockText, Markdown: md})
 	}
-	for _, m := range d.Media {
+	var media []content.PackMedia
+	for i, m := range d.Media {
+		if m.File != "" {
+			pm := content.PackMedia{Block: len(l.Blocks), Pointer: fmt.Sprintf("/media/%d", i), File: path.Clean(m.File)}
+			if !strings.HasPrefix(pm.File, "media/") {
+				return content.Item{}, nil, fieldErr{pm.Pointer + "/file", "must name a file in the pack's media/ folder, such as media/diagram.svg"}
+			}
+			for _, c := range m.Captions {
+				pm.Captions = append(pm.Captions, content.PackCaptions{File: path.Clean(c.File), Language: c.Language, Label: c.Label})
+			}
+			media = append(media, pm)
+		} else if len(m.Captions) > 0 {
+			return content.Item{}, nil, fieldErr{fmt.Sprintf("/media/%d/captions", i), "captions apply to a video file of the pack (file:)"}
+		}
 		l.Blocks = append(l.Blocks, content.Block{Type: content.BlockType(m.Type), URL: m.URL, Alt: m.Alt, Title: m.Title,
 			Caption: m.Caption, DurationSeconds: m.DurationSeconds, StartsAt: m.StartsAt})
 	}
 	it.Lesson = l
-	return it, nil
+	return it, media, nil
 }
 
 func parseQuiz(b []byte) (content.Item, error) {

@@ -1,6 +1,7 @@
 package contentpack_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/content/contentpack"
 	"github.com/microlearn/microlearn/content/packs"
+	"github.com/microlearn/microlearn/media"
 )
 
 // The demo pack must parse, pass every validation rule and fit the ten-minute budget, and
@@ -26,9 +28,21 @@ func TestDemoPackIsValid(t *testing.T) {
 	}
 	kinds := map[content.Kind]int{}
 	domains := map[content.Domain]bool{}
+	media := 0
 	for _, pi := range p.Items {
 		it := pi.Item
 		it.Normalize()
+		// The blocks showing the pack's files: each file must pass the media library's checks,
+		// and a video's length comes from the file (Import does this through the library).
+		for _, pm := range pi.Media {
+			b := &it.Lesson.Blocks[pm.Block]
+			info := inspect(t, p, pm.File)
+			b.MediaID, b.DurationSeconds = "checked", int(info.DurationSeconds())
+			for _, c := range pm.Captions {
+				inspect(t, p, c.File)
+			}
+			media++
+		}
 		if it.Path != nil {
 			it.Path = &content.Path{Items: it.Path.Items} // refs are keys here; validated by Import
 		}
@@ -50,6 +64,25 @@ func TestDemoPackIsValid(t *testing.T) {
 	if len(domains) != 4 {
 		t.Errorf("lesson domains = %v, want all four", domains)
 	}
+	if media < 7 {
+		t.Errorf("%d blocks show the pack's files, want the demo's infographics, screenshot, one-sheets, videos and animation", media)
+	}
+}
+
+func inspect(t *testing.T, p content.Pack, name string) media.Info {
+	t.Helper()
+	data, ok := p.Files[name]
+	if !ok {
+		t.Fatalf("the pack has no %s", name)
+	}
+	if len(data) > 1<<20 {
+		t.Errorf("%s is %d bytes; demo files stay under 1 MB", name, len(data))
+	}
+	c, err := media.Inspect(bytes.NewReader(data), int64(len(data)), media.TypeOfName(name), media.Limits{})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return c.Info
 }
 
 func TestParseReportsEveryProblemByFile(t *testing.T) {
