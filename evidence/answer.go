@@ -206,7 +206,13 @@ func (s *Service) open(ctx context.Context, c CheckIn, tell bool) error {
 		return err
 	}
 	c.State, c.Pending = StateOpen, true
-	return s.finishOpening(ctx, c, tell)
+	err = s.finishOpening(ctx, c, tell)
+	if errors.Is(err, ErrContention) {
+		// Opened and pending: the worker's sweep counts it once the rush is over.
+		s.log().WarnContext(ctx, "check-in opened, outcomes follow", "checkinId", c.ID, "error", err.Error())
+		return nil
+	}
+	return err
 }
 
 // finishOpening runs the idempotent steps after a check-in opened: the push (unless its
