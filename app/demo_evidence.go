@@ -86,7 +86,7 @@ var demoThreeMonths = map[string]evidence.AnswerInput{
 			"affective":       "I used to be terrified at the thought of going to meetings but I'm getting more used to that now.",
 			"social-networks": "My mentor suggested people in other departments to ask; the contacts matter.",
 		},
-		Enabling: []string{"effective-matching", "effective-communication", "line-management-support"},
+		Enabling:  []string{"effective-matching", "effective-communication", "line-management-support"},
 		Hindering: []string{"time-constraints", "organisational-change"}, OtherHindering: "Rota changes on the ward",
 		Relationship: rel(4), RelationshipText: "My mentor says the right things at the right time.", Shared: true},
 	evidence.SideMentor: {Ratings: map[string]int{"cognitive": 4, "skill-based": 4, "affective": 3, "social-networks": 3},
