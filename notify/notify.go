@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/tz"
 )
 
 // Sentinel errors.
@@ -351,7 +352,7 @@ type Recipient struct {
 
 // Location returns the recipient's time zone (UTC when it is unknown).
 func (r Recipient) Location() *time.Location {
-	if loc, err := time.LoadLocation(r.Timezone); err == nil && r.Timezone != "" {
+	if loc, err := tz.Load(r.Timezone); err == nil && r.Timezone != "" {
 		return loc
 	}
 	return time.UTC

@@ -99,7 +99,11 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 			// Our own storage or a collaborator failed: try again later without spending
 			// one of the notification's delivery attempts.
 			s.Log.Warn("notification postponed", "notificationId", p.ID, "error", err.Error())
-			_ = s.Store.Release(ctx, p.ID, p.Lease, now.Add(s.Cfg.Retry.Base), p.Attempts, err.Error())
+			if rerr := s.Store.Release(ctx, p.ID, p.Lease, now.Add(s.Cfg.Retry.Base), p.Attempts, err.Error()); rerr != nil {
+				// Nothing is lost: the notification is due again when its lease ends.
+				s.Log.Warn("releasing a postponed notification failed; it is retried when its lease ends",
+					"notificationId", p.ID, "error", rerr.Error())
+			}
 			continue
 		}
 		if w == nil {
