@@ -24,10 +24,13 @@ type Slot struct {
 	ID          string
 	ProgrammeID string
 	MentorID    string
-	N           int
-	PairingID   string
-	MenteeID    string
-	CreatedAt   time.Time
+	// Pool is "" for the mentor's full places and PoolFlash for flash places; numbers are
+	// per pool.
+	Pool      string
+	N         int
+	PairingID string
+	MenteeID  string
+	CreatedAt time.Time
 }
 
 // PairingQuery selects pairings of a programme, newest first.
@@ -92,7 +95,7 @@ type Store interface {
 	// inserting a document whose key is that number, so that racing callers cannot take the
 	// same place. ErrMentorAtCapacity when every number below capacity is taken.
 	AcquireSlot(ctx context.Context, s Slot, capacity int) error
-	// Slots lists the mentor's taken slots.
+	// Slots lists the mentor's taken slots (of every pool).
 	Slots(ctx context.Context, programmeID, mentorID string) ([]Slot, error)
 	// ProgrammeSlots lists every taken slot of a programme (mentor loads for matching).
 	ProgrammeSlots(ctx context.Context, programmeID string) ([]Slot, error)
@@ -115,6 +118,9 @@ type Store interface {
 	SetAgreement(ctx context.Context, id string, a Agreement, now time.Time) (Pairing, error)
 	// Pairings lists pairings, newest first.
 	Pairings(ctx context.Context, q PairingQuery) ([]Pairing, error)
+	// DueFlashPairings lists live flash pairings whose time box ended by now, at most limit,
+	// earliest first.
+	DueFlashPairings(ctx context.Context, now time.Time, limit int) ([]Pairing, error)
 
 	// InsertAssignments stores the per-mentee copies of a new assignment; copies already
 	// stored (a re-run of the same request) are left as they are.
