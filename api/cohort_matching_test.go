@@ -227,3 +227,59 @@ func scoreOf(p proposalJSON, menteeID string) float64 {
 	}
 	return -1
 }
+
+// The mentoring types over HTTP: a flash pairing on the mentor's flash places with its time
+// box, a reverse pairing where a programme mentee mentors a programme mentor, and a mutual
+// pairing where both sides assign to each other.
+func TestMentoringTypesOverHTTP(t *testing.T) {
+	w := newMentoringWorld(t)
+	useFakeContent(w.env)
+	pp := "/v1/programmes/" + w.pid
+	ada, ben := w.mentees[0], w.mentees[1]
+	w.do(t, "PUT", pp+"/profiles/me", w.mentor.Token, map[string]any{"capacity": 1, "flashCapacity": 1, "skills": []string{"Rotas"}}, 200)
+	var prof struct{ Capacity, FlashCapacity int }
+	w.do(t, "GET", pp+"/profiles/me", w.mentor.Token, nil, 200).JSON(t, &prof)
+	if prof.FlashCapacity != 1 {
+		t.Fatalf("profile %+v", prof)
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID}, "type": "one-to-one"}, 201)
+	var flash struct {
+		ID, Status    string
+		TimeboxDays   int
+		TimeboxEndsAt time.Time
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ben.ID}, "type": "flash",
+		"timeboxDays": 10}, 201).JSON(t, &flash)
+	if flash.Status != "active" || flash.TimeboxDays != 10 || flash.TimeboxEndsAt.IsZero() {
+		t.Fatalf("flash pairing %+v", flash)
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{w.mentees[2].ID}, "type": "flash"}, 409)
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{w.mentees[2].ID}, "type": "group",
+		"timeboxDays": 3}, 422)
+
+	var rev struct {
+		ID      string
+		Mentor  struct{ UserID string }
+		Mentees []struct{ UserID string }
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{w.mentor.ID}, "type": "reverse"}, 201).JSON(t, &rev)
+	if rev.Mentor.UserID != ada.ID || rev.Mentees[0].UserID != w.mentor.ID {
+		t.Fatalf("reverse pairing %+v", rev)
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{w.stranger.ID}, "type": "reverse"}, 409)
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{w.stranger.ID}, "type": "one-to-one"}, 422)
+
+	var mut struct{ ID string }
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ben.ID, "menteeIds": []string{w.stranger.ID}, "type": "mutual"}, 201).JSON(t, &mut)
+	for _, by := range []apitest.User{ben, w.stranger} {
+		w.do(t, "POST", "/v1/pairings/"+mut.ID+"/assignments", by.Token, map[string]any{
+			"items": []map[string]string{{"kind": "lesson", "id": "lesson-1"}}, "due": "2099-12-01"}, 201)
+	}
+	for _, u := range []apitest.User{ben, w.stranger} {
+		var mine struct{ Items []struct{ PairingID string } }
+		w.do(t, "GET", "/v1/me/assignments", u.Token, nil, 200).JSON(t, &mine)
+		if len(mine.Items) != 1 || mine.Items[0].PairingID != mut.ID {
+			t.Errorf("%s: assignments in the mutual pairing: %+v", u.ID, mine.Items)
+		}
+	}
+}
