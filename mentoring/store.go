@@ -118,6 +118,13 @@ type Store interface {
 	SetAgreement(ctx context.Context, id string, a Agreement, now time.Time) (Pairing, error)
 	// Pairings lists pairings, newest first.
 	Pairings(ctx context.Context, q PairingQuery) ([]Pairing, error)
+	// LivePairingsOf lists the active and paused pairings userID mentors, in every
+	// programme, and the live mutual pairings userID is the mentee side of.
+	LivePairingsOf(ctx context.Context, userID string) ([]Pairing, error)
+	// AssignmentsOfPairings lists every mentee assignment of the pairings.
+	AssignmentsOfPairings(ctx context.Context, pairingIDs []string) ([]MenteeAssignment, error)
+	// NextMeetings returns, per pairing, its first planned meeting starting at or after from.
+	NextMeetings(ctx context.Context, pairingIDs []string, from time.Time) (map[string]MeetingRef, error)
 	// DueFlashPairings lists live flash pairings whose time box ended by now, at most limit,
 	// earliest first.
 	DueFlashPairings(ctx context.Context, now time.Time, limit int) ([]Pairing, error)

@@ -65,7 +65,9 @@ func Indexes() []mongodb.Index {
 		ix(Pairings, k("programmeId", 1, "createdAt", -1, "_id", -1), false),
 		ix(Pairings, k("programmeId", 1, "mentorId", 1, "createdAt", -1, "_id", -1), false),
 		ix(Pairings, k("programmeId", 1, "menteeIds", 1, "createdAt", -1, "_id", -1), false),
-		ix(Pairings, k("flashDue", 1), false), // DueFlashPairings: only live flash pairings carry it
+		ix(Pairings, k("flashDue", 1), false),                          // DueFlashPairings: only live flash pairings carry it
+		ix(Pairings, k("mentorId", 1, "status", 1), false),             // LivePairingsOf (GET /v1/me/mentees)
+		ix(Pairings, k("menteeIds", 1, "type", 1, "status", 1), false), // LivePairingsOf, mutual partners
 		ix(Assignments, k("menteeId", 1, "dueAt", 1, "_id", 1), false),
 		ix(Assignments, k("menteeId", 1, "state", 1, "dueAt", 1, "_id", 1), false),
 		ix(Assignments, k("pairingId", 1, "dueAt", 1), false),
@@ -663,6 +665,59 @@ func (s *Store) SetPairingStatus(ctx context.Context, p mentoring.Pairing, from 
 		return mentoring.Pairing{}, fmt.Errorf("set pairing status: %w", err)
 	}
 	return d.toPairing(), nil
+}
+
+// LivePairingsOf implements mentoring.Store: two reads bounded by the caller's own pairings.
+func (s *Store) LivePairingsOf(ctx context.Context, userID string) ([]mentoring.Pairing, error) {
+	live := k("$in", bson.A{string(mentoring.StatusActive), string(mentoring.StatusPaused)})
+	var out []mentoring.Pairing
+	for _, filter := range []bson.D{k("mentorId", userID, "status", live), k("menteeIds", userID, "type", string(mentoring.Mutual), "status", live)} {
+		cur, err := s.c(Pairings).Find(ctx, filter)
+		docs, err := all[pairingDoc](ctx, cur, err, "list live pairings")
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			out = append(out, d.toPairing())
+		}
+	}
+	return out, nil
+}
+
+// AssignmentsOfPairings implements mentoring.Store: one read on the pairingId index.
+func (s *Store) AssignmentsOfPairings(ctx context.Context, pairingIDs []string) ([]mentoring.MenteeAssignment, error) {
+	if len(pairingIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.c(Assignments).Find(ctx, k("pairingId", k("$in", pairingIDs)), options.Find().SetSort(k("dueAt", 1, "_id", 1)))
+	return assignmentsOf(ctx, cur, err)
+}
+
+// NextMeetings implements mentoring.Store: one read of the pairings' planned meetings to come
+// (the record's meetings collection, on its pairingId index).
+func (s *Store) NextMeetings(ctx context.Context, pairingIDs []string, from time.Time) (map[string]mentoring.MeetingRef, error) {
+	out := map[string]mentoring.MeetingRef{}
+	if len(pairingIDs) == 0 {
+		return out, nil
+	}
+	cur, err := s.c(Meetings).Find(ctx, k("pairingId", k("$in", pairingIDs), "status", string(mentoring.MeetingPlanned), "startAt", k("$gte", from)),
+		options.Find().SetSort(k("startAt", 1)).SetProjection(k("_id", 1, "pairingId", 1, "startAt", 1, "timezone", 1)))
+	type ref struct {
+		ID        string    `bson:"_id"`
+		PairingID string    `bson:"pairingId"`
+		StartAt   time.Time `bson:"startAt"`
+		Timezone  string    `bson:"timezone"`
+	}
+	docs, err := all[ref](ctx, cur, err, "list next meetings")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		if _, ok := out[d.PairingID]; !ok {
+			out[d.PairingID] = mentoring.MeetingRef{ID: d.ID, PairingID: d.PairingID, StartAt: d.StartAt.UTC(), Timezone: d.Timezone}
+		}
+	}
+	return out, nil
 }
 
 // DueFlashPairings implements mentoring.Store on the flashDue index (only live flash
