@@ -25,13 +25,14 @@ const (
 	NotifyAssignmentCompleted = "assignment_completed"
 	NotifyPairingRequested    = "pairing_requested"
 	NotifyProfileReminder     = "profile_reminder"
+	NotifyReviewsDue          = "reviews_due"
 )
 
 // NotificationKinds lists every kind, in a stable order.
 var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
 	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
-	NotifyPairingRequested, NotifyProfileReminder,
+	NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

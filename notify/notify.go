@@ -47,6 +47,9 @@ const (
 	// KindProfileReminder asks a member to fill in their mentoring profile, so that they can
 	// be matched (sent when the programme's owner asks, at most once a day).
 	KindProfileReminder Kind = "profile_reminder"
+	// KindReviewsDue: spaced-review cards are due (a nudge at the person's first learning
+	// slot of the day, instead of that slot's daily reminder).
+	KindReviewsDue Kind = "reviews_due"
 )
 
 // Spec is how one kind is delivered.
@@ -93,6 +96,8 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] }},
 	KindProfileReminder: {TTL: 3 * 24 * time.Hour, CollapseKey: "profile",
 		link: func(r map[string]string) string { return "microlearn://programmes/" + r["programmeId"] + "/profile" }},
+	KindReviewsDue: {Nudge: true, TTL: 2 * time.Hour, CollapseKey: "reviews",
+		link: func(map[string]string) string { return "microlearn://reviews" }},
 }
 
 // SpecOf returns how kind is delivered and whether kind is known.
@@ -104,7 +109,8 @@ func SpecOf(kind Kind) (Spec, bool) {
 // Kinds lists every kind, transactional first.
 func Kinds() []Kind {
 	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted,
-		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue}
+		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue,
+		KindReviewsDue}
 }
 
 // Link returns the deep link for a notification of kind with refs.
@@ -389,6 +395,13 @@ type DayStatus struct {
 type Goals interface {
 	// DayStatus reports the user's progress on day ("YYYY-MM-DD" in the user's time zone).
 	DayStatus(ctx context.Context, userID, day string) (DayStatus, error)
+}
+
+// Reviews tells the notification service how many spaced-review cards a person has due.
+// The review domain implements it.
+type Reviews interface {
+	// DueCount returns how many of the user's review cards are due at `at`.
+	DueCount(ctx context.Context, userID string, at time.Time) (int, error)
 }
 
 // Assignment is a piece of content a mentor assigned to a mentee.

@@ -23,6 +23,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentCompleted:   {"{mentee} finished an assignment", "{mentee} completed \"{title}\"."},
 		KindPairingRequested:      {"{mentee} asks you to mentor them", "{mentee} would like you as their mentor in {programme}. Accept or decline in the app."},
 		KindProfileReminder:       {"Tell us about yourself", "Fill in your mentoring profile in {programme} so that we can match you."},
+		KindReviewsDue:            {"Reviews waiting", "{count} questions you once missed are ready for a quick review."},
 	},
 	"de": {
 		KindBadgeEarned:           {"Neues Abzeichen: {badge}", "Du hast das Abzeichen {badge} verdient. Gut gemacht!"},
@@ -36,6 +37,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentCompleted:   {"{mentee} hat eine Aufgabe erledigt", "{mentee} hat „{title}“ abgeschlossen."},
 		KindPairingRequested:      {"{mentee} fragt dich als Mentor an", "{mentee} möchte dich in {programme} als Mentor. Nimm in der App an oder lehne ab."},
 		KindProfileReminder:       {"Erzähl uns von dir", "Füll dein Mentoring-Profil in {programme} aus, damit wir dich zuordnen können."},
+		KindReviewsDue:            {"Wiederholung wartet", "{count} Fragen, die du einmal verpasst hast, sind bereit für eine kurze Wiederholung."},
 	},
 	"fr": {
 		KindBadgeEarned:           {"Nouveau badge : {badge}", "Vous avez obtenu le badge {badge}. Bravo !"},
@@ -49,6 +51,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentCompleted:   {"{mentee} a terminé un travail", "{mentee} a terminé « {title} »."},
 		KindPairingRequested:      {"{mentee} vous demande comme mentor", "{mentee} aimerait vous avoir comme mentor dans {programme}. Acceptez ou refusez dans l'application."},
 		KindProfileReminder:       {"Parlez-nous de vous", "Complétez votre profil de mentorat dans {programme} pour que nous puissions vous proposer un binôme."},
+		KindReviewsDue:            {"Des révisions vous attendent", "{count} questions manquées sont prêtes pour une révision rapide."},
 	},
 }
 
@@ -77,7 +80,7 @@ func Render(kind Kind, locale string, vars map[string]string) (title, body strin
 
 // defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
 var defaults = map[string]string{"badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
-	"mentee": "Your mentee", "streak": "your", "programme": "your programme"}
+	"mentee": "Your mentee", "streak": "your", "programme": "your programme", "count": "Some"}
 
 func lookup(kind Kind, locale string) (template, bool) {
 	tag := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))
