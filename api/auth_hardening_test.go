@@ -62,11 +62,19 @@ func TestAuthRoutesRejectOperatorsAndUnknownFields(t *testing.T) {
 }
 
 func throttledEnv(t *testing.T, kv map[string]string) *apitest.Env {
+	env, _ := throttledEnvWithClock(t, kv)
+	return env
+}
+
+// throttledEnvWithClock is throttledEnv on a clock that moves only when the test moves it,
+// so that windows and back-off waits end when the test says, however slow the machine.
+func throttledEnvWithClock(t *testing.T, kv map[string]string) (*apitest.Env, *testClock) {
 	m := map[string]string{"DEMO_SEED": "false"}
 	for k, v := range kv {
 		m[k] = v
 	}
-	return apitest.New(t, apitest.WithEnv(m))
+	clock := &testClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	return apitest.New(t, apitest.WithEnv(m), apitest.WithClock(clock.Now)), clock
 }
 
 func loginStatus(env *apitest.Env, email, password string) *apitest.Response {
@@ -105,7 +113,7 @@ func TestAuthRouteLimit(t *testing.T) {
 // Failed sign-ins back off per account: past the free failures the account waits (even with
 // the right password, which is then not checked), and the wait ends.
 func TestLoginBackoffPerAccount(t *testing.T) {
-	env := throttledEnv(t, map[string]string{"LOGIN_FREE_FAILURES": "2", "AUTH_RATE_LIMIT": "0"})
+	env, clock := throttledEnvWithClock(t, map[string]string{"LOGIN_FREE_FAILURES": "2", "AUTH_RATE_LIMIT": "0"})
 	u := env.Register("Backoff Bob")
 	other := env.Register("Other Olga")
 	for i := range 3 {
@@ -120,29 +128,28 @@ func TestLoginBackoffPerAccount(t *testing.T) {
 	if r := loginStatus(env, other.Email, "correct-horse-battery"); r.Status != 200 {
 		t.Errorf("another account: %d", r.Status)
 	}
-	// The wait ends after about a second (polled, not slept blindly).
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		r = loginStatus(env, u.Email, "correct-horse-battery")
-		if r.Status == 200 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if r.Status != 200 {
+	// The wait ends after a second: not a moment before.
+	start := clock.Now()
+	clock.Set(start.Add(time.Second - time.Millisecond))
+	asProblem(t, loginStatus(env, u.Email, "correct-horse-battery"), 429)
+	clock.Set(start.Add(time.Second))
+	if r := loginStatus(env, u.Email, "correct-horse-battery"); r.Status != 200 {
 		t.Fatalf("after the wait: %d", r.Status)
 	}
-	// Each further failure doubles the wait: 1 s after failure 3, then 2 s after failure 4.
+	// The right password cleared the account's count: two failures are free again, the third
+	// waits a second.
 	for i := range 3 {
 		asProblem(t, loginStatus(env, u.Email, "wrong-again-"+strconv.Itoa(i)), 401)
 	}
 	r = loginStatus(env, u.Email, "correct-horse-battery")
-	asProblem(t, r, 429)
+	if asProblem(t, r, 429); r.Header.Get("Retry-After") != "1" {
+		t.Errorf("after three new failures: Retry-After %q", r.Header.Get("Retry-After"))
+	}
 }
 
 // Failures from one IP across many accounts back the IP off.
 func TestLoginBackoffPerIP(t *testing.T) {
-	env := throttledEnv(t, map[string]string{"LOGIN_FREE_FAILURES_PER_IP": "3", "AUTH_RATE_LIMIT": "0"})
+	env, _ := throttledEnvWithClock(t, map[string]string{"LOGIN_FREE_FAILURES_PER_IP": "3", "AUTH_RATE_LIMIT": "0"})
 	u := env.Register("Victim Vic")
 	for i := range 4 {
 		asProblem(t, loginStatus(env, "guess"+strconv.Itoa(i)+"@test.example", "wrong-password-1"), 401)

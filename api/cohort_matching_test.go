@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -226,4 +227,126 @@ func scoreOf(p proposalJSON, menteeID string) float64 {
 		}
 	}
 	return -1
+}
+
+// The mentoring types over HTTP: a flash pairing on the mentor's flash places with its time
+// box, a reverse pairing where a programme mentee mentors a programme mentor, and a mutual
+// pairing where both sides assign to each other.
+func TestMentoringTypesOverHTTP(t *testing.T) {
+	w := newMentoringWorld(t)
+	useFakeContent(w.env)
+	pp := "/v1/programmes/" + w.pid
+	ada, ben := w.mentees[0], w.mentees[1]
+	w.do(t, "PUT", pp+"/profiles/me", w.mentor.Token, map[string]any{"capacity": 1, "flashCapacity": 1, "skills": []string{"Rotas"}}, 200)
+	var prof struct{ Capacity, FlashCapacity int }
+	w.do(t, "GET", pp+"/profiles/me", w.mentor.Token, nil, 200).JSON(t, &prof)
+	if prof.FlashCapacity != 1 {
+		t.Fatalf("profile %+v", prof)
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID}, "type": "one-to-one"}, 201)
+	var flash struct {
+		ID, Status    string
+		TimeboxDays   int
+		TimeboxEndsAt time.Time
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ben.ID}, "type": "flash",
+		"timeboxDays": 10}, 201).JSON(t, &flash)
+	if flash.Status != "active" || flash.TimeboxDays != 10 || flash.TimeboxEndsAt.IsZero() {
+		t.Fatalf("flash pairing %+v", flash)
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{w.mentees[2].ID}, "type": "flash"}, 409)
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{w.mentees[2].ID}, "type": "group",
+		"timeboxDays": 3}, 422)
+
+	var rev struct {
+		ID      string
+		Mentor  struct{ UserID string }
+		Mentees []struct{ UserID string }
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{w.mentor.ID}, "type": "reverse"}, 201).JSON(t, &rev)
+	if rev.Mentor.UserID != ada.ID || rev.Mentees[0].UserID != w.mentor.ID {
+		t.Fatalf("reverse pairing %+v", rev)
+	}
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{w.stranger.ID}, "type": "reverse"}, 409)
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{w.stranger.ID}, "type": "one-to-one"}, 422)
+
+	var mut struct{ ID string }
+	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ben.ID, "menteeIds": []string{w.stranger.ID}, "type": "mutual"}, 201).JSON(t, &mut)
+	for _, by := range []apitest.User{ben, w.stranger} {
+		w.do(t, "POST", "/v1/pairings/"+mut.ID+"/assignments", by.Token, map[string]any{
+			"items": []map[string]string{{"kind": "lesson", "id": "lesson-1"}}, "due": "2099-12-01"}, 201)
+	}
+	for _, u := range []apitest.User{ben, w.stranger} {
+		var mine struct{ Items []struct{ PairingID string } }
+		w.do(t, "GET", "/v1/me/assignments", u.Token, nil, 200).JSON(t, &mine)
+		if len(mine.Items) != 1 || mine.Items[0].PairingID != mut.ID {
+			t.Errorf("%s: assignments in the mutual pairing: %+v", u.ID, mine.Items)
+		}
+	}
+}
+
+// GET /v1/me/mentees answers with a fixed number of database commands whatever the number of
+// mentees: measured with 2 and with 6 mentees (plus their assignments and a meeting).
+func TestMyMenteesBudget(t *testing.T) {
+	w := newMentoringWorld(t)
+	useFakeContent(w.env)
+	ctx := context.Background()
+	pp := "/v1/programmes/" + w.pid
+	w.do(t, "PUT", pp+"/profiles/me", w.mentor.Token, map[string]any{"capacity": 10, "skills": []string{"Rotas"}}, 200)
+	pair := func(u apitest.User) string {
+		var p struct{ ID string }
+		w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{u.ID}, "type": "one-to-one"}, 201).JSON(t, &p)
+		w.do(t, "POST", "/v1/pairings/"+p.ID+"/assignments", w.mentor.Token, map[string]any{
+			"items": []map[string]string{{"kind": "quiz", "id": "quiz-1"}, {"kind": "lesson", "id": "lesson-1"}}, "due": "2099-12-01"}, 201)
+		return p.ID
+	}
+	first := pair(w.mentees[0])
+	pair(w.mentees[1])
+	start := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	w.do(t, "POST", "/v1/pairings/"+first+"/meetings", w.mentor.Token, map[string]any{"start": start, "durationMinutes": 30, "format": "video"}, 201)
+
+	measure := func(want int) int64 {
+		t.Helper()
+		var l struct {
+			Items []struct {
+				Mentee      struct{ UserID, DisplayName string }
+				Assignments struct{ Open, Overdue, Completed int }
+				Quizzes     []struct{ ItemID, Result string }
+				NextMeeting *struct{ PairingID string }
+			}
+		}
+		r := w.do(t, "GET", "/v1/me/mentees", w.mentor.Token, nil, 200)
+		r.JSON(t, &l)
+		if len(l.Items) != want {
+			t.Fatalf("%d mentees, want %d: %s", len(l.Items), want, r.Body)
+		}
+		for _, it := range l.Items {
+			if it.Assignments.Open != 1 || len(it.Quizzes) != 1 || it.Quizzes[0].Result != "not_attempted" || it.Mentee.DisplayName == "" {
+				t.Errorf("mentee %+v", it)
+			}
+			if (it.Mentee.UserID == w.mentees[0].ID) != (it.NextMeeting != nil && it.NextMeeting.PairingID == first) {
+				t.Errorf("next meeting of %s: %+v", it.Mentee.UserID, it.NextMeeting)
+			}
+		}
+		return w.env.DBCommands(r)
+	}
+	measure(2) // warms the caches (programme zone, roles)
+	two := measure(2)
+	for i := range 4 {
+		u := w.env.Register(fmt.Sprintf("Extra Mentee %d", i))
+		if err := w.env.App.Programmes.AddMember(ctx, w.pid, u.ID, programme.RoleMentee); err != nil {
+			t.Fatal(err)
+		}
+		pair(u)
+	}
+	six := measure(6)
+	if two != six || six > 6 {
+		t.Errorf("database commands: %d with 2 mentees, %d with 6 (want the same, at most 6)", two, six)
+	}
+	t.Logf("GET /v1/me/mentees: %d database commands with 2 and with 6 mentees", six)
+	var none struct{ Items []any }
+	w.do(t, "GET", "/v1/me/mentees", w.mentees[0].Token, nil, 200).JSON(t, &none)
+	if len(none.Items) != 0 {
+		t.Errorf("a mentee's mentees: %+v", none)
+	}
 }

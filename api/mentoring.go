@@ -37,6 +37,7 @@ func (s *Server) mountMentoring(r fiber.Router) {
 	r.Post("/pairings/:pairingId/assignments", s.idempotent, s.createAssignment)
 	r.Get("/pairings/:pairingId/progress", s.pairingProgress)
 	r.Get("/me/assignments", s.myAssignments)
+	r.Get("/me/mentees", s.myMentees)
 }
 
 func mentoringActor(cl Caller) mentoring.Actor {

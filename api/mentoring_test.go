@@ -238,7 +238,7 @@ func TestMentoringOverHTTP(t *testing.T) {
 	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID}, "type": "one-to-one"}, 409)
 	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": ada.ID, "menteeIds": []string{ben.ID}, "type": "one-to-one"}, 422)
 	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ben.ID, chloe.ID}, "type": "group"}, 201).JSON(t, &group)
-	r = w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ben.ID}, "type": "flash"}, 409)
+	r = w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ben.ID}, "type": "one-to-one"}, 409)
 	var p409 struct{ Code string }
 	r.JSON(t, &p409)
 	if p409.Code != "mentor_at_capacity" {

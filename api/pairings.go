@@ -31,6 +31,7 @@ type pairingRequest struct {
 	Type              string         `json:"type"`
 	Agreement         *agreementJSON `json:"agreement"`
 	RequireAcceptance bool           `json:"requireAcceptance"`
+	TimeboxDays       int            `json:"timeboxDays"`
 }
 
 type pairingResponse struct {
@@ -48,6 +49,10 @@ type pairingResponse struct {
 	ActivatedAt *time.Time       `json:"activatedAt,omitempty"`
 	EndedAt     *time.Time       `json:"endedAt,omitempty"`
 	EndReason   string           `json:"endReason,omitempty"`
+	// TimeboxDays and TimeboxEndsAt: a flash pairing ends by itself then (or once its
+	// meeting is confirmed as held).
+	TimeboxDays   int        `json:"timeboxDays,omitempty"`
+	TimeboxEndsAt *time.Time `json:"timeboxEndsAt,omitempty"`
 }
 
 func pairingPeople(ps ...mentoring.Pairing) []string {
@@ -65,7 +70,7 @@ func toPairingResponse(p mentoring.Pairing, names map[string]string) pairingResp
 		Agreement: agreementJSON{MeetingFrequency: string(p.Agreement.MeetingFrequency), Goals: nonNilStrings(p.Agreement.Goals),
 			Boundaries: p.Agreement.Boundaries, StartsOn: p.Agreement.StartsOn, EndsOn: p.Agreement.EndsOn},
 		Origin: p.Origin, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt, EndReason: p.EndReason}
+		ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt, EndReason: p.EndReason, TimeboxDays: p.TimeboxDays, TimeboxEndsAt: p.TimeboxEndsAt}
 	for i, m := range p.MenteeIDs {
 		out.Mentees[i] = person(m, names)
 	}
@@ -85,7 +90,8 @@ func (s *Server) createPairing(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	in := mentoring.NewPairing{MentorID: req.MentorID, MenteeIDs: req.MenteeIDs, Type: mentoring.Type(req.Type), RequireAcceptance: req.RequireAcceptance}
+	in := mentoring.NewPairing{MentorID: req.MentorID, MenteeIDs: req.MenteeIDs, Type: mentoring.Type(req.Type), RequireAcceptance: req.RequireAcceptance,
+		TimeboxDays: req.TimeboxDays}
 	if req.Agreement != nil {
 		in.Agreement = req.Agreement.toAgreement()
 	}

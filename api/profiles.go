@@ -18,6 +18,7 @@ type profileRequest struct {
 	Languages            []string `json:"languages"`
 	Skills               []string `json:"skills"`
 	Capacity             *int     `json:"capacity"`
+	FlashCapacity        *int     `json:"flashCapacity"`
 	Available            *bool    `json:"available"`
 	AvailabilityNote     *string  `json:"availabilityNote"`
 	Objectives           []string `json:"objectives"`
@@ -35,6 +36,7 @@ type profileResponse struct {
 	Tags                 []string  `json:"tags"`
 	Skills               []string  `json:"skills,omitempty"`
 	Capacity             *int      `json:"capacity,omitempty"`
+	FlashCapacity        *int      `json:"flashCapacity,omitempty"`
 	Available            *bool     `json:"available,omitempty"`
 	AvailabilityNote     string    `json:"availabilityNote,omitempty"`
 	Objectives           []string  `json:"objectives,omitempty"`
@@ -47,8 +49,9 @@ func toProfileResponse(p mentoring.Profile, names map[string]string) profileResp
 		Department: p.Department, Location: p.Location, Languages: nonNilStrings(p.Languages), Tags: nonNilStrings(p.Tags),
 		UpdatedAt: p.UpdatedAt}
 	if p.Role == mentoring.RoleMentor {
-		capacity, available := p.Capacity, p.Available
+		capacity, flash, available := p.Capacity, p.FlashCapacity, p.Available
 		out.Skills, out.Capacity, out.Available, out.AvailabilityNote = nonNilStrings(p.Skills), &capacity, &available, p.AvailabilityNote
+		out.FlashCapacity = &flash
 	} else {
 		out.Objectives, out.DepartmentPreference = nonNilStrings(p.Objectives), string(p.DepartmentPreference)
 	}
@@ -78,7 +81,7 @@ func (s *Server) putMyProfile(c *fiber.Ctx) error {
 	}
 	p, err := s.deps.Mentoring.PutMyProfile(c.UserContext(), actor, pid, mentoring.ProfileInput{
 		Department: req.Department, Location: req.Location, Languages: req.Languages, Skills: req.Skills,
-		Capacity: req.Capacity, Available: req.Available, AvailabilityNote: req.AvailabilityNote,
+		Capacity: req.Capacity, FlashCapacity: req.FlashCapacity, Available: req.Available, AvailabilityNote: req.AvailabilityNote,
 		Objectives: req.Objectives, DepartmentPreference: req.DepartmentPreference})
 	if err != nil {
 		return err

@@ -206,6 +206,10 @@ func TestMissedQuestionComesBackNextDayAndEarnsXPOnce(t *testing.T) {
 	if got := w.reviewXP(t, 3); got != 3 {
 		t.Fatalf("review XP %d after one right review (replayed twice), want 3", got)
 	}
+	// The schedule took the answer once: the quiz answer and one review.
+	if c := w.env.Do(apitest.Req{Method: "GET", Path: "/v1/me/reviews/" + keys["q1"], Token: w.mentee.Token}); !strings.Contains(string(c.Body), `"reps":2`) {
+		t.Errorf("after two replays the card is %s, want reps 2", c.Body)
+	}
 	// A wrong answer to the other card, offline through sync: 1 XP more, and the card is
 	// due again the next day.
 	sr = w.env.Do(apitest.Req{Method: "POST", Path: "/v1/sync", Token: w.mentee.Token, Body: map[string]any{"events": []map[string]any{
@@ -308,4 +312,22 @@ func TestBadReviewAnswers(t *testing.T) {
 	ev := newEventID()
 	w.answer(t, id, ev, []string{"b"}, http.StatusCreated)
 	w.answer(t, cardIDFor(w, "q3"), ev, []string{"false"}, http.StatusUnprocessableEntity)
+}
+
+// The cost of a person's reviews follows their own cards: a warm due list is two indexed
+// reads (the page and the count), an answer a fixed handful of single-document commands.
+func TestReviewDatabaseBudget(t *testing.T) {
+	w := newReviewWorld(t)
+	w.attempt(t)
+	w.waitCards(t, 2)
+	w.later(24 * time.Hour)
+	w.due(t) // warms the content cache
+	_, r := w.due(t)
+	if n := w.env.DBCommands(r); n > 2 {
+		t.Errorf("GET /v1/me/reviews issued %d database commands, want at most 2", n)
+	}
+	_, a := w.answer(t, cardIDFor(w, "q1"), newEventID(), []string{"b"}, http.StatusCreated)
+	if n := w.env.DBCommands(a); n > 7 {
+		t.Errorf("POST /v1/me/reviews/{cardId} issued %d database commands, want at most 7", n)
+	}
 }

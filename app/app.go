@@ -153,6 +153,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
+	a.workers = append(a.workers, a.endDueFlashPairings)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
 		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the

@@ -34,6 +34,19 @@ func (a *App) newMentoring() *mentoring.Service {
 	}
 }
 
+// endDueFlashPairings ends flash pairings whose time box ran out, every minute.
+func (a *App) endDueFlashPairings(ctx context.Context) {
+	every(ctx, time.Minute, func() {
+		n, err := a.Mentoring.EndDueFlash(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Log.Error("end due flash pairings", "error", err.Error())
+		case n > 0:
+			a.Log.Info("flash pairings ended: their time box ran out", "count", n)
+		}
+	})
+}
+
 // mentoringRoster lists a programme's members for matching, from programmes.
 type mentoringRoster struct{ programmes *programme.Service }
 

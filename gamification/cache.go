@@ -45,14 +45,6 @@ func (c *cache[K, V]) get(ctx context.Context, k K, ttl time.Duration, load func
 	return v, nil
 }
 
-// loadedWithin reports whether k's entry was loaded less than d ago.
-func (c *cache[K, V]) loadedWithin(k K, ttl, d time.Duration) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	return ok && time.Until(e.exp) > ttl-d
-}
-
 func (c *cache[K, V]) forget(k K) {
 	c.mu.Lock()
 	delete(c.entries, k)

@@ -2,6 +2,8 @@ package gamification
 
 import (
 	"time"
+
+	"github.com/microlearn/microlearn/internal/tz"
 )
 
 // Calendar days are civil dates "YYYY-MM-DD" in some zone. Arithmetic on them goes through
@@ -14,7 +16,7 @@ func loadZone(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
-	if loc, err := time.LoadLocation(name); err == nil {
+	if loc, err := tz.Load(name); err == nil {
 		return loc
 	}
 	return time.UTC

@@ -65,6 +65,7 @@ func (w *Worker) Run(ctx context.Context) {
 		sweepEvery = 5 * time.Minute
 	}
 	nextSweep := time.Now().Add(sweepEvery)
+	failures := 0 // rounds in a row that failed
 	for ctx.Err() == nil {
 		if time.Now().After(nextSweep) {
 			nextSweep = time.Now().Add(sweepEvery)
@@ -81,18 +82,50 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		n, err := w.Service.ProcessOnce(ctx, w.ID, batch)
 		if err != nil && ctx.Err() == nil {
-			w.Service.log().Error("processing learning events failed; they will be retried after their lease", "error", err.Error())
+			failures++
+			w.Service.log().Error("processing learning events failed; they will be retried after their lease", "error", err.Error(),
+				"failures", failures, "retryIn", retryDelay(failures, idle).String())
 		}
-		if n > 0 && err == nil {
-			continue
+		if err == nil {
+			failures = 0
+			if n > 0 {
+				continue
+			}
 		}
-		t := time.NewTimer(idle)
-		select {
-		case <-ctx.Done():
-		case <-w.wake:
-		case <-t.C:
-		}
-		t.Stop()
+		w.wait(ctx, retryDelay(failures, idle), failures == 0)
+	}
+}
+
+// maxRetryDelay bounds the worker's back-off while claims or writes keep failing.
+const maxRetryDelay = 30 * time.Second
+
+// retryDelay is how long the worker waits before its next claim after failures rounds in a
+// row failed: idle when none did, then doubling from twice idle up to maxRetryDelay, so a
+// database that is down is not asked five times a second.
+func retryDelay(failures int, idle time.Duration) time.Duration {
+	if failures <= 0 {
+		return idle
+	}
+	d := idle << min(failures, 20)
+	if d <= 0 || d > maxRetryDelay {
+		return maxRetryDelay
+	}
+	return d
+}
+
+// wait waits d, or until ctx ends; a Wake cuts it short when wakeable (not while backing off:
+// a publish does not mean the failure is over).
+func (w *Worker) wait(ctx context.Context, d time.Duration, wakeable bool) {
+	wake := w.wake
+	if !wakeable {
+		wake = nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-wake:
+	case <-t.C:
 	}
 }
 

@@ -25,6 +25,7 @@ const (
 	NotifyAssignmentCompleted = "assignment_completed"
 	NotifyPairingRequested    = "pairing_requested"
 	NotifyProfileReminder     = "profile_reminder"
+	NotifyReviewsDue          = "reviews_due"
 	NotifyCheckinDue          = "checkin_due"
 )
 
@@ -32,7 +33,7 @@ const (
 var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
 	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
-	NotifyPairingRequested, NotifyProfileReminder, NotifyCheckinDue,
+	NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue, NotifyCheckinDue,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

@@ -63,7 +63,8 @@ type AssignmentView struct {
 }
 
 // Assign gives content to one or every mentee of an active pairing; only the pairing's
-// mentor may (ErrForbidden for anyone else who can see the pairing). Every item must exist in
+// mentor may (ErrForbidden for anyone else who can see the pairing), except in mutual
+// mentoring, where either side assigns to the other. Every item must exist in
 // the programme and be published; the due date is read in the programme's time zone and must
 // be in the future. Each mentee gets their own copy, and the Notifier hears of each.
 func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in NewAssignment) (Assignment, error) {
@@ -71,7 +72,13 @@ func (s *Service) Assign(ctx context.Context, actor Actor, pairingID string, in 
 	if err != nil {
 		return Assignment{}, err
 	}
-	if p.MentorID != actor.UserID {
+	switch {
+	case p.MentorID == actor.UserID:
+	case p.Type == Mutual && p.HasMentee(actor.UserID):
+		// Both sides of a mutual pairing are learners: each assigns to the other, and each
+		// earns learner XP for completing what the other assigned.
+		p.MentorID, p.MenteeIDs = actor.UserID, []string{p.MentorID}
+	default:
 		return Assignment{}, ErrForbidden
 	}
 	if p.Status != StatusActive {

@@ -231,7 +231,7 @@ func (r *Record) applyLinks(ctx context.Context, f *apperr.Fields, p Pairing, g 
 	out := []GoalLink{}
 	for i, l := range links {
 		ptr := fmt.Sprintf("/links/%d", i)
-		link := GoalLink{Kind: l.Kind, ID: l.ID}
+		link := GoalLink(l)
 		if l.ID == "" || len(l.ID) > 64 {
 			f.Add(ptr+"/id", "must be an item or assignment id")
 			continue

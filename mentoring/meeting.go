@@ -426,6 +426,11 @@ func (r *Record) ConfirmMeeting(ctx context.Context, actor Actor, p Pairing, m M
 		if err := r.publishCadence(ctx, p, m); err != nil {
 			return MeetingView{}, err
 		}
+		// A flash pairing is one focused conversation: once it is confirmed as held, the
+		// pairing has done its work and ends by itself (issue 11).
+		if err := r.flashHeld(ctx, p); err != nil {
+			return MeetingView{}, err
+		}
 	}
 	return r.MeetingView(ctx, actor, p, m)
 }
@@ -493,4 +498,12 @@ func (r *Record) PlannedBetween(ctx context.Context, from, to time.Time) ([]Meet
 		last := page[len(page)-1]
 		after = &Cursor{At: last.StartAt, ID: last.ID}
 	}
+}
+
+// flashHeld ends a flash pairing whose meeting was confirmed as held.
+func (r *Record) flashHeld(ctx context.Context, p Pairing) error {
+	if r.Pairings == nil {
+		return nil
+	}
+	return r.Pairings.FlashMeetingHeld(ctx, p)
 }

@@ -30,10 +30,12 @@ var (
 	ErrMentorFull = apperr.New(apperr.KindConflict, "mentor_at_capacity",
 		"this mentor has no place left for another mentee: choose another mentor from your suggestions")
 	ErrMenteeAlreadyPaired = apperr.New(apperr.KindConflict, "mentee_already_paired", "the mentee already has an active or paused pairing of this type")
-	ErrStatusConflict      = apperr.New(apperr.KindConflict, "pairing_status_conflict", "the pairing's status does not allow this")
-	ErrTagExists           = apperr.New(apperr.KindConflict, "tag_exists", "a tag or synonym with this name already exists")
-	ErrSynonymTaken        = apperr.New(apperr.KindConflict, "synonym_taken", "this name is already a synonym of another tag")
-	ErrSelfSelectionOff    = apperr.New(apperr.KindForbidden, "self_selection_disabled", "this programme does not let mentees choose their mentor")
+	ErrMentorAlreadyPaired = apperr.New(apperr.KindConflict, "mentor_already_paired",
+		"in reverse mentoring a person mentors one senior at a time, and in mutual mentoring has one partner at a time")
+	ErrStatusConflict   = apperr.New(apperr.KindConflict, "pairing_status_conflict", "the pairing's status does not allow this")
+	ErrTagExists        = apperr.New(apperr.KindConflict, "tag_exists", "a tag or synonym with this name already exists")
+	ErrSynonymTaken     = apperr.New(apperr.KindConflict, "synonym_taken", "this name is already a synonym of another tag")
+	ErrSelfSelectionOff = apperr.New(apperr.KindForbidden, "self_selection_disabled", "this programme does not let mentees choose their mentor")
 )
 
 // Programme roles as mentoring sees them (the programme package's role names).
@@ -76,8 +78,11 @@ type Profile struct {
 	Location    string
 	Languages   []string
 
-	Skills           []string
-	Capacity         int
+	Skills   []string
+	Capacity int
+	// FlashCapacity is how many flash pairings (one focused conversation each) the mentor
+	// takes at once, on top of Capacity: a flash takes no full place.
+	FlashCapacity    int
 	Available        bool
 	AvailabilityNote string
 
@@ -113,6 +118,27 @@ const (
 
 // Types lists every mentoring type.
 var Types = []Type{OneToOne, Group, Flash, Reverse, Mutual}
+
+// Flash pairings are time-boxed.
+const (
+	DefaultFlashDays     = 14
+	MaxFlashDays         = 90
+	DefaultFlashCapacity = 2
+)
+
+// PeerRoles reports whether a pairing of type t takes its roles independently of programme
+// roles: in reverse mentoring a junior (a programme mentee) mentors a senior, and in mutual
+// mentoring both are learners. Any mentor or mentee of the programme may be on either side.
+func (t Type) PeerRoles() bool { return t == Reverse || t == Mutual }
+
+// pool is the capacity pool a pairing of type t takes its mentor's slots from ("" for the
+// mentor's full places; peer types take none).
+func (t Type) pool() string {
+	if t == Flash {
+		return PoolFlash
+	}
+	return ""
+}
 
 // Valid reports whether t is a known type.
 func (t Type) Valid() bool {
@@ -183,6 +209,10 @@ type Pairing struct {
 	ActivatedAt *time.Time
 	EndedAt     *time.Time
 	EndReason   string
+	// TimeboxDays and TimeboxEndsAt, for a flash pairing: it ends by itself at TimeboxEndsAt
+	// (TimeboxDays after it became active) or once its meeting is confirmed as held.
+	TimeboxDays   int
+	TimeboxEndsAt *time.Time
 }
 
 // HasMentee reports whether userID is one of the pairing's mentees.
@@ -194,6 +224,15 @@ func (p Pairing) HasMentee(userID string) bool {
 	}
 	return false
 }
+
+// Why a flash pairing ended by itself, and the capacity pool and place of the types that
+// have their own.
+const (
+	EndReasonTimebox   = "timebox_over"
+	EndReasonFlashHeld = "flash_meeting_held"
+	PoolFlash          = "flash"
+	placeReverseMentor = Type("reverse-mentor")
+)
 
 // AssignmentState is whether a mentee has completed an assignment.
 type AssignmentState string

@@ -23,6 +23,8 @@ type NewPairing struct {
 	// RequireAcceptance, for an owner, creates the pairing as proposed: the mentor accepts
 	// or declines. Mentee requests are always proposed.
 	RequireAcceptance bool
+	// TimeboxDays, for a flash pairing, is how long it lasts once active (default 14).
+	TimeboxDays int
 }
 
 // ValidateAgreement checks an agreement; pointers are under prefix (e.g. "/agreement").
@@ -74,13 +76,9 @@ func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID st
 	if err := s.checkNewPairing(ctx, actor, programmeID, origin, &in); err != nil {
 		return Pairing{}, err
 	}
-	mentor, err := s.Store.Profile(ctx, programmeID, in.MentorID)
-	if errors.Is(err, ErrProfileNotFound) {
-		return Pairing{}, apperr.New(apperr.KindUnprocessable, "mentor_without_profile",
-			"the mentor has no mentoring profile yet, so their capacity is unknown")
-	}
+	mentor, err := s.mentorOf(ctx, programmeID, in.MentorID, in.Type)
 	if err != nil {
-		return Pairing{}, fmt.Errorf("create pairing: %w", err)
+		return Pairing{}, err
 	}
 	if origin == OriginSelfSelection && !mentor.Available {
 		return Pairing{}, apperr.New(apperr.KindConflict, "mentor_unavailable", "this mentor is not taking new mentees")
@@ -88,20 +86,66 @@ func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID st
 	now := s.now()
 	p := Pairing{ID: newID(), ProgrammeID: programmeID, MentorID: in.MentorID, MenteeIDs: in.MenteeIDs, Type: in.Type,
 		Status: StatusProposed, Agreement: in.Agreement, Origin: origin, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+	if in.Type == Flash {
+		p.TimeboxDays = cmpOr(in.TimeboxDays, DefaultFlashDays)
+	}
 	if in.RequireAcceptance {
 		return s.propose(ctx, p, mentor)
 	}
 	// Guards first, then the pairing document: a crash in between leaves guards held by a
 	// pairing that does not exist, which reclaim() frees after ReclaimAfter.
-	if err := s.acquire(ctx, p, mentor.Capacity); err != nil {
+	if err := s.acquire(ctx, p, mentor); err != nil {
 		return Pairing{}, err
 	}
 	p.Status, p.ActivatedAt = StatusActive, &now
+	p.TimeboxEndsAt = timeboxEnd(p, now)
 	if err := s.Store.InsertPairing(ctx, p); err != nil {
 		s.release(ctx, p)
 		return Pairing{}, fmt.Errorf("create pairing: %w", err)
 	}
 	return p, nil
+}
+
+// mentorOf returns the profile whose capacity a pairing of type t takes: the mentor's, which
+// must exist (its capacity is what is taken). Peer types (reverse, mutual) take no capacity
+// places, so their mentor needs no mentor profile: a junior may have only a mentee's.
+func (s *Service) mentorOf(ctx context.Context, programmeID, mentorID string, t Type) (Profile, error) {
+	if t.PeerRoles() {
+		return Profile{ProgrammeID: programmeID, UserID: mentorID, Available: true}, nil
+	}
+	mentor, err := s.Store.Profile(ctx, programmeID, mentorID)
+	if errors.Is(err, ErrProfileNotFound) {
+		return Profile{}, apperr.New(apperr.KindUnprocessable, "mentor_without_profile",
+			"the mentor has no mentoring profile yet, so their capacity is unknown")
+	}
+	if err != nil {
+		return Profile{}, fmt.Errorf("create pairing: %w", err)
+	}
+	return mentor, nil
+}
+
+// capacityFor is how many slots of t's pool the mentor has.
+func capacityFor(mentor Profile, t Type) int {
+	if t == Flash {
+		return mentor.FlashCapacity
+	}
+	return mentor.Capacity
+}
+
+// timeboxEnd is when flash pairing p, active from now, ends by itself (nil for other types).
+func timeboxEnd(p Pairing, now time.Time) *time.Time {
+	if p.Type != Flash {
+		return nil
+	}
+	end := now.AddDate(0, 0, cmpOr(p.TimeboxDays, DefaultFlashDays))
+	return &end
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // pairingOrigin says how a pairing the actor creates comes about: an owner's (or admin's)
@@ -136,8 +180,14 @@ func (s *Service) checkNewPairing(ctx context.Context, actor Actor, programmeID,
 	} else {
 		f.Check(len(in.MenteeIDs) == 1, "/menteeIds", "this type pairs exactly one mentee")
 	}
+	if in.Type == Flash {
+		f.Check(in.TimeboxDays == 0 || in.TimeboxDays >= 1 && in.TimeboxDays <= MaxFlashDays, "/timeboxDays",
+			fmt.Sprintf("must be 1 to %d days", MaxFlashDays))
+	} else {
+		f.Check(in.TimeboxDays == 0, "/timeboxDays", "only flash pairings are time-boxed")
+	}
 	if origin == OriginSelfSelection {
-		f.Check(in.Type != Group, "/type", "mentees cannot ask for a group pairing")
+		f.Check(in.Type == OneToOne || in.Type == Flash, "/type", "mentees can ask for a one-to-one or a flash pairing")
 		f.Check(len(in.MenteeIDs) == 1 && in.MenteeIDs[0] == actor.UserID, "/menteeIds", "a mentee can only ask for themselves")
 	}
 	if err := ValidateAgreement(&in.Agreement, "/agreement"); err != nil {
@@ -157,11 +207,21 @@ func (s *Service) checkNewPairing(ctx context.Context, actor Actor, programmeID,
 // checkRoles records in f whether the mentor is a mentor of the programme and each mentee
 // (listed once) a mentee. It returns an error only when the directory could not answer.
 func (s *Service) checkRoles(ctx context.Context, programmeID string, in *NewPairing, f *apperr.Fields) error {
+	// Programme roles bind the pairing's roles, except in reverse and mutual mentoring where a
+	// programme mentee may mentor and a programme mentor may be mentored.
+	mentorOK := func(r string) bool { return r == RoleMentor }
+	menteeOK := func(r string) bool { return r == RoleMentee }
+	mentorWhy, menteeWhy := "is not a mentor of this programme", "is not a mentee of this programme"
+	if in.Type.PeerRoles() {
+		mentorOK = func(r string) bool { return r == RoleMentor || r == RoleMentee }
+		menteeOK = mentorOK
+		mentorWhy, menteeWhy = "is not a mentor or mentee of this programme", "is not a mentor or mentee of this programme"
+	}
 	role, err := s.Directory.MemberRole(ctx, programmeID, in.MentorID)
 	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("create pairing: %w", err)
 	}
-	f.Check(err == nil && role == RoleMentor, "/mentorId", "is not a mentor of this programme")
+	f.Check(err == nil && mentorOK(role), "/mentorId", mentorWhy)
 	seen := map[string]bool{}
 	for i, m := range in.MenteeIDs {
 		ptr := fmt.Sprintf("/menteeIds/%d", i)
@@ -170,11 +230,15 @@ func (s *Service) checkRoles(ctx context.Context, programmeID string, in *NewPai
 			continue
 		}
 		seen[m] = true
+		if m == in.MentorID {
+			f.Add(ptr, "is the mentor: nobody mentors themself")
+			continue
+		}
 		role, err := s.Directory.MemberRole(ctx, programmeID, m)
 		if err != nil && !isNotFound(err) {
 			return fmt.Errorf("create pairing: %w", err)
 		}
-		f.Check(err == nil && role == RoleMentee, ptr, "is not a mentee of this programme")
+		f.Check(err == nil && menteeOK(role), ptr, menteeWhy)
 	}
 	return nil
 }
@@ -190,12 +254,14 @@ func (s *Service) propose(ctx context.Context, p Pairing, mentor Profile) (Pairi
 			return Pairing{}, ErrMenteeAlreadyPaired
 		}
 	}
-	left, err := s.placesLeft(ctx, p.ProgrammeID, mentor)
-	if err != nil {
-		return Pairing{}, fmt.Errorf("create pairing: %w", err)
-	}
-	if left < len(p.MenteeIDs) {
-		return Pairing{}, ErrMentorFull
+	if !p.Type.PeerRoles() {
+		left, err := s.placesLeft(ctx, p.ProgrammeID, mentor, p.Type)
+		if err != nil {
+			return Pairing{}, fmt.Errorf("create pairing: %w", err)
+		}
+		if left < len(p.MenteeIDs) {
+			return Pairing{}, ErrMentorFull
+		}
 	}
 	if err := s.Store.InsertPairing(ctx, p); err != nil {
 		return Pairing{}, fmt.Errorf("create pairing: %w", err)
@@ -208,31 +274,43 @@ func (s *Service) propose(ctx context.Context, p Pairing, mentor Profile) (Pairi
 	return p, nil
 }
 
-// placesLeft is how many more mentees mentor can take now.
-func (s *Service) placesLeft(ctx context.Context, programmeID string, mentor Profile) (int, error) {
+// placesLeft is how many more mentees mentor can take now in pairings of type t.
+func (s *Service) placesLeft(ctx context.Context, programmeID string, mentor Profile, t Type) (int, error) {
 	slots, err := s.Store.Slots(ctx, programmeID, mentor.UserID)
 	if err != nil {
 		return 0, err
 	}
-	return max(mentor.Capacity-len(slots), 0), nil
+	taken := 0
+	for _, sl := range slots {
+		if sl.Pool == t.pool() {
+			taken++
+		}
+	}
+	return max(capacityFor(mentor, t)-taken, 0), nil
 }
 
 // acquire takes the mentee places and capacity slots for p, or none of them.
-func (s *Service) acquire(ctx context.Context, p Pairing, capacity int) error {
+func (s *Service) acquire(ctx context.Context, p Pairing, mentor Profile) error {
 	now := s.now()
-	for _, m := range p.MenteeIDs {
-		pl := Place{ProgrammeID: p.ProgrammeID, MenteeID: m, Type: p.Type, PairingID: p.ID, CreatedAt: now}
+	for _, pl := range placesOf(p, now) {
 		err := s.Store.AcquirePlace(ctx, pl)
 		if errors.Is(err, ErrMenteeAlreadyPaired) && s.reclaimPlace(ctx, pl) {
 			err = s.Store.AcquirePlace(ctx, pl)
+		}
+		if errors.Is(err, ErrMenteeAlreadyPaired) && pl.MenteeID == p.MentorID {
+			err = ErrMentorAlreadyPaired
 		}
 		if err != nil {
 			s.releaseUnlessLive(ctx, p)
 			return err
 		}
 	}
+	if p.Type.PeerRoles() {
+		return nil // peers take no capacity places
+	}
+	capacity := capacityFor(mentor, p.Type)
 	for _, m := range p.MenteeIDs {
-		sl := Slot{ProgrammeID: p.ProgrammeID, MentorID: p.MentorID, PairingID: p.ID, MenteeID: m, CreatedAt: now}
+		sl := Slot{ProgrammeID: p.ProgrammeID, MentorID: p.MentorID, Pool: p.Type.pool(), PairingID: p.ID, MenteeID: m, CreatedAt: now}
 		err := s.Store.AcquireSlot(ctx, sl, capacity)
 		if errors.Is(err, ErrMentorAtCapacity) && s.reclaimSlots(ctx, p.ProgrammeID, p.MentorID) {
 			err = s.Store.AcquireSlot(ctx, sl, capacity)
@@ -243,6 +321,23 @@ func (s *Service) acquire(ctx context.Context, p Pairing, capacity int) error {
 		}
 	}
 	return nil
+}
+
+// placesOf are the unique places a live pairing holds: each mentee's place for its type; in
+// reverse mentoring also the mentor's (one reverse mentee at a time), and in mutual mentoring
+// both sides' (each person has one mutual partner at a time).
+func placesOf(p Pairing, now time.Time) []Place {
+	var out []Place
+	for _, m := range p.MenteeIDs {
+		out = append(out, Place{ProgrammeID: p.ProgrammeID, MenteeID: m, Type: p.Type, PairingID: p.ID, CreatedAt: now})
+	}
+	switch p.Type {
+	case Reverse:
+		out = append(out, Place{ProgrammeID: p.ProgrammeID, MenteeID: p.MentorID, Type: placeReverseMentor, PairingID: p.ID, CreatedAt: now})
+	case Mutual:
+		out = append(out, Place{ProgrammeID: p.ProgrammeID, MenteeID: p.MentorID, Type: Mutual, PairingID: p.ID, CreatedAt: now})
+	}
+	return out
 }
 
 // releaseUnlessLive gives back p's guards after a failed activation, unless p is live by now
@@ -374,16 +469,17 @@ func (s *Service) Accept(ctx context.Context, actor Actor, id string) (Pairing, 
 	if p.Status != StatusProposed {
 		return Pairing{}, ErrStatusConflict
 	}
-	mentor, err := s.Store.Profile(ctx, p.ProgrammeID, p.MentorID)
+	mentor, err := s.mentorOf(ctx, p.ProgrammeID, p.MentorID, p.Type)
 	if err != nil {
 		return Pairing{}, fmt.Errorf("accept pairing: %w", err)
 	}
-	if err := s.acquire(ctx, p, mentor.Capacity); err != nil {
+	if err := s.acquire(ctx, p, mentor); err != nil {
 		return Pairing{}, err
 	}
 	now := s.now()
 	next := p
 	next.Status, next.UpdatedAt, next.ActivatedAt = StatusActive, now, &now
+	next.TimeboxEndsAt = timeboxEnd(p, now)
 	out, err := s.Store.SetPairingStatus(ctx, next, StatusProposed)
 	if err != nil {
 		// Declined or accepted meanwhile: the guards are ours to give back only if the
@@ -470,6 +566,41 @@ func (s *Service) transition(ctx context.Context, p Pairing, to Status, reason s
 		s.release(ctx, out)
 	}
 	return out, nil
+}
+
+// EndDueFlash ends every live flash pairing whose time box ran out by now; it returns how
+// many it ended. The notification of the ending is the pairing's status; a pairing ended
+// meanwhile by someone else is skipped.
+func (s *Service) EndDueFlash(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		due, err := s.Store.DueFlashPairings(ctx, s.now(), 100)
+		if err != nil {
+			return n, fmt.Errorf("end due flash pairings: %w", err)
+		}
+		for _, p := range due {
+			if _, err := s.transition(ctx, p, StatusEnded, EndReasonTimebox, StatusActive, StatusPaused); err != nil && !errors.Is(err, ErrStatusConflict) {
+				return n, err
+			}
+			n++
+		}
+		if len(due) < 100 {
+			return n, nil
+		}
+	}
+}
+
+// FlashMeetingHeld ends flash pairing p because its one conversation took place (its meeting
+// is confirmed as held); other types, and pairings already ended, are left as they are.
+func (s *Service) FlashMeetingHeld(ctx context.Context, p Pairing) error {
+	if p.Type != Flash {
+		return nil
+	}
+	_, err := s.transition(ctx, p, StatusEnded, EndReasonFlashHeld, StatusActive, StatusPaused)
+	if errors.Is(err, ErrStatusConflict) {
+		return nil
+	}
+	return err
 }
 
 // SetAgreement replaces a pairing's agreement: its mentor, its mentees or an owner.

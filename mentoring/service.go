@@ -72,6 +72,7 @@ type ProfileInput struct {
 	Languages            []string
 	Skills               []string
 	Capacity             *int
+	FlashCapacity        *int
 	Available            *bool
 	AvailabilityNote     *string
 	Objectives           []string
@@ -141,6 +142,11 @@ func (p *Profile) mentorFields(in ProfileInput, f *apperr.Fields) {
 		p.Capacity = *in.Capacity
 		f.Check(p.Capacity >= 0 && p.Capacity <= MaxCapacity, "/capacity", fmt.Sprintf("must be between 0 and %d", MaxCapacity))
 	}
+	p.FlashCapacity = DefaultFlashCapacity
+	if in.FlashCapacity != nil {
+		p.FlashCapacity = *in.FlashCapacity
+		f.Check(p.FlashCapacity >= 0 && p.FlashCapacity <= MaxCapacity, "/flashCapacity", fmt.Sprintf("must be between 0 and %d", MaxCapacity))
+	}
 	p.Available = in.Available == nil || *in.Available
 	if in.AvailabilityNote != nil {
 		p.AvailabilityNote = strings.TrimSpace(*in.AvailabilityNote)
@@ -152,6 +158,7 @@ func (p *Profile) mentorFields(in ProfileInput, f *apperr.Fields) {
 func (p *Profile) menteeFields(in ProfileInput, f *apperr.Fields) {
 	f.Check(in.Skills == nil, "/skills", "only mentors have skills")
 	f.Check(in.Capacity == nil, "/capacity", "only mentors have a capacity")
+	f.Check(in.FlashCapacity == nil, "/flashCapacity", "only mentors have a capacity")
 	f.Check(in.Available == nil, "/available", "only mentors have availability")
 	f.Check(in.AvailabilityNote == nil, "/availabilityNote", "only mentors have availability")
 	p.DepartmentPreference = PreferAnyDepartment
@@ -477,7 +484,15 @@ func (s *Service) matchInput(ctx context.Context, programmeID string, t Type, me
 	}
 	load := map[string]int{}
 	for _, sl := range slots {
-		load[sl.MentorID]++
+		if sl.Pool == t.pool() {
+			load[sl.MentorID]++
+		}
+	}
+	if t == Flash { // flash pairings take the mentor's flash places, not full ones
+		mentors = slices.Clone(mentors)
+		for i := range mentors {
+			mentors[i].Capacity = mentors[i].FlashCapacity
+		}
 	}
 	paired, hasMentor := map[string]bool{}, map[string]bool{}
 	for _, k := range Types {

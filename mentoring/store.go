@@ -24,10 +24,13 @@ type Slot struct {
 	ID          string
 	ProgrammeID string
 	MentorID    string
-	N           int
-	PairingID   string
-	MenteeID    string
-	CreatedAt   time.Time
+	// Pool is "" for the mentor's full places and PoolFlash for flash places; numbers are
+	// per pool.
+	Pool      string
+	N         int
+	PairingID string
+	MenteeID  string
+	CreatedAt time.Time
 }
 
 // PairingQuery selects pairings of a programme, newest first.
@@ -92,7 +95,7 @@ type Store interface {
 	// inserting a document whose key is that number, so that racing callers cannot take the
 	// same place. ErrMentorAtCapacity when every number below capacity is taken.
 	AcquireSlot(ctx context.Context, s Slot, capacity int) error
-	// Slots lists the mentor's taken slots.
+	// Slots lists the mentor's taken slots (of every pool).
 	Slots(ctx context.Context, programmeID, mentorID string) ([]Slot, error)
 	// ProgrammeSlots lists every taken slot of a programme (mentor loads for matching).
 	ProgrammeSlots(ctx context.Context, programmeID string) ([]Slot, error)
@@ -115,6 +118,16 @@ type Store interface {
 	SetAgreement(ctx context.Context, id string, a Agreement, now time.Time) (Pairing, error)
 	// Pairings lists pairings, newest first.
 	Pairings(ctx context.Context, q PairingQuery) ([]Pairing, error)
+	// LivePairingsOf lists the active and paused pairings userID mentors, in every
+	// programme, and the live mutual pairings userID is the mentee side of.
+	LivePairingsOf(ctx context.Context, userID string) ([]Pairing, error)
+	// AssignmentsOfPairings lists every mentee assignment of the pairings.
+	AssignmentsOfPairings(ctx context.Context, pairingIDs []string) ([]MenteeAssignment, error)
+	// NextMeetings returns, per pairing, its first planned meeting starting at or after from.
+	NextMeetings(ctx context.Context, pairingIDs []string, from time.Time) (map[string]MeetingRef, error)
+	// DueFlashPairings lists live flash pairings whose time box ended by now, at most limit,
+	// earliest first.
+	DueFlashPairings(ctx context.Context, now time.Time, limit int) ([]Pairing, error)
 
 	// InsertAssignments stores the per-mentee copies of a new assignment; copies already
 	// stored (a re-run of the same request) are left as they are.

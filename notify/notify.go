@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/tz"
 )
 
 // Sentinel errors.
@@ -46,6 +47,9 @@ const (
 	// KindProfileReminder asks a member to fill in their mentoring profile, so that they can
 	// be matched (sent when the programme's owner asks, at most once a day).
 	KindProfileReminder Kind = "profile_reminder"
+	// KindReviewsDue: spaced-review cards are due (a nudge at the person's first learning
+	// slot of the day, instead of that slot's daily reminder).
+	KindReviewsDue Kind = "reviews_due"
 	// KindCheckinDue: a check-in of the evaluation plan is due (evidence). Transactional, so
 	// that it always reaches the inbox; quiet hours and the person's opt-out still apply.
 	KindCheckinDue Kind = "checkin_due"
@@ -95,6 +99,8 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] }},
 	KindProfileReminder: {TTL: 3 * 24 * time.Hour, CollapseKey: "profile",
 		link: func(r map[string]string) string { return "microlearn://programmes/" + r["programmeId"] + "/profile" }},
+	KindReviewsDue: {Nudge: true, TTL: 2 * time.Hour, CollapseKey: "reviews",
+		link: func(map[string]string) string { return "microlearn://reviews" }},
 	KindCheckinDue: {TTL: 7 * 24 * time.Hour, CollapseKey: "checkin",
 		link: func(r map[string]string) string { return "microlearn://checkins/" + r["checkinId"] }},
 }
@@ -108,7 +114,8 @@ func SpecOf(kind Kind) (Spec, bool) {
 // Kinds lists every kind, transactional first.
 func Kinds() []Kind {
 	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted, KindCheckinDue,
-		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue}
+		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue,
+		KindReviewsDue}
 }
 
 // Link returns the deep link for a notification of kind with refs.
@@ -356,7 +363,7 @@ type Recipient struct {
 
 // Location returns the recipient's time zone (UTC when it is unknown).
 func (r Recipient) Location() *time.Location {
-	if loc, err := time.LoadLocation(r.Timezone); err == nil && r.Timezone != "" {
+	if loc, err := tz.Load(r.Timezone); err == nil && r.Timezone != "" {
 		return loc
 	}
 	return time.UTC
@@ -393,6 +400,13 @@ type DayStatus struct {
 type Goals interface {
 	// DayStatus reports the user's progress on day ("YYYY-MM-DD" in the user's time zone).
 	DayStatus(ctx context.Context, userID, day string) (DayStatus, error)
+}
+
+// Reviews tells the notification service how many spaced-review cards a person has due.
+// The review domain implements it.
+type Reviews interface {
+	// DueCount returns how many of the user's review cards are due at `at`.
+	DueCount(ctx context.Context, userID string, at time.Time) (int, error)
 }
 
 // Assignment is a piece of content a mentor assigned to a mentee.

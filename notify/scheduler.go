@@ -32,9 +32,11 @@ type Scheduler struct {
 	// Goals and Assignments may be nil: the kinds that need them are then not planned.
 	Goals       Goals
 	Assignments Assignments
-	Now         func() time.Time
-	Log         *slog.Logger
-	Cfg         SchedulerConfig
+	// Reviews may be nil: "reviews due" nudges are then not planned.
+	Reviews Reviews
+	Now     func() time.Time
+	Log     *slog.Logger
+	Cfg     SchedulerConfig
 }
 
 // Run plans every Interval until ctx ends.
@@ -119,14 +121,26 @@ func (s *Scheduler) planPerson(ctx context.Context, r Recipient, now, end time.T
 			}
 			return status, nil
 		}
+		first := true
 		for _, slot := range r.LearningSlots {
 			min, ok := ParseClock(slot)
 			if !ok {
 				continue
 			}
 			at := At(day, min, loc)
+			firstSlot := first
+			first = false
 			if at.Before(now) || !at.Before(end) {
 				continue
+			}
+			// The day's first slot asks for the due reviews instead, when there are any:
+			// one nudge, not two at the same moment.
+			if firstSlot {
+				if planned, err := s.planReviews(ctx, r, localDay, at); err != nil {
+					return err
+				} else if planned {
+					continue
+				}
 			}
 			if ds, err := check(); err != nil {
 				return err
@@ -159,6 +173,23 @@ func (s *Scheduler) planPerson(ctx context.Context, r Recipient, now, end time.T
 		}
 	}
 	return nil
+}
+
+// planReviews enqueues the "reviews due" nudge of a local day at the person's first learning
+// slot when review cards will be due by then; it reports whether it did.
+func (s *Scheduler) planReviews(ctx context.Context, r Recipient, localDay string, at time.Time) (bool, error) {
+	if s.Reviews == nil {
+		return false, nil
+	}
+	n, err := s.Reviews.DueCount(ctx, r.UserID, at)
+	if err != nil {
+		return false, fmt.Errorf("reviews: %w", err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, s.Service.Enqueue(ctx, Notification{DedupKey: key(KindReviewsDue, r.UserID, localDay), UserID: r.UserID,
+		Kind: KindReviewsDue, NotBefore: at, ExpiresAt: at.Add(specs[KindReviewsDue].TTL), Vars: map[string]string{"count": fmt.Sprint(n)}})
 }
 
 // planAssignments enqueues "due tomorrow" on the day before the due day (in the mentee's

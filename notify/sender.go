@@ -35,9 +35,11 @@ type Sender struct {
 	// Goals and Assignments may be nil: the checks they enable are then skipped.
 	Goals       Goals
 	Assignments Assignments
-	Now         func() time.Time
-	Log         *slog.Logger
-	Cfg         SenderConfig
+	// Reviews may be nil: a "reviews due" nudge is then sent without checking again.
+	Reviews Reviews
+	Now     func() time.Time
+	Log     *slog.Logger
+	Cfg     SenderConfig
 	// ID names this sender in lease tokens (random when empty).
 	ID string
 }
@@ -99,7 +101,11 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 			// Our own storage or a collaborator failed: try again later without spending
 			// one of the notification's delivery attempts.
 			s.Log.Warn("notification postponed", "notificationId", p.ID, "error", err.Error())
-			_ = s.Store.Release(ctx, p.ID, p.Lease, now.Add(s.Cfg.Retry.Base), p.Attempts, err.Error())
+			if rerr := s.Store.Release(ctx, p.ID, p.Lease, now.Add(s.Cfg.Retry.Base), p.Attempts, err.Error()); rerr != nil {
+				// Nothing is lost: the notification is due again when its lease ends.
+				s.Log.Warn("releasing a postponed notification failed; it is retried when its lease ends",
+					"notificationId", p.ID, "error", rerr.Error())
+			}
 			continue
 		}
 		if w == nil {
@@ -281,6 +287,17 @@ func (s *Sender) irrelevant(ctx context.Context, w *work, now time.Time) (string
 		}
 		if !open {
 			return "the assignment is no longer open", nil
+		}
+	case KindReviewsDue:
+		if s.Reviews == nil {
+			return "", nil
+		}
+		n, err := s.Reviews.DueCount(ctx, w.p.UserID, now)
+		if err != nil {
+			return "", fmt.Errorf("reviews: %w", err)
+		}
+		if n == 0 {
+			return "no reviews are due any more", nil
 		}
 	}
 	return "", nil

@@ -65,6 +65,9 @@ func Indexes() []mongodb.Index {
 		ix(Pairings, k("programmeId", 1, "createdAt", -1, "_id", -1), false),
 		ix(Pairings, k("programmeId", 1, "mentorId", 1, "createdAt", -1, "_id", -1), false),
 		ix(Pairings, k("programmeId", 1, "menteeIds", 1, "createdAt", -1, "_id", -1), false),
+		ix(Pairings, k("flashDue", 1), false),                          // DueFlashPairings: only live flash pairings carry it
+		ix(Pairings, k("mentorId", 1, "status", 1), false),             // LivePairingsOf (GET /v1/me/mentees)
+		ix(Pairings, k("menteeIds", 1, "type", 1, "status", 1), false), // LivePairingsOf, mutual partners
 		ix(Assignments, k("menteeId", 1, "dueAt", 1, "_id", 1), false),
 		ix(Assignments, k("menteeId", 1, "state", 1, "dueAt", 1, "_id", 1), false),
 		ix(Assignments, k("pairingId", 1, "dueAt", 1), false),
@@ -105,6 +108,7 @@ type profileDoc struct {
 	Languages            []string  `bson:"languages"`
 	Skills               []string  `bson:"skills,omitempty"`
 	Capacity             int       `bson:"capacity"`
+	FlashCapacity        *int      `bson:"flashCapacity,omitempty"`
 	Available            bool      `bson:"available"`
 	AvailabilityNote     string    `bson:"availabilityNote,omitempty"`
 	Objectives           []string  `bson:"objectives,omitempty"`
@@ -121,8 +125,12 @@ func nonNil(xs []string) []string {
 }
 
 func fromProfile(p mentoring.Profile) profileDoc {
+	var flash *int
+	if p.Role == mentoring.RoleMentor {
+		flash = &p.FlashCapacity
+	}
 	return profileDoc{ID: p.ProgrammeID + ":" + p.UserID, ProgrammeID: p.ProgrammeID, UserID: p.UserID, Role: p.Role,
-		Department: p.Department, Location: p.Location, Languages: nonNil(p.Languages), Skills: p.Skills, Capacity: p.Capacity,
+		Department: p.Department, Location: p.Location, Languages: nonNil(p.Languages), Skills: p.Skills, Capacity: p.Capacity, FlashCapacity: flash,
 		Available: p.Available, AvailabilityNote: p.AvailabilityNote, Objectives: p.Objectives,
 		DepartmentPreference: string(p.DepartmentPreference), Tags: nonNil(p.Tags), UpdatedAt: p.UpdatedAt}
 }
@@ -130,8 +138,15 @@ func fromProfile(p mentoring.Profile) profileDoc {
 func (d profileDoc) toProfile() mentoring.Profile {
 	tags := slices.Clone(d.Tags)
 	slices.Sort(tags)
+	flash := 0
+	switch {
+	case d.FlashCapacity != nil:
+		flash = *d.FlashCapacity
+	case d.Role == mentoring.RoleMentor: // a profile saved before flash capacity existed
+		flash = mentoring.DefaultFlashCapacity
+	}
 	return mentoring.Profile{ProgrammeID: d.ProgrammeID, UserID: d.UserID, Role: d.Role, Department: d.Department,
-		Location: d.Location, Languages: nonNil(d.Languages), Skills: d.Skills, Capacity: d.Capacity, Available: d.Available,
+		Location: d.Location, Languages: nonNil(d.Languages), Skills: d.Skills, Capacity: d.Capacity, FlashCapacity: flash, Available: d.Available,
 		AvailabilityNote: d.AvailabilityNote, Objectives: d.Objectives,
 		DepartmentPreference: mentoring.DepartmentPreference(d.DepartmentPreference), Tags: nonNil(slices.Compact(tags)), UpdatedAt: d.UpdatedAt}
 }
@@ -427,9 +442,10 @@ func (s *Store) ReleasePlace(ctx context.Context, programmeID, menteeID string, 
 }
 
 type slotDoc struct {
-	ID          string    `bson:"_id"` // programmeId:mentorId:n
+	ID          string    `bson:"_id"` // programmeId:mentorId:n, or programmeId:mentorId:pool:n
 	ProgrammeID string    `bson:"programmeId"`
 	MentorID    string    `bson:"mentorId"`
+	Pool        string    `bson:"pool,omitempty"`
 	N           int       `bson:"n"`
 	PairingID   string    `bson:"pairingId"`
 	MenteeID    string    `bson:"menteeId"`
@@ -438,7 +454,7 @@ type slotDoc struct {
 }
 
 func (d slotDoc) toSlot() mentoring.Slot {
-	return mentoring.Slot{ID: d.ID, ProgrammeID: d.ProgrammeID, MentorID: d.MentorID, N: d.N, PairingID: d.PairingID,
+	return mentoring.Slot{ID: d.ID, ProgrammeID: d.ProgrammeID, MentorID: d.MentorID, Pool: d.Pool, N: d.N, PairingID: d.PairingID,
 		MenteeID: d.MenteeID, CreatedAt: d.CreatedAt}
 }
 
@@ -456,15 +472,21 @@ func (s *Store) AcquireSlot(ctx context.Context, sl mentoring.Slot, capacity int
 		if t.PairingID == sl.PairingID && t.MenteeID == sl.MenteeID {
 			return nil
 		}
-		used[t.N] = true
+		if t.Pool == sl.Pool {
+			used[t.N] = true
+		}
 	}
 	holder := sl.PairingID + ":" + sl.MenteeID
+	prefix := sl.ProgrammeID + ":" + sl.MentorID + ":"
+	if sl.Pool != "" {
+		prefix += sl.Pool + ":"
+	}
 	for n := range capacity {
 		if used[n] {
 			continue
 		}
-		d := slotDoc{ID: sl.ProgrammeID + ":" + sl.MentorID + ":" + strconv.Itoa(n), ProgrammeID: sl.ProgrammeID,
-			MentorID: sl.MentorID, N: n, PairingID: sl.PairingID, MenteeID: sl.MenteeID, Holder: holder, CreatedAt: sl.CreatedAt}
+		d := slotDoc{ID: prefix + strconv.Itoa(n), ProgrammeID: sl.ProgrammeID,
+			MentorID: sl.MentorID, Pool: sl.Pool, N: n, PairingID: sl.PairingID, MenteeID: sl.MenteeID, Holder: holder, CreatedAt: sl.CreatedAt}
 		_, err := s.c(Slots).InsertOne(ctx, d)
 		if err == nil {
 			return nil
@@ -548,6 +570,11 @@ type pairingDoc struct {
 	ActivatedAt *time.Time   `bson:"activatedAt,omitempty"`
 	EndedAt     *time.Time   `bson:"endedAt,omitempty"`
 	EndReason   string       `bson:"endReason,omitempty"`
+	TimeboxDays int          `bson:"timeboxDays,omitempty"`
+	// TimeboxEndsAt stays for the record; FlashDue is the same instant, present only while
+	// the flash pairing is live, so that the due index holds only what may still be due.
+	TimeboxEndsAt *time.Time `bson:"timeboxEndsAt,omitempty"`
+	FlashDue      *time.Time `bson:"flashDue,omitempty"`
 }
 
 func fromAgreement(a mentoring.Agreement) agreementDoc {
@@ -556,9 +583,14 @@ func fromAgreement(a mentoring.Agreement) agreementDoc {
 }
 
 func fromPairing(p mentoring.Pairing) pairingDoc {
-	return pairingDoc{ID: p.ID, ProgrammeID: p.ProgrammeID, MentorID: p.MentorID, MenteeIDs: p.MenteeIDs, Type: string(p.Type),
+	d := pairingDoc{ID: p.ID, ProgrammeID: p.ProgrammeID, MentorID: p.MentorID, MenteeIDs: p.MenteeIDs, Type: string(p.Type),
 		Status: string(p.Status), Agreement: fromAgreement(p.Agreement), Origin: p.Origin, CreatedBy: p.CreatedBy,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt, EndReason: p.EndReason}
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt, EndReason: p.EndReason,
+		TimeboxDays: p.TimeboxDays, TimeboxEndsAt: p.TimeboxEndsAt}
+	if p.Status.Live() {
+		d.FlashDue = p.TimeboxEndsAt
+	}
+	return d
 }
 
 func (d pairingDoc) toPairing() mentoring.Pairing {
@@ -567,7 +599,7 @@ func (d pairingDoc) toPairing() mentoring.Pairing {
 		Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Frequency(d.Agreement.MeetingFrequency),
 			Goals: nonNil(d.Agreement.Goals), Boundaries: d.Agreement.Boundaries, StartsOn: d.Agreement.StartsOn, EndsOn: d.Agreement.EndsOn},
 		Origin: d.Origin, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-		ActivatedAt: d.ActivatedAt, EndedAt: d.EndedAt, EndReason: d.EndReason}
+		ActivatedAt: d.ActivatedAt, EndedAt: d.EndedAt, EndReason: d.EndReason, TimeboxDays: d.TimeboxDays, TimeboxEndsAt: d.TimeboxEndsAt}
 }
 
 // InsertPairing implements mentoring.Store.
@@ -609,8 +641,19 @@ func (s *Store) SetPairingStatus(ctx context.Context, p mentoring.Pairing, from 
 	if p.EndedAt != nil {
 		set = append(set, bson.E{Key: "endedAt", Value: *p.EndedAt}, bson.E{Key: "endReason", Value: p.EndReason})
 	}
+	update := bson.D{}
+	if p.TimeboxEndsAt != nil {
+		set = append(set, bson.E{Key: "timeboxEndsAt", Value: *p.TimeboxEndsAt})
+		if p.Status.Live() {
+			set = append(set, bson.E{Key: "flashDue", Value: *p.TimeboxEndsAt})
+		}
+	}
+	update = append(update, bson.E{Key: "$set", Value: set})
+	if !p.Status.Live() {
+		update = append(update, bson.E{Key: "$unset", Value: k("flashDue", "")})
+	}
 	var d pairingDoc
-	err := s.c(Pairings).FindOneAndUpdate(ctx, k("_id", p.ID, "status", k("$in", statusStrings(from))), k("$set", set),
+	err := s.c(Pairings).FindOneAndUpdate(ctx, k("_id", p.ID, "status", k("$in", statusStrings(from))), update,
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if mongodb.IsNotFound(err) {
 		if _, err := s.Pairing(ctx, p.ID); err != nil {
@@ -622,6 +665,74 @@ func (s *Store) SetPairingStatus(ctx context.Context, p mentoring.Pairing, from 
 		return mentoring.Pairing{}, fmt.Errorf("set pairing status: %w", err)
 	}
 	return d.toPairing(), nil
+}
+
+// LivePairingsOf implements mentoring.Store: two reads bounded by the caller's own pairings.
+func (s *Store) LivePairingsOf(ctx context.Context, userID string) ([]mentoring.Pairing, error) {
+	live := k("$in", bson.A{string(mentoring.StatusActive), string(mentoring.StatusPaused)})
+	var out []mentoring.Pairing
+	for _, filter := range []bson.D{k("mentorId", userID, "status", live), k("menteeIds", userID, "type", string(mentoring.Mutual), "status", live)} {
+		cur, err := s.c(Pairings).Find(ctx, filter)
+		docs, err := all[pairingDoc](ctx, cur, err, "list live pairings")
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			out = append(out, d.toPairing())
+		}
+	}
+	return out, nil
+}
+
+// AssignmentsOfPairings implements mentoring.Store: one read on the pairingId index.
+func (s *Store) AssignmentsOfPairings(ctx context.Context, pairingIDs []string) ([]mentoring.MenteeAssignment, error) {
+	if len(pairingIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.c(Assignments).Find(ctx, k("pairingId", k("$in", pairingIDs)), options.Find().SetSort(k("dueAt", 1, "_id", 1)))
+	return assignmentsOf(ctx, cur, err)
+}
+
+// NextMeetings implements mentoring.Store: one read of the pairings' planned meetings to come
+// (the record's meetings collection, on its pairingId index).
+func (s *Store) NextMeetings(ctx context.Context, pairingIDs []string, from time.Time) (map[string]mentoring.MeetingRef, error) {
+	out := map[string]mentoring.MeetingRef{}
+	if len(pairingIDs) == 0 {
+		return out, nil
+	}
+	cur, err := s.c(Meetings).Find(ctx, k("pairingId", k("$in", pairingIDs), "status", string(mentoring.MeetingPlanned), "startAt", k("$gte", from)),
+		options.Find().SetSort(k("startAt", 1)).SetProjection(k("_id", 1, "pairingId", 1, "startAt", 1, "timezone", 1)))
+	type ref struct {
+		ID        string    `bson:"_id"`
+		PairingID string    `bson:"pairingId"`
+		StartAt   time.Time `bson:"startAt"`
+		Timezone  string    `bson:"timezone"`
+	}
+	docs, err := all[ref](ctx, cur, err, "list next meetings")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		if _, ok := out[d.PairingID]; !ok {
+			out[d.PairingID] = mentoring.MeetingRef{ID: d.ID, PairingID: d.PairingID, StartAt: d.StartAt.UTC(), Timezone: d.Timezone}
+		}
+	}
+	return out, nil
+}
+
+// DueFlashPairings implements mentoring.Store on the flashDue index (only live flash
+// pairings carry the field).
+func (s *Store) DueFlashPairings(ctx context.Context, now time.Time, limit int) ([]mentoring.Pairing, error) {
+	cur, err := s.c(Pairings).Find(ctx, k("flashDue", k("$lte", now)), options.Find().SetSort(k("flashDue", 1)).SetLimit(int64(limit)))
+	docs, err := all[pairingDoc](ctx, cur, err, "list due flash pairings")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mentoring.Pairing, len(docs))
+	for i, d := range docs {
+		out[i] = d.toPairing()
+	}
+	return out, nil
 }
 
 // SetAgreement implements mentoring.Store.

@@ -326,10 +326,9 @@ func TestPairingLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.CreatePairing(ctx, w.owner, "p", mentoring.NewPairing{MentorID: "m", MenteeIDs: []string{"e2"}, Type: mentoring.Flash}); !errors.Is(err, mentoring.ErrMentorAtCapacity) {
+	if _, err := w.svc.CreatePairing(ctx, w.owner, "p", mentoring.NewPairing{MentorID: "m", MenteeIDs: []string{"e2"}, Type: mentoring.OneToOne}); !errors.Is(err, mentoring.ErrMentorAtCapacity) {
 		t.Errorf("over capacity: %v", err)
 	}
-	// A failed group activation gives back what it took: e3's flash place is still free.
 	// Pause keeps the places; ending the group frees two.
 	if _, err := w.svc.SetStatus(ctx, e1, g.ID, mentoring.StatusPaused, ""); !errors.Is(err, mentoring.ErrPairingNotFound) {
 		t.Errorf("non-member pauses group: %v", err)

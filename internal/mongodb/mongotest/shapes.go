@@ -38,7 +38,6 @@ type recorder struct {
 	shapes  map[string]map[string]Issued              // database -> shape string -> shape
 	indexes map[string]map[string][]mongodb.IndexKeys // database -> collection -> indexes
 	any     map[string][]mongodb.IndexKeys            // collection -> indexes made in any database
-	all     map[string]Issued                         // every distinct shape of the binary
 }
 
 var shapes = &recorder{
