@@ -580,6 +580,7 @@ func TestConcurrentConfirmationsAreExactlyOnce(t *testing.T) {
 // programme: budgets per route (docs/benchmarks.md lists the figures).
 func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	w.env.App.Record.Publisher = w.env.App.Learning // count the learning events' inserts too
 	// Warm the role cache the way a session does.
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200)
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.mentor.Token, nil, 200)
@@ -609,13 +610,14 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	calls = []call{
 		{"list meetings", "GET", "/v1/pairings/" + w.one + "/meetings", w.ada.Token, nil, 200, 3, nil},
 		{"get a meeting", "GET", "/v1/meetings/" + m.ID, w.ada.Token, nil, 200, 3, nil},
-		{"confirm a held meeting", "POST", "/v1/meetings/" + m.ID + "/confirmation", w.ada.Token, nil, 200, 8, nil},
+		// 7, and one insert per learning event: 2 attendees' meeting, 2 members' cadence.
+		{"confirm a held meeting", "POST", "/v1/meetings/" + m.ID + "/confirmation", w.ada.Token, nil, 200, 11, nil},
 		{"add an action", "POST", "/v1/meetings/" + m.ID + "/actions", w.ada.Token, map[string]any{"actions": []map[string]string{
 			{"text": "Room", "ownerId": w.mentor.ID, "due": "2026-10-21"}}}, 201, 4, nil},
 		{"my actions", "GET", "/v1/me/actions", w.ada.Token, nil, 200, 1, nil},
 		{"tick an action", "PATCH", "/v1/actions/" + m.Actions[0].ID, w.ada.Token, map[string]bool{"done": true}, 200, 3, nil},
 		{"write a reflection", "POST", "/v1/pairings/" + w.one + "/notes", w.ada.Token, map[string]any{"kind": "reflection", "learned": "a",
-			"apply": "b", "domains": []string{"cognitive"}, "meetingId": m.ID}, 201, 3, &n},
+			"apply": "b", "domains": []string{"cognitive"}, "meetingId": m.ID}, 201, 4, &n},
 		{"list notes", "GET", "/v1/pairings/" + w.one + "/notes", w.owner.Token, nil, 200, 2, nil},
 		{"set a goal", "POST", "/v1/pairings/" + w.one + "/goals", w.ada.Token, map[string]any{"specific": "x"}, 201, 3, &g},
 		{"list goals", "GET", "/v1/pairings/" + w.one + "/goals", w.ada.Token, nil, 200, 2, nil},
@@ -649,4 +651,105 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		}
 	}
 	_ = http.StatusOK
+}
+
+// The mentoring record feeds the game through the real publisher and worker: the mentor and
+// the mentee each earn the confirmed meeting, the mentee her reflection and her goal, both
+// the kept cadence; each once, with the built-in badges. Boards keep mentors apart from
+// their mentees unless asked.
+func TestMentoringActsEarnXPForBothSides(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	w.env.App.Record.Publisher = w.env.App.Learning // the product's publisher, not the counter
+	var m meetingJSON
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{"start": "2026-10-14T08:00", "topics": []string{"Huddles"}}, 201).JSON(t, &m)
+	for range 2 { // a double tap confirms (and earns) once
+		w.do(t, "POST", "/v1/meetings/"+m.ID+"/confirmation", w.ada.Token, nil, 200)
+	}
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/notes", w.ada.Token, map[string]any{"kind": "reflection", "meetingId": m.ID,
+		"learned": "Silence gives people room", "apply": "Wait five seconds", "domains": []string{"skill-based"}}, 201)
+	var g goalJSON
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/goals", w.ada.Token, map[string]any{"specific": "Lead a huddle"}, 201).JSON(t, &g)
+	w.do(t, "PATCH", "/v1/goals/"+g.ID, w.ada.Token, map[string]any{"status": "achieved"}, 200)
+
+	type counters struct {
+		Meetings, Reflections, GoalsAchieved, CadenceMonths int
+	}
+	read := func(u apitest.User, want counters) (int64, counters) {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			r := w.do(t, "GET", "/v1/me/gamification?programmeId="+w.pid, u.Token, nil, 200)
+			var body struct {
+				Items []struct {
+					XP       int64    `json:"xp"`
+					Counters counters `json:"counters"`
+				}
+			}
+			r.JSON(t, &body)
+			if len(body.Items) == 1 && body.Items[0].Counters == want {
+				return body.Items[0].XP, body.Items[0].Counters
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("counters of %s never reached %+v: %s", u.Email, want, r.Body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Monthly cadence from the day the pairing started: this month is kept, one month so far.
+	rules := w.env.App.Gamification
+	_ = rules
+	adaXP, _ := read(w.ada, counters{Meetings: 1, Reflections: 1, GoalsAchieved: 1, CadenceMonths: 1})
+	mentorXP, _ := read(w.mentor, counters{Meetings: 1, CadenceMonths: 1})
+	// Ada: meeting 15 + reflection 10 + goal 20 + cadence 10, and the daily goal bonus 5;
+	// the mentor: meeting 15 + cadence 10 + daily goal 5.
+	if adaXP != 60 || mentorXP != 30 {
+		t.Errorf("XP: Ada %d (want 60), mentor %d (want 30)", adaXP, mentorXP)
+	}
+	earned := func(u apitest.User) map[string]bool {
+		r := w.do(t, "GET", "/v1/me/badges?programmeId="+w.pid, u.Token, nil, 200)
+		var badges struct {
+			Items []struct {
+				ID     string
+				Earned bool
+			}
+		}
+		r.JSON(t, &badges)
+		out := map[string]bool{}
+		for _, b := range badges.Items {
+			if b.Earned {
+				out[b.ID] = true
+			}
+		}
+		return out
+	}
+	if b := earned(w.ada); !b["first-meeting"] || !b["goal-achieved"] || b["five-meetings"] || b["cadence-3-months"] {
+		t.Errorf("Ada's badges: %v", b)
+	}
+	if b := earned(w.mentor); !b["first-meeting"] || b["goal-achieved"] {
+		t.Errorf("the mentor's badges: %v", b)
+	}
+	board := func(u apitest.User, query string) []string {
+		r := w.do(t, "GET", "/v1/programmes/"+w.pid+"/leaderboard?period=week"+query, u.Token, nil, 200)
+		var b struct {
+			Role string
+			Top  []struct{ UserID string }
+		}
+		r.JSON(t, &b)
+		var out []string
+		for _, e := range b.Top {
+			out = append(out, e.UserID)
+		}
+		return append([]string{b.Role}, out...)
+	}
+	if diff := cmp.Diff([]string{"mentee", w.ada.ID}, board(w.ada, "")); diff != "" {
+		t.Errorf("Ada's default board (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"mentor", w.mentor.ID}, board(w.mentor, "")); diff != "" {
+		t.Errorf("the mentor's default board (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"all", w.ada.ID, w.mentor.ID}, board(w.ada, "&role=all")); diff != "" {
+		t.Errorf("everyone's board (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"mentee", w.ada.ID}, board(w.mentor, "&pairingId="+w.one)); diff != "" {
+		t.Errorf("the pairing's board (-want +got):\n%s", diff)
+	}
 }
