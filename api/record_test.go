@@ -753,3 +753,154 @@ func TestMentoringActsEarnXPForBothSides(t *testing.T) {
 		t.Errorf("the pairing's board (-want +got):\n%s", diff)
 	}
 }
+
+type agreementViewJSON struct {
+	Current struct {
+		Version   int
+		Agreement struct {
+			MeetingFrequency string `json:"meetingFrequency"`
+			Boundaries       string `json:"boundaries"`
+			StartsOn         string `json:"startsOn"`
+		}
+		Agreed bool
+	}
+	Pending *struct {
+		Version  int
+		By       string
+		Awaiting []string
+		Changes  []struct{ Field, From, To string }
+	}
+}
+
+// The agreement both sides own: a mentee's merge patch changes only what it names (the
+// mentor's boundaries stay), waits for the mentor, and every version is kept.
+func TestAgreementChangesWaitForTheOtherSide(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	path := "/v1/pairings/" + w.one + "/agreement"
+	patch := func(token string, body string, want int) agreementViewJSON {
+		r := w.env.Do(apitest.Req{Method: "PATCH", Path: path, Token: token, Body: body, ContentType: "application/merge-patch+json"})
+		if r.Status != want {
+			t.Fatalf("PATCH %s: %d, want %d: %s", body, r.Status, want, r.Body)
+		}
+		var v agreementViewJSON
+		if want == 200 {
+			r.JSON(t, &v)
+		}
+		return v
+	}
+	v := patch(w.mentor.Token, `{"boundaries": "Confidential unless there is a safety concern", "startsOn": "2026-10-01"}`, 200)
+	if v.Current.Version != 1 || v.Pending == nil || v.Pending.Version != 2 || len(v.Pending.Awaiting) != 1 || v.Pending.Awaiting[0] != w.ada.ID {
+		t.Fatalf("mentor's change: %+v", v)
+	}
+	// Ada acknowledges: in force.
+	r := w.do(t, "POST", path+"/versions/2/acknowledgement", w.ada.Token, nil, 200)
+	r.JSON(t, &v)
+	if v.Current.Version != 2 || v.Pending != nil || v.Current.Agreement.Boundaries == "" {
+		t.Fatalf("after Ada's acknowledgement: %+v", v)
+	}
+	// Ada changes only the frequency: the boundaries stay; the pairing keeps version 2 in
+	// force until the mentor acknowledges.
+	v = patch(w.ada.Token, `{"meetingFrequency": "fortnightly"}`, 200)
+	if v.Current.Agreement.MeetingFrequency != "monthly" || v.Pending == nil || v.Pending.By != w.ada.ID ||
+		len(v.Pending.Changes) != 1 || v.Pending.Changes[0].Field != "meetingFrequency" || v.Pending.Changes[0].From != "monthly" {
+		t.Fatalf("Ada's change: %+v", v)
+	}
+	var pairing struct {
+		Agreement struct {
+			MeetingFrequency string `json:"meetingFrequency"`
+			Boundaries       string `json:"boundaries"`
+		}
+	}
+	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200).JSON(t, &pairing)
+	if pairing.Agreement.MeetingFrequency != "monthly" || pairing.Agreement.Boundaries == "" {
+		t.Errorf("the pairing's agreement in force: %+v", pairing.Agreement)
+	}
+	// Ada cannot acknowledge her own change; an old version cannot be acknowledged.
+	w.do(t, "POST", path+"/versions/3/acknowledgement", w.ada.Token, nil, 422)
+	w.do(t, "POST", path+"/versions/2/acknowledgement", w.mentor.Token, nil, 409)
+	w.do(t, "POST", path+"/versions/3/acknowledgement", w.mentor.Token, nil, 200).JSON(t, &v)
+	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200).JSON(t, &pairing)
+	if v.Current.Version != 3 || pairing.Agreement.MeetingFrequency != "fortnightly" || pairing.Agreement.Boundaries == "" {
+		t.Errorf("after the mentor's acknowledgement: %+v, pairing %+v", v, pairing.Agreement)
+	}
+	// null clears; nothing changed makes no version; goals and unknown members are refused.
+	v = patch(w.mentor.Token, `{"startsOn": null}`, 200)
+	if v.Pending == nil || v.Pending.Version != 4 || v.Pending.Changes[0].To != "" {
+		t.Errorf("clearing startsOn: %+v", v)
+	}
+	if v = patch(w.mentor.Token, `{"startsOn": null}`, 200); v.Pending.Version != 4 {
+		t.Errorf("a patch that changes nothing made version %d", v.Pending.Version)
+	}
+	patch(w.mentor.Token, `{"goals": ["Lead"]}`, 422)
+	patch(w.mentor.Token, `{"colour": "blue"}`, 400)
+	patch(w.mentor.Token, `{"meetingFrequency": {"$set": "weekly"}}`, 400)
+	patch(w.mentor.Token, `{"meetingFrequency": "hourly"}`, 422)
+	patch(w.owner.Token, `{"boundaries": "the owner's"}`, 403)
+	var versions struct {
+		Items []struct {
+			Version int
+			By      string
+			Agreed  bool
+		}
+	}
+	w.do(t, "GET", path+"/versions", w.owner.Token, nil, 200).JSON(t, &versions)
+	var got []string
+	for _, x := range versions.Items {
+		got = append(got, fmt.Sprintf("%d %v", x.Version, x.Agreed))
+	}
+	if diff := cmp.Diff([]string{"1 true", "2 true", "3 true", "4 false"}, got); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+}
+
+// Racing changes and acknowledgements: six changes at once all become versions (none
+// overwrites another), and Ben and Chloe acknowledging the mentor's change three times each
+// at once store two acknowledgements and put it in force once.
+func TestConcurrentAgreementChangesAndAcknowledgements(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	path := "/v1/pairings/" + w.group + "/agreement"
+	var wg sync.WaitGroup
+	statuses := make(chan int, 12)
+	for i := range 6 {
+		u := []apitest.User{w.mentor, w.ben}[i%2]
+		wg.Go(func() {
+			r := w.env.Do(apitest.Req{Method: "PATCH", Path: path, Token: u.Token, Body: map[string]string{"boundaries": fmt.Sprintf("version by %d", i)}})
+			statuses <- r.Status
+		})
+	}
+	wg.Wait()
+	for range 6 {
+		if s := <-statuses; s != 200 {
+			t.Errorf("concurrent change: %d", s)
+		}
+	}
+	var versions struct{ Items []struct{ Version int } }
+	w.do(t, "GET", path+"/versions", w.mentor.Token, nil, 200).JSON(t, &versions)
+	if len(versions.Items) != 7 {
+		t.Fatalf("versions after six changes: %d, want 7", len(versions.Items))
+	}
+	var v agreementViewJSON
+	w.do(t, "PATCH", path, w.mentor.Token, map[string]string{"meetingFrequency": "weekly"}, 200).JSON(t, &v)
+	version := v.Pending.Version
+	for i := range 6 {
+		u := []apitest.User{w.ben, w.chlo}[i%2]
+		wg.Go(func() {
+			r := w.env.Do(apitest.Req{Method: "POST", Path: fmt.Sprintf("%s/versions/%d/acknowledgement", path, version), Token: u.Token})
+			statuses <- r.Status
+		})
+	}
+	wg.Wait()
+	for range 6 {
+		if s := <-statuses; s != 200 {
+			t.Errorf("concurrent acknowledgement: %d", s)
+		}
+	}
+	n, err := w.env.App.DB.DB.Collection("mentoring_agreement_acks").CountDocuments(context.Background(), map[string]any{"pairingId": w.group, "version": version})
+	if err != nil || n != 2 {
+		t.Errorf("stored acknowledgements: %d (%v), want 2", n, err)
+	}
+	w.do(t, "GET", path, w.ben.Token, nil, 200).JSON(t, &v)
+	if v.Current.Version != version || v.Pending != nil || v.Current.Agreement.MeetingFrequency != "weekly" {
+		t.Errorf("after both acknowledgements: %+v", v)
+	}
+}
