@@ -139,8 +139,6 @@ func init() {
 			}},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/pairings", Expect: mentoringMembers},
 		Row{Method: "GET", Path: "/v1/pairings/{pairingId}", Expect: mentoringMembers},
-		Row{Method: "PUT", Path: "/v1/pairings/{pairingId}/agreement", Expect: mentoringMembers,
-			Build: body("/v1/pairings/{pairingId}/agreement", map[string]any{"meetingFrequency": "monthly", "goals": []string{"grow"}})},
 		Row{Method: "POST", Path: "/v1/pairings/{pairingId}/accept", Expect: partiesOnly,
 			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
 				return apitest.Req{Path: "/v1/pairings/" + freshPairing(t, f, who, "accept", true) + "/accept"}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -133,5 +134,42 @@ func init() {
 		Row{Method: "PATCH", Path: "/v1/goals/{goalId}", Expect: recordEditors,
 			Build: body("/v1/goals/{goalId}", map[string]any{"progress": 20})},
 		Row{Method: "GET", Path: "/v1/goals/{goalId}/history", Expect: mentoringMembers},
+	)
+}
+
+// changeAgreement makes a pending change of the fixture pairing's agreement by who and
+// returns its version.
+func changeAgreement(t *testing.T, f *Fixture, by mentoring.Actor) int {
+	t.Helper()
+	v, err := f.Env.App.Record.ChangeAgreement(context.Background(), by, fixturePairing(t, f),
+		mentoring.AgreementPatch{Set: map[string]string{"boundaries": "Change by " + by.UserID + " at " + time.Now().Format(time.RFC3339Nano)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Pending.Version
+}
+
+func init() {
+	addRows(
+		Row{Method: "GET", Path: "/v1/pairings/{pairingId}/agreement", Expect: mentoringMembers},
+		Row{Method: "PATCH", Path: "/v1/pairings/{pairingId}/agreement", Expect: recordEditors,
+			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
+				return apitest.Req{Path: f.PathWith(t, "/v1/pairings/{pairingId}/agreement"), ContentType: "application/merge-patch+json",
+					Body: map[string]any{"meetingFrequency": "fortnightly", "boundaries": "set by " + string(who)}}
+			}},
+		Row{Method: "GET", Path: "/v1/pairings/{pairingId}/agreement/versions", Expect: mentoringMembers},
+		// Each caller acknowledges a change the other side just made (owners may not: they
+		// are no side of the agreement).
+		Row{Method: "POST", Path: "/v1/pairings/{pairingId}/agreement/versions/{version}/acknowledgement", Expect: recordEditors,
+			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
+				mentee, mentor := recordActors(f)
+				by := mentor
+				if who == Mentor {
+					by = mentee
+				}
+				v := changeAgreement(t, f, by)
+				return apitest.Req{Path: fmt.Sprintf("/v1/pairings/%s/agreement/versions/%d/acknowledgement", f.IDs["pairingId"], v)}
+			}},
+		Row{Method: "GET", Path: "/v1/pairings/{pairingId}/cadence", Expect: mentoringMembers},
 	)
 }

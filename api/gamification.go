@@ -72,6 +72,10 @@ type countersResponse struct {
 	PairingsAllOnTime int `json:"pairingsAllOnTime"`
 	Reviews           int `json:"reviews"`
 	ReviewDays        int `json:"reviewDays"`
+	Meetings          int `json:"meetings"`
+	Reflections       int `json:"reflections"`
+	GoalsAchieved     int `json:"goalsAchieved"`
+	CadenceMonths     int `json:"cadenceMonths"`
 }
 
 type summaryResponse struct {
@@ -159,6 +163,7 @@ type boardEntryResponse struct {
 type boardResponse struct {
 	ProgrammeID  string               `json:"programmeId"`
 	PairingID    string               `json:"pairingId,omitempty"`
+	Role         string               `json:"role,omitempty"`
 	Period       string               `json:"period"`
 	PeriodKey    string               `json:"periodKey"`
 	StartsAt     *time.Time           `json:"startsAt,omitempty"`
@@ -172,7 +177,7 @@ type boardResponse struct {
 
 func toBoardResponse(b gamification.Board) boardResponse {
 	entry := func(e gamification.BoardEntry) boardEntryResponse { return boardEntryResponse(e) }
-	out := boardResponse{ProgrammeID: b.ProgrammeID, PairingID: b.PairingID, Period: b.Period, PeriodKey: b.Key,
+	out := boardResponse{ProgrammeID: b.ProgrammeID, PairingID: b.PairingID, Role: b.Role, Period: b.Period, PeriodKey: b.Key,
 		Participants: b.Participants, MeHidden: b.MeHidden, Top: []boardEntryResponse{}, Neighbours: []boardEntryResponse{}}
 	if !b.Start.IsZero() {
 		start, end := b.Start.UTC(), b.End.UTC()
@@ -215,12 +220,17 @@ type rulesResponse struct {
 	MaxFreezes          int        `json:"maxFreezes"`
 	Levels              levelsJSON `json:"levels"`
 	LevelThresholds     []int64    `json:"levelThresholds"`
+	MeetingConfirmed    int        `json:"meetingConfirmed"`
+	ReflectionWritten   int        `json:"reflectionWritten"`
+	GoalAchieved        int        `json:"goalAchieved"`
+	CadenceKept         int        `json:"cadenceKept"`
 }
 
 func toRulesResponse(r gamification.Rules) rulesResponse {
 	out := rulesResponse{LessonCompleted: r.LessonCompleted, ChecklistCompleted: r.ChecklistCompleted, PathCompleted: r.PathCompleted,
 		QuizPassed: r.QuizPassed, QuizScoreBonus: r.QuizScoreBonus, QuizRetryPercent: r.QuizRetryPercent, AssignmentOnTime: r.AssignmentOnTime,
 		ReviewCorrect: r.ReviewCorrect, ReviewIncorrect: r.ReviewIncorrect, ReviewRepeatPercent: r.ReviewRepeatPercent,
+		MeetingConfirmed: r.MeetingConfirmed, ReflectionWritten: r.ReflectionWritten, GoalAchieved: r.GoalAchieved, CadenceKept: r.CadenceKept,
 		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
 		MaxFreezes: r.MaxFreezes, Levels: levelsJSON(r.Levels)}
 	for l := 1; l <= 10; l++ {
@@ -247,6 +257,10 @@ type rulesRequest struct {
 	FreezeEvery         *int    `json:"freezeEvery"`
 	MaxFreezes          *int    `json:"maxFreezes"`
 	Levels              *levels `json:"levels"`
+	MeetingConfirmed    *int    `json:"meetingConfirmed"`
+	ReflectionWritten   *int    `json:"reflectionWritten"`
+	GoalAchieved        *int    `json:"goalAchieved"`
+	CadenceKept         *int    `json:"cadenceKept"`
 }
 
 type levels struct {
@@ -273,6 +287,10 @@ func (r rulesRequest) toRules() gamification.Rules {
 	set(&out.ReviewIncorrect, r.ReviewIncorrect)
 	set(&out.ReviewRepeatPercent, r.ReviewRepeatPercent)
 	set(&out.AssignmentOnTime, r.AssignmentOnTime)
+	set(&out.MeetingConfirmed, r.MeetingConfirmed)
+	set(&out.ReflectionWritten, r.ReflectionWritten)
+	set(&out.GoalAchieved, r.GoalAchieved)
+	set(&out.CadenceKept, r.CadenceKept)
 	set(&out.DailyGoalMet, r.DailyGoalMet)
 	set(&out.DailyCap, r.DailyCap)
 	set(&out.FreezeEvery, r.FreezeEvery)
@@ -423,6 +441,18 @@ func (s *Server) leaderboard(c *fiber.Ctx) error {
 	if len(q.PairingID) > 64 {
 		return apperr.Invalid("/pairingId", "must be at most 64 characters")
 	}
+	// By default mentors do not compete with their mentees: a mentor sees the mentors'
+	// board, everyone else (pairing boards included) the mentees'.
+	q.Role = c.Query("role", string(programme.RoleMentee))
+	if _, given := c.Queries()["role"]; !given && cl.Role == programme.RoleMentor && q.PairingID == "" {
+		q.Role = string(programme.RoleMentor)
+	}
+	switch q.Role {
+	case string(programme.RoleMentor), string(programme.RoleMentee), gamification.RoleAll:
+	default:
+		return apperr.Invalid("/role", "must be mentor, mentee or all")
+	}
+	q.Role = strings.Clone(q.Role)
 	b, err := s.deps.Gamification.Leaderboard(c.UserContext(), q)
 	if err != nil {
 		return err

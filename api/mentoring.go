@@ -30,7 +30,6 @@ func (s *Server) mountMentoring(r fiber.Router) {
 	p.Get("/pairings", s.listPairings)
 
 	r.Get("/pairings/:pairingId", s.getPairing)
-	r.Put("/pairings/:pairingId/agreement", s.putAgreement)
 	r.Post("/pairings/:pairingId/accept", s.acceptPairing)
 	r.Post("/pairings/:pairingId/decline", s.declinePairing)
 	r.Post("/pairings/:pairingId/status", s.setPairingStatus)

@@ -373,7 +373,7 @@ func TestMentoringOverHTTP(t *testing.T) {
 		"items": []map[string]string{{"kind": "lesson", "id": "lesson-1"}}, "due": "2026-12-01"}, 409)
 	w.do(t, "POST", "/v1/pairings/"+one.ID+"/status", w.mentor.Token, map[string]string{"status": "sleeping"}, 400)
 	w.do(t, "POST", "/v1/pairings/"+one.ID+"/status", ada.Token, map[string]string{"status": "ended", "reason": "moving on"}, 200)
-	w.do(t, "PUT", "/v1/pairings/"+one.ID+"/agreement", w.mentor.Token, map[string]any{"goals": []string{"x"}}, 409)
+	w.do(t, "PATCH", "/v1/pairings/"+one.ID+"/agreement", w.mentor.Token, map[string]any{"boundaries": "x"}, 409)
 	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID}, "type": "flash"}, 201)
 }
 

@@ -99,6 +99,12 @@ func (s *Server) createPairing(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The agreement's goal strings become SMART goals of the mentees at once (start-up
+	// migrates any left from before).
+	if err := s.deps.Record.MigrateAgreementGoals(c.UserContext(), p); err != nil {
+		return err
+	}
+	p.Agreement.Goals = nil
 	c.Location("/v1/pairings/" + p.ID)
 	return s.respondPairing(c, http.StatusCreated, p)
 }
@@ -146,22 +152,6 @@ func (s *Server) getPairing(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := s.deps.Mentoring.Pairing(c.UserContext(), actor, id)
-	if err != nil {
-		return err
-	}
-	return s.respondPairing(c, http.StatusOK, p)
-}
-
-func (s *Server) putAgreement(c *fiber.Ctx) error {
-	id, actor, err := s.pairingActor(c)
-	if err != nil {
-		return err
-	}
-	var req agreementJSON
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	p, err := s.deps.Mentoring.SetAgreement(c.UserContext(), actor, id, req.toAgreement())
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ func (s *Server) mountRecord(r fiber.Router) {
 	s.mountMeetings(r)
 	s.mountNotes(r)
 	s.mountGoals(r)
+	s.mountAgreement(r)
 }
 
 // recordPairing loads the path's pairing and authorizes the caller on its programme.

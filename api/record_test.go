@@ -580,6 +580,7 @@ func TestConcurrentConfirmationsAreExactlyOnce(t *testing.T) {
 // programme: budgets per route (docs/benchmarks.md lists the figures).
 func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	w.env.App.Record.Publisher = w.env.App.Learning // count the learning events' inserts too
 	// Warm the role cache the way a session does.
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200)
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.mentor.Token, nil, 200)
@@ -609,13 +610,14 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	calls = []call{
 		{"list meetings", "GET", "/v1/pairings/" + w.one + "/meetings", w.ada.Token, nil, 200, 3, nil},
 		{"get a meeting", "GET", "/v1/meetings/" + m.ID, w.ada.Token, nil, 200, 3, nil},
-		{"confirm a held meeting", "POST", "/v1/meetings/" + m.ID + "/confirmation", w.ada.Token, nil, 200, 8, nil},
+		// 7, and one insert per learning event: 2 attendees' meeting, 2 members' cadence.
+		{"confirm a held meeting", "POST", "/v1/meetings/" + m.ID + "/confirmation", w.ada.Token, nil, 200, 11, nil},
 		{"add an action", "POST", "/v1/meetings/" + m.ID + "/actions", w.ada.Token, map[string]any{"actions": []map[string]string{
 			{"text": "Room", "ownerId": w.mentor.ID, "due": "2026-10-21"}}}, 201, 4, nil},
 		{"my actions", "GET", "/v1/me/actions", w.ada.Token, nil, 200, 1, nil},
 		{"tick an action", "PATCH", "/v1/actions/" + m.Actions[0].ID, w.ada.Token, map[string]bool{"done": true}, 200, 3, nil},
 		{"write a reflection", "POST", "/v1/pairings/" + w.one + "/notes", w.ada.Token, map[string]any{"kind": "reflection", "learned": "a",
-			"apply": "b", "domains": []string{"cognitive"}, "meetingId": m.ID}, 201, 3, &n},
+			"apply": "b", "domains": []string{"cognitive"}, "meetingId": m.ID}, 201, 4, &n},
 		{"list notes", "GET", "/v1/pairings/" + w.one + "/notes", w.owner.Token, nil, 200, 2, nil},
 		{"set a goal", "POST", "/v1/pairings/" + w.one + "/goals", w.ada.Token, map[string]any{"specific": "x"}, 201, 3, &g},
 		{"list goals", "GET", "/v1/pairings/" + w.one + "/goals", w.ada.Token, nil, 200, 2, nil},
@@ -649,4 +651,256 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		}
 	}
 	_ = http.StatusOK
+}
+
+// The mentoring record feeds the game through the real publisher and worker: the mentor and
+// the mentee each earn the confirmed meeting, the mentee her reflection and her goal, both
+// the kept cadence; each once, with the built-in badges. Boards keep mentors apart from
+// their mentees unless asked.
+func TestMentoringActsEarnXPForBothSides(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	w.env.App.Record.Publisher = w.env.App.Learning // the product's publisher, not the counter
+	var m meetingJSON
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{"start": "2026-10-14T08:00", "topics": []string{"Huddles"}}, 201).JSON(t, &m)
+	for range 2 { // a double tap confirms (and earns) once
+		w.do(t, "POST", "/v1/meetings/"+m.ID+"/confirmation", w.ada.Token, nil, 200)
+	}
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/notes", w.ada.Token, map[string]any{"kind": "reflection", "meetingId": m.ID,
+		"learned": "Silence gives people room", "apply": "Wait five seconds", "domains": []string{"skill-based"}}, 201)
+	var g goalJSON
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/goals", w.ada.Token, map[string]any{"specific": "Lead a huddle"}, 201).JSON(t, &g)
+	w.do(t, "PATCH", "/v1/goals/"+g.ID, w.ada.Token, map[string]any{"status": "achieved"}, 200)
+
+	type counters struct {
+		Meetings, Reflections, GoalsAchieved, CadenceMonths int
+	}
+	read := func(u apitest.User, want counters) (int64, counters) {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			r := w.do(t, "GET", "/v1/me/gamification?programmeId="+w.pid, u.Token, nil, 200)
+			var body struct {
+				Items []struct {
+					XP       int64    `json:"xp"`
+					Counters counters `json:"counters"`
+				}
+			}
+			r.JSON(t, &body)
+			if len(body.Items) == 1 && body.Items[0].Counters == want {
+				return body.Items[0].XP, body.Items[0].Counters
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("counters of %s never reached %+v: %s", u.Email, want, r.Body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Monthly cadence from the day the pairing started: this month is kept, one month so far.
+	rules := w.env.App.Gamification
+	_ = rules
+	adaXP, _ := read(w.ada, counters{Meetings: 1, Reflections: 1, GoalsAchieved: 1, CadenceMonths: 1})
+	mentorXP, _ := read(w.mentor, counters{Meetings: 1, CadenceMonths: 1})
+	// Ada: meeting 15 + reflection 10 + goal 20 + cadence 10, and the daily goal bonus 5;
+	// the mentor: meeting 15 + cadence 10 + daily goal 5.
+	if adaXP != 60 || mentorXP != 30 {
+		t.Errorf("XP: Ada %d (want 60), mentor %d (want 30)", adaXP, mentorXP)
+	}
+	earned := func(u apitest.User) map[string]bool {
+		r := w.do(t, "GET", "/v1/me/badges?programmeId="+w.pid, u.Token, nil, 200)
+		var badges struct {
+			Items []struct {
+				ID     string
+				Earned bool
+			}
+		}
+		r.JSON(t, &badges)
+		out := map[string]bool{}
+		for _, b := range badges.Items {
+			if b.Earned {
+				out[b.ID] = true
+			}
+		}
+		return out
+	}
+	if b := earned(w.ada); !b["first-meeting"] || !b["goal-achieved"] || b["five-meetings"] || b["cadence-3-months"] {
+		t.Errorf("Ada's badges: %v", b)
+	}
+	if b := earned(w.mentor); !b["first-meeting"] || b["goal-achieved"] {
+		t.Errorf("the mentor's badges: %v", b)
+	}
+	board := func(u apitest.User, query string) []string {
+		r := w.do(t, "GET", "/v1/programmes/"+w.pid+"/leaderboard?period=week"+query, u.Token, nil, 200)
+		var b struct {
+			Role string
+			Top  []struct{ UserID string }
+		}
+		r.JSON(t, &b)
+		var out []string
+		for _, e := range b.Top {
+			out = append(out, e.UserID)
+		}
+		return append([]string{b.Role}, out...)
+	}
+	if diff := cmp.Diff([]string{"mentee", w.ada.ID}, board(w.ada, "")); diff != "" {
+		t.Errorf("Ada's default board (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"mentor", w.mentor.ID}, board(w.mentor, "")); diff != "" {
+		t.Errorf("the mentor's default board (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"all", w.ada.ID, w.mentor.ID}, board(w.ada, "&role=all")); diff != "" {
+		t.Errorf("everyone's board (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"mentee", w.ada.ID}, board(w.mentor, "&pairingId="+w.one)); diff != "" {
+		t.Errorf("the pairing's board (-want +got):\n%s", diff)
+	}
+}
+
+type agreementViewJSON struct {
+	Current struct {
+		Version   int
+		Agreement struct {
+			MeetingFrequency string `json:"meetingFrequency"`
+			Boundaries       string `json:"boundaries"`
+			StartsOn         string `json:"startsOn"`
+		}
+		Agreed bool
+	}
+	Pending *struct {
+		Version  int
+		By       string
+		Awaiting []string
+		Changes  []struct{ Field, From, To string }
+	}
+}
+
+// The agreement both sides own: a mentee's merge patch changes only what it names (the
+// mentor's boundaries stay), waits for the mentor, and every version is kept.
+func TestAgreementChangesWaitForTheOtherSide(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	path := "/v1/pairings/" + w.one + "/agreement"
+	patch := func(token string, body string, want int) agreementViewJSON {
+		r := w.env.Do(apitest.Req{Method: "PATCH", Path: path, Token: token, Body: body, ContentType: "application/merge-patch+json"})
+		if r.Status != want {
+			t.Fatalf("PATCH %s: %d, want %d: %s", body, r.Status, want, r.Body)
+		}
+		var v agreementViewJSON
+		if want == 200 {
+			r.JSON(t, &v)
+		}
+		return v
+	}
+	v := patch(w.mentor.Token, `{"boundaries": "Confidential unless there is a safety concern", "startsOn": "2026-10-01"}`, 200)
+	if v.Current.Version != 1 || v.Pending == nil || v.Pending.Version != 2 || len(v.Pending.Awaiting) != 1 || v.Pending.Awaiting[0] != w.ada.ID {
+		t.Fatalf("mentor's change: %+v", v)
+	}
+	// Ada acknowledges: in force.
+	r := w.do(t, "POST", path+"/versions/2/acknowledgement", w.ada.Token, nil, 200)
+	r.JSON(t, &v)
+	if v.Current.Version != 2 || v.Pending != nil || v.Current.Agreement.Boundaries == "" {
+		t.Fatalf("after Ada's acknowledgement: %+v", v)
+	}
+	// Ada changes only the frequency: the boundaries stay; the pairing keeps version 2 in
+	// force until the mentor acknowledges.
+	v = patch(w.ada.Token, `{"meetingFrequency": "fortnightly"}`, 200)
+	if v.Current.Agreement.MeetingFrequency != "monthly" || v.Pending == nil || v.Pending.By != w.ada.ID ||
+		len(v.Pending.Changes) != 1 || v.Pending.Changes[0].Field != "meetingFrequency" || v.Pending.Changes[0].From != "monthly" {
+		t.Fatalf("Ada's change: %+v", v)
+	}
+	var pairing struct {
+		Agreement struct {
+			MeetingFrequency string `json:"meetingFrequency"`
+			Boundaries       string `json:"boundaries"`
+		}
+	}
+	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200).JSON(t, &pairing)
+	if pairing.Agreement.MeetingFrequency != "monthly" || pairing.Agreement.Boundaries == "" {
+		t.Errorf("the pairing's agreement in force: %+v", pairing.Agreement)
+	}
+	// Ada cannot acknowledge her own change; an old version cannot be acknowledged.
+	w.do(t, "POST", path+"/versions/3/acknowledgement", w.ada.Token, nil, 422)
+	w.do(t, "POST", path+"/versions/2/acknowledgement", w.mentor.Token, nil, 409)
+	w.do(t, "POST", path+"/versions/3/acknowledgement", w.mentor.Token, nil, 200).JSON(t, &v)
+	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200).JSON(t, &pairing)
+	if v.Current.Version != 3 || pairing.Agreement.MeetingFrequency != "fortnightly" || pairing.Agreement.Boundaries == "" {
+		t.Errorf("after the mentor's acknowledgement: %+v, pairing %+v", v, pairing.Agreement)
+	}
+	// null clears; nothing changed makes no version; goals and unknown members are refused.
+	v = patch(w.mentor.Token, `{"startsOn": null}`, 200)
+	if v.Pending == nil || v.Pending.Version != 4 || v.Pending.Changes[0].To != "" {
+		t.Errorf("clearing startsOn: %+v", v)
+	}
+	if v = patch(w.mentor.Token, `{"startsOn": null}`, 200); v.Pending.Version != 4 {
+		t.Errorf("a patch that changes nothing made version %d", v.Pending.Version)
+	}
+	patch(w.mentor.Token, `{"goals": ["Lead"]}`, 422)
+	patch(w.mentor.Token, `{"colour": "blue"}`, 400)
+	patch(w.mentor.Token, `{"meetingFrequency": {"$set": "weekly"}}`, 400)
+	patch(w.mentor.Token, `{"meetingFrequency": "hourly"}`, 422)
+	patch(w.owner.Token, `{"boundaries": "the owner's"}`, 403)
+	var versions struct {
+		Items []struct {
+			Version int
+			By      string
+			Agreed  bool
+		}
+	}
+	w.do(t, "GET", path+"/versions", w.owner.Token, nil, 200).JSON(t, &versions)
+	var got []string
+	for _, x := range versions.Items {
+		got = append(got, fmt.Sprintf("%d %v", x.Version, x.Agreed))
+	}
+	if diff := cmp.Diff([]string{"1 true", "2 true", "3 true", "4 false"}, got); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+}
+
+// Racing changes and acknowledgements: six changes at once all become versions (none
+// overwrites another), and Ben and Chloe acknowledging the mentor's change three times each
+// at once store two acknowledgements and put it in force once.
+func TestConcurrentAgreementChangesAndAcknowledgements(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	path := "/v1/pairings/" + w.group + "/agreement"
+	var wg sync.WaitGroup
+	statuses := make(chan int, 12)
+	for i := range 6 {
+		u := []apitest.User{w.mentor, w.ben}[i%2]
+		wg.Go(func() {
+			r := w.env.Do(apitest.Req{Method: "PATCH", Path: path, Token: u.Token, Body: map[string]string{"boundaries": fmt.Sprintf("version by %d", i)}})
+			statuses <- r.Status
+		})
+	}
+	wg.Wait()
+	for range 6 {
+		if s := <-statuses; s != 200 {
+			t.Errorf("concurrent change: %d", s)
+		}
+	}
+	var versions struct{ Items []struct{ Version int } }
+	w.do(t, "GET", path+"/versions", w.mentor.Token, nil, 200).JSON(t, &versions)
+	if len(versions.Items) != 7 {
+		t.Fatalf("versions after six changes: %d, want 7", len(versions.Items))
+	}
+	var v agreementViewJSON
+	w.do(t, "PATCH", path, w.mentor.Token, map[string]string{"meetingFrequency": "weekly"}, 200).JSON(t, &v)
+	version := v.Pending.Version
+	for i := range 6 {
+		u := []apitest.User{w.ben, w.chlo}[i%2]
+		wg.Go(func() {
+			r := w.env.Do(apitest.Req{Method: "POST", Path: fmt.Sprintf("%s/versions/%d/acknowledgement", path, version), Token: u.Token})
+			statuses <- r.Status
+		})
+	}
+	wg.Wait()
+	for range 6 {
+		if s := <-statuses; s != 200 {
+			t.Errorf("concurrent acknowledgement: %d", s)
+		}
+	}
+	n, err := w.env.App.DB.DB.Collection("mentoring_agreement_acks").CountDocuments(context.Background(), map[string]any{"pairingId": w.group, "version": version})
+	if err != nil || n != 2 {
+		t.Errorf("stored acknowledgements: %d (%v), want 2", n, err)
+	}
+	w.do(t, "GET", path, w.ben.Token, nil, 200).JSON(t, &v)
+	if v.Current.Version != version || v.Pending != nil || v.Current.Agreement.MeetingFrequency != "weekly" {
+		t.Errorf("after both acknowledgements: %+v", v)
+	}
 }

@@ -14,11 +14,12 @@ import (
 // versions, cadence, calendar feeds) over the mentoring service built before it.
 func (a *App) newRecord() *mentoring.Record {
 	return &mentoring.Record{
-		Pairings: a.Mentoring,
-		Store:    mentoringdb.New(a.DB.DB),
-		People:   recordPeople{a.Identity},
-		Now:      a.Now,
-		Log:      a.Log.With("component", "mentoring-record"),
+		Pairings:  a.Mentoring,
+		Store:     mentoringdb.New(a.DB.DB),
+		People:    recordPeople{a.Identity},
+		Publisher: a.Learning,
+		Now:       a.Now,
+		Log:       a.Log.With("component", "mentoring-record"),
 	}
 }
 

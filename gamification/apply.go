@@ -16,6 +16,8 @@ type Inputs struct {
 	Profile       Profile
 	ProgrammeZone *time.Location
 	JoinedAt      time.Time
+	// Role is the person's role in the programme.
+	Role string
 	// Paths and Assignments contain the event's item (for progress bars).
 	Paths       []Container
 	Assignments []Container
@@ -109,6 +111,9 @@ func (p *Player) prepare(in Inputs) {
 	if !p.Visibility.Valid() {
 		p.Visibility = Visible
 	}
+	if in.Role != "" {
+		p.Role = in.Role
+	}
 }
 
 // newApplied starts the record of e: its local day in the zone the person was in then, and
@@ -200,7 +205,7 @@ func (p *Player) awardBadges(rec *Applied, in Inputs) {
 func knownKind(k learning.Kind) bool {
 	switch k {
 	case learning.LessonCompleted, learning.QuizAttempted, learning.ChecklistCompleted, learning.PathCompleted, learning.AssignmentCompleted,
-		learning.ReviewCompleted:
+		learning.ReviewCompleted, learning.MeetingConfirmed, learning.ReflectionWritten, learning.GoalAchieved, learning.CadenceKept:
 		return true
 	}
 	return false
@@ -233,6 +238,8 @@ func (p *Player) score(e learning.Event, occurred time.Time, in Inputs) []Ledger
 		return p.scoreAssignment(e, occurred, in)
 	case learning.ReviewCompleted:
 		return xpItem(RuleReview, p.scoreReview(e, occurred, in))
+	case learning.MeetingConfirmed, learning.ReflectionWritten, learning.GoalAchieved, learning.CadenceKept:
+		return p.scoreRecord(e, r)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/learning"
 )
 
 // The counters badge criteria can name.
@@ -27,6 +28,12 @@ const (
 	// at least one.
 	CounterReviews    = "reviews"
 	CounterReviewDays = "reviewDays"
+	// The mentoring record: confirmed meetings attended, reflections (subjects reflected on),
+	// goals achieved, and the longest run of the agreed meeting cadence kept, in months.
+	CounterMeetings      = "meetings"
+	CounterReflections   = "reflections"
+	CounterGoalsAchieved = "goalsAchieved"
+	CounterCadenceMonths = "cadenceMonths"
 	// CounterStreak is the longest streak in days.
 	CounterStreak     = "streak"
 	CounterActiveDays = "activeDays"
@@ -37,10 +44,11 @@ const (
 // Counters lists every counter name, for validation and documentation.
 var Counters = []string{CounterLessons, CounterQuizzesPassed, CounterPerfectQuizzes, CounterChecklists, CounterPaths,
 	CounterAssignments, CounterAssignmentsOnTime, CounterPairingsAllOnTime, CounterDomainItems, CounterDomainsTouched,
-	CounterReviews, CounterReviewDays, CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
+	CounterReviews, CounterReviewDays, CounterMeetings, CounterReflections, CounterGoalsAchieved, CounterCadenceMonths,
+	CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
 
 // LearningDomains are the four learning domains of mentoring content.
-var LearningDomains = []string{"cognitive", "skill-based", "affective", "social-networks"}
+var LearningDomains = learning.Domains
 
 // Criterion says when a badge is earned: when Counter reaches Target.
 type Criterion struct {
@@ -80,6 +88,11 @@ func BuiltInBadges() []Badge {
 		b("first-review", "Second look", "Review a question you once got wrong.", CounterReviews, 1),
 		b("reviews-25", "Memory keeper", "Answer 25 spaced reviews.", CounterReviews, 25),
 		b("review-days-7", "Spaced out", "Do spaced reviews on 7 different days.", CounterReviewDays, 7),
+		b("first-meeting", "First meeting", "Hold a mentoring meeting that the other side confirmed.", CounterMeetings, 1),
+		b("five-meetings", "Regulars", "Hold five confirmed mentoring meetings.", CounterMeetings, 5),
+		b("reflective-practitioner", "Reflective practitioner", "Write reflections on five meetings or weeks.", CounterReflections, 5),
+		b("goal-achieved", "Goal achieved", "Achieve a SMART goal.", CounterGoalsAchieved, 1),
+		b("cadence-3-months", "Kept the cadence", "Keep the agreed meeting cadence for three months.", CounterCadenceMonths, 3),
 	}
 	for _, d := range LearningDomains {
 		x := b("domain-"+d, "Explorer: "+d, "Complete 3 items in the "+d+" domain.", CounterDomainItems, 3)

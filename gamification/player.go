@@ -142,6 +142,8 @@ type Tally struct {
 	// Reviews counts spaced reviews answered; ReviewDays the local days with at least one
 	// (counted while the day is inside the kept window of days).
 	Reviews, ReviewDays int
+	// The mentoring record (see CounterMeetings).
+	Meetings, Reflections, GoalsAchieved, CadenceMonths int
 }
 
 // Player is everything gamification knows about one user in one programme. It is stored as
@@ -175,7 +177,10 @@ type Player struct {
 	// with each event (and by Service.ProfileChanged).
 	DisplayName string
 	Visibility  Visibility
-	UpdatedAt   time.Time
+	// Role is the person's role in the programme (mentor, mentee, owner) as of their latest
+	// event, so that boards can rank mentors and mentees apart.
+	Role      string
+	UpdatedAt time.Time
 }
 
 // SeenEvent records that an event was applied.
@@ -267,6 +272,14 @@ func (p *Player) Counter(c Criterion) int {
 		return p.Tally.AssignmentsOnTime
 	case CounterPairingsAllOnTime:
 		return p.Tally.PairingsAllOnTime
+	case CounterMeetings:
+		return p.Tally.Meetings
+	case CounterReflections:
+		return p.Tally.Reflections
+	case CounterGoalsAchieved:
+		return p.Tally.GoalsAchieved
+	case CounterCadenceMonths:
+		return p.Tally.CadenceMonths
 	case CounterDomainItems:
 		return p.Domains[c.Domain]
 	case CounterDomainsTouched:

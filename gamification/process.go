@@ -55,7 +55,7 @@ func (s *Service) inputs(ctx context.Context, e learning.Event) (Inputs, error) 
 	if err != nil {
 		return Inputs{}, skip(err)
 	}
-	in := Inputs{Now: s.now(), Rules: cfg.Rules, Badges: cfg.Badges, Profile: prof, ProgrammeZone: zone, JoinedAt: m.JoinedAt}
+	in := Inputs{Now: s.now(), Rules: cfg.Rules, Badges: cfg.Badges, Profile: prof, ProgrammeZone: zone, JoinedAt: m.JoinedAt, Role: m.Role}
 	if err := s.containers(ctx, e, &in); err != nil {
 		return Inputs{}, err
 	}

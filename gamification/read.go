@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/microlearn/microlearn/internal/apperr"
 )
 
 // Summary is a user's standing in one programme.
@@ -145,7 +148,11 @@ type LeaderboardQuery struct {
 	// SeeAllPairings lets owners and admins see any pairing's board; others must belong
 	// to the pairing.
 	SeeAllPairings bool
-	Limit          int
+	// Role ranks only the players of one programme role ("mentor" or "mentee"); "" or
+	// RoleAll ranks everyone. The API defaults it so that mentors and their mentees are
+	// never ranked against each other unless the caller asks.
+	Role  string
+	Limit int
 }
 
 // BoardEntry is one row of a leaderboard.
@@ -162,6 +169,7 @@ type BoardEntry struct {
 type Board struct {
 	ProgrammeID  string
 	PairingID    string
+	Role         string
 	Period       string
 	Key          string
 	Start, End   time.Time
@@ -207,8 +215,11 @@ func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, e
 	if err != nil {
 		return Board{}, err
 	}
+	if standings, err = s.ofRole(ctx, q.ProgrammeID, standings, q.Role); err != nil {
+		return Board{}, err
+	}
 	b := BuildBoard(scoresFor(standings, key), q.CallerID, q.Limit)
-	b.ProgrammeID, b.PairingID, b.Period, b.Key = q.ProgrammeID, q.PairingID, q.Period, key
+	b.ProgrammeID, b.PairingID, b.Period, b.Key, b.Role = q.ProgrammeID, q.PairingID, q.Period, key, q.Role
 	b.Start, b.End, _ = PeriodBounds(key, zone)
 	return b, nil
 }
@@ -403,4 +414,32 @@ func compareStrings(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// RoleAll asks a leaderboard to rank every role together.
+const RoleAll = "all"
+
+// ofRole keeps the standings of players in role (all of them for "" or RoleAll). A player
+// written before roles were kept has none; its membership is looked up (cached).
+func (s *Service) ofRole(ctx context.Context, programmeID string, standings []Standing, role string) ([]Standing, error) {
+	if role == "" || role == RoleAll {
+		return standings, nil
+	}
+	out := standings[:0:0]
+	for _, st := range standings {
+		r := st.Role
+		if r == "" {
+			m, err := s.members.get(ctx, PlayerKey{programmeID, st.UserID}, s.CacheTTL, func(ctx context.Context) (Membership, error) {
+				return s.Programmes.Membership(ctx, programmeID, st.UserID)
+			})
+			if err != nil && !errors.Is(err, ErrNotMember) && apperr.KindOf(err) != apperr.KindNotFound {
+				return nil, err
+			}
+			r = m.Role
+		}
+		if r == role {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }

@@ -26,6 +26,13 @@ type Rules struct {
 	ReviewCorrect       int
 	ReviewIncorrect     int
 	ReviewRepeatPercent int
+	// The mentoring record's acts, for mentors and mentees alike, each once: a held meeting
+	// the other side confirmed, a reflection (once per meeting, or per pairing and week), a
+	// goal achieved, and a period of the agreed meeting cadence kept.
+	MeetingConfirmed  int
+	ReflectionWritten int
+	GoalAchieved      int
+	CadenceKept       int
 	// DailyGoalMet is earned once a local day when the day's XP reaches the daily goal.
 	DailyGoalMet int
 	// DailyCap is the most XP a user earns in one programme in one local day.
@@ -44,6 +51,7 @@ func DefaultRules() Rules {
 	return Rules{LessonCompleted: 10, ChecklistCompleted: 5, PathCompleted: 0, QuizPassed: 10, QuizScoreBonus: 10,
 		QuizRetryPercent: 50, AssignmentOnTime: 5,
 		ReviewCorrect: 3, ReviewIncorrect: 1, ReviewRepeatPercent: 50, DailyGoalMet: 5, DailyCap: 200, FutureSkew: 5 * time.Minute,
+		MeetingConfirmed: 15, ReflectionWritten: 10, GoalAchieved: 20, CadenceKept: 10,
 		FreezeEvery: 7, MaxFreezes: 2, Levels: LevelCurve{Kind: CurveRelative, Base: 120, Coefficient: 1.3}}
 }
 
@@ -60,6 +68,10 @@ func (r Rules) Validate() error {
 	xp(r.ReviewCorrect, "/reviewCorrect")
 	xp(r.ReviewIncorrect, "/reviewIncorrect")
 	f.Check(r.ReviewRepeatPercent >= 0 && r.ReviewRepeatPercent <= 100, "/reviewRepeatPercent", "must be 0 to 100")
+	xp(r.MeetingConfirmed, "/meetingConfirmed")
+	xp(r.ReflectionWritten, "/reflectionWritten")
+	xp(r.GoalAchieved, "/goalAchieved")
+	xp(r.CadenceKept, "/cadenceKept")
 	xp(r.DailyGoalMet, "/dailyGoalMet")
 	f.Check(r.QuizRetryPercent >= 0 && r.QuizRetryPercent <= 100, "/quizRetryPercent", "must be 0 to 100")
 	f.Check(r.DailyCap >= 1 && r.DailyCap <= 100000, "/dailyCap", "must be 1 to 100000")

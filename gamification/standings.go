@@ -60,4 +60,3 @@ func (s *Service) MenteeStandings(ctx context.Context, keys []PlayerKey) (map[Pl
 	}
 	return out, nil
 }
-

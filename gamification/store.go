@@ -33,10 +33,12 @@ type Score struct {
 type Standing struct {
 	UserID      string
 	DisplayName string
-	Visibility  Visibility
-	XP          int64
-	Weeks       []PeriodXP
-	Months      []PeriodXP
+	// Role is the player's programme role ("" for players not written since roles were kept).
+	Role       string
+	Visibility Visibility
+	XP         int64
+	Weeks      []PeriodXP
+	Months     []PeriodXP
 }
 
 // ScoreFor returns the player's XP in the period named key.

@@ -602,14 +602,3 @@ func (s *Service) FlashMeetingHeld(ctx context.Context, p Pairing) error {
 	}
 	return err
 }
-
-// SetAgreement replaces a pairing's agreement: its mentor, its mentees or an owner.
-func (s *Service) SetAgreement(ctx context.Context, actor Actor, id string, a Agreement) (Pairing, error) {
-	if _, err := s.Pairing(ctx, actor, id); err != nil {
-		return Pairing{}, err
-	}
-	if err := ValidateAgreement(&a, ""); err != nil {
-		return Pairing{}, err
-	}
-	return s.Store.SetAgreement(ctx, id, a, s.now())
-}

@@ -112,6 +112,20 @@ type RecordStore interface {
 	// GoalHistory lists a goal's changes, oldest first, after revision afterRev.
 	GoalHistory(ctx context.Context, goalID string, afterRev, limit int) ([]GoalChange, error)
 
+	// AgreementVersions lists a pairing's stored agreement versions, oldest first, each with
+	// its acknowledgements (none stored: the agreement never changed).
+	AgreementVersions(ctx context.Context, pairingID string) ([]AgreementVersion, error)
+	// InsertAgreementVersion stores v under the unique key (pairing, version), with first
+	// (version 1, the agreement as created) before it when given; ErrVersionConflict when
+	// v's number is taken.
+	InsertAgreementVersion(ctx context.Context, first *AgreementVersion, v AgreementVersion) error
+	// InsertAgreementAck records an acknowledgement under the unique key (pairing, version,
+	// person); a repeat is a no-op.
+	InsertAgreementAck(ctx context.Context, pairingID string, version int, a Acknowledgement) error
+	// SetAgreedAgreement makes a the pairing's agreement in force, unless a later version
+	// already is, or the pairing has ended.
+	SetAgreedAgreement(ctx context.Context, pairingID string, a Agreement, version int, now time.Time) error
+
 	// PairingsWithAgreementGoals lists up to limit pairings whose agreement still holds plain
 	// goal strings, by ID after afterID (the start-up migration).
 	PairingsWithAgreementGoals(ctx context.Context, afterID string, limit int) ([]Pairing, error)

@@ -113,9 +113,6 @@ type Store interface {
 	// ErrStatusConflict when the pairing is not in any status of from; ErrPairingNotFound
 	// when absent.
 	SetPairingStatus(ctx context.Context, p Pairing, from ...Status) (Pairing, error)
-	// SetAgreement replaces a pairing's agreement unless it has ended. ErrStatusConflict
-	// when ended; ErrPairingNotFound when absent.
-	SetAgreement(ctx context.Context, id string, a Agreement, now time.Time) (Pairing, error)
 	// Pairings lists pairings, newest first.
 	Pairings(ctx context.Context, q PairingQuery) ([]Pairing, error)
 	// LivePairingsOf lists the active and paused pairings userID mentors, in every

@@ -35,6 +35,12 @@ type rulesDoc struct {
 	LevelBase           int       `bson:"levelBase"`
 	LevelCoefficient    float64   `bson:"levelCoefficient"`
 	UpdatedAt           time.Time `bson:"updatedAt"`
+	// The mentoring record's rules came later: rules saved before them lack the fields and
+	// take the defaults (nil), rather than 0 XP.
+	MeetingConfirmed  *int `bson:"meetingConfirmed,omitempty"`
+	ReflectionWritten *int `bson:"reflectionWritten,omitempty"`
+	GoalAchieved      *int `bson:"goalAchieved,omitempty"`
+	CadenceKept       *int `bson:"cadenceKept,omitempty"`
 }
 
 // Rules implements gamification.ConfigStore.
@@ -54,13 +60,25 @@ func (s *Store) Rules(ctx context.Context, programmeID string) (gamification.Rul
 		}
 		return *v
 	}
-	return gamification.Rules{LessonCompleted: d.LessonCompleted, ChecklistCompleted: d.ChecklistCompleted, PathCompleted: d.PathCompleted,
+	r := gamification.Rules{LessonCompleted: d.LessonCompleted, ChecklistCompleted: d.ChecklistCompleted, PathCompleted: d.PathCompleted,
 		QuizPassed: d.QuizPassed, QuizScoreBonus: d.QuizScoreBonus, QuizRetryPercent: d.QuizRetryPercent, AssignmentOnTime: d.AssignmentOnTime,
 		ReviewCorrect: orDefault(d.ReviewCorrect, def.ReviewCorrect), ReviewIncorrect: orDefault(d.ReviewIncorrect, def.ReviewIncorrect),
 		ReviewRepeatPercent: orDefault(d.ReviewRepeatPercent, def.ReviewRepeatPercent),
 		DailyGoalMet:        d.DailyGoalMet, DailyCap: d.DailyCap, FutureSkew: time.Duration(d.FutureSkewSeconds) * time.Second,
 		FreezeEvery: d.FreezeEvery, MaxFreezes: d.MaxFreezes,
-		Levels: gamification.LevelCurve{Kind: d.LevelKind, Base: d.LevelBase, Coefficient: d.LevelCoefficient}}, true, nil
+		Levels: gamification.LevelCurve{Kind: d.LevelKind, Base: d.LevelBase, Coefficient: d.LevelCoefficient}}
+	for _, f := range []struct {
+		dst *int
+		v   *int
+		d   int
+	}{{&r.MeetingConfirmed, d.MeetingConfirmed, def.MeetingConfirmed}, {&r.ReflectionWritten, d.ReflectionWritten, def.ReflectionWritten},
+		{&r.GoalAchieved, d.GoalAchieved, def.GoalAchieved}, {&r.CadenceKept, d.CadenceKept, def.CadenceKept}} {
+		*f.dst = f.d
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	return r, true, nil
 }
 
 // SaveRules implements gamification.ConfigStore.
@@ -69,7 +87,8 @@ func (s *Store) SaveRules(ctx context.Context, programmeID string, r gamificatio
 		QuizPassed: r.QuizPassed, QuizScoreBonus: r.QuizScoreBonus, QuizRetryPercent: r.QuizRetryPercent, AssignmentOnTime: r.AssignmentOnTime,
 		ReviewCorrect: &r.ReviewCorrect, ReviewIncorrect: &r.ReviewIncorrect, ReviewRepeatPercent: &r.ReviewRepeatPercent,
 		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
-		MaxFreezes: r.MaxFreezes, LevelKind: r.Levels.Kind, LevelBase: r.Levels.Base, LevelCoefficient: r.Levels.Coefficient, UpdatedAt: at}
+		MaxFreezes: r.MaxFreezes, LevelKind: r.Levels.Kind, LevelBase: r.Levels.Base, LevelCoefficient: r.Levels.Coefficient, UpdatedAt: at,
+		MeetingConfirmed: &r.MeetingConfirmed, ReflectionWritten: &r.ReflectionWritten, GoalAchieved: &r.GoalAchieved, CadenceKept: &r.CadenceKept}
 	_, err := s.db.Collection(Rules).ReplaceOne(ctx, bson.D{{Key: "_id", Value: programmeID}}, d, options.Replace().SetUpsert(true))
 	return err
 }

@@ -394,7 +394,7 @@ func (s *Store) Standings(ctx context.Context, programmeID string, userIDs []str
 		filter = append(filter, bson.E{Key: "userId", Value: in(userIDs)})
 	}
 	cur, err := s.db.Collection(Players).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "userId", Value: 1},
-		{Key: "displayName", Value: 1}, {Key: "visibility", Value: 1}, {Key: "xp", Value: 1}, {Key: "periods", Value: 1}}))
+		{Key: "displayName", Value: 1}, {Key: "visibility", Value: 1}, {Key: "role", Value: 1}, {Key: "xp", Value: 1}, {Key: "periods", Value: 1}}))
 	docs, err := all[playerDoc](ctx, cur, err)
 	if err != nil {
 		return nil, fmt.Errorf("read standings: %w", err)
@@ -403,7 +403,7 @@ func (s *Store) Standings(ctx context.Context, programmeID string, userIDs []str
 	for i, d := range docs {
 		weeks, months := decodePeriods(d.Periods)
 		out[i] = gamification.Standing{UserID: d.UserID, DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility),
-			XP: d.XP, Weeks: weeks, Months: months}
+			Role: d.Role, XP: d.XP, Weeks: weeks, Months: months}
 	}
 	return out, nil
 }

@@ -29,6 +29,7 @@ type playerDoc struct {
 	XP          int64  `bson:"xp"`
 	DisplayName string `bson:"displayName"`
 	Visibility  string `bson:"visibility"`
+	Role        string `bson:"role,omitempty"`
 	// Periods is the XP per kept week and month, "w2026-08-31=40;m2026-09=55", for boards.
 	Periods   string    `bson:"periods"`
 	StateID   string    `bson:"state"`
@@ -104,6 +105,10 @@ type tallyDoc struct {
 	PairingsAllOnTime int `bson:"pairingsAllOnTime"`
 	Reviews           int `bson:"reviews,omitempty"`
 	ReviewDays        int `bson:"reviewDays,omitempty"`
+	Meetings          int `bson:"meetings,omitempty"`
+	Reflections       int `bson:"reflections,omitempty"`
+	GoalsAchieved     int `bson:"goalsAchieved,omitempty"`
+	CadenceMonths     int `bson:"cadenceMonths,omitempty"`
 }
 
 type domainDoc struct {
@@ -225,7 +230,7 @@ func fromPlayer(p gamification.Player) (playerDoc, []byte, error) {
 		return playerDoc{}, nil, fmt.Errorf("encode player: %w", err)
 	}
 	return playerDoc{ID: playerID(p.Key()), ProgrammeID: p.ProgrammeID, UserID: p.UserID, Version: p.Version, XP: p.XP,
-		DisplayName: p.DisplayName, Visibility: string(p.Visibility), Periods: encodePeriods(p.Weeks, p.Months), UpdatedAt: p.UpdatedAt}, state, nil
+		DisplayName: p.DisplayName, Visibility: string(p.Visibility), Role: p.Role, Periods: encodePeriods(p.Weeks, p.Months), UpdatedAt: p.UpdatedAt}, state, nil
 }
 
 func (d playerDoc) toPlayer(state []byte) (gamification.Player, error) {
@@ -238,7 +243,7 @@ func (d playerDoc) toPlayer(state []byte) (gamification.Player, error) {
 	p := gamification.Player{ProgrammeID: d.ProgrammeID, UserID: d.UserID, Version: d.Version, XP: d.XP, Level: st.Level,
 		Streak: gamification.Streak{Current: st.Streak.Current, Best: st.Streak.Best, Freezes: st.Streak.Freezes, LastActive: st.Streak.LastActive, Frozen: st.Streak.Frozen},
 		Tally:  gamification.Tally(st.Tally), UpdatedAt: d.UpdatedAt, Done: map[string]bool{}, Domains: map[string]int{},
-		DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility)}
+		DisplayName: d.DisplayName, Visibility: gamification.Visibility(d.Visibility), Role: d.Role}
 	p.Seen = mapSlice(st.Seen, func(x seenDoc) gamification.SeenEvent { return gamification.SeenEvent(x) })
 	p.Days = mapSlice(st.Days, func(x dayDoc) gamification.DayRecord { return gamification.DayRecord(x) })
 	p.Active = mapSlice(st.Active, func(x rangeDoc) gamification.DateRange { return gamification.DateRange(x) })

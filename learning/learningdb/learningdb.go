@@ -122,23 +122,25 @@ func (s *Store) now() time.Time {
 
 // EventDoc is the stored form of a learning event.
 type EventDoc struct {
-	ID           string     `bson:"_id"`
-	Kind         string     `bson:"kind"`
-	UserID       string     `bson:"userId"`
-	ProgrammeID  string     `bson:"programmeId"`
-	ItemKind     string     `bson:"itemKind,omitempty"`
-	ItemID       string     `bson:"itemId,omitempty"`
-	Domain       string     `bson:"domain,omitempty"`
-	OccurredAt   time.Time  `bson:"occurredAt"`
-	RecordedAt   time.Time  `bson:"recordedAt"`
-	ScorePercent int        `bson:"scorePercent,omitempty"`
-	Passed       bool       `bson:"passed,omitempty"`
-	Attempt      int        `bson:"attempt,omitempty"`
-	Perfect      bool       `bson:"perfect,omitempty"`
-	SecondsSpent int        `bson:"secondsSpent,omitempty"`
-	PairingID    string     `bson:"pairingId,omitempty"`
-	DueAt        *time.Time `bson:"dueAt,omitempty"`
-	OnTime       bool       `bson:"onTime,omitempty"`
+	ID            string     `bson:"_id"`
+	Kind          string     `bson:"kind"`
+	UserID        string     `bson:"userId"`
+	ProgrammeID   string     `bson:"programmeId"`
+	ItemKind      string     `bson:"itemKind,omitempty"`
+	ItemID        string     `bson:"itemId,omitempty"`
+	Domain        string     `bson:"domain,omitempty"`
+	OccurredAt    time.Time  `bson:"occurredAt"`
+	RecordedAt    time.Time  `bson:"recordedAt"`
+	ScorePercent  int        `bson:"scorePercent,omitempty"`
+	Passed        bool       `bson:"passed,omitempty"`
+	Attempt       int        `bson:"attempt,omitempty"`
+	Perfect       bool       `bson:"perfect,omitempty"`
+	SecondsSpent  int        `bson:"secondsSpent,omitempty"`
+	PairingID     string     `bson:"pairingId,omitempty"`
+	DueAt         *time.Time `bson:"dueAt,omitempty"`
+	OnTime        bool       `bson:"onTime,omitempty"`
+	Role          string     `bson:"role,omitempty"`
+	CadenceMonths int        `bson:"cadenceMonths,omitempty"`
 }
 
 // FromEvent converts a domain event to its stored form.
@@ -146,7 +148,8 @@ func FromEvent(e learning.Event) EventDoc {
 	return EventDoc{ID: e.ID, Kind: string(e.Kind), UserID: e.UserID, ProgrammeID: e.ProgrammeID, ItemKind: e.ItemKind,
 		ItemID: e.ItemID, Domain: e.Domain, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(),
 		ScorePercent: e.ScorePercent, Passed: e.Passed, Attempt: e.Attempt, Perfect: e.Perfect,
-		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime}
+		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime,
+		Role: e.Role, CadenceMonths: e.CadenceMonths}
 }
 
 // ToEvent converts the stored form back.
@@ -154,7 +157,8 @@ func (d EventDoc) ToEvent() learning.Event {
 	return learning.Event{ID: d.ID, Kind: learning.Kind(d.Kind), UserID: d.UserID, ProgrammeID: d.ProgrammeID,
 		ItemKind: d.ItemKind, ItemID: d.ItemID, Domain: d.Domain, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt,
 		ScorePercent: d.ScorePercent, Passed: d.Passed, Attempt: d.Attempt, Perfect: d.Perfect,
-		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime}
+		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime,
+		Role: d.Role, CadenceMonths: d.CadenceMonths}
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its

@@ -4,7 +4,6 @@ package maildb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -69,32 +68,19 @@ type recordDoc struct {
 // EnqueueMany implements mail.Store: unordered inserts in chunks of 100 (the id is derived
 // from the dedup key, so a duplicate is a duplicate-key error, skipped).
 func (s *Store) EnqueueMany(ctx context.Context, ps []mail.Pending) ([]string, error) {
+	docs := make([]any, len(ps))
+	for i, p := range ps {
+		docs[i] = pendingDoc{ID: p.ID, DedupKey: p.DedupKey, Kind: string(p.Kind), Refs: p.Refs, CreatedAt: p.CreatedAt.UTC(),
+			DueAt: p.DueAt.UTC(), Attempts: p.Attempts}
+	}
+	dup, err := mongodb.InsertNew(ctx, s.db.Collection(Outbox), docs, 100)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue mail: %w", err)
+	}
 	var created []string
-	for start := 0; start < len(ps); start += 100 {
-		chunk := ps[start:min(start+100, len(ps))]
-		docs := make([]any, len(chunk))
-		for i, p := range chunk {
-			docs[i] = pendingDoc{ID: p.ID, DedupKey: p.DedupKey, Kind: string(p.Kind), Refs: p.Refs, CreatedAt: p.CreatedAt.UTC(),
-				DueAt: p.DueAt.UTC(), Attempts: p.Attempts}
-		}
-		_, err := s.db.Collection(Outbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		dup := map[int]bool{}
-		if err != nil {
-			var bwe mongo.BulkWriteException
-			if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-				return created, fmt.Errorf("insert mail: %w", err)
-			}
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return created, fmt.Errorf("insert mail: %w", err)
-				}
-				dup[we.Index] = true
-			}
-		}
-		for i, p := range chunk {
-			if !dup[i] {
-				created = append(created, p.ID)
-			}
+	for i, p := range ps {
+		if !dup[i] {
+			created = append(created, p.ID)
 		}
 	}
 	return created, nil

@@ -735,24 +735,6 @@ func (s *Store) DueFlashPairings(ctx context.Context, now time.Time, limit int) 
 	return out, nil
 }
 
-// SetAgreement implements mentoring.Store.
-func (s *Store) SetAgreement(ctx context.Context, id string, a mentoring.Agreement, now time.Time) (mentoring.Pairing, error) {
-	var d pairingDoc
-	err := s.c(Pairings).FindOneAndUpdate(ctx, k("_id", id, "status", k("$ne", string(mentoring.StatusEnded))),
-		k("$set", k("agreement", fromAgreement(a), "updatedAt", now)),
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if mongodb.IsNotFound(err) {
-		if _, err := s.Pairing(ctx, id); err != nil {
-			return mentoring.Pairing{}, err
-		}
-		return mentoring.Pairing{}, mentoring.ErrStatusConflict
-	}
-	if err != nil {
-		return mentoring.Pairing{}, fmt.Errorf("set agreement: %w", err)
-	}
-	return d.toPairing(), nil
-}
-
 // Pairings implements mentoring.Store: newest first, keyset-paginated on (createdAt, _id).
 func (s *Store) Pairings(ctx context.Context, q mentoring.PairingQuery) ([]mentoring.Pairing, error) {
 	f := k("programmeId", q.ProgrammeID)

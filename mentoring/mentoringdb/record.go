@@ -28,9 +28,9 @@ const (
 )
 
 // RecordIndexes lists the indexes the record's queries need, next to the code that issues
-// them.
+// them (the agreement's in agreement.go).
 func RecordIndexes() []mongodb.Index {
-	return []mongodb.Index{
+	return append(AgreementIndexes(), []mongodb.Index{
 		ix(Meetings, k("pairingId", 1, "startAt", -1, "_id", -1), false),  // Meetings
 		ix(Meetings, k("participants", 1, "startAt", 1, "_id", 1), false), // PersonMeetings (calendar)
 		ix(Meetings, k("status", 1, "startAt", 1, "_id", 1), false),       // PlannedBetween (reminders)
@@ -43,7 +43,7 @@ func RecordIndexes() []mongodb.Index {
 		ix(Goals, k("ownerId", 1, "linkKeys", 1), false), // LinkedGoals
 		ix(GoalHistory, k("goalId", 1, "revision", 1), true),
 		ix(Pairings, k("agreement.goals", 1), false), // PairingsWithAgreementGoals (start-up)
-	}
+	}...)
 }
 
 var _ mentoring.RecordStore = (*Store)(nil)

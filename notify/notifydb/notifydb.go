@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -118,31 +117,18 @@ func (s *Store) Enqueue(ctx context.Context, p notify.Pending) (bool, error) {
 // EnqueueMany implements notify.Store: unordered inserts in chunks of 100, duplicates
 // skipped.
 func (s *Store) EnqueueMany(ctx context.Context, ps []notify.Pending) ([]string, error) {
+	docs := make([]any, len(ps))
+	for i, p := range ps {
+		docs[i] = fromPending(p)
+	}
+	dup, err := mongodb.InsertNew(ctx, s.db.Collection(Outbox), docs, 100)
+	if err != nil {
+		return nil, fmt.Errorf("insert outbox items: %w", err)
+	}
 	var created []string
-	for start := 0; start < len(ps); start += 100 {
-		chunk := ps[start:min(start+100, len(ps))]
-		docs := make([]any, len(chunk))
-		for i, p := range chunk {
-			docs[i] = fromPending(p)
-		}
-		_, err := s.db.Collection(Outbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		dup := map[int]bool{}
-		if err != nil {
-			var bwe mongo.BulkWriteException
-			if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-				return created, fmt.Errorf("insert outbox items: %w", err)
-			}
-			for _, we := range bwe.WriteErrors {
-				if we.Code != 11000 {
-					return created, fmt.Errorf("insert outbox items: %w", err)
-				}
-				dup[we.Index] = true
-			}
-		}
-		for i, p := range chunk {
-			if !dup[i] {
-				created = append(created, p.ID)
-			}
+	for i, p := range ps {
+		if !dup[i] {
+			created = append(created, p.ID)
 		}
 	}
 	return created, nil

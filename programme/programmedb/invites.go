@@ -2,12 +2,10 @@ package programmedb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/internal/mongodb"
@@ -76,27 +74,17 @@ func (d inviteDoc) toInvite() programme.Invite {
 // InsertInvites implements programme.Store: unordered inserts in chunks of 200; a duplicate
 // _id (the same person invited already) is reported, not an error.
 func (s *Store) InsertInvites(ctx context.Context, invs []programme.Invite) (map[string]bool, error) {
+	docs := make([]any, len(invs))
+	for i, inv := range invs {
+		docs[i] = fromInvite(inv)
+	}
+	dupAt, err := mongodb.InsertNew(ctx, s.db.Collection(invites), docs, 200)
+	if err != nil {
+		return nil, fmt.Errorf("insert invites: %w", err)
+	}
 	dup := map[string]bool{}
-	for start := 0; start < len(invs); start += 200 {
-		chunk := invs[start:min(start+200, len(invs))]
-		docs := make([]any, len(chunk))
-		for i, inv := range chunk {
-			docs[i] = fromInvite(inv)
-		}
-		_, err := s.db.Collection(invites).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		if err == nil {
-			continue
-		}
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return dup, fmt.Errorf("insert invites: %w", err)
-		}
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 {
-				return dup, fmt.Errorf("insert invites: %w", err)
-			}
-			dup[chunk[we.Index].ID] = true
-		}
+	for i := range dupAt {
+		dup[invs[i].ID] = true
 	}
 	return dup, nil
 }
