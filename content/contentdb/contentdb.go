@@ -476,3 +476,23 @@ func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string)
 	}
 	return out, nil
 }
+
+// SeedActivities inserts activity records in bulk (unordered; records already stored are
+// skipped), for building large data sets (bench/scale). The product records activity one
+// event at a time with InsertActivity.
+func (s *Store) SeedActivities(ctx context.Context, acts []content.Activity) error {
+	for i := 0; i < len(acts); i += seedBatch {
+		docs := make([]any, 0, seedBatch)
+		for _, a := range acts[i:min(len(acts), i+seedBatch)] {
+			docs = append(docs, fromActivity(a))
+		}
+		_, err := s.db.Collection(Activity).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		if err != nil && !mongodb.OnlyDuplicates(err) {
+			return fmt.Errorf("seed activities: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedBatch is how many documents one seeding insert carries.
+const seedBatch = 1000

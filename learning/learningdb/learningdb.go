@@ -730,3 +730,43 @@ func (s *Store) Pending(ctx context.Context) (queued, dead int64, err error) {
 	dead, err = s.db.Collection(Dead).CountDocuments(ctx, bson.D{}, count)
 	return queued, dead, err
 }
+
+// SeedProcessed records events as processed long ago, in bulk, for building large data sets
+// (bench/scale): an event whose lease would still be kept at now (it ran out less than
+// MarkerRetention before now) becomes a kept lease holding it, an older one an entry of the
+// log, exactly where the worker and SweepLeases would have left them. Events already there
+// are skipped.
+func (s *Store) SeedProcessed(ctx context.Context, events []learning.Event, now time.Time) error {
+	const batch = 1000
+	var leases, logged []any
+	flush := func(force bool) error {
+		for coll, docs := range map[string]*[]any{Claims: &leases, Events: &logged} {
+			if len(*docs) == 0 || (!force && len(*docs) < batch) {
+				continue
+			}
+			_, err := s.db.Collection(coll).InsertMany(ctx, *docs, options.InsertMany().SetOrdered(false))
+			if err != nil && !mongodb.OnlyDuplicates(err) {
+				return fmt.Errorf("seed processed learning events: %w", err)
+			}
+			*docs = (*docs)[:0]
+		}
+		return nil
+	}
+	for _, e := range events {
+		d := FromEvent(e)
+		until := e.RecordedAt.Add(time.Minute)
+		if now.Sub(until) >= MarkerRetention {
+			logged = append(logged, d)
+		} else {
+			b, err := bson.Marshal(d)
+			if err != nil {
+				return fmt.Errorf("seed processed learning events: %w", err)
+			}
+			leases = append(leases, claimDoc{ID: e.ID, Token: newToken(), Owner: "seed", Until: until, Event: b})
+		}
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	return flush(true)
+}

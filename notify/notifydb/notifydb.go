@@ -589,3 +589,21 @@ func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int, error) {
 	}
 	return int(res.DeletedCount), nil
 }
+
+// SeedInbox inserts finished notifications straight into the inbox in bulk (unordered;
+// entries already there are skipped), for building large data sets (bench/scale). The
+// product files each notification with Finish.
+func (s *Store) SeedInbox(ctx context.Context, es []notify.Entry) error {
+	const batch = 1000
+	for i := 0; i < len(es); i += batch {
+		docs := make([]any, 0, batch)
+		for _, e := range es[i:min(len(es), i+batch)] {
+			docs = append(docs, fromEntry(e))
+		}
+		_, err := s.db.Collection(Inbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		if err != nil && !mongodb.OnlyDuplicates(err) {
+			return fmt.Errorf("seed inbox: %w", err)
+		}
+	}
+	return nil
+}
