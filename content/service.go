@@ -696,13 +696,14 @@ func (s *Service) SubmitQuiz(ctx context.Context, userID string, quiz Item, sub 
 	if err != nil {
 		return Recorded{}, Item{}, err
 	}
-	if quiz.Quiz.MaxAttempts > 0 && attempts >= quiz.Quiz.MaxAttempts {
-		return Recorded{}, Item{}, ErrAttemptsUsedUp
+	n, err := s.reserveAttempt(ctx, userID, quiz, attempts+1, normalizeEventID(sub.EventID))
+	if err != nil {
+		return Recorded{}, Item{}, err
 	}
 	a := s.base(userID, ActivityQuizAttempt, quiz, sub.EventID, sub.OccurredAt, sub.SecondsSpent)
 	a.ItemVersion = version.Version
 	a.Answers, a.Results, a.ScorePercent = sub.Answers, results, score
-	a.Attempt = attempts + 1
+	a.Attempt = n
 	a.Passed = score >= version.Quiz.PassPercent
 	perfect := !slices.ContainsFunc(results, func(r QuestionResult) bool { return !r.Correct })
 	passedBefore := slices.ContainsFunc(prior, func(p Activity) bool { return p.Passed })
@@ -711,6 +712,27 @@ func (s *Service) SubmitQuiz(ctx context.Context, userID string, quiz Item, sub 
 	ev.ScorePercent, ev.Passed, ev.Attempt, ev.Perfect = score, a.Passed, a.Attempt, perfect
 	r, err := s.record(ctx, quiz, a, ev)
 	return r, version, err
+}
+
+// reserveAttempt takes the first free attempt number from n on (the number of attempts
+// recorded plus one) on a unique key, before the attempt is recorded: two attempts sent at
+// once get different numbers, and neither passes the quiz's MaxAttempts (ErrAttemptsUsedUp).
+// A number already held by this event (a retry after a crash between reserving and
+// recording) is this event's. A number reserved by an attempt that was never recorded (the
+// process died and the phone never retried) stays used.
+func (s *Service) reserveAttempt(ctx context.Context, userID string, quiz Item, n int, eventID string) (int, error) {
+	for ; ; n++ {
+		if quiz.Quiz.MaxAttempts > 0 && n > quiz.Quiz.MaxAttempts {
+			return 0, ErrAttemptsUsedUp
+		}
+		reserved, holder, err := s.Store.ReserveAttempt(ctx, userID, quiz.ID, n, eventID)
+		if err != nil {
+			return 0, err
+		}
+		if reserved || holder == eventID {
+			return n, nil
+		}
+	}
 }
 
 // TickChecklist ticks or unticks one checklist item. When the tick completes the checklist

@@ -22,6 +22,9 @@ import (
 const (
 	Items    = "content_items"
 	Versions = "content_versions"
+	// Attempts holds one document per (user, quiz, attempt number): the reservation that
+	// makes an attempt number unique (content.Store.ReserveAttempt).
+	Attempts = "content_attempts"
 	Activity = "content_activity"
 )
 
@@ -496,3 +499,29 @@ func (s *Store) SeedActivities(ctx context.Context, acts []content.Activity) err
 
 // seedBatch is how many documents one seeding insert carries.
 const seedBatch = 1000
+
+type attemptDoc struct {
+	ID      string    `bson:"_id"` // userId + ":" + quizId + ":" + n
+	UserID  string    `bson:"userId"`
+	QuizID  string    `bson:"quizId"`
+	N       int       `bson:"n"`
+	EventID string    `bson:"eventId"`
+	At      time.Time `bson:"at"`
+}
+
+// ReserveAttempt implements content.Store with one insert on the unique _id.
+func (s *Store) ReserveAttempt(ctx context.Context, userID, quizID string, n int, eventID string) (bool, string, error) {
+	id := fmt.Sprintf("%s:%s:%d", userID, quizID, n)
+	_, err := s.db.Collection(Attempts).InsertOne(ctx, attemptDoc{ID: id, UserID: userID, QuizID: quizID, N: n, EventID: eventID, At: time.Now().UTC()})
+	if err == nil {
+		return true, "", nil
+	}
+	if !mongodb.IsDuplicate(err) {
+		return false, "", fmt.Errorf("reserve quiz attempt: %w", err)
+	}
+	var held attemptDoc
+	if err := s.db.Collection(Attempts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&held); err != nil {
+		return false, "", fmt.Errorf("read quiz attempt reservation: %w", err)
+	}
+	return false, held.EventID, nil
+}
