@@ -465,6 +465,20 @@ func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string)
 	if itemIDs != nil {
 		filter = append(filter, bson.E{Key: "itemId", Value: bson.D{{Key: "$in", Value: itemIDs}}})
 	}
+	return s.activities(ctx, filter)
+}
+
+// ActivitiesOf implements content.Store: {userId: {$in}, itemId: {$in}}, both keys of the
+// (userId, itemId) index.
+func (s *Store) ActivitiesOf(ctx context.Context, userIDs, itemIDs []string) ([]content.Activity, error) {
+	if len(userIDs) == 0 || len(itemIDs) == 0 {
+		return nil, nil
+	}
+	return s.activities(ctx, bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: userIDs}}},
+		{Key: "itemId", Value: bson.D{{Key: "$in", Value: itemIDs}}}})
+}
+
+func (s *Store) activities(ctx context.Context, filter bson.D) ([]content.Activity, error) {
 	cur, err := s.db.Collection(Activity).Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("find activities: %w", err)
