@@ -207,6 +207,7 @@ func (w *world) person(ctx context.Context, kind string, role programme.Role) (s
 	if err := w.a.Identity.Store.CreateUser(ctx, u, "not-a-password-hash"); err != nil {
 		return "", fmt.Errorf("create user: %w", err)
 	}
+	w.a.Identity.ProfileChanged(ctx, u.ID) // as Register does: the reminder scheduler tracks their slot
 	if err := w.a.Programmes.AddMember(ctx, w.pid, u.ID, role); err != nil {
 		return "", fmt.Errorf("add member: %w", err)
 	}

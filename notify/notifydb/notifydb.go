@@ -56,6 +56,8 @@ func Indexes() []mongodb.Index {
 		ix(Devices, false, "tokenHash"),                    // one token, one device
 		ix(Devices, false, "userId", "lastSeen"),           // Devices, eviction
 		ix(Devices, false, "lastSeen"),                     // PruneDevices
+		ix(Due, false, "bucket"),                           // the scheduler's round (DueIn)
+		ix(Due, false, "userId"),                           // Track (DueOf)
 	}
 }
 
