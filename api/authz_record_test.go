@@ -173,3 +173,20 @@ func init() {
 		Row{Method: "GET", Path: "/v1/pairings/{pairingId}/cadence", Expect: mentoringMembers},
 	)
 }
+
+func init() {
+	addRows(
+		Row{Method: "POST", Path: "/v1/me/calendar-token", Expect: signedInAll(http.StatusCreated)},
+		Row{Method: "DELETE", Path: "/v1/me/calendar-token", Expect: signedInAll(http.StatusNoContent)},
+		// The feed's credential is its token, not the caller's Bearer token: with a valid
+		// feed token everyone gets the feed (of the token's owner), without one nobody does.
+		Row{Method: "GET", Path: "/v1/me/calendar.ics", Expect: all(http.StatusOK),
+			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
+				token, err := f.Env.App.Record.NewFeedToken(context.Background(), f.Users[Mentee].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return apitest.Req{Path: "/v1/me/calendar.ics?token=" + token}
+			}},
+	)
+}

@@ -20,6 +20,7 @@ func (s *Server) mountRecord(r fiber.Router) {
 	s.mountNotes(r)
 	s.mountGoals(r)
 	s.mountAgreement(r)
+	s.mountCalendar(r)
 }
 
 // recordPairing loads the path's pairing and authorizes the caller on its programme.

@@ -74,6 +74,8 @@ type App struct {
 
 	// workers run in the background until the context given to Serve ends.
 	workers []func(ctx context.Context)
+	// scheduler plans reminders from its due index; profile changes re-track people in it.
+	scheduler *notify.Scheduler
 }
 
 // Options adjust wiring for tests.

@@ -13,9 +13,11 @@ import (
 // newRecord builds the mentoring record (meetings, notes and reflections, goals, agreement
 // versions, cadence, calendar feeds) over the mentoring service built before it.
 func (a *App) newRecord() *mentoring.Record {
+	store := mentoringdb.New(a.DB.DB)
 	return &mentoring.Record{
 		Pairings:  a.Mentoring,
-		Store:     mentoringdb.New(a.DB.DB),
+		Store:     store,
+		Feeds:     store,
 		People:    recordPeople{a.Identity},
 		Publisher: a.Learning,
 		Now:       a.Now,

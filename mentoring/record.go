@@ -87,6 +87,7 @@ type RecordNotifier interface {
 type Record struct {
 	Pairings  *Service
 	Store     RecordStore
+	Feeds     FeedStore
 	People    People
 	Publisher learning.Publisher
 	Notifier  RecordNotifier

@@ -26,6 +26,7 @@ func AgreementIndexes() []mongodb.Index {
 	return []mongodb.Index{
 		ix(AgreementVersions, k("pairingId", 1, "version", 1), true),
 		ix(AgreementAcks, k("pairingId", 1, "version", 1), false),
+		ix(FeedTokens, k("userId", 1), true),
 	}
 }
 
@@ -133,6 +134,56 @@ func (s *Store) SetAgreedAgreement(ctx context.Context, pairingID string, a ment
 		"$or", bson.A{k("agreementVersion", k("$exists", false)), k("agreementVersion", k("$lt", version))})
 	if _, err := s.c(Pairings).UpdateOne(ctx, f, k("$set", k("agreement", fromAgreement(a), "agreementVersion", version, "updatedAt", now.UTC()))); err != nil {
 		return fmt.Errorf("set agreement in force: %w", err)
+	}
+	return nil
+}
+
+// FeedTokens holds calendar feed tokens: _id is the token's SHA-256 hash (the feed's one
+// lookup), userId unique (one token a person).
+const FeedTokens = "mentoring_feed_tokens"
+
+type feedTokenDoc struct {
+	ID        string    `bson:"_id"`
+	UserID    string    `bson:"userId"`
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+var _ mentoring.FeedStore = (*Store)(nil)
+
+// PutFeedToken implements mentoring.FeedStore: the old token goes, then the new one is
+// inserted (a racing second request loses on the unique userId and tries once more).
+func (s *Store) PutFeedToken(ctx context.Context, userID, hash string, at time.Time) error {
+	for attempt := 0; ; attempt++ {
+		if err := s.DeleteFeedToken(ctx, userID); err != nil {
+			return err
+		}
+		_, err := s.c(FeedTokens).InsertOne(ctx, feedTokenDoc{ID: hash, UserID: userID, CreatedAt: at.UTC()})
+		if err == nil || !mongodb.IsDuplicate(err) || attempt > 0 {
+			if err != nil {
+				return fmt.Errorf("put feed token: %w", err)
+			}
+			return nil
+		}
+	}
+}
+
+// FeedTokenUser implements mentoring.FeedStore.
+func (s *Store) FeedTokenUser(ctx context.Context, hash string) (string, error) {
+	var d feedTokenDoc
+	err := s.c(FeedTokens).FindOne(ctx, k("_id", hash)).Decode(&d)
+	if mongodb.IsNotFound(err) {
+		return "", mentoring.ErrFeedToken
+	}
+	if err != nil {
+		return "", fmt.Errorf("find feed token: %w", err)
+	}
+	return d.UserID, nil
+}
+
+// DeleteFeedToken implements mentoring.FeedStore.
+func (s *Store) DeleteFeedToken(ctx context.Context, userID string) error {
+	if _, err := s.c(FeedTokens).DeleteMany(ctx, k("userId", userID)); err != nil {
+		return fmt.Errorf("delete feed token: %w", err)
 	}
 	return nil
 }
