@@ -34,6 +34,9 @@ func (a *App) seedEvidenceDemo(ctx context.Context, users map[string]identity.Us
 		if err := past.SyncPairing(ctx, p); err != nil {
 			return err
 		}
+		if err := a.demoMeetingForCPD(ctx, mp); err != nil {
+			return fmt.Errorf("demo meeting: %w", err)
+		}
 		for _, userID := range p.Members() {
 			side := p.SideOf(userID)
 			if err := a.demoAnswer(ctx, &past, p, evidence.Baseline, userID, demoBaseline[side]); err != nil {
@@ -97,3 +100,52 @@ var demoThreeMonths = map[string]evidence.AnswerInput{
 		Enabling: []string{"effective-communication", "participant-commitment"}, Hindering: []string{"excessive-workload"},
 		Relationship: rel(4), RelationshipText: "Monthly meetings fixed in the diary help."},
 }
+
+// demoMeetingForCPD gives a demo pairing that has no confirmed meeting yet one held meeting,
+// confirmed, with its objectives, topics and an action, the mentor's shared feedback and
+// both sides' reflections on it, so that the CPD record shows every kind of entry. A pairing whose history the mentoring demo already
+// seeded is left as it is.
+func (a *App) demoMeetingForCPD(ctx context.Context, p mentoring.Pairing) error {
+	ms, err := a.Record.Store.Meetings(ctx, mentoring.MeetingQuery{PairingID: p.ID, Status: mentoring.MeetingHeld, Limit: 1})
+	if err != nil || len(ms) > 0 {
+		return err
+	}
+	mentor := mentoring.Actor{UserID: p.MentorID, Role: mentoring.RoleMentor}
+	mentee := mentoring.Actor{UserID: p.MenteeIDs[0], Role: mentoring.RoleMentee}
+	london, _ := time.LoadLocation("Europe/London")
+	day := a.Now().In(london).AddDate(0, 0, -9)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, london).Format(time.RFC3339)
+	minutes, format, text, due := 50, "in-person", "Draft the agenda for the first huddle", a.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	owner := p.MenteeIDs[0]
+	v, err := a.Record.PlanMeeting(ctx, mentor, p, mentoring.MeetingInput{Start: &start, DurationMinutes: &minutes, Format: &format,
+		Objectives: []string{"Prepare to lead the morning huddle", "Agree how to give feedback that lands"},
+		Topics:     []string{"Rota pressure and time constraints", "What good feedback sounds like", "Who to ask in other departments"},
+		Actions:    []mentoring.ActionInput{{Text: &text, OwnerID: &owner, Due: &due}}})
+	if err != nil {
+		return err
+	}
+	if _, err := a.Record.ConfirmMeeting(ctx, mentee, p, v.Meeting, nil); err != nil {
+		return err
+	}
+	notes := []struct {
+		by mentoring.Actor
+		in mentoring.NoteInput
+	}{
+		{mentor, mentoring.NoteInput{Visibility: strp("pairing"), Body: strp("Well prepared: you listened first and then proposed a clear plan. Next time, try asking the quieter staff first.")}},
+		{mentee, mentoring.NoteInput{Kind: strp("reflection"), Learned: strp("Listening before proposing makes people more willing to follow the plan."),
+			Apply: strp("Ask two open questions before I suggest anything at each huddle."), Domains: []string{"skill-based", "affective"}}},
+		{mentee, mentoring.NoteInput{Visibility: strp("pairing"), Body: strp("Thank you: the questions you asked helped me see what the team needs from the huddle.")}},
+		{mentor, mentoring.NoteInput{Kind: strp("reflection"), Learned: strp("I am learning when to stop talking and when to carry on."),
+			Apply: strp("Leave a silence after each question."), Domains: []string{"skill-based"}}},
+	}
+	for _, n := range notes {
+		in := n.in
+		in.MeetingID = &v.ID
+		if _, err := a.Record.WriteNote(ctx, n.by, p, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func strp(s string) *string { return &s }

@@ -433,9 +433,17 @@ func cpdTotals(r CPDRecord) Totals {
 	}
 	t.MinutesByActivity[ActivityMeetings], t.MinutesByActivity[ActivityContent] = t.MeetingMinutes, t.ContentMinutes
 	t.CheckinCount = len(r.Checkins)
-	t.ReflectionCount = len(r.Reflections)
+	for _, n := range r.Reflections {
+		if n.Reflection {
+			t.ReflectionCount++
+		}
+	}
 	for _, m := range r.Meetings {
-		t.ReflectionCount += len(m.Reflections)
+		for _, n := range m.Reflections {
+			if n.Reflection {
+				t.ReflectionCount++
+			}
+		}
 	}
 	for _, g := range r.Goals {
 		if g.Status == "achieved" {

@@ -87,7 +87,7 @@ func CSV(w io.Writer, r evidence.CPDRecord, verifyURL string) error {
 			details = append(details, "feedback from "+name(r, n.AuthorID)+": "+noteText(n))
 		}
 		for _, n := range m.Reflections {
-			details = append(details, "my reflection: "+noteText(n))
+			details = append(details, "my note: "+noteText(n))
 		}
 		row("meeting", localDate(m.StartAt, m.Timezone), m.ProgrammeName, "Mentoring meeting", strconv.Itoa(m.DurationMinutes),
 			strings.Join(m.Domains, " "), "confirmed", strings.Join(details, "; "))

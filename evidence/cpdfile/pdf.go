@@ -164,7 +164,11 @@ func meetings(d *doc, r evidence.CPDRecord) {
 			d.field("Feedback from "+name(r, n.AuthorID), noteText(n))
 		}
 		for _, n := range m.Reflections {
-			d.field("My reflection", noteText(n))
+			label := "My note"
+			if n.Reflection {
+				label = "My reflection"
+			}
+			d.field(label, noteText(n))
 		}
 	}
 }
