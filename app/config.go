@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -167,9 +166,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 	c.EvidenceInterval = env.Duration("CHECKIN_SCHEDULER_INTERVAL", time.Minute, time.Second, time.Hour)
 	c.XAPI = loadXAPIConfig(env, c.PublicURL)
 	c.Media = loadMediaConfig(env)
-	if c.Media.ChunkSize > c.BodyLimit && env.Err() == nil {
-		return c, fmt.Errorf("invalid MEDIA_CHUNK_BYTES=%d: an upload part holds whole chunks, so it must not exceed BODY_LIMIT_BYTES=%d", c.Media.ChunkSize, c.BodyLimit)
-	}
+	// An upload part holds whole chunks, so a chunk must fit the body limit.
+	c.Media.ChunkSize = min(c.Media.ChunkSize, c.BodyLimit)
 	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
 		return c, err
 	}
