@@ -77,7 +77,11 @@ func (r recordNotifier) AgreementChanged(ctx context.Context, userID string, v m
 }
 
 func (r recordNotifier) AgreementAcknowledged(ctx context.Context, userID string, v mentoring.AgreementVersion) error {
-	return r.n.AgreementAcknowledged(ctx, userID, "", v.PairingID, v.Version, v.Acks[len(v.Acks)-1].UserID)
+	by := ""
+	if len(v.Acks) > 0 {
+		by = v.Acks[len(v.Acks)-1].UserID
+	}
+	return r.n.AgreementAcknowledged(ctx, userID, "", v.PairingID, v.Version, by)
 }
 
 // meetingsForNotify lets the reminder scheduler ask the record about planned meetings.
