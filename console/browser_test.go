@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +98,9 @@ func (s *suite) tab(t *testing.T) *tab {
 	return &tab{s: s, t: t, ctx: ctx}
 }
 
-func (b *tab) timeout() (context.Context, context.CancelFunc) { return context.WithTimeout(b.ctx, 30*time.Second) }
+func (b *tab) timeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(b.ctx, 30*time.Second)
+}
 
 // open loads a console path (or a full URL) and fails on a 5xx.
 func (b *tab) open(path string) int {
@@ -130,6 +132,20 @@ func (b *tab) submit(css string) int {
 	}
 	if resp.Status >= 500 {
 		b.t.Fatalf("submit %s: status %d: %s", css, resp.Status, b.text("main"))
+	}
+	return int(resp.Status)
+}
+
+// choose sets a select that submits its form when it changes (data-autosubmit, app.js)
+// and waits for the page that answers.
+func (b *tab) choose(css, value string) int {
+	b.t.Helper()
+	ctx, cancel := b.timeout()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector(`+
+		strconv.Quote(css)+`); s.value = `+strconv.Quote(value)+`; s.dispatchEvent(new Event("change")); })()`))
+	if err != nil {
+		b.t.Fatalf("choose %s in %s on %s: %v", value, css, b.url(), err)
 	}
 	return int(resp.Status)
 }
@@ -331,4 +347,6 @@ func (s *suite) pageToken(t *testing.T, c *http.Client, path string) string {
 
 func p(parts ...string) string { return "/p/" + app.DemoProgrammeID + "/" + strings.Join(parts, "/") }
 
-var _ = fmt.Sprintf
+func apitestLogin(email, password string) apitest.Req {
+	return apitest.Req{Method: http.MethodPost, Path: "/v1/auth/login", Body: map[string]string{"email": email, "password": password}}
+}

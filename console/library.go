@@ -3,7 +3,6 @@ package console
 import (
 	"archive/zip"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"path"
@@ -205,5 +204,3 @@ func stripTopFolder(files map[string][]byte) map[string][]byte {
 	}
 	return out
 }
-
-var _ = errors.New

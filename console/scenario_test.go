@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microlearn/microlearn/app"
 	"github.com/microlearn/microlearn/content"
 )
 
@@ -189,5 +188,3 @@ func waitFor(t *testing.T, check func() (string, bool)) string {
 		time.Sleep(300 * time.Millisecond)
 	}
 }
-
-var _ = app.DemoPassword
