@@ -310,8 +310,14 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // session (from a page it then loads).
 func (s *suite) httpSignIn(t *testing.T, c *http.Client, email string) string {
 	t.Helper()
+	return s.httpSignInAs(t, c, email, app.DemoPassword, "/p/"+app.DemoProgrammeID+"/leaderboard")
+}
+
+// httpSignInAs signs in with a password and returns a CSRF token from page.
+func (s *suite) httpSignInAs(t *testing.T, c *http.Client, email, password, page string) string {
+	t.Helper()
 	tok := s.pageToken(t, c, "/login")
-	resp, err := c.PostForm(s.base+"/login", url.Values{"csrf": {tok}, "email": {email}, "password": {app.DemoPassword}, "next": {"/"}})
+	resp, err := c.PostForm(s.base+"/login", url.Values{"csrf": {tok}, "email": {email}, "password": {password}, "next": {"/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +325,7 @@ func (s *suite) httpSignIn(t *testing.T, c *http.Client, email string) string {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s over HTTP: status %d", email, resp.StatusCode)
 	}
-	return s.pageToken(t, c, "/p/"+app.DemoProgrammeID+"/leaderboard")
+	return s.pageToken(t, c, page)
 }
 
 func (s *suite) pageToken(t *testing.T, c *http.Client, path string) string {

@@ -245,8 +245,10 @@ func (v *view) errorText(err error) string {
 	return v.T("error.internal", requestInfo(v.r).RequestID)
 }
 
-// fail answers an error: a failed form goes back to the page it came from with the reason
-// in a flash; a failed page shows the error page.
+// fail answers an error: a form the person got wrong (invalid, conflicting, throttled)
+// goes back to the page it came from with the reason in a flash; anything else, and any
+// failed page, shows the error page with the status (403 for a member without the role,
+// 404 for what the caller may not know exists).
 func (c *Console) fail(w http.ResponseWriter, v *view, err error) {
 	status := statusOf(err)
 	if status >= 500 {
@@ -257,7 +259,7 @@ func (c *Console) fail(w http.ResponseWriter, v *view, err error) {
 		c.toLogin(w, v.r)
 		return
 	}
-	if v.r.Method == http.MethodPost && status < 500 && status != http.StatusNotFound {
+	if v.r.Method == http.MethodPost && status < 500 && status != http.StatusNotFound && status != http.StatusForbidden {
 		c.setFlash(w, v.r, flash{Error: true, Text: v.errorText(err)})
 		c.redirect(w, v.r, backTo(v.r))
 		return

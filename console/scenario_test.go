@@ -21,6 +21,7 @@ func TestConsole(t *testing.T) {
 	t.Run("XSS", s.xss)
 	t.Run("Throttling", s.throttling)
 	t.Run("Languages", s.languages)
+	t.Run("Authorization", s.authorization)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and
