@@ -16,7 +16,7 @@ func (a *App) wireConsole(deps *api.Deps) error {
 		limit = throttle.NewWindow(a.Cfg.AuthRateLimit, a.Cfg.AuthRateWindow)
 	}
 	c, err := console.New(console.Deps{Log: a.Log, Now: a.Now, Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions,
-		Programmes: a.Programmes, Content: a.Content, Mentoring: a.Mentoring, Gamification: a.Gamification,
+		Programmes: a.Programmes, Content: a.Content, Mentoring: a.Mentoring, Record: a.Record, Gamification: a.Gamification,
 		Authz: deps.Authz, Logins: deps.Logins, SignInLimit: limit, Secret: a.Tokens.Keys.RefreshSecret(),
 		PublicURL: a.Cfg.PublicURL, BodyLimit: a.Cfg.BodyLimit})
 	if err != nil {

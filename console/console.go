@@ -25,14 +25,16 @@ import (
 
 // Deps are the services the console serves, the same ones the API serves.
 type Deps struct {
-	Log          *slog.Logger
-	Now          func() time.Time
-	Tokens       *auth.Issuer
-	Identity     *identity.Service
-	Sessions     *identity.Sessions
-	Programmes   *programme.Service
-	Content      *content.Service
-	Mentoring    *mentoring.Service
+	Log        *slog.Logger
+	Now        func() time.Time
+	Tokens     *auth.Issuer
+	Identity   *identity.Service
+	Sessions   *identity.Sessions
+	Programmes *programme.Service
+	Content    *content.Service
+	Mentoring  *mentoring.Service
+	// Record is the mentoring record (meetings, goals, notes).
+	Record       *mentoring.Record
 	Gamification *gamification.Service
 	Authz        *authz.Authorizer
 	// Logins is the sign-in back-off shared with the API; SignInLimit the per-IP request

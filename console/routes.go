@@ -63,6 +63,7 @@ func (c *Console) routes() {
 	c.menteeRoutes()
 	c.ownerRoutes()
 	c.mentorRoutes()
+	c.recordRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

@@ -52,6 +52,15 @@ func (s *suite) draft(t *testing.T, title, markdown string) content.Item {
 	return it
 }
 
+func (s *suite) recordPairing(t *testing.T) mentoring.Pairing {
+	t.Helper()
+	p, err := s.env.App.Record.Pairing(context.Background(), s.adaPairing(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func (s *suite) adaPairing(t *testing.T) string {
 	t.Helper()
 	pl, err := s.env.App.Mentoring.Store.Place(context.Background(), app.DemoProgrammeID, s.user(t, "mentee1@example.com").ID, mentoring.OneToOne)
@@ -79,10 +88,11 @@ func (s *suite) accessibility(t *testing.T) {
 		pages []string
 	}{
 		{"owner@example.com", []string{p("overview"), p("members"), p("content"), p("content", "new"), p("content", lesson), p("content", quiz),
-			p("matching"), p("pairings"), p("pairings", pairing), p("gamification"), p("leaderboard"), "/"}},
-		{"mentor@example.com", []string{p("mentees"), p("pairings", pairing), p("content"), p("profile"), p("leaderboard")}},
+			p("matching"), p("pairings"), p("pairings", pairing), p("pairings", pairing, "record"), p("gamification"), p("leaderboard"), "/"}},
+		{"mentor@example.com", []string{p("mentees"), p("pairings", pairing), p("pairings", pairing, "record"), p("mentoring"), p("content"),
+			p("profile"), p("leaderboard")}},
 		{"mentee1@example.com", []string{p("today"), p("library"), p("learn", lesson), p("learn", quiz), p("learn", checklist),
-			p("learn", path), p("badges"), p("leaderboard"), p("profile")}},
+			p("learn", path), p("badges"), p("leaderboard"), p("profile"), p("mentoring"), p("pairings", pairing, "record")}},
 	} {
 		b := s.tab(t)
 		b.signIn(persona.email)
@@ -298,6 +308,11 @@ func (s *suite) xss(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	kind, vis, body := "note", "pairing", "Note body "+evil
+	if _, err := s.env.App.Record.WriteNote(ctx, mentor, s.recordPairing(t), mentoring.NoteInput{Kind: &kind, Visibility: &vis, Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+
 	check := func(b *tab, path, wantText string) {
 		t.Helper()
 		b.open(path)
@@ -319,6 +334,7 @@ func (s *suite) xss(t *testing.T) {
 	ada.signIn("mentee1@example.com")
 	check(ada, p("today"), `Note <img src=x`)
 	check(ada, p("learn", lesson.ID), "Heading")
+	check(ada, p("pairings", s.adaPairing(t), "record"), "Note body <img src=x")
 	ada.open(p("profile"))
 	ada.set("#department", `Ward 7 <script>window.__xss=1</script>`)
 	ada.submit("form[action$='/profile'] button")
