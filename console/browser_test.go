@@ -159,6 +159,22 @@ func (b *tab) set(css, value string) {
 	}
 }
 
+// upload puts a file into a file input.
+func (b *tab) upload(css, file string) {
+	b.t.Helper()
+	ctx, cancel := b.timeout()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(css), []string{file})); err != nil {
+		b.t.Fatalf("upload to %s: %v", css, err)
+	}
+}
+
+// acceptDialogs makes the page's confirmation dialogs (data-confirm) answer yes.
+func (b *tab) acceptDialogs() {
+	b.t.Helper()
+	evaluate[chromedp.Void](b, `window.confirm = () => true`)
+}
+
 func (b *tab) click(css string) {
 	b.t.Helper()
 	ctx, cancel := b.timeout()

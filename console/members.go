@@ -1,12 +1,14 @@
 package console
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/internal/apperr"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -22,6 +24,9 @@ func (c *Console) ownerRoutes() {
 	m.HandleFunc("POST /p/{pid}/members/invite", own(c.invite))
 	m.HandleFunc("POST /p/{pid}/members/{uid}/role", own(c.changeRole))
 	m.HandleFunc("POST /p/{pid}/members/{uid}/remove", own(c.removeMember))
+	m.HandleFunc("POST /p/{pid}/invites/import", own(c.importInvites))
+	m.HandleFunc("POST /p/{pid}/invites/{id}/revoke", own(c.revokeInvite))
+	m.HandleFunc("POST /p/{pid}/invites/{id}/resend", own(c.resendInvite))
 	m.HandleFunc("POST /p/{pid}/join-codes", own(c.createJoinCode))
 	m.HandleFunc("POST /p/{pid}/join-codes/{id}/revoke", own(c.revokeJoinCode))
 	m.HandleFunc("GET /p/{pid}/content", authors(c.contentLibrary))
@@ -51,6 +56,9 @@ type memberRow struct {
 type membersData struct {
 	Members   []memberRow
 	Next      string
+	Invites   []inviteRow
+	MailOn    bool
+	Imported  *importedInvites
 	Invited   *invited
 	JoinCodes []programme.JoinCode
 	NewCode   string
@@ -58,9 +66,21 @@ type membersData struct {
 }
 
 type invited struct {
-	Email string
-	Role  programme.Role
-	Link  string
+	Email  string
+	Role   programme.Role
+	Link   string
+	Mailed bool
+}
+
+type inviteRow struct {
+	programme.Invite
+	Status programme.InviteState
+	Link   string
+}
+
+type importedInvites struct {
+	programme.ImportResult
+	Links map[int]string
 }
 
 func actorOf(v *view) programme.Actor {
@@ -88,7 +108,27 @@ func (c *Console) membersData(v *view) (membersData, error) {
 	if d.JoinCodes, err = c.deps.Programmes.JoinCodes(ctx, v.Programme.ID); err != nil {
 		return d, err
 	}
+	invs, _, err := c.deps.Programmes.Invites(ctx, programme.InviteQuery{ProgrammeID: v.Programme.ID, Now: c.deps.Now(), Limit: 100})
+	if err != nil {
+		return d, err
+	}
+	d.MailOn = c.deps.Programmes.MailOn()
+	for _, inv := range invs {
+		row := inviteRow{Invite: inv, Status: inv.Status(c.deps.Now())}
+		// With mail off the owner passes each pending invitation's link on (as the API lists it).
+		if row.Status == programme.InvitePending && !d.MailOn {
+			row.Link = c.joinLink(v, c.deps.Programmes.InviteToken(inv))
+		}
+		d.Invites = append(d.Invites, row)
+	}
 	return d, nil
+}
+
+func (c *Console) joinLink(v *view, token string) string {
+	if token == "" {
+		return ""
+	}
+	return c.baseURL(v) + "/join?token=" + url.QueryEscape(token)
 }
 
 func (c *Console) members(w http.ResponseWriter, v *view) error {
@@ -116,7 +156,56 @@ func (c *Console) baseURL(v *view) string {
 // invite creates an invitation and shows its link once (the token is stored only hashed).
 func (c *Console) invite(w http.ResponseWriter, v *view) error {
 	f := v.r.PostForm
-	inv, tok, err := c.deps.Programmes.Invite(v.r.Context(), v.Programme.ID, v.Caller.UserID, f.Get("email"), programme.Role(f.Get("role")))
+	inv, tok, err := c.deps.Programmes.InviteOne(v.r.Context(), v.Programme.ID, v.Caller.UserID, programme.InviteInput{
+		Email: f.Get("email"), Name: f.Get("name"), Role: programme.Role(f.Get("role")), Locale: v.Lang})
+	if err != nil {
+		return err
+	}
+	return c.showInvited(w, v, inv, tok)
+}
+
+// showInvited answers an invitation made or resent with its link, shown once.
+func (c *Console) showInvited(w http.ResponseWriter, v *view, inv programme.Invite, tok string) error {
+	d, err := c.membersData(v)
+	if err != nil {
+		return err
+	}
+	d.Invited = &invited{Email: inv.Email, Role: inv.Role, Link: c.joinLink(v, tok), Mailed: d.MailOn}
+	c.render(w, v, http.StatusOK, "members", d)
+	return nil
+}
+
+func (c *Console) resendInvite(w http.ResponseWriter, v *view) error {
+	inv, tok, err := c.deps.Programmes.ResendInvite(v.r.Context(), v.Programme.ID, v.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.showInvited(w, v, inv, tok)
+}
+
+func (c *Console) revokeInvite(w http.ResponseWriter, v *view) error {
+	if err := c.deps.Programmes.RevokeInvite(v.r.Context(), v.Programme.ID, v.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.done(w, v, v.P("members"), "members.inviteRevoked")
+}
+
+// maxInviteCSV bounds an uploaded invitation CSV (the form is bounded by the body limit too).
+const maxInviteCSV = 1 << 20
+
+// importInvites invites everyone in an uploaded CSV (programme.ImportInvites, as
+// POST /v1/programmes/{id}/invites/import), or with "check only" reports what it would do.
+func (c *Console) importInvites(w http.ResponseWriter, v *view) error {
+	file, _, err := v.r.FormFile("csv")
+	if err != nil {
+		return apperr.Invalid("/csv", "choose a .csv file")
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxInviteCSV+1))
+	if err != nil || len(data) > maxInviteCSV {
+		return apperr.Invalid("/csv", "must be at most 1 MB")
+	}
+	res, err := c.deps.Programmes.ImportInvites(v.r.Context(), v.Programme.ID, v.Caller.UserID, v.Lang, data, v.r.PostFormValue("dryRun") == "on")
 	if err != nil {
 		return err
 	}
@@ -124,7 +213,10 @@ func (c *Console) invite(w http.ResponseWriter, v *view) error {
 	if err != nil {
 		return err
 	}
-	d.Invited = &invited{Email: inv.Email, Role: inv.Role, Link: c.baseURL(v) + "/join?token=" + url.QueryEscape(tok)}
+	d.Imported = &importedInvites{ImportResult: res, Links: map[int]string{}}
+	for _, row := range res.Rows {
+		d.Imported.Links[row.Line] = c.joinLink(v, row.Token)
+	}
 	c.render(w, v, http.StatusOK, "members", d)
 	return nil
 }

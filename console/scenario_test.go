@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"archive/zip"
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +49,28 @@ func (s *suite) scenario(t *testing.T) {
 		t.Fatalf("invite link %q", link)
 	}
 	owner.screenshot("owner-members")
+
+	// A CSV invites two more; one invitation is revoked again.
+	csv := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(csv, []byte("email,name,role\nfay@example.com,Fay Field,mentee\ngus@example.com,Gus Grant,mentor\nnot-an-email,Bad Row,mentee\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	owner.upload("#csv", csv)
+	owner.submit("form[action$='/invites/import'] button")
+	owner.contains(".card.success", "invited: 2")
+	owner.contains(".card.success", "invalid: 1")
+	owner.contains("table.invites", "gus@example.com")
+	owner.acceptDialogs()
+	owner.submit("form[action*='/invites/'][action$='/revoke'] button")
+	owner.contains(".flash", "invitation is revoked")
+	owner.contains("table.invites", "revoked")
+
+	// A content pack arrives as a .zip and is imported.
+	owner.open(p("content"))
+	owner.upload("#pack", packZip(t))
+	owner.submit("form[action$='/content/import'] button")
+	owner.contains(".flash", "Imported: 1 new")
+	owner.contains("table.library", "Saying no kindly")
 
 	// Dana follows the link, creates an account, joins and fills in her profile.
 	dana := s.tab(t)
@@ -193,6 +218,37 @@ func (s *suite) scenario(t *testing.T) {
 	owner.screenshot("owner-pairing")
 	owner.open(p("gamification"))
 	owner.screenshot("owner-gamification")
+}
+
+// packZip writes a one-lesson content pack as a .zip of its folder.
+func packZip(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pack.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, body := range map[string]string{
+		"boundaries/pack.yaml": "id: boundaries\ntitle: Boundaries\nversion: 1\n",
+		"boundaries/lessons/saying-no.md": "---\nkey: saying-no\ntitle: Saying no kindly\nsummary: Protect your time without damaging trust.\n" +
+			"domain: affective\nlocale: en\n---\n\n## Why it matters\n\nA clear no keeps your yes worth something.\n",
+	} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func lastPathPart(u string) string { return u[strings.LastIndex(u, "/")+1:] }
