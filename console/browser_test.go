@@ -99,7 +99,7 @@ func (s *suite) tab(t *testing.T) *tab {
 }
 
 func (b *tab) timeout() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(b.ctx, 30*time.Second)
+	return context.WithTimeout(b.ctx, 60*time.Second)
 }
 
 // open loads a console path (or a full URL) and fails on a 5xx.

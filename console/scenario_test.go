@@ -261,18 +261,18 @@ func london() *time.Location {
 	return loc
 }
 
-// waitFor retries check (which reloads a page) until it holds, for at most 30 s: the
+// waitFor retries check (which reloads a page) until it holds, for at most 60 s: the
 // gamification worker applies learning events asynchronously.
 func waitFor(t *testing.T, check func() (string, bool)) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		got, ok := check()
 		if ok {
 			return got
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("still not there after 30s; last seen:\n%s", got)
+			t.Fatalf("still not there after 60s; last seen:\n%s", got)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
