@@ -41,12 +41,16 @@ func listFilter(c *fiber.Ctx, author bool) (content.ListFilter, error) {
 		lf.Domain = content.Domain(v)
 		f.Check(lf.Domain.Valid(), "/domain", "must be one of cognitive, skill-based, affective, social-networks")
 	}
+	// Text parameters must be UTF-8: anything else cannot be compared with titles or tags
+	// (and once reached the database as an invalid pattern).
 	if v := c.Query("tag"); v != "" {
 		lf.Tag = strings.ToLower(strings.TrimSpace(v))
+		f.Check(utf8.ValidString(v), "/tag", "must be UTF-8 text")
 		f.Check(utf8.RuneCountInString(lf.Tag) <= 40, "/tag", "must be at most 40 characters")
 	}
 	if v := c.Query("q"); v != "" {
 		lf.TitleContains = strings.TrimSpace(v)
+		f.Check(utf8.ValidString(v), "/q", "must be UTF-8 text")
 		f.Check(utf8.RuneCountInString(lf.TitleContains) <= 100, "/q", "must be at most 100 characters")
 	}
 	if v := c.Query("status"); v != "" {

@@ -54,6 +54,14 @@ func (f *fakeContent) Completed(_ context.Context, userID string, items []learni
 	return out, nil
 }
 
+func (f *fakeContent) CompletedMany(ctx context.Context, items map[string][]learning.ItemRef) (map[string]map[learning.ItemRef]bool, error) {
+	out := map[string]map[learning.ItemRef]bool{}
+	for u, refs := range items {
+		out[u], _ = f.Completed(ctx, u, refs)
+	}
+	return out, nil
+}
+
 func (f *fakeContent) complete(userID string, ref learning.ItemRef) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

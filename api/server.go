@@ -16,6 +16,7 @@ import (
 	"github.com/microlearn/microlearn/authz"
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/credential"
+	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -90,6 +91,8 @@ type Deps struct {
 
 	// Open Badges credentials
 	Credentials *credential.Service
+	// evidence of learning: check-ins, outcomes, the CPD record, xAPI
+	Evidence *evidence.Service
 	// media
 	Media *media.Service
 
@@ -179,6 +182,7 @@ func (s *Server) routes() {
 	s.mountNotifications(v1)
 	s.mountReviews(v1)
 	s.mountCredentials(v1)
+	s.mountEvidence(v1)
 	s.mountMedia(v1)
 
 	s.mountConsole()

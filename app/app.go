@@ -21,6 +21,8 @@ import (
 	"github.com/microlearn/microlearn/content/contentdb"
 	"github.com/microlearn/microlearn/credential"
 	"github.com/microlearn/microlearn/credential/credentialdb"
+	"github.com/microlearn/microlearn/evidence"
+	"github.com/microlearn/microlearn/evidence/evidencedb"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
@@ -65,12 +67,15 @@ type App struct {
 	Record      *mentoring.Record // the mentoring record: meetings, notes, goals, agreement versions
 	Reviews     *review.Service
 	Credentials *credential.Service
+	Evidence    *evidence.Service // check-ins, outcomes, the CPD record (issue 12)
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
 
 	// workers run in the background until the context given to Serve ends.
 	workers []func(ctx context.Context)
+	// scheduler plans reminders from its due index; profile changes re-track people in it.
+	scheduler *notify.Scheduler
 }
 
 // Options adjust wiring for tests.
@@ -135,6 +140,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Mentoring = a.newMentoring()
 	a.Record = a.newRecord()
 	a.Reviews = a.newReview()
+	a.Evidence = a.newEvidence()
 	a.Gamification = a.newGamification()
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 	a.Credentials = a.newCredentials(keys)
@@ -147,7 +153,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia}, notifyWorkers...)
+	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
 	a.workers = append(a.workers, a.endDueFlashPairings)
 	if a.Cfg.Embedded() {
@@ -160,7 +166,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
 		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), mediadb.Indexes())
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -202,6 +208,7 @@ func (a *App) apiDeps() api.Deps {
 		Reviews:      a.Reviews,
 		Credentials:  a.Credentials,
 		Media:        a.Media,
+		Evidence:     a.Evidence,
 	}
 }
 

@@ -80,6 +80,8 @@ type Config struct {
 	MailRetryBase       time.Duration
 	MailRetryMax        time.Duration
 	MailRecordRetention time.Duration
+	// Evidence (issue 12): how often check-ins are scheduled and opened.
+	EvidenceInterval time.Duration
 	// Media is the media library's limits and timings (app/media.go).
 	Media MediaConfig
 }
@@ -159,6 +161,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 	c.DueReminderTime = env.String("DUE_REMINDER_TIME", "18:00")
 	c.DeviceMaxAge = env.Duration("DEVICE_MAX_AGE", 60*24*time.Hour, time.Hour, 3650*24*time.Hour)
 	c.InboxRetention = env.Duration("NOTIFY_INBOX_RETENTION", 180*24*time.Hour, 24*time.Hour, 3650*24*time.Hour)
+	c.EvidenceInterval = env.Duration("CHECKIN_SCHEDULER_INTERVAL", time.Minute, time.Second, time.Hour)
 	c.Media = loadMediaConfig(env)
 	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
 		return c, err

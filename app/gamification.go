@@ -28,7 +28,7 @@ func (a *App) newGamification() *gamification.Service {
 		Catalog:    catalogForGamification{a.Content},
 		Pairings:   pairingsForGamification{a.Mentoring},
 		Notifier:   gamificationNotifier{a.Notify},
-		Observers:  []learning.Observer{a.Mentoring, a.Reviews, a.Record},
+		Observers:  []learning.Observer{a.Mentoring, a.Reviews, a.Record, a.Evidence},
 		Now:        a.Now,
 		Log:        a.Log,
 		CacheTTL:   10 * time.Second,

@@ -14,6 +14,12 @@ func (a *App) profileChanged(ctx context.Context, userID string) {
 	if err := a.Gamification.ProfileChanged(ctx, userID); err != nil {
 		a.Log.WarnContext(ctx, "gamification did not take the profile change", "userId", userID, "error", err.Error())
 	}
+	// The reminder scheduler's due index follows learning slots and time zones.
+	if a.scheduler != nil {
+		if err := a.scheduler.Track(ctx, userID); err != nil {
+			a.Log.WarnContext(ctx, "the reminder scheduler did not take the profile change", "userId", userID, "error", err.Error())
+		}
+	}
 }
 
 func (a *App) rateLimits() api.RateLimits {

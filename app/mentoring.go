@@ -120,18 +120,13 @@ func (d mentoringDirectory) ProgrammeLocation(ctx context.Context, programmeID s
 }
 
 func (d mentoringDirectory) DisplayNames(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, id := range ids {
-		if _, ok := out[id]; ok || id == "" {
-			continue
-		}
-		u, err := d.identity.User(ctx, id)
-		if errors.Is(err, identity.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	// One read for everyone (people who no longer exist are left out).
+	users, err := d.identity.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for id, u := range users {
 		out[id] = u.DisplayName
 	}
 	return out, nil

@@ -51,6 +51,7 @@ func (a *App) notifyWorkers(ctx context.Context, store *notifydb.Store) ([]func(
 		Log: a.Log.With("component", "notify-scheduler"),
 		Cfg: notify.SchedulerConfig{Interval: a.Cfg.NotifySchedulerInterval, Horizon: 2 * a.Cfg.NotifySchedulerInterval,
 			StreakRiskAt: a.Cfg.StreakRiskTime, DueReminderAt: a.Cfg.DueReminderTime}}
+	a.scheduler = scheduler
 	janitor := &notify.Janitor{Store: store, Now: a.Now, Log: a.Log.With("component", "notify-janitor"),
 		DeviceMaxAge: a.Cfg.DeviceMaxAge, InboxRetention: a.Cfg.InboxRetention}
 	return []func(context.Context){
@@ -107,6 +108,18 @@ func (r identityRecipients) Recipient(ctx context.Context, userID string) (notif
 		return notify.Recipient{}, err
 	}
 	return toRecipient(u), nil
+}
+
+func (r identityRecipients) RecipientsOf(ctx context.Context, ids []string) (map[string]notify.Recipient, error) {
+	us, err := r.svc.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]notify.Recipient, len(us))
+	for id, u := range us {
+		out[id] = toRecipient(u)
+	}
+	return out, nil
 }
 
 func (r identityRecipients) Everyone(ctx context.Context, afterID string, limit int) ([]notify.Recipient, error) {

@@ -236,6 +236,12 @@ type Store interface {
 	InsertActivity(ctx context.Context, a Activity) (Activity, error)
 	// Activities returns a user's activities on the given items (all items when ids is nil).
 	Activities(ctx context.Context, userID string, itemIDs []string) ([]Activity, error)
+	// ActivitiesOf returns several users' activities on the given items, in one read.
+	ActivitiesOf(ctx context.Context, userIDs, itemIDs []string) ([]Activity, error)
+	// ReserveAttempt takes attempt number n of a user at a quiz for eventID, on a unique key,
+	// so that concurrent attempts never share a number. When the number is already taken it
+	// returns false and the event ID that holds it.
+	ReserveAttempt(ctx context.Context, userID, quizID string, n int, eventID string) (reserved bool, holder string, err error)
 }
 
 // ListFilter selects items for a library listing.

@@ -316,48 +316,74 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Item, Cursor, error
 // completed, a quiz once passed, a checklist while every required item is ticked, a path
 // when every published item on it is complete.
 func (s *Service) Completed(ctx context.Context, userID string, refs []learning.ItemRef) (map[learning.ItemRef]bool, error) {
-	out := make(map[learning.ItemRef]bool, len(refs))
-	if len(refs) == 0 {
-		return out, nil
-	}
-	var ids []string
-	paths := map[learning.ItemRef]Item{}
-	for _, r := range refs {
-		ids = append(ids, r.ID)
-		if r.Kind == string(KindPath) {
-			p, err := s.Item(ctx, r.ID)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if p.Path == nil {
-				continue
-			}
-			paths[r] = p
-			for _, pr := range p.Path.Items {
-				ids = append(ids, pr.ID)
-			}
-		}
-	}
-	prog, err := s.progressOf(ctx, userID, ids)
+	all, err := s.CompletedMany(ctx, map[string][]learning.ItemRef{userID: refs})
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range refs {
-		if p, ok := paths[r]; ok {
-			pp, err := s.pathProgress(ctx, p, prog, false)
+	return all[userID], nil
+}
+
+// CompletedMany implements learning.CompletionReader for several people with one read of
+// their activity on the items (and on the items of the paths among them).
+func (s *Service) CompletedMany(ctx context.Context, wants map[string][]learning.ItemRef) (map[string]map[learning.ItemRef]bool, error) {
+	out := make(map[string]map[learning.ItemRef]bool, len(wants))
+	var users, ids []string
+	paths := map[learning.ItemRef]Item{}
+	for u, refs := range wants {
+		out[u] = make(map[learning.ItemRef]bool, len(refs))
+		if len(refs) == 0 {
+			continue
+		}
+		users = append(users, u)
+		for _, r := range refs {
+			if !slices.Contains(ids, r.ID) {
+				ids = append(ids, r.ID)
+			}
+			if _, seen := paths[r]; seen || r.Kind != string(KindPath) {
+				continue
+			}
+			p, err := s.Item(ctx, r.ID)
+			if errors.Is(err, ErrNotFound) || (err == nil && p.Path == nil) {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
-			out[r] = pp.Total > 0 && pp.Done == pp.Total
-			continue
+			paths[r] = p
+			for _, pr := range p.Path.Items {
+				if !slices.Contains(ids, pr.ID) {
+					ids = append(ids, pr.ID)
+				}
+			}
 		}
-		if ip := prog[r.ID]; ip != nil && string(ip.Kind) == r.Kind {
-			out[r] = ip.Completed
-		} else {
-			out[r] = false
+	}
+	if len(users) == 0 {
+		return out, nil
+	}
+	acts, err := s.Store.ActivitiesOf(ctx, users, ids)
+	if err != nil {
+		return nil, err
+	}
+	byUser := map[string][]Activity{}
+	for _, a := range acts {
+		byUser[a.UserID] = append(byUser[a.UserID], a)
+	}
+	for _, u := range users {
+		prog, err := s.fold(ctx, byUser[u])
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range wants[u] {
+			if p, ok := paths[r]; ok {
+				pp, err := s.pathProgress(ctx, p, prog, false)
+				if err != nil {
+					return nil, err
+				}
+				out[u][r] = pp.Total > 0 && pp.Done == pp.Total
+				continue
+			}
+			ip := prog[r.ID]
+			out[u][r] = ip != nil && string(ip.Kind) == r.Kind && ip.Completed
 		}
 	}
 	return out, nil
@@ -369,6 +395,11 @@ func (s *Service) progressOf(ctx context.Context, userID string, ids []string) (
 	if err != nil {
 		return nil, err
 	}
+	return s.fold(ctx, acts)
+}
+
+// fold sums up one person's activities item by item (checklists need their definition).
+func (s *Service) fold(ctx context.Context, acts []Activity) (map[string]*ItemProgress, error) {
 	checklists := map[string]*Checklist{}
 	for _, a := range acts {
 		if a.ItemKind != KindChecklist {
@@ -696,13 +727,14 @@ func (s *Service) SubmitQuiz(ctx context.Context, userID string, quiz Item, sub 
 	if err != nil {
 		return Recorded{}, Item{}, err
 	}
-	if quiz.Quiz.MaxAttempts > 0 && attempts >= quiz.Quiz.MaxAttempts {
-		return Recorded{}, Item{}, ErrAttemptsUsedUp
+	n, err := s.reserveAttempt(ctx, userID, quiz, attempts+1, normalizeEventID(sub.EventID))
+	if err != nil {
+		return Recorded{}, Item{}, err
 	}
 	a := s.base(userID, ActivityQuizAttempt, quiz, sub.EventID, sub.OccurredAt, sub.SecondsSpent)
 	a.ItemVersion = version.Version
 	a.Answers, a.Results, a.ScorePercent = sub.Answers, results, score
-	a.Attempt = attempts + 1
+	a.Attempt = n
 	a.Passed = score >= version.Quiz.PassPercent
 	perfect := !slices.ContainsFunc(results, func(r QuestionResult) bool { return !r.Correct })
 	passedBefore := slices.ContainsFunc(prior, func(p Activity) bool { return p.Passed })
@@ -711,6 +743,27 @@ func (s *Service) SubmitQuiz(ctx context.Context, userID string, quiz Item, sub 
 	ev.ScorePercent, ev.Passed, ev.Attempt, ev.Perfect = score, a.Passed, a.Attempt, perfect
 	r, err := s.record(ctx, quiz, a, ev)
 	return r, version, err
+}
+
+// reserveAttempt takes the first free attempt number from n on (the number of attempts
+// recorded plus one) on a unique key, before the attempt is recorded: two attempts sent at
+// once get different numbers, and neither passes the quiz's MaxAttempts (ErrAttemptsUsedUp).
+// A number already held by this event (a retry after a crash between reserving and
+// recording) is this event's. A number reserved by an attempt that was never recorded (the
+// process died and the phone never retried) stays used.
+func (s *Service) reserveAttempt(ctx context.Context, userID string, quiz Item, n int, eventID string) (int, error) {
+	for ; ; n++ {
+		if quiz.Quiz.MaxAttempts > 0 && n > quiz.Quiz.MaxAttempts {
+			return 0, ErrAttemptsUsedUp
+		}
+		reserved, holder, err := s.Store.ReserveAttempt(ctx, userID, quiz.ID, n, eventID)
+		if err != nil {
+			return 0, err
+		}
+		if reserved || holder == eventID {
+			return n, nil
+		}
+	}
 }
 
 // TickChecklist ticks or unticks one checklist item. When the tick completes the checklist

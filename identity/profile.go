@@ -26,13 +26,14 @@ const (
 	NotifyPairingRequested    = "pairing_requested"
 	NotifyProfileReminder     = "profile_reminder"
 	NotifyReviewsDue          = "reviews_due"
+	NotifyCheckinDue          = "checkin_due"
 )
 
 // NotificationKinds lists every kind, in a stable order.
 var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
 	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
-	NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue,
+	NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue, NotifyCheckinDue,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

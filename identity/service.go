@@ -13,8 +13,9 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
-	// ProfileChanged, when set, is told after a profile was updated (gamification drops what
-	// it cached about the person: time zone, daily goal, leaderboard visibility, name).
+	// ProfileChanged, when set, is told after a profile was created or updated (gamification
+	// drops what it cached about the person: time zone, daily goal, leaderboard visibility,
+	// name; the reminder scheduler re-tracks their learning slots).
 	ProfileChanged func(ctx context.Context, userID string)
 }
 
@@ -40,6 +41,9 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 		LearningSlots: []string{}, NotificationPrefs: map[string]bool{}, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
+	}
+	if s.ProfileChanged != nil {
+		s.ProfileChanged(ctx, u.ID) // a new profile: reminders and boards learn of it
 	}
 	return u, nil
 }

@@ -124,6 +124,9 @@ const (
 // mentoring and gamification read through it.
 type CompletionReader interface {
 	Completed(ctx context.Context, userID string, items []ItemRef) (map[ItemRef]bool, error)
+	// CompletedMany answers Completed for several people at once (items per user ID), with
+	// one read of their activity rather than one per person.
+	CompletedMany(ctx context.Context, items map[string][]ItemRef) (map[string]map[ItemRef]bool, error)
 }
 
 // Observer is told about each learning event as the gamification service processes it (at

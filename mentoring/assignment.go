@@ -242,13 +242,9 @@ func (s *Service) views(ctx context.Context, as []MenteeAssignment) ([]Assignmen
 			}
 		}
 	}
-	done := map[string]map[learning.ItemRef]bool{}
-	for m, refs := range byMentee {
-		d, err := s.Completions.Completed(ctx, m, refs)
-		if err != nil {
-			return nil, fmt.Errorf("assignment progress: %w", err)
-		}
-		done[m] = d
+	done, err := s.Completions.CompletedMany(ctx, byMentee)
+	if err != nil {
+		return nil, fmt.Errorf("assignment progress: %w", err)
 	}
 	now := s.now()
 	out := make([]AssignmentView, len(as))

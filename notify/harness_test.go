@@ -37,6 +37,9 @@ func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 type people struct {
 	mu sync.Mutex
 	m  map[string]notify.Recipient
+	// everyone counts the pages of Everyone asked for; asked, the people looked up in bulk.
+	everyone int
+	asked    []string
 }
 
 func (p *people) put(r notify.Recipient) {
@@ -57,9 +60,23 @@ func (p *people) Recipient(_ context.Context, id string) (notify.Recipient, erro
 	return r, nil
 }
 
+func (p *people) RecipientsOf(ctx context.Context, ids []string) (map[string]notify.Recipient, error) {
+	p.mu.Lock()
+	p.asked = append(p.asked, ids...)
+	p.mu.Unlock()
+	out := map[string]notify.Recipient{}
+	for _, id := range ids {
+		if r, err := p.Recipient(ctx, id); err == nil {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
+
 func (p *people) Everyone(_ context.Context, after string, limit int) ([]notify.Recipient, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.everyone++
 	var out []notify.Recipient
 	for _, r := range p.m {
 		if r.UserID > after {

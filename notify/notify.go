@@ -50,6 +50,9 @@ const (
 	// KindReviewsDue: spaced-review cards are due (a nudge at the person's first learning
 	// slot of the day, instead of that slot's daily reminder).
 	KindReviewsDue Kind = "reviews_due"
+	// KindCheckinDue: a check-in of the evaluation plan is due (evidence). Transactional, so
+	// that it always reaches the inbox; quiet hours and the person's opt-out still apply.
+	KindCheckinDue Kind = "checkin_due"
 )
 
 // Spec is how one kind is delivered.
@@ -98,6 +101,8 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://programmes/" + r["programmeId"] + "/profile" }},
 	KindReviewsDue: {Nudge: true, TTL: 2 * time.Hour, CollapseKey: "reviews",
 		link: func(map[string]string) string { return "microlearn://reviews" }},
+	KindCheckinDue: {TTL: 7 * 24 * time.Hour, CollapseKey: "checkin",
+		link: func(r map[string]string) string { return "microlearn://checkins/" + r["checkinId"] }},
 }
 
 // SpecOf returns how kind is delivered and whether kind is known.
@@ -108,7 +113,7 @@ func SpecOf(kind Kind) (Spec, bool) {
 
 // Kinds lists every kind, transactional first.
 func Kinds() []Kind {
-	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted,
+	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted, KindCheckinDue,
 		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue,
 		KindReviewsDue}
 }
@@ -334,6 +339,19 @@ type Store interface {
 	MarkAllRead(ctx context.Context, userID string, at time.Time) (int, error)
 	// PruneInbox removes entries that reached the inbox before before.
 	PruneInbox(ctx context.Context, before time.Time) (int, error)
+
+	// PutDue writes moments of the scheduler's due index (replacing those with the same ID).
+	PutDue(ctx context.Context, ds []Due) error
+	// DeleteDue removes moments from the due index.
+	DeleteDue(ctx context.Context, ids []string) error
+	// DueIn returns the moments whose bucket is one of buckets.
+	DueIn(ctx context.Context, buckets []string) ([]Due, error)
+	// DueOf returns one person's moments.
+	DueOf(ctx context.Context, userID string) ([]Due, error)
+	// DueRound returns when the scheduler last finished a round (zero: never), and
+	// SetDueRound records it.
+	DueRound(ctx context.Context) (time.Time, error)
+	SetDueRound(ctx context.Context, at time.Time) error
 }
 
 // QuietHours is a daily span, in the user's time zone, during which nothing is pushed.
@@ -379,6 +397,8 @@ type Recipients interface {
 	// for the first page): the scheduler plans daily reminders for those who chose learning
 	// slots and streak-at-risk nudges for anyone holding a streak.
 	Everyone(ctx context.Context, afterID string, limit int) ([]Recipient, error)
+	// RecipientsOf returns the people among userIDs who exist, by user ID, in one read.
+	RecipientsOf(ctx context.Context, userIDs []string) (map[string]Recipient, error)
 }
 
 // DayStatus is a person's progress on one local day.

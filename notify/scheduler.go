@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -61,35 +60,35 @@ func (s *Scheduler) Run(ctx context.Context) {
 
 const pageSize = 200
 
-// RunOnce plans the nudges that fall due between now and now+Horizon.
+// RunOnce plans the nudges that fall due between now and now+Horizon: reminders, reviews due
+// and streak-at-risk from the due index (due.go), assignments from mentoring. The first round
+// on a database without a due index, or after a week without rounds, builds it from everyone.
 func (s *Scheduler) RunOnce(ctx context.Context) error {
 	now := s.Now().UTC()
 	end := now.Add(s.Cfg.Horizon)
 	var failed int
 	var firstErr error
 	if s.Goals != nil {
-		after := ""
-		for {
-			page, err := s.Recipients.Everyone(ctx, after, pageSize)
+		last, err := s.Service.Store.DueRound(ctx)
+		if err != nil {
+			return fmt.Errorf("due index: %w", err)
+		}
+		since := now.Add(-s.Cfg.Interval)
+		switch {
+		case last.IsZero() || now.Sub(last) > 7*24*time.Hour:
+			n, err := s.Backfill(ctx)
 			if err != nil {
-				return fmt.Errorf("recipients: %w", err)
+				return err
 			}
-			for _, r := range page {
-				// One person's failure (their goals could not be read) must not cost
-				// everyone after them their nudges: go on, and report the round's failures
-				// once at its end.
-				if err := s.planPerson(ctx, r, now, end); err != nil {
-					if ctx.Err() != nil {
-						return err
-					}
-					failed++
-					firstErr = cmp.Or(firstErr, fmt.Errorf("user %s: %w", r.UserID, err))
-				}
-			}
-			if len(page) < pageSize {
-				break
-			}
-			after = page[len(page)-1].UserID
+			s.Log.Info("notification scheduler: due index built", "people", n)
+		case last.Before(since):
+			since = last // a late round misses nothing
+		}
+		if failed, firstErr, err = s.planDue(ctx, since, now, end); err != nil {
+			return err
+		}
+		if err := s.Service.Store.SetDueRound(ctx, now); err != nil {
+			return fmt.Errorf("due index: %w", err)
 		}
 	}
 	if s.Assignments != nil {
@@ -99,78 +98,6 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d people could not be planned, first %w", failed, firstErr)
-	}
-	return nil
-}
-
-// planPerson enqueues the person's reminders and streak-at-risk nudge that fall in
-// [now, end), on today's and tomorrow's local calendar.
-func (s *Scheduler) planPerson(ctx context.Context, r Recipient, now, end time.Time) error {
-	loc := r.Location()
-	for _, day := range []time.Time{now, startOfNextDay(now, loc)} {
-		localDay := LocalDay(day, loc)
-		status := DayStatus{}
-		checked := false
-		check := func() (DayStatus, error) {
-			if !checked {
-				ds, err := s.Goals.DayStatus(ctx, r.UserID, localDay)
-				if err != nil {
-					return ds, fmt.Errorf("goals: %w", err)
-				}
-				status, checked = ds, true
-			}
-			return status, nil
-		}
-		first := true
-		for _, slot := range r.LearningSlots {
-			min, ok := ParseClock(slot)
-			if !ok {
-				continue
-			}
-			at := At(day, min, loc)
-			firstSlot := first
-			first = false
-			if at.Before(now) || !at.Before(end) {
-				continue
-			}
-			// The day's first slot asks for the due reviews instead, when there are any:
-			// one nudge, not two at the same moment.
-			if firstSlot {
-				if planned, err := s.planReviews(ctx, r, localDay, at); err != nil {
-					return err
-				} else if planned {
-					continue
-				}
-			}
-			if ds, err := check(); err != nil {
-				return err
-			} else if ds.GoalMet {
-				continue
-			}
-			if err := s.Service.Enqueue(ctx, Notification{DedupKey: key(KindDailyReminder, r.UserID, localDay, slot),
-				UserID: r.UserID, Kind: KindDailyReminder, NotBefore: at, ExpiresAt: at.Add(specs[KindDailyReminder].TTL)}); err != nil {
-				return err
-			}
-		}
-		if min, ok := ParseClock(s.Cfg.StreakRiskAt); ok {
-			at := At(day, min, loc)
-			if at.Before(now) || !at.Before(end) {
-				continue
-			}
-			ds, err := check()
-			if err != nil {
-				return err
-			}
-			if ds.GoalMet || ds.Streak == 0 {
-				continue
-			}
-			expires := startOfNextDay(at, loc)
-			if err := s.Service.Enqueue(ctx, Notification{DedupKey: key(KindStreakAtRisk, r.UserID, localDay),
-				UserID: r.UserID, Kind: KindStreakAtRisk, NotBefore: at, ExpiresAt: expires,
-				Vars: map[string]string{"streak": fmt.Sprint(ds.Streak)}}); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }

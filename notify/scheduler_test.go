@@ -1,7 +1,9 @@
 package notify_test
 
 import (
+	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -160,4 +162,54 @@ func (h *harness) person(id, tz string, slots ...string) string {
 	r.LearningSlots = slots
 	h.people.put(r)
 	return token
+}
+
+// A round reads the people due in its window from the due index, not everyone: once the
+// index is built, nobody is walked, and a profile change is planned without a walk.
+func TestSchedulerPlansFromTheDueIndex(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(time.Date(2026, 3, 10, 6, 0, 0, 0, time.UTC))
+	for i := range 40 {
+		h.person(fmt.Sprintf("p%02d", i), "Europe/London", fmt.Sprintf("%02d:00", 8+i%10))
+	}
+	s := h.scheduler()
+	if err := s.RunOnce(h.ctx); err != nil { // builds the index
+		t.Fatal(err)
+	}
+	if h.people.everyone == 0 {
+		t.Fatal("the first round did not build the due index from everyone")
+	}
+	walks := h.people.everyone
+	h.people.asked = nil
+	h.clock.Set(time.Date(2026, 3, 10, 7, 45, 0, 0, time.UTC)) // 08:00 falls in this hour
+	if err := s.RunOnce(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h.people.everyone != walks {
+		t.Errorf("a later round walked everyone again")
+	}
+	sort.Strings(h.people.asked)
+	if want := []string{"p00", "p10", "p20", "p30"}; !cmp.Equal(h.people.asked, want) {
+		t.Errorf("the round looked up %v, want only the people due at 08:00 %v", h.people.asked, want)
+	}
+	if got := len(h.planned()); got != 4 {
+		t.Errorf("%d reminders planned, want 4", got)
+	}
+	// A new slot reaches the index through Track, and the next round plans it.
+	r, _ := h.people.Recipient(h.ctx, "p01")
+	r.LearningSlots = []string{"08:30"}
+	h.people.put(r)
+	if err := s.Track(h.ctx, "p01"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(time.Date(2026, 3, 10, 8, 15, 0, 0, time.UTC))
+	if err := s.RunOnce(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(h.planned(), "daily_reminder:p01:2026-03-10:08:30@03-10T08:30") {
+		t.Errorf("the new slot was not planned: %v", h.planned())
+	}
+	if h.people.everyone != walks {
+		t.Errorf("planning the new slot walked everyone")
+	}
 }

@@ -21,6 +21,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"Due tomorrow", "\"{title}\" is due tomorrow."},
 		KindAssignmentOverdue:     {"Overdue: {title}", "\"{title}\" was due. Your mentor is still keen to see it done."},
 		KindAssignmentCompleted:   {"{mentee} finished an assignment", "{mentee} completed \"{title}\"."},
+		KindCheckinDue:            {"Time for your check-in", "Your \"{occasion}\" check-in is due: five minutes on what you are learning and what helps."},
 		KindPairingRequested:      {"{mentee} asks you to mentor them", "{mentee} would like you as their mentor in {programme}. Accept or decline in the app."},
 		KindProfileReminder:       {"Tell us about yourself", "Fill in your mentoring profile in {programme} so that we can match you."},
 		KindReviewsDue:            {"Reviews waiting", "{count} questions you once missed are ready for a quick review."},
@@ -35,6 +36,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"Morgen fällig", "„{title}“ ist morgen fällig."},
 		KindAssignmentOverdue:     {"Überfällig: {title}", "„{title}“ war fällig. Dein Mentor freut sich, wenn du es abschließt."},
 		KindAssignmentCompleted:   {"{mentee} hat eine Aufgabe erledigt", "{mentee} hat „{title}“ abgeschlossen."},
+		KindCheckinDue:            {"Zeit für deinen Check-in", "Dein Check-in „{occasion}“ ist fällig: fünf Minuten dazu, was du lernst und was dir hilft."},
 		KindPairingRequested:      {"{mentee} fragt dich als Mentor an", "{mentee} möchte dich in {programme} als Mentor. Nimm in der App an oder lehne ab."},
 		KindProfileReminder:       {"Erzähl uns von dir", "Füll dein Mentoring-Profil in {programme} aus, damit wir dich zuordnen können."},
 		KindReviewsDue:            {"Wiederholung wartet", "{count} Fragen, die du einmal verpasst hast, sind bereit für eine kurze Wiederholung."},
@@ -49,6 +51,7 @@ var templates = map[string]map[Kind]template{
 		KindAssignmentDueTomorrow: {"À rendre demain", "« {title} » est à rendre demain."},
 		KindAssignmentOverdue:     {"En retard : {title}", "« {title} » était à rendre. Votre mentor attend toujours votre travail."},
 		KindAssignmentCompleted:   {"{mentee} a terminé un travail", "{mentee} a terminé « {title} »."},
+		KindCheckinDue:            {"C'est l'heure de votre bilan", "Votre bilan « {occasion} » est à faire : cinq minutes sur ce que vous apprenez et ce qui vous aide."},
 		KindPairingRequested:      {"{mentee} vous demande comme mentor", "{mentee} aimerait vous avoir comme mentor dans {programme}. Acceptez ou refusez dans l'application."},
 		KindProfileReminder:       {"Parlez-nous de vous", "Complétez votre profil de mentorat dans {programme} pour que nous puissions vous proposer un binôme."},
 		KindReviewsDue:            {"Des révisions vous attendent", "{count} questions manquées sont prêtes pour une révision rapide."},
@@ -80,7 +83,7 @@ func Render(kind Kind, locale string, vars map[string]string) (title, body strin
 
 // defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
 var defaults = map[string]string{"badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
-	"mentee": "Your mentee", "streak": "your", "programme": "your programme", "count": "Some"}
+	"mentee": "Your mentee", "streak": "your", "programme": "your programme", "count": "Some", "occasion": "next"}
 
 func lookup(kind Kind, locale string) (template, bool) {
 	tag := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))

@@ -22,6 +22,9 @@ import (
 const (
 	Items    = "content_items"
 	Versions = "content_versions"
+	// Attempts holds one document per (user, quiz, attempt number): the reservation that
+	// makes an attempt number unique (content.Store.ReserveAttempt).
+	Attempts = "content_attempts"
 	Activity = "content_activity"
 )
 
@@ -462,6 +465,20 @@ func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string)
 	if itemIDs != nil {
 		filter = append(filter, bson.E{Key: "itemId", Value: bson.D{{Key: "$in", Value: itemIDs}}})
 	}
+	return s.activities(ctx, filter)
+}
+
+// ActivitiesOf implements content.Store: {userId: {$in}, itemId: {$in}}, both keys of the
+// (userId, itemId) index.
+func (s *Store) ActivitiesOf(ctx context.Context, userIDs, itemIDs []string) ([]content.Activity, error) {
+	if len(userIDs) == 0 || len(itemIDs) == 0 {
+		return nil, nil
+	}
+	return s.activities(ctx, bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: userIDs}}},
+		{Key: "itemId", Value: bson.D{{Key: "$in", Value: itemIDs}}}})
+}
+
+func (s *Store) activities(ctx context.Context, filter bson.D) ([]content.Activity, error) {
 	cur, err := s.db.Collection(Activity).Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("find activities: %w", err)
@@ -475,4 +492,50 @@ func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string)
 		out[i] = d.toActivity()
 	}
 	return out, nil
+}
+
+// SeedActivities inserts activity records in bulk (unordered; records already stored are
+// skipped), for building large data sets (bench/scale). The product records activity one
+// event at a time with InsertActivity.
+func (s *Store) SeedActivities(ctx context.Context, acts []content.Activity) error {
+	for i := 0; i < len(acts); i += seedBatch {
+		docs := make([]any, 0, seedBatch)
+		for _, a := range acts[i:min(len(acts), i+seedBatch)] {
+			docs = append(docs, fromActivity(a))
+		}
+		_, err := s.db.Collection(Activity).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		if err != nil && !mongodb.OnlyDuplicates(err) {
+			return fmt.Errorf("seed activities: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedBatch is how many documents one seeding insert carries.
+const seedBatch = 1000
+
+type attemptDoc struct {
+	ID      string    `bson:"_id"` // userId + ":" + quizId + ":" + n
+	UserID  string    `bson:"userId"`
+	QuizID  string    `bson:"quizId"`
+	N       int       `bson:"n"`
+	EventID string    `bson:"eventId"`
+	At      time.Time `bson:"at"`
+}
+
+// ReserveAttempt implements content.Store with one insert on the unique _id.
+func (s *Store) ReserveAttempt(ctx context.Context, userID, quizID string, n int, eventID string) (bool, string, error) {
+	id := fmt.Sprintf("%s:%s:%d", userID, quizID, n)
+	_, err := s.db.Collection(Attempts).InsertOne(ctx, attemptDoc{ID: id, UserID: userID, QuizID: quizID, N: n, EventID: eventID, At: time.Now().UTC()})
+	if err == nil {
+		return true, "", nil
+	}
+	if !mongodb.IsDuplicate(err) {
+		return false, "", fmt.Errorf("reserve quiz attempt: %w", err)
+	}
+	var held attemptDoc
+	if err := s.db.Collection(Attempts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&held); err != nil {
+		return false, "", fmt.Errorf("read quiz attempt reservation: %w", err)
+	}
+	return false, held.EventID, nil
 }

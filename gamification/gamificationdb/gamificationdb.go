@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -43,7 +44,7 @@ func Indexes() []mongodb.Index {
 		ix(Players, bson.D{{Key: "userId", Value: 1}}),
 		ix(Ledger, bson.D{{Key: "player", Value: 1}}),
 		ix(Players, bson.D{{Key: "programmeId", Value: 1}}),
-		ix(States, bson.D{{Key: "at", Value: 1}}),
+		ix(States, bson.D{{Key: "hour", Value: 1}}), // CollectGarbage's sweep of an hour's states
 		ix(Badges, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "kind", Value: 1}}),
@@ -56,11 +57,35 @@ type Store struct {
 	db *mongo.Database
 	// states keeps recently read or written player states by their (immutable) ID.
 	states *fifo.Map[string, []byte]
+	// current remembers the state each player's head pointed to when this process last read
+	// or wrote it, so that a write knows which state it makes garbage.
+	current *fifo.Map[string, string]
+	gc      collector
+	// Now is the clock of state timestamps and of garbage collection (time.Now when nil).
+	Now func() time.Time
 }
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// collector is what CollectGarbage keeps between runs: the states this process made
+// garbage, and the last hour of states it swept.
+type collector struct {
+	mu      sync.Mutex
+	garbage []string
+	swept   time.Time // the start of the last hour swept
+}
+
+// maxGarbage bounds the remembered garbage; beyond it, the hourly sweep finds the rest.
+const maxGarbage = 200000
 
 // New returns a store on db.
 func New(db *mongo.Database) *Store {
-	return &Store{db: db, states: &fifo.Map[string, []byte]{Max: 20000}}
+	return &Store{db: db, states: &fifo.Map[string, []byte]{Max: 20000}, current: &fifo.Map[string, string]{Max: 50000}}
 }
 
 var _ gamification.Store = (*Store)(nil)
@@ -104,6 +129,9 @@ func all[T any](ctx context.Context, cur *mongo.Cursor, err error) ([]T, error) 
 func (s *Store) withStates(ctx context.Context, heads []playerDoc) ([]gamification.Player, error) {
 	out := make([]gamification.Player, 0, len(heads))
 	for _, h := range heads {
+		if h.StateID != "" {
+			s.current.Put(h.ID, h.StateID)
+		}
 		state, ok := s.states.Get(h.StateID)
 		if !ok && h.StateID != "" {
 			var d stateDoc
@@ -188,7 +216,8 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 	_, _ = rand.Read(token)
 	head.StateID = fmt.Sprintf("%s#%d#%s", head.ID, p.Version, hex.EncodeToString(token))
 	states := s.db.Collection(States)
-	if _, err := states.InsertOne(ctx, stateDoc{ID: head.StateID, Player: head.ID, State: state, At: time.Now().UTC()}); err != nil {
+	now := s.now()
+	if _, err := states.InsertOne(ctx, stateDoc{ID: head.StateID, Player: head.ID, State: state, At: now, Hour: hourOf(now)}); err != nil {
 		return gamification.Player{}, fmt.Errorf("insert player state: %w", err)
 	}
 	lost := func() (gamification.Player, error) {
@@ -212,42 +241,120 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 		if res.MatchedCount == 0 {
 			return lost()
 		}
+		if old, ok := s.current.Get(head.ID); ok && old != head.StateID {
+			s.gc.add(old)
+		}
 	}
+	s.current.Put(head.ID, head.StateID)
 	s.states.Put(head.StateID, state)
 	return p, nil
 }
 
-// CollectGarbage deletes player states that no head points to any more and that are older
-// than olderThan (younger ones may belong to a write in progress). It returns how many.
+func (c *collector) add(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.garbage) < maxGarbage {
+		c.garbage = append(c.garbage, id)
+	}
+}
+
+func (c *collector) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.garbage
+	c.garbage = nil
+	return g
+}
+
+// hourOf is the sweep bucket of a state written at t.
+func hourOf(t time.Time) string { return t.UTC().Format("2006-01-02T15") }
+
+// CollectGarbage deletes player states that no head points to any more. Its work follows
+// what was written since its last run, never the number of players (issue 20: it used to
+// read every head): first the states this process's own writes superseded (remembered by
+// SavePlayer; one delete per 500), then, once an hour of writes is older than olderThan plus
+// an hour, that hour's surviving states (indexed by hour) are checked against their heads, so
+// that the states of writers that died between their two writes, and what another process
+// superseded, go too. After a start it sweeps the last 48 hours; states older than that
+// when the process starts are left (run `gamification recompute` to inspect players). It
+// returns how many states it deleted.
 func (s *Store) CollectGarbage(ctx context.Context, olderThan time.Duration) (int, error) {
-	cur, err := s.db.Collection(Players).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "state", Value: 1}}).
-		SetComment("scan: garbage collection reads every head"))
-	heads, err := all[playerDoc](ctx, cur, err)
-	if err != nil {
-		return 0, fmt.Errorf("collect garbage: %w", err)
-	}
-	live := map[string]bool{}
-	for _, h := range heads {
-		live[h.StateID] = true
-	}
-	cur, err = s.db.Collection(States).Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: time.Now().UTC().Add(-olderThan)}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	old, err := all[stateDoc](ctx, cur, err)
-	if err != nil {
-		return 0, fmt.Errorf("collect garbage: %w", err)
-	}
-	var dead []string
-	for _, d := range old {
-		if !live[d.ID] {
-			dead = append(dead, d.ID)
+	n := 0
+	garbage := s.gc.take()
+	for i := 0; i < len(garbage); i += 500 {
+		chunk := garbage[i:min(len(garbage), i+500)]
+		res, err := s.db.Collection(States).DeleteMany(ctx, bson.D{{Key: "_id", Value: in(chunk)}})
+		if err != nil {
+			for _, id := range garbage[i:] {
+				s.gc.add(id)
+			}
+			return n, fmt.Errorf("collect garbage: %w", err)
 		}
+		n += int(res.DeletedCount)
 	}
-	for i := 0; i < len(dead); i += 500 {
-		if _, err := s.db.Collection(States).DeleteMany(ctx, bson.D{{Key: "_id", Value: in(dead[i:min(len(dead), i+500)])}}); err != nil {
-			return i, fmt.Errorf("collect garbage: %w", err)
+	now := s.now()
+	last := now.Add(-olderThan - time.Hour).Truncate(time.Hour)
+	s.gc.mu.Lock()
+	next := s.gc.swept.Add(time.Hour)
+	if s.gc.swept.IsZero() {
+		next = now.Add(-48 * time.Hour).Truncate(time.Hour)
+	}
+	s.gc.mu.Unlock()
+	for h := next; !h.After(last); h = h.Add(time.Hour) {
+		swept, err := s.sweepHour(ctx, hourOf(h))
+		n += swept
+		if err != nil {
+			return n, err
 		}
+		s.gc.mu.Lock()
+		s.gc.swept = h
+		s.gc.mu.Unlock()
 	}
-	return len(dead), nil
+	return n, nil
+}
+
+// sweepHour deletes the states written in one hour that their player's head does not point
+// to.
+func (s *Store) sweepHour(ctx context.Context, hour string) (int, error) {
+	cur, err := s.db.Collection(States).Find(ctx, bson.D{{Key: "hour", Value: hour}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "player", Value: 1}}))
+	written, err := all[stateDoc](ctx, cur, err)
+	if err != nil {
+		return 0, fmt.Errorf("collect garbage of %s: %w", hour, err)
+	}
+	n := 0
+	for i := 0; i < len(written); i += 500 {
+		chunk := written[i:min(len(written), i+500)]
+		players := make([]string, len(chunk))
+		for j, d := range chunk {
+			players[j] = d.Player
+		}
+		cur, err := s.db.Collection(Players).Find(ctx, bson.D{{Key: "_id", Value: in(players)}},
+			options.Find().SetProjection(bson.D{{Key: "state", Value: 1}}))
+		heads, err := all[playerDoc](ctx, cur, err)
+		if err != nil {
+			return n, fmt.Errorf("collect garbage of %s: %w", hour, err)
+		}
+		live := map[string]bool{}
+		for _, h := range heads {
+			live[h.StateID] = true
+		}
+		var dead []string
+		for _, d := range chunk {
+			if !live[d.ID] {
+				dead = append(dead, d.ID)
+			}
+		}
+		if len(dead) == 0 {
+			continue
+		}
+		res, err := s.db.Collection(States).DeleteMany(ctx, bson.D{{Key: "_id", Value: in(dead)}})
+		if err != nil {
+			return n, fmt.Errorf("collect garbage of %s: %w", hour, err)
+		}
+		n += int(res.DeletedCount)
+	}
+	return n, nil
 }
 
 // EachPlayer implements gamification.PlayerStore.

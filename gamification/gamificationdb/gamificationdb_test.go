@@ -75,3 +75,62 @@ func TestPlayerRoundTripAndCompareAndSwap(t *testing.T) {
 		t.Errorf("standings %+v %v", st, err)
 	}
 }
+
+// Garbage collection reads what was written, not every player: the states a writer
+// superseded go at once, and an hour's remaining states are checked against their heads once
+// the hour is old enough, which catches states superseded by another process and states of
+// writers that died before moving the head.
+func TestGarbageCollectionSweepsHoursOfWrites(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, gamificationdb.Indexes()); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+	clock := t0
+	writer := gamificationdb.New(db.DB) // a process that dies after its writes
+	writer.Now = func() time.Time { return clock }
+	p, err := writer.SavePlayer(ctx, gamification.Player{ProgrammeID: "prog", UserID: "u1", XP: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.XP = 20
+	if p, err = writer.SavePlayer(ctx, p); err != nil { // version 1's state is now garbage
+		t.Fatal(err)
+	}
+	states := db.DB.Collection(gamificationdb.States)
+	var live struct {
+		Player string `bson:"player"`
+	}
+	if err := states.FindOne(ctx, map[string]any{}).Decode(&live); err != nil {
+		t.Fatal(err)
+	}
+	// A writer that died between inserting its state and moving the head.
+	if _, err := states.InsertOne(ctx, map[string]any{"_id": live.Player + "#3#dead", "player": live.Player, "state": []byte{},
+		"at": t0, "hour": t0.Format("2006-01-02T15")}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int64 {
+		n, err := states.CountDocuments(ctx, map[string]any{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("%d states before collection, want 3", n)
+	}
+	gc := gamificationdb.New(db.DB) // another process, which remembers nothing
+	gc.Now = func() time.Time { return t0.Add(30 * time.Minute) }
+	if n, err := gc.CollectGarbage(ctx, time.Minute); err != nil || n != 0 {
+		t.Fatalf("collected %d (%v) while the hour is recent, want 0", n, err)
+	}
+	gc.Now = func() time.Time { return t0.Add(3 * time.Hour) }
+	if n, err := gc.CollectGarbage(ctx, time.Minute); err != nil || n != 2 {
+		t.Fatalf("collected %d (%v) once the hour is old, want 2", n, err)
+	}
+	got, err := gc.Players(ctx, []gamification.PlayerKey{p.Key()})
+	if err != nil || got[p.Key()].XP != 20 || count() != 1 {
+		t.Errorf("after collection: %+v, %v, %d states", got[p.Key()], err, count())
+	}
+}

@@ -43,6 +43,9 @@ type stateDoc struct {
 	Player string    `bson:"player"`
 	State  []byte    `bson:"state"`
 	At     time.Time `bson:"at"`
+	// Hour is when it was written ("2006-01-02T15", UTC): CollectGarbage sweeps an hour's
+	// states at a time.
+	Hour string `bson:"hour"`
 }
 
 // playerState is the rest of the player.

@@ -54,7 +54,7 @@ func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: Events, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "occurredAt", Value: 1}}}},
 		{Collection: Queue, Model: mongo.IndexModel{Keys: bson.D{{Key: "availableAt", Value: 1}}}},
-		{Collection: Claims, Model: mongo.IndexModel{Keys: bson.D{{Key: "until", Value: 1}}}},
+		{Collection: Claims, Model: mongo.IndexModel{Keys: bson.D{{Key: "sweep", Value: 1}}}}, // SweepLeases
 	}
 }
 
@@ -72,6 +72,8 @@ type Store struct {
 	// try them again (an insert and a read each time).
 	heldMu sync.Mutex
 	held   map[string]time.Time
+	// swept is the last sweep hour SweepLeases finished (under heldMu).
+	swept time.Time
 }
 
 // stillHeld returns the events remembered as held by another worker at now, forgetting
@@ -238,6 +240,11 @@ type claimDoc struct {
 	Token string    `bson:"token"`
 	Owner string    `bson:"owner"`
 	Until time.Time `bson:"until"`
+	// Sweep is the hour ("2006-01-02T15", UTC) in which the lease becomes old enough for
+	// SweepLeases (Until plus MarkerRetention), kept with every change of Until: the sweep
+	// reads the leases of the hours due, an index lookup on both engines, instead of a range
+	// over every lease kept for 31 days (issue 20).
+	Sweep string `bson:"sweep"`
 	// Takeovers counts the leases lost by workers that did not finish (a release, which
 	// gives the event back on purpose, is not counted).
 	Takeovers int `bson:"takeovers"`
@@ -292,7 +299,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 func (s *Store) claim(ctx context.Context, owner string, now time.Time, lease time.Duration, docs []queueDoc) ([]learning.Delivery, error) {
 	claims := make([]any, len(docs))
 	for i, d := range docs {
-		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease), Event: d.Event}
+		claims[i] = claimDoc{ID: d.ID, Token: d.Token, Owner: owner, Until: now.Add(lease), Sweep: sweepHour(now.Add(lease)), Event: d.Event}
 	}
 	_, err := s.db.Collection(Claims).InsertMany(ctx, claims, options.InsertMany().SetOrdered(false))
 	dups := map[int]bool{}
@@ -382,7 +389,8 @@ func (s *Store) takeOver(ctx context.Context, x claimDoc, owner string, now time
 	err := s.db.Collection(Claims).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: x.ID}, {Key: "token", Value: x.Token}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
 		// The event is set too: a lease made before leases held their events must
 		// hold it once the event is done (it is the event's record until swept).
-		bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}, {Key: "event", Value: event}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lease)}, {Key: "sweep", Value: sweepHour(now.Add(lease))},
+			{Key: "event", Value: event}}},
 			{Key: "$inc", Value: bson.D{{Key: "takeovers", Value: 1}}}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&won)
 	if mongodb.IsNotFound(err) {
@@ -419,12 +427,53 @@ func (s *Store) Done(ctx context.Context, ds []learning.Delivery, now time.Time)
 // lease whose event is still queued (no worker ran for that long; without the lease the
 // event is claimed afresh) or parked is not a processed event and is only deleted. It
 // returns how many leases it removed.
+//
+// It reads only the leases whose sweep hour has come (Sweep), from the hour after the last
+// one it finished (the last 90 days after a start; leases due earlier than that when the
+// process starts, and leases written before sweep hours existed, stay until swept by hand).
 func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
-	const page = 500
 	swept := 0
 	old := bson.E{Key: "until", Value: bson.D{{Key: "$lt", Value: now.Add(-MarkerRetention)}}}
+	s.heldMu.Lock()
+	from := s.swept.Add(time.Hour)
+	if s.swept.IsZero() {
+		from = now.Add(-sweepBack)
+	}
+	s.heldMu.Unlock()
+	var hours bson.A
+	for h := from.UTC().Truncate(time.Hour); !h.After(now); h = h.Add(time.Hour) {
+		hours = append(hours, h.Format(sweepHourLayout))
+	}
+	// At most 500 hours per read (after a start, the last 90 days take five).
+	for len(hours) > 500 {
+		n, err := s.sweepHours(ctx, hours[:500], old)
+		swept += n
+		if err != nil {
+			return swept, err
+		}
+		hours = hours[500:]
+	}
+	n, err := s.sweepHours(ctx, hours, old)
+	swept += n
+	if err == nil {
+		// Hours before the current one are done: nothing in them is younger than now.
+		s.heldMu.Lock()
+		s.swept = now.UTC().Truncate(time.Hour).Add(-time.Hour)
+		s.heldMu.Unlock()
+	}
+	return swept, err
+}
+
+// sweepBack is how far back SweepLeases looks after a start.
+const sweepBack = 90 * 24 * time.Hour
+
+// sweepHours sweeps, page by page, the old leases whose sweep hour is one of hours.
+func (s *Store) sweepHours(ctx context.Context, hours bson.A, old bson.E) (int, error) {
+	const page = 500
+	swept := 0
+	due := bson.E{Key: "sweep", Value: bson.D{{Key: "$in", Value: hours}}}
 	for {
-		cur, err := s.db.Collection(Claims).Find(ctx, bson.D{old}, options.Find().SetLimit(page))
+		cur, err := s.db.Collection(Claims).Find(ctx, bson.D{due, old}, options.Find().SetLimit(page))
 		if err != nil {
 			return swept, fmt.Errorf("sweep leases: %w", err)
 		}
@@ -432,15 +481,19 @@ func (s *Store) SweepLeases(ctx context.Context, now time.Time) (int, error) {
 		if err := cur.All(ctx, &leases); err != nil {
 			return swept, fmt.Errorf("sweep leases: %w", err)
 		}
-		if len(leases) == 0 {
-			return swept, nil
-		}
 		n, err := s.sweep(ctx, leases, old)
 		swept += n
 		if err != nil || len(leases) < page {
 			return swept, err
 		}
 	}
+}
+
+const sweepHourLayout = "2006-01-02T15"
+
+// sweepHour is the Sweep of a lease that runs out at until.
+func sweepHour(until time.Time) string {
+	return until.Add(MarkerRetention).UTC().Format(sweepHourLayout)
 }
 
 // sweep logs the processed events of one page of old leases, drops the replays queued
@@ -548,7 +601,8 @@ func duplicates(err error) (map[int]bool, bool) {
 func (s *Store) Release(ctx context.Context, id, owner string, at time.Time, reason string, dead bool) error {
 	s.forgetHeld(id) // due again at `at`, whoever held it
 	res, err := s.db.Collection(Claims).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: at}, {Key: "owner", Value: ""}}}, {Key: "$inc", Value: bson.D{{Key: "takeovers", Value: -1}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: at}, {Key: "sweep", Value: sweepHour(at)}, {Key: "owner", Value: ""}}},
+			{Key: "$inc", Value: bson.D{{Key: "takeovers", Value: -1}}}})
 	if err != nil {
 		return fmt.Errorf("release learning event: %w", err)
 	}
@@ -729,4 +783,44 @@ func (s *Store) Pending(ctx context.Context) (queued, dead int64, err error) {
 	}
 	dead, err = s.db.Collection(Dead).CountDocuments(ctx, bson.D{}, count)
 	return queued, dead, err
+}
+
+// SeedProcessed records events as processed long ago, in bulk, for building large data sets
+// (bench/scale): an event whose lease would still be kept at now (it ran out less than
+// MarkerRetention before now) becomes a kept lease holding it, an older one an entry of the
+// log, exactly where the worker and SweepLeases would have left them. Events already there
+// are skipped.
+func (s *Store) SeedProcessed(ctx context.Context, events []learning.Event, now time.Time) error {
+	const batch = 1000
+	var leases, logged []any
+	flush := func(force bool) error {
+		for coll, docs := range map[string]*[]any{Claims: &leases, Events: &logged} {
+			if len(*docs) == 0 || (!force && len(*docs) < batch) {
+				continue
+			}
+			_, err := s.db.Collection(coll).InsertMany(ctx, *docs, options.InsertMany().SetOrdered(false))
+			if err != nil && !mongodb.OnlyDuplicates(err) {
+				return fmt.Errorf("seed processed learning events: %w", err)
+			}
+			*docs = (*docs)[:0]
+		}
+		return nil
+	}
+	for _, e := range events {
+		d := FromEvent(e)
+		until := e.RecordedAt.Add(time.Minute)
+		if now.Sub(until) >= MarkerRetention {
+			logged = append(logged, d)
+		} else {
+			b, err := bson.Marshal(d)
+			if err != nil {
+				return fmt.Errorf("seed processed learning events: %w", err)
+			}
+			leases = append(leases, claimDoc{ID: e.ID, Token: newToken(), Owner: "seed", Until: until, Sweep: sweepHour(until), Event: b})
+		}
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	return flush(true)
 }

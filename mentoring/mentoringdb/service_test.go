@@ -67,6 +67,14 @@ func (f *fakeCompletions) Completed(_ context.Context, userID string, items []le
 	return out, nil
 }
 
+func (f *fakeCompletions) CompletedMany(ctx context.Context, items map[string][]learning.ItemRef) (map[string]map[learning.ItemRef]bool, error) {
+	out := map[string]map[learning.ItemRef]bool{}
+	for u, refs := range items {
+		out[u], _ = f.Completed(ctx, u, refs)
+	}
+	return out, nil
+}
+
 func (f *fakeCompletions) complete(userID string, ref learning.ItemRef) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -56,6 +56,8 @@ func Indexes() []mongodb.Index {
 		ix(Devices, false, "tokenHash"),                    // one token, one device
 		ix(Devices, false, "userId", "lastSeen"),           // Devices, eviction
 		ix(Devices, false, "lastSeen"),                     // PruneDevices
+		ix(Due, false, "bucket"),                           // the scheduler's round (DueIn)
+		ix(Due, false, "userId"),                           // Track (DueOf)
 	}
 }
 
@@ -588,4 +590,22 @@ func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int, error) {
 		return 0, fmt.Errorf("prune inbox: %w", err)
 	}
 	return int(res.DeletedCount), nil
+}
+
+// SeedInbox inserts finished notifications straight into the inbox in bulk (unordered;
+// entries already there are skipped), for building large data sets (bench/scale). The
+// product files each notification with Finish.
+func (s *Store) SeedInbox(ctx context.Context, es []notify.Entry) error {
+	const batch = 1000
+	for i := 0; i < len(es); i += batch {
+		docs := make([]any, 0, batch)
+		for _, e := range es[i:min(len(es), i+batch)] {
+			docs = append(docs, fromEntry(e))
+		}
+		_, err := s.db.Collection(Inbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		if err != nil && !mongodb.OnlyDuplicates(err) {
+			return fmt.Errorf("seed inbox: %w", err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,166 @@
+// Command scale measures what one request costs as a programme grows (issue 20): it builds a
+// realistic programme directly through the stores and services (not through HTTP), grows it
+// to each size in turn, and at each size times the requests a phone and a mentor make most
+// over HTTP against the whole product on the embedded database, then runs concurrent mentees.
+//
+//	go run ./bench/scale -mentees 10000          # sizes 100, 1,000 and 10,000
+//	go run ./bench/scale -sizes 100,1000 -load 50,200 -activity 100
+//
+// At each size: the median (and p90) of -n requests of each kind, the database's file size
+// and the process's RSS (the server and the bench share the process). After the last size,
+// one run per -load level: that many mentees reading and completing lessons for -duration,
+// with requests per second, latency percentiles, errors, and the time the learning queue
+// takes to drain after the load stops. It prints Markdown for docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	sizes    []int
+	activity int
+	inbox    int
+	n        int
+	load     []int
+	duration time.Duration
+	syncN    int
+	dir      string
+	keep     bool
+}
+
+func main() {
+	var o options
+	mentees := flag.Int("mentees", 10000, "the largest programme (sizes 100, 1,000, ... up to it)")
+	sizes := flag.String("sizes", "", "comma-separated programme sizes in mentees (default: 100, 1000, ... up to -mentees)")
+	flag.IntVar(&o.activity, "activity", 100, "activity rows (learning events) per mentee")
+	flag.IntVar(&o.inbox, "inbox", 10, "inbox notifications per mentee")
+	flag.IntVar(&o.n, "n", 15, "requests of each kind per size")
+	load := flag.String("load", "50,200", "concurrent mentees for the load runs at the largest size (empty: none)")
+	flag.DurationVar(&o.duration, "duration", 30*time.Second, "length of each load run")
+	flag.IntVar(&o.syncN, "sync", 3, "500-event syncs per size")
+	flag.StringVar(&o.dir, "dir", "", "data directory (default: a new temporary one)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	flag.Parse()
+	var err error
+	if o.sizes, err = intList(*sizes); err != nil || len(o.sizes) == 0 {
+		o.sizes = nil
+		for s := 100; s < *mentees; s *= 10 {
+			o.sizes = append(o.sizes, s)
+		}
+		o.sizes = append(o.sizes, *mentees)
+	}
+	if o.load, err = intList(*load); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -load:", err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.ReplaceAll(f, "_", ""))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(o options) error {
+	ctx := context.Background()
+	dir := o.dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "microlearn-scale-"); err != nil {
+			return err
+		}
+	}
+	if !o.keep {
+		defer os.RemoveAll(dir)
+	}
+	logf("data in %s", dir)
+	w, err := start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	var rows []sizeResult
+	for _, size := range o.sizes {
+		t0 := time.Now()
+		if err := w.grow(ctx, size, o); err != nil {
+			return fmt.Errorf("grow to %d mentees: %w", size, err)
+		}
+		built := time.Since(t0)
+		logf("%d mentees built in %s; measuring", size, built.Round(time.Second))
+		r, err := w.measure(ctx, o)
+		if err != nil {
+			return fmt.Errorf("measure at %d mentees: %w", size, err)
+		}
+		r.mentees, r.build = size, built
+		r.dbBytes = dirSize(dir)
+		r.rssBytes = rss()
+		rows = append(rows, r)
+		printSize(os.Stdout, r)
+	}
+	var loads []loadResult
+	for _, k := range o.load {
+		logf("load: %d concurrent mentees for %s", k, o.duration)
+		l, err := w.loadRun(ctx, k, o.duration)
+		if err != nil {
+			return fmt.Errorf("load run with %d mentees: %w", k, err)
+		}
+		loads = append(loads, l)
+	}
+	printReport(os.Stdout, o, rows, loads)
+	return nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// rss is the process's resident set size (Linux).
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))

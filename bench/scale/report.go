@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+)
+
+func ms(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "–"
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	default:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+
+// printSize prints one size's figures as soon as they are measured (stderr-friendly lines).
+func printSize(out io.Writer, r sizeResult) {
+	fmt.Fprintf(out, "== %d mentees (built in %s, DB %s, RSS %s)\n", r.mentees, r.build.Round(time.Second), mib(r.dbBytes), mib(r.rssBytes))
+	for _, n := range requestNames {
+		s := r.medians[n]
+		fmt.Fprintf(out, "  %-42s p50 %-9s p90 %-9s max %-9s errors %d\n", n, ms(s.p50), ms(s.p90), ms(s.max), s.errors)
+	}
+	fmt.Fprintf(out, "  %-42s p50 %-9s max %-9s errors %d\n", "POST /v1/sync (500 events)", ms(r.sync.p50), ms(r.sync.max), r.sync.errors)
+}
+
+// printReport prints the Markdown tables for docs/benchmarks.md.
+func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult) {
+	fmt.Fprintf(out, "\n<!-- go run ./bench/scale %s; %s/%s, %d CPUs, %s -->\n\n", strings.Join(argsOf(o), " "), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Fprint(out, "| request (median, p90 in brackets) |")
+	for _, r := range rows {
+		fmt.Fprintf(out, " %d mentees |", r.mentees)
+	}
+	fmt.Fprint(out, "\n|---|")
+	for range rows {
+		fmt.Fprint(out, "---|")
+	}
+	fmt.Fprintln(out)
+	for _, n := range requestNames {
+		fmt.Fprintf(out, "| %s |", n)
+		for _, r := range rows {
+			s := r.medians[n]
+			cell := fmt.Sprintf("%s (%s)", ms(s.p50), ms(s.p90))
+			if s.errors > 0 {
+				cell += fmt.Sprintf(", %d errors", s.errors)
+			}
+			fmt.Fprintf(out, " %s |", cell)
+		}
+		fmt.Fprintln(out)
+	}
+	fmt.Fprint(out, "| POST /v1/sync, 500 events |")
+	for _, r := range rows {
+		cell := fmt.Sprintf("%s (max %s)", ms(r.sync.p50), ms(r.sync.max))
+		if r.sync.errors > 0 {
+			cell += fmt.Sprintf(", %d errors", r.sync.errors)
+		}
+		fmt.Fprintf(out, " %s |", cell)
+	}
+	fmt.Fprint(out, "\n| activity rows (learning events) |")
+	for _, r := range rows {
+		fmt.Fprintf(out, " %d |", r.mentees*o.activity)
+	}
+	fmt.Fprint(out, "\n| database files |")
+	for _, r := range rows {
+		fmt.Fprintf(out, " %s |", mib(r.dbBytes))
+	}
+	fmt.Fprint(out, "\n| process RSS (server and bench) |")
+	for _, r := range rows {
+		fmt.Fprintf(out, " %s |", mib(r.rssBytes))
+	}
+	fmt.Fprint(out, "\n| time to build this size from the previous |")
+	for _, r := range rows {
+		fmt.Fprintf(out, " %s |", r.build.Round(time.Second))
+	}
+	fmt.Fprintln(out)
+	if len(loads) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\nLoad at %d mentees (each mentee: GET lesson, POST lesson progress completed, every third round GET /v1/me/gamification; no pause):\n\n", rows[len(rows)-1].mentees)
+	fmt.Fprintln(out, "| concurrent mentees | requests/s | p50 | p95 | p99 | errors | completion p50 / p95 | worker lag after the load stops |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	for _, l := range loads {
+		lag := l.drain.Round(100 * time.Millisecond).String()
+		if l.drainErr != nil {
+			lag = l.drainErr.Error()
+		}
+		fmt.Fprintf(out, "| %d | %.0f | %s | %s | %s | %d of %d | %s / %s | %s |\n", l.mentees, float64(l.requests)/l.duration.Seconds(),
+			ms(l.all.p50), ms(l.all.p95), ms(l.all.p99), l.errors, l.requests, ms(l.writes.p50), ms(l.writes.p95), lag)
+	}
+}
+
+func argsOf(o options) []string {
+	var sizes []string
+	for _, s := range o.sizes {
+		sizes = append(sizes, fmt.Sprint(s))
+	}
+	var load []string
+	for _, l := range o.load {
+		load = append(load, fmt.Sprint(l))
+	}
+	return []string{"-sizes " + strings.Join(sizes, ","), fmt.Sprintf("-activity %d -inbox %d -n %d", o.activity, o.inbox, o.n),
+		"-load '" + strings.Join(load, ",") + "'", "-duration " + o.duration.String()}
+}
