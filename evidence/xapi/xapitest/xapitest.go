@@ -195,7 +195,9 @@ func Validate(raw []byte) []string {
 
 type validator struct{ errs []string }
 
-func (v *validator) add(format string, args ...any) { v.errs = append(v.errs, fmt.Sprintf(format, args...)) }
+func (v *validator) add(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Sprintf(format, args...))
+}
 
 func (v *validator) only(m map[string]any, what string, allowed ...string) {
 	var extra []string
