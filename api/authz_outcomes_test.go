@@ -96,3 +96,7 @@ func init() {
 			}},
 	)
 }
+
+func init() {
+	addRows(Row{Method: "GET", Path: "/v1/programmes/{programmeId}/xapi/statements", Expect: mentoringOwnerOnly})
+}

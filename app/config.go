@@ -82,6 +82,8 @@ type Config struct {
 	MailRecordRetention time.Duration
 	// Evidence (issue 12): how often check-ins are scheduled and opened.
 	EvidenceInterval time.Duration
+	// XAPI is where statements' IRIs point and the LRS they are forwarded to (app/evidence.go).
+	XAPI XAPIConfig
 	// Media is the media library's limits and timings (app/media.go).
 	Media MediaConfig
 }
@@ -162,6 +164,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 	c.DeviceMaxAge = env.Duration("DEVICE_MAX_AGE", 60*24*time.Hour, time.Hour, 3650*24*time.Hour)
 	c.InboxRetention = env.Duration("NOTIFY_INBOX_RETENTION", 180*24*time.Hour, 24*time.Hour, 3650*24*time.Hour)
 	c.EvidenceInterval = env.Duration("CHECKIN_SCHEDULER_INTERVAL", time.Minute, time.Second, time.Hour)
+	c.XAPI = loadXAPIConfig(env, c.PublicURL)
 	c.Media = loadMediaConfig(env)
 	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
 		return c, err

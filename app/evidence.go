@@ -3,8 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"time"
+
+	"github.com/microlearn/microlearn/evidence/xapi"
+	"github.com/microlearn/microlearn/internal/config"
 
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/learning"
@@ -18,11 +22,11 @@ import (
 	"github.com/microlearn/microlearn/programme"
 )
 
-// newEvidence builds check-ins, outcomes and the CPD record over mentoring's pairings,
-// identity's people and notify's outbox (issue 12).
+// newEvidence builds check-ins, outcomes, the CPD record and the xAPI statements over
+// mentoring's pairings, identity's people and notify's outbox (issue 12).
 func (a *App) newEvidence() *evidence.Service {
 	store := evidencedb.New(a.DB.DB)
-	return &evidence.Service{
+	svc := &evidence.Service{
 		Store:      store,
 		Activity:   store,
 		Record:     evidenceRecord{a.Record},
@@ -34,6 +38,10 @@ func (a *App) newEvidence() *evidence.Service {
 		Now:        a.Now,
 		Log:        a.Log.With("component", "evidence"),
 	}
+	r := &evidence.Recorder{IRIs: xapi.IRIs{Base: a.Cfg.XAPI.BaseIRI}, Store: store, Pairings: svc.Pairings, Catalog: svc.Catalog,
+		Forward: a.Cfg.XAPI.LRSEndpoint != "", Now: a.Now}
+	svc.XAPI, svc.LearningStatements, svc.Statements = r, r, r
+	return svc
 }
 
 // evidencePairings reads mentoring's pairings for evidence.
@@ -134,9 +142,57 @@ func (e evidenceNotifier) CheckinDue(ctx context.Context, c evidence.CheckIn) er
 }
 
 // evidenceWorker keeps check-ins on schedule in the background.
+// With an LRS configured, it forwards the xAPI statements too.
 func (a *App) evidenceWorker() func(context.Context) {
 	w := &evidence.Worker{Service: a.Evidence, Interval: a.Cfg.EvidenceInterval, Overlap: 2 * time.Minute}
-	return w.Run
+	fwd := a.xapiForwarder(evidencedb.New(a.DB.DB))
+	if fwd == nil {
+		return w.Run
+	}
+	return func(ctx context.Context) {
+		go fwd(ctx)
+		w.Run(ctx)
+	}
+}
+
+// XAPIConfig is the xAPI configuration (README: Configuration).
+type XAPIConfig struct {
+	// BaseIRI roots every IRI the statements use; set it once and keep it (XAPI_BASE_IRI,
+	// else PUBLIC_URL).
+	BaseIRI                string
+	LRSEndpoint            string
+	LRSUsername            string
+	LRSPassword            string
+	Batch                  int
+	RetryBase, RetryMax    time.Duration
+	MaxAttempts            int
+	Lease, Poll, SendLimit time.Duration
+}
+
+func loadXAPIConfig(env *config.Env, publicURL string) XAPIConfig {
+	base := env.String("XAPI_BASE_IRI", publicURL)
+	if base == "" {
+		base = "https://microlearn.invalid"
+	}
+	return XAPIConfig{BaseIRI: base, LRSEndpoint: env.String("LRS_ENDPOINT", ""), LRSUsername: env.String("LRS_USERNAME", ""),
+		LRSPassword: env.String("LRS_PASSWORD", ""), Batch: env.Int("LRS_BATCH", 50, 1, 500),
+		RetryBase:   env.Duration("LRS_RETRY_BASE", 30*time.Second, 10*time.Millisecond, time.Hour),
+		RetryMax:    env.Duration("LRS_RETRY_MAX", time.Hour, 10*time.Millisecond, 24*time.Hour),
+		MaxAttempts: env.Int("LRS_MAX_ATTEMPTS", 50, 1, 10000), Lease: env.Duration("LRS_LEASE", time.Minute, time.Second, time.Hour),
+		Poll: env.Duration("LRS_POLL_INTERVAL", 5*time.Second, 10*time.Millisecond, time.Hour), SendLimit: 30 * time.Second}
+}
+
+// xapiForwarder forwards statements to the configured LRS; nil without one.
+func (a *App) xapiForwarder(store *evidencedb.Store) func(context.Context) {
+	c := a.Cfg.XAPI
+	if c.LRSEndpoint == "" {
+		return nil
+	}
+	a.Log.Info("xAPI statements are forwarded to an LRS", "endpoint", c.LRSEndpoint)
+	f := &evidence.Forwarder{Store: store, LRS: &xapi.LRS{Endpoint: c.LRSEndpoint, Username: c.LRSUsername, Password: c.LRSPassword,
+		Client: &http.Client{Timeout: c.SendLimit}}, Now: a.Now, Log: a.Log.With("component", "xapi-forwarder"), Batch: c.Batch,
+		Lease: c.Lease, RetryBase: c.RetryBase, RetryMax: c.RetryMax, MaxAttempts: c.MaxAttempts, Poll: c.Poll}
+	return f.Run
 }
 
 // evidenceRecord reads the mentoring record for the CPD record.

@@ -58,8 +58,10 @@ type Service struct {
 	Activity   ActivityStore
 	Catalog    Catalog
 	Programmes Programmes
-	// LearningStatements turns learning events into xAPI statements.
+	// LearningStatements turns learning events into xAPI statements; XAPI is the recorder
+	// whose statements the programme's list pages (nil: no xAPI).
 	LearningStatements LearningSink
+	XAPI               *Recorder
 	Now                func() time.Time
 	Log                *slog.Logger
 }

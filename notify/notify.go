@@ -382,10 +382,22 @@ func (r Recipient) Location() *time.Location {
 	return time.UTC
 }
 
-// PushOn reports whether the recipient wants pushes of kind.
+// PushOn reports whether the recipient wants pushes of kind: Prefs is keyed by the kind's
+// preference key (Kind.Preference), not by the kind itself.
 func (r Recipient) PushOn(kind Kind) bool {
-	on, set := r.Prefs[string(kind)]
+	on, set := r.Prefs[kind.Preference()]
 	return !set || on
+}
+
+// Preference is the key of the person's notification preferences (identity's
+// notificationPrefs) that switches kind on or off. It is the kind's own name, except for the
+// reminder the day before an assignment is due: people switch that off as "assignment_due"
+// (the key identity has always stored), while the notification kind says when it comes.
+func (k Kind) Preference() string {
+	if k == KindAssignmentDueTomorrow {
+		return "assignment_due"
+	}
+	return string(k)
 }
 
 // Recipients tells the notification service about people. Identity implements it.

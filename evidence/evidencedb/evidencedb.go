@@ -69,7 +69,7 @@ func Indexes() []mongodb.Index {
 		ix(Answers, k("pending", 1), false),                              // PendingAnswers (the sweep)
 		ix(Outcomes, k("programmeId", 1, "level", 1, "_id", 1), false),   // PairingAggregates (reports)
 		ix(CPDRecords, k("key", 1), true),                                // CPDRecordByKey
-	}, activityIndexes()...)
+	}, append(activityIndexes(), XAPIIndexes()...)...)
 }
 
 func all[T any](ctx context.Context, cur *mongo.Cursor, err error, what string) ([]T, error) {
