@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -498,7 +499,8 @@ func TestLessonBundleManifestVerifies(t *testing.T) {
 		}
 		total += m.Bytes
 	}
-	want := map[string]int{"original video/mp4": 1, "captions text/vtt": 1, "variant image/png": 1}
+	// The screenshot (392 px wide, crisp text) would not get smaller at 320: its original serves.
+	want := map[string]int{"original video/mp4": 1, "captions text/vtt": 1, "original image/png": 1}
 	if fmt.Sprint(roles) != fmt.Sprint(want) || b.Format != "microlearn-bundle/1" || len(b.Items) != 1 || total != b.TotalBytes {
 		t.Fatalf("bundle: roles %v, format %s, %d items, total %d of %d", roles, b.Format, len(b.Items), b.TotalBytes, total)
 	}
@@ -543,3 +545,52 @@ func smallImage(w, h int) *image.NRGBA { return image.NewNRGBA(image.Rect(0, 0, 
 func putUint32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }
 
 func crcIEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// A content pack sent through the API brings its media files: each is checked as an upload
+// is (a bad one is reported by its path and nothing is written), stored in the programme's
+// library, and shown by the lesson naming it; importing the pack again changes nothing.
+func TestContentPackWithMediaFiles(t *testing.T) {
+	w := newContentWorld(t)
+	svg := demoFile(t, "listening-ladder.svg")
+	lesson := "---\nkey: ladder\ntitle: The ladder\ndomain: skill-based\nmedia:\n  - type: image\n    file: media/ladder.svg\n    alt: A ladder of listening\n  - type: video\n    file: media/walk.mp4\n    captions:\n      - {file: media/walk.en.vtt, language: en, label: English}\n---\nClimb it.\n"
+	body := func(extra map[string]string) map[string]any {
+		files := map[string]string{"media/ladder.svg": b64(svg), "media/walk.mp4": b64(demoFile(t, "session-walkthrough.mp4")),
+			"media/walk.en.vtt": b64(demoFile(t, "session-walkthrough.en.vtt"))}
+		for k, v := range extra {
+			files[k] = v
+		}
+		return map[string]any{"files": map[string]string{"pack.yaml": "id: p\ntitle: P\n", "lessons/ladder.md": lesson}, "mediaFiles": files}
+	}
+	bad := body(map[string]string{"media/walk.mp4": b64(mediaTestdata(t, "eleven-minutes.mp4"))})
+	r := w.env.Do(apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.pid + "/content-packs", Token: w.owner.Token, Body: bad})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "/files/media~1walk.mp4") || !strings.Contains(string(r.Body), "11 min") {
+		t.Fatalf("bad media file: %d %s", r.Status, r.Body)
+	}
+	if n, _ := w.env.App.DB.DB.Collection(mediadb.Items).CountDocuments(context.Background(), bson.D{}); n != 0 {
+		t.Fatalf("an invalid pack stored %d media items", n)
+	}
+	w.do(t, "POST", "/v1/programmes/"+w.pid+"/content-packs", w.owner.Token, body(nil), http.StatusOK)
+	var again struct{ Unchanged int }
+	w.do(t, "POST", "/v1/programmes/"+w.pid+"/content-packs", w.owner.Token, body(nil), http.StatusOK).JSON(t, &again)
+	if again.Unchanged != 1 {
+		t.Fatalf("re-import: %+v", again)
+	}
+	var list struct{ Items []struct{ ID string } }
+	w.do(t, "GET", "/v1/programmes/"+w.pid+"/content?kind=lesson", w.mentee.Token, nil, http.StatusOK).JSON(t, &list)
+	var l struct {
+		Blocks []struct {
+			MediaID         string
+			DurationSeconds int
+			Media           *struct {
+				ContentType string
+				Captions    []struct{ Language string }
+			}
+		}
+	}
+	w.do(t, "GET", "/v1/lessons/"+list.Items[0].ID, w.mentee.Token, nil, http.StatusOK).JSON(t, &l)
+	if l.Blocks[1].Media == nil || l.Blocks[1].Media.ContentType != "image/svg+xml" || l.Blocks[2].DurationSeconds != 90 || len(l.Blocks[2].Media.Captions) != 1 {
+		t.Fatalf("lesson blocks %+v", l.Blocks)
+	}
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

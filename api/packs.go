@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 
@@ -16,6 +17,8 @@ import (
 // relative to the folder (pack.yaml, lessons/x.md, quizzes/x.yaml, ...), as text.
 type packRequest struct {
 	Files map[string]string `json:"files"`
+	// MediaFiles are the pack's media files (media/...) by path, base64-encoded.
+	MediaFiles map[string]string `json:"mediaFiles"`
 }
 
 type importedJSON struct {
@@ -69,9 +72,20 @@ func (s *Server) importPack(c *fiber.Ctx) error {
 		f.Add("/files", "is required: the files of the pack by path")
 		return f.Err()
 	}
-	files := make(map[string][]byte, len(req.Files))
+	files := make(map[string][]byte, len(req.Files)+len(req.MediaFiles))
 	for name, text := range req.Files {
 		files[name] = []byte(text)
+	}
+	var f apperr.Fields
+	for name, b64 := range req.MediaFiles {
+		ptr := "/mediaFiles/" + strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
+		b, err := base64.StdEncoding.DecodeString(b64)
+		f.Check(err == nil, ptr, "must be base64 (RFC 4648, with padding)")
+		f.Check(strings.HasPrefix(name, "media/"), ptr, "media files lie in the pack's media/ folder")
+		files[name] = b
+	}
+	if err := f.Err(); err != nil {
+		return err
 	}
 	// Problems reading files travel in pack.Problems; Import reports them with the rest.
 	pack, _ := contentpack.Parse(files)

@@ -166,6 +166,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 	c.EvidenceInterval = env.Duration("CHECKIN_SCHEDULER_INTERVAL", time.Minute, time.Second, time.Hour)
 	c.XAPI = loadXAPIConfig(env, c.PublicURL)
 	c.Media = loadMediaConfig(env)
+	// An upload part holds whole chunks, so a chunk must fit the body limit.
+	c.Media.ChunkSize = min(c.Media.ChunkSize, c.BodyLimit)
 	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
 		return c, err
 	}

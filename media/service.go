@@ -284,6 +284,9 @@ func (s *Service) purge(ctx context.Context, m Media) error {
 		return err
 	}
 	for _, v := range vs {
+		if v.FileID == m.FileID {
+			continue // the original served this width
+		}
 		if err := s.Store.DeleteFile(ctx, v.FileID, Chunks(v.Bytes, v.ChunkSize)); err != nil {
 			return err
 		}

@@ -52,8 +52,9 @@ func CheckWidth(w int) error {
 }
 
 // Sized returns what to serve for an item at width w: the item itself when it is not a raster
-// image (vectors, videos, documents have no variants) or is no wider than w, else its variant,
-// resized on the first request (concurrent first requests resize once).
+// image (vectors, videos, documents have no variants), is no wider than w, or would not get
+// smaller by resizing; else its variant, resized on the first request (concurrent first
+// requests resize once). w is thus a maximum width.
 func (s *Service) Sized(ctx context.Context, m Media, w int) (Blob, error) {
 	if err := CheckWidth(w); err != nil {
 		return Blob{}, err
@@ -63,6 +64,9 @@ func (s *Service) Sized(ctx context.Context, m Media, w int) (Blob, error) {
 	}
 	v, err := s.Store.Variant(ctx, m.ID, w)
 	if err == nil {
+		if v.FileID == m.FileID {
+			return m.Original(), nil
+		}
 		return v.Blob(), nil
 	}
 	if !errors.Is(err, ErrNotFound) {
@@ -74,7 +78,10 @@ func (s *Service) Sized(ctx context.Context, m Media, w int) (Blob, error) {
 	if err != nil {
 		return Blob{}, err
 	}
-	return res.(Variant).Blob(), nil
+	if v := res.(Variant); v.FileID != m.FileID {
+		return v.Blob(), nil
+	}
+	return m.Original(), nil
 }
 
 func (s *Service) makeVariant(ctx context.Context, m Media, w int) (Variant, error) {
@@ -104,6 +111,18 @@ func (s *Service) makeVariant(ctx context.Context, m Media, w int) (Variant, err
 	release()
 	if err != nil {
 		return Variant{}, fmt.Errorf("encode variant: %w", err)
+	}
+	if int64(buf.Len()) >= m.Bytes {
+		// Resized but no smaller (a crisp screenshot resampled compresses worse): the
+		// original serves this width, and the record says so, so it is not resized again.
+		v := Variant{MediaID: m.ID, Width: w, Height: m.Info.Height, FileID: m.FileID, ContentType: m.ContentType,
+			Bytes: m.Bytes, ChunkSize: m.ChunkSize, SHA256: m.SHA256, CreatedAt: s.now()}
+		if existing, err := s.Store.InsertVariant(ctx, v); errors.Is(err, ErrDuplicate) {
+			return existing, nil
+		} else if err != nil {
+			return Variant{}, err
+		}
+		return v, nil
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	v := Variant{MediaID: m.ID, Width: w, Height: dst.Bounds().Dy(), FileID: s.Store.NewFileID(), ContentType: ct,

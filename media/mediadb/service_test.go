@@ -423,3 +423,43 @@ func TestSignedURLs(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Resizing that would not make the file smaller (black-and-white dots resample to greys
+// that compress worse) serves the original, and remembers that, so it is not resized again.
+func TestVariantNoSmallerServesTheOriginal(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	img := image.NewNRGBA(image.Rect(0, 0, 400, 100))
+	rng := rand.New(rand.NewPCG(3, 4))
+	for y := 0; y < 100; y++ {
+		for x := 0; x < 400; x++ {
+			if rng.IntN(2) == 0 {
+				img.Set(x, y, color.NRGBA{0, 0, 0, 255})
+			} else {
+				img.Set(x, y, color.NRGBA{255, 255, 255, 255})
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	m := *upload(t, s, "p1", media.TypePNG, b.Bytes(), 100).Media
+	for i := 0; i < 2; i++ {
+		blob, err := s.Sized(ctx, m, 320)
+		if err != nil || blob.FileID != m.FileID || blob.Bytes != m.Bytes {
+			t.Fatalf("round %d: %+v %v", i, blob, err)
+		}
+	}
+	if n, _ := db.Collection(mediadb.Variants).CountDocuments(ctx, bson.D{}); n != 1 {
+		t.Fatalf("%d variant records, want the one saying the original serves", n)
+	}
+	if err := s.Delete(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, coll := range []string{mediadb.Chunks, mediadb.Files, mediadb.Variants} {
+		if n, _ := db.Collection(coll).CountDocuments(ctx, bson.D{}); n != 0 {
+			t.Errorf("%s holds %d documents after the delete", coll, n)
+		}
+	}
+}
