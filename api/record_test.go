@@ -597,7 +597,7 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	}
 	calls := []call{
 		{"plan a meeting with an action", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T15:00",
-			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 5, &m},
+			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 8, &m},
 	}
 	for _, c := range calls {
 		r := w.do(t, c.method, c.path, c.token, c.body, c.status)

@@ -42,13 +42,13 @@ func (a *App) notifyWorkers(ctx context.Context, store *notifydb.Store) ([]func(
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	sender := &notify.Sender{Store: store, Transport: transport, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews, Now: a.Now,
-		Log: a.Log.With("component", "notify-sender"), ID: host + "-" + strconv.Itoa(os.Getpid()),
+	sender := &notify.Sender{Store: store, Transport: transport, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews,
+		Meetings: meetingsForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-sender"), ID: host + "-" + strconv.Itoa(os.Getpid()),
 		Cfg: notify.SenderConfig{Lease: a.Cfg.NotifyLease, SendTimeout: a.Cfg.NotifySendTimeout, Batch: 200,
 			Nudges: notify.NudgeRule{PerDay: a.Cfg.NudgesPerDay, Spacing: a.Cfg.NudgeSpacing},
 			Retry:  notify.Retry{Base: a.Cfg.NotifyRetryBase, Max: a.Cfg.NotifyRetryMax, MaxAttempts: a.Cfg.NotifyMaxAttempts}}}
-	scheduler := &notify.Scheduler{Service: a.Notify, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews, Now: a.Now,
-		Log: a.Log.With("component", "notify-scheduler"),
+	scheduler := &notify.Scheduler{Service: a.Notify, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews,
+		Meetings: meetingsForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-scheduler"),
 		Cfg: notify.SchedulerConfig{Interval: a.Cfg.NotifySchedulerInterval, Horizon: 2 * a.Cfg.NotifySchedulerInterval,
 			StreakRiskAt: a.Cfg.StreakRiskTime, DueReminderAt: a.Cfg.DueReminderTime}}
 	a.scheduler = scheduler

@@ -8,6 +8,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
+	"github.com/microlearn/microlearn/notify"
 )
 
 // newRecord builds the mentoring record (meetings, notes and reflections, goals, agreement
@@ -20,6 +21,7 @@ func (a *App) newRecord() *mentoring.Record {
 		Feeds:     store,
 		People:    recordPeople{a.Identity},
 		Publisher: a.Learning,
+		Notifier:  recordNotifier{a.Notify},
 		Now:       a.Now,
 		Log:       a.Log.With("component", "mentoring-record"),
 	}
@@ -61,4 +63,43 @@ func (p recordPeople) Location(ctx context.Context, userID string) (*time.Locati
 		return nil, fmt.Errorf("person %s: %w", userID, err)
 	}
 	return u.Location(), nil
+}
+
+// recordNotifier tells people about the record's acts through the notification outbox.
+type recordNotifier struct{ n *notify.Service }
+
+func (r recordNotifier) MeetingToConfirm(ctx context.Context, userID string, m mentoring.Meeting) error {
+	return r.n.MeetingToConfirm(ctx, userID, m.ProgrammeID, m.PairingID, m.ID, m.Revision, m.UpdatedBy)
+}
+
+func (r recordNotifier) AgreementChanged(ctx context.Context, userID string, v mentoring.AgreementVersion) error {
+	return r.n.AgreementChanged(ctx, userID, "", v.PairingID, v.Version, v.By)
+}
+
+func (r recordNotifier) AgreementAcknowledged(ctx context.Context, userID string, v mentoring.AgreementVersion) error {
+	by := ""
+	if len(v.Acks) > 0 {
+		by = v.Acks[len(v.Acks)-1].UserID
+	}
+	return r.n.AgreementAcknowledged(ctx, userID, "", v.PairingID, v.Version, by)
+}
+
+// meetingsForNotify lets the reminder scheduler ask the record about planned meetings.
+type meetingsForNotify struct{ r *mentoring.Record }
+
+func (s meetingsForNotify) PlannedBetween(ctx context.Context, from, to time.Time) ([]notify.Meeting, error) {
+	ms, err := s.r.PlannedBetween(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]notify.Meeting, len(ms))
+	for i, m := range ms {
+		out[i] = notify.Meeting{ID: m.ID, ProgrammeID: m.ProgrammeID, PairingID: m.PairingID, Participants: m.Participants,
+			StartAt: m.StartAt, Format: string(m.Format)}
+	}
+	return out, nil
+}
+
+func (s meetingsForNotify) StillPlanned(ctx context.Context, id string, startAt time.Time) (bool, error) {
+	return s.r.MeetingPlanned(ctx, id, startAt)
 }

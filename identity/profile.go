@@ -27,6 +27,11 @@ const (
 	NotifyProfileReminder     = "profile_reminder"
 	NotifyReviewsDue          = "reviews_due"
 	NotifyCheckinDue          = "checkin_due"
+	// The mentoring record's kinds (notify.KindMeetingReminder and the others).
+	NotifyMeetingReminder       = "meeting_reminder"
+	NotifyMeetingToConfirm      = "meeting_to_confirm"
+	NotifyAgreementChanged      = "agreement_changed"
+	NotifyAgreementAcknowledged = "agreement_acknowledged"
 )
 
 // NotificationKinds lists every kind, in a stable order.
@@ -34,6 +39,7 @@ var NotificationKinds = []string{
 	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
 	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
 	NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue, NotifyCheckinDue,
+	NotifyMeetingReminder, NotifyMeetingToConfirm, NotifyAgreementChanged, NotifyAgreementAcknowledged,
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.

@@ -277,7 +277,7 @@ func (r *Record) AcknowledgeAgreement(ctx context.Context, actor Actor, p Pairin
 			return AgreementView{}, fmt.Errorf("acknowledge agreement: %w", err)
 		}
 		if r.Notifier != nil {
-			if err := r.Notifier.AgreementAcknowledged(ctx, v.By, v); err != nil {
+			if err := r.Notifier.AgreementAcknowledged(ctx, v.By, view.Current); err != nil {
 				r.log().WarnContext(ctx, "notify agreement acknowledged", "pairingId", p.ID, "error", err.Error())
 			}
 		}

@@ -53,6 +53,14 @@ const (
 	// KindCheckinDue: a check-in of the evaluation plan is due (evidence). Transactional, so
 	// that it always reaches the inbox; quiet hours and the person's opt-out still apply.
 	KindCheckinDue Kind = "checkin_due"
+	// The mentoring record: a planned meeting is about to start (before it, to each
+	// participant; withheld once it moved or was cancelled), the other side logged or
+	// changed a meeting to confirm, the agreement has a change waiting for the person, and
+	// the other side acknowledged the person's change.
+	KindMeetingReminder       Kind = "meeting_reminder"
+	KindMeetingToConfirm      Kind = "meeting_to_confirm"
+	KindAgreementChanged      Kind = "agreement_changed"
+	KindAgreementAcknowledged Kind = "agreement_acknowledged"
 )
 
 // Spec is how one kind is delivered.
@@ -99,6 +107,14 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] }},
 	KindProfileReminder: {TTL: 3 * 24 * time.Hour, CollapseKey: "profile",
 		link: func(r map[string]string) string { return "microlearn://programmes/" + r["programmeId"] + "/profile" }},
+	KindMeetingReminder: {TTL: 2 * time.Hour, CollapseKey: "meeting", High: true,
+		link: func(r map[string]string) string { return "microlearn://meetings/" + r["meetingId"] }},
+	KindMeetingToConfirm: {TTL: 7 * 24 * time.Hour, CollapseKey: "meeting-confirm", High: true,
+		link: func(r map[string]string) string { return "microlearn://meetings/" + r["meetingId"] }},
+	KindAgreementChanged: {TTL: 7 * 24 * time.Hour, CollapseKey: "agreement", High: true,
+		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] + "/agreement" }},
+	KindAgreementAcknowledged: {TTL: 7 * 24 * time.Hour, CollapseKey: "agreement-ack",
+		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] + "/agreement" }},
 	KindReviewsDue: {Nudge: true, TTL: 2 * time.Hour, CollapseKey: "reviews",
 		link: func(map[string]string) string { return "microlearn://reviews" }},
 	KindCheckinDue: {TTL: 7 * 24 * time.Hour, CollapseKey: "checkin",
@@ -115,7 +131,7 @@ func SpecOf(kind Kind) (Spec, bool) {
 func Kinds() []Kind {
 	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted, KindCheckinDue,
 		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue,
-		KindReviewsDue}
+		KindReviewsDue, KindMeetingReminder, KindMeetingToConfirm, KindAgreementChanged, KindAgreementAcknowledged}
 }
 
 // Link returns the deep link for a notification of kind with refs.

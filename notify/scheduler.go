@@ -36,6 +36,8 @@ type Scheduler struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 	Cfg     SchedulerConfig
+	// Meetings, optional, gives the planned meetings to remind of.
+	Meetings Meetings
 }
 
 // Run plans every Interval until ctx ends.
@@ -93,6 +95,11 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	}
 	if s.Assignments != nil {
 		if err := s.planAssignments(ctx, now, end); err != nil {
+			return err
+		}
+	}
+	if s.Meetings != nil {
+		if err := s.planMeetings(ctx, now, end); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,8 @@ type Sender struct {
 	Cfg     SenderConfig
 	// ID names this sender in lease tokens (random when empty).
 	ID string
+	// Meetings, optional, says whether a reminded meeting is still planned.
+	Meetings Meetings
 }
 
 // work is one claimed notification on its way out.
@@ -263,6 +265,8 @@ func (w *work) messages(devices []Device, now time.Time) []Message {
 // irrelevant returns why a nudge no longer makes sense, or "".
 func (s *Sender) irrelevant(ctx context.Context, w *work, now time.Time) (string, error) {
 	switch w.p.Kind {
+	case KindMeetingReminder:
+		return s.meetingGone(ctx, w.p.Refs)
 	case KindDailyReminder, KindStreakAtRisk:
 		if s.Goals == nil {
 			return "", nil

@@ -25,6 +25,10 @@ var templates = map[string]map[Kind]template{
 		KindPairingRequested:      {"{mentee} asks you to mentor them", "{mentee} would like you as their mentor in {programme}. Accept or decline in the app."},
 		KindProfileReminder:       {"Tell us about yourself", "Fill in your mentoring profile in {programme} so that we can match you."},
 		KindReviewsDue:            {"Reviews waiting", "{count} questions you once missed are ready for a quick review."},
+		KindMeetingReminder:       {"Mentoring at {time}", "Your mentoring meeting starts at {time} ({format})."},
+		KindMeetingToConfirm:      {"Confirm your meeting", "{person} recorded your mentoring meeting. Confirm it so it counts."},
+		KindAgreementChanged:      {"Your agreement changed", "{person} proposed a change to your mentoring agreement. Have a look and acknowledge it."},
+		KindAgreementAcknowledged: {"Change acknowledged", "{person} acknowledged your change to the mentoring agreement."},
 	},
 	"de": {
 		KindBadgeEarned:           {"Neues Abzeichen: {badge}", "Du hast das Abzeichen {badge} verdient. Gut gemacht!"},
@@ -39,6 +43,10 @@ var templates = map[string]map[Kind]template{
 		KindCheckinDue:            {"Zeit für deinen Check-in", "Dein Check-in „{occasion}“ ist fällig: fünf Minuten dazu, was du lernst und was dir hilft."},
 		KindPairingRequested:      {"{mentee} fragt dich als Mentor an", "{mentee} möchte dich in {programme} als Mentor. Nimm in der App an oder lehne ab."},
 		KindProfileReminder:       {"Erzähl uns von dir", "Füll dein Mentoring-Profil in {programme} aus, damit wir dich zuordnen können."},
+		KindMeetingReminder:       {"Mentoring um {time}", "Dein Mentoring-Treffen beginnt um {time} ({format})."},
+		KindMeetingToConfirm:      {"Bestätige dein Treffen", "{person} hat euer Mentoring-Treffen eingetragen. Bestätige es, damit es zählt."},
+		KindAgreementChanged:      {"Eure Vereinbarung wurde geändert", "{person} schlägt eine Änderung eurer Mentoring-Vereinbarung vor. Sieh sie dir an und bestätige sie."},
+		KindAgreementAcknowledged: {"Änderung bestätigt", "{person} hat deine Änderung der Mentoring-Vereinbarung bestätigt."},
 		KindReviewsDue:            {"Wiederholung wartet", "{count} Fragen, die du einmal verpasst hast, sind bereit für eine kurze Wiederholung."},
 	},
 	"fr": {
@@ -54,6 +62,10 @@ var templates = map[string]map[Kind]template{
 		KindCheckinDue:            {"C'est l'heure de votre bilan", "Votre bilan « {occasion} » est à faire : cinq minutes sur ce que vous apprenez et ce qui vous aide."},
 		KindPairingRequested:      {"{mentee} vous demande comme mentor", "{mentee} aimerait vous avoir comme mentor dans {programme}. Acceptez ou refusez dans l'application."},
 		KindProfileReminder:       {"Parlez-nous de vous", "Complétez votre profil de mentorat dans {programme} pour que nous puissions vous proposer un binôme."},
+		KindMeetingReminder:       {"Mentorat à {time}", "Votre rendez-vous de mentorat commence à {time} ({format})."},
+		KindMeetingToConfirm:      {"Confirmez votre rendez-vous", "{person} a consigné votre rendez-vous de mentorat. Confirmez-le pour qu'il compte."},
+		KindAgreementChanged:      {"Votre accord a changé", "{person} propose une modification de votre accord de mentorat. Consultez-la et validez-la."},
+		KindAgreementAcknowledged: {"Modification validée", "{person} a validé votre modification de l'accord de mentorat."},
 		KindReviewsDue:            {"Des révisions vous attendent", "{count} questions manquées sont prêtes pour une révision rapide."},
 	},
 }
@@ -82,7 +94,7 @@ func Render(kind Kind, locale string, vars map[string]string) (title, body strin
 }
 
 // defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
-var defaults = map[string]string{"badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
+var defaults = map[string]string{"time": "soon", "format": "in person", "person": "Your mentoring partner", "badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
 	"mentee": "Your mentee", "streak": "your", "programme": "your programme", "count": "Some", "occasion": "next"}
 
 func lookup(kind Kind, locale string) (template, bool) {
