@@ -11,6 +11,7 @@ import (
 
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/throttle"
 )
 
 type registerRequest struct {
@@ -170,7 +171,7 @@ type refreshRequest struct {
 func (s *Server) mountAuth(r fiber.Router) {
 	limits := s.deps.RateLimits.orDefault()
 	limit := s.routeLimit("auth", s.deps.RateLimits.AuthRequests, limits.AuthWindow)
-	guard := &loginGuard{cfg: limits}
+	guard := s.loginGuard()
 	r.Post("/auth/register", limit, s.register)
 	r.Post("/auth/login", limit, func(c *fiber.Ctx) error { return s.login(c, guard) })
 	r.Post("/auth/refresh", limit, s.refresh)
@@ -203,12 +204,12 @@ func (s *Server) register(c *fiber.Ctx) error {
 	return respondPair(c, http.StatusCreated, p)
 }
 
-func (s *Server) login(c *fiber.Ctx, guard *loginGuard) error {
+func (s *Server) login(c *fiber.Ctx, guard *throttle.Logins) error {
 	var req loginRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	succeeded, wait := guard.begin(identity.NormalizeEmail(req.Email), clientIP(c), s.now())
+	succeeded, wait := guard.Begin(identity.NormalizeEmail(req.Email), clientIP(c), s.now())
 	if wait > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ceilSeconds(wait)))
 		return errLoginBackoff

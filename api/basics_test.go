@@ -76,7 +76,7 @@ func TestErrorsAreProblems(t *testing.T) {
 	// server answers 413 before reading it, and with a multi-megabyte body the client can
 	// still be writing when the connection closes (see api/linger.go).
 	env := apitest.New(t, apitest.WithEnv(map[string]string{"BODY_LIMIT_BYTES": "4096"}))
-	p := asProblem(t, env.Do(apitest.Req{Method: "GET", Path: "/no/such/thing"}), 404)
+	p := asProblem(t, env.Do(apitest.Req{Method: "GET", Path: "/v1/no/such/thing"}), 404)
 	if p.Code != "not_found" || p.RequestID == "" {
 		t.Errorf("404 problem: %+v", p)
 	}
@@ -100,7 +100,7 @@ func TestRequestIDIsAcceptedAndReturned(t *testing.T) {
 	if got := r.Header.Get("X-Request-ID"); got == "" || strings.ContainsAny(got, " \"<") {
 		t.Errorf("unsafe X-Request-ID echoed or none generated: %q", got)
 	}
-	p := asProblem(t, env.Do(apitest.Req{Method: "GET", Path: "/nope", Header: map[string]string{"X-Request-ID": "trace-1"}}), 404)
+	p := asProblem(t, env.Do(apitest.Req{Method: "GET", Path: "/v1/nope", Header: map[string]string{"X-Request-ID": "trace-1"}}), 404)
 	if p.RequestID != "trace-1" {
 		t.Errorf("problem requestId %q", p.RequestID)
 	}

@@ -3,8 +3,8 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/microlearn/microlearn/authz"
 	"github.com/microlearn/microlearn/content"
-	"github.com/microlearn/microlearn/programme"
 )
 
 func (s *Server) mountContent(r fiber.Router) {
@@ -41,54 +41,26 @@ type itemAccess struct {
 	author bool
 }
 
-// accessItem loads an item and authorizes the caller to read it. Programme items are
-// readable by the programme's members (through authorize: outsiders get 404); global items by
-// anyone signed in. Only authors (owners and mentors of the programme, admins; admins alone
-// for the global library) see items that are not published; for everyone else those do not
-// exist.
+func toItemAccess(a authz.ItemAccess, err error) (itemAccess, error) {
+	return itemAccess{cl: a.Caller, item: a.Item, author: a.Author}, err
+}
+
+// accessItem loads an item and authorizes the caller to read it (authz.Authorizer.ReadItem:
+// members read their programme's published items, authors also the rest).
 func (s *Server) accessItem(c *fiber.Ctx, id string, kind content.Kind) (itemAccess, error) {
 	cl, err := signedIn(c)
 	if err != nil {
 		return itemAccess{}, err
 	}
-	it, err := s.deps.Content.Item(c.UserContext(), id)
-	if err == nil && kind != "" && it.Kind != kind {
-		err = content.ErrNotFound
-	}
-	if err != nil {
-		return itemAccess{}, err
-	}
-	author := cl.Admin
-	if !it.Global() {
-		if cl, err = s.authorize(c, it.ProgrammeID); err != nil {
-			return itemAccess{}, err
-		}
-		author = cl.Admin || cl.Role == programme.RoleOwner || cl.Role == programme.RoleMentor
-	}
-	if !author && it.Status != content.StatusPublished {
-		return itemAccess{}, content.ErrNotFound
-	}
-	return itemAccess{cl: cl, item: it, author: author}, nil
+	return toItemAccess(s.authz.ReadItem(c.UserContext(), cl, id, kind))
 }
 
-// authorItem loads an item and authorizes the caller to author it: owners and mentors of its
-// programme, or admins (the only authors of the global library).
+// authorItem loads an item and authorizes the caller to author it
+// (authz.Authorizer.AuthorItem: owners and mentors of its programme, admins).
 func (s *Server) authorItem(c *fiber.Ctx, id string) (itemAccess, error) {
-	if _, err := signedIn(c); err != nil {
-		return itemAccess{}, err
-	}
-	it, err := s.deps.Content.Item(c.UserContext(), id)
+	cl, err := signedIn(c)
 	if err != nil {
 		return itemAccess{}, err
 	}
-	var cl Caller
-	if it.Global() {
-		cl, err = adminOnly(c)
-	} else {
-		cl, err = s.authorize(c, it.ProgrammeID, programme.RoleOwner, programme.RoleMentor)
-	}
-	if err != nil {
-		return itemAccess{}, err
-	}
-	return itemAccess{cl: cl, item: it, author: true}, nil
+	return toItemAccess(s.authz.AuthorItem(c.UserContext(), cl, id))
 }

@@ -53,15 +53,12 @@ func (s *Server) programmeActor(c *fiber.Ctx, allowed ...programme.Role) (string
 // pairingActor loads the path's pairing's programme and authorizes the caller on it (any
 // member; the service then applies the pairing-level rules).
 func (s *Server) pairingActor(c *fiber.Ctx) (string, mentoring.Actor, error) {
-	if _, err := signedIn(c); err != nil {
-		return "", mentoring.Actor{}, err
-	}
-	id := strings.Clone(c.Params("pairingId"))
-	programmeID, err := s.deps.Mentoring.PairingProgramme(c.UserContext(), id)
+	cl, err := signedIn(c)
 	if err != nil {
 		return "", mentoring.Actor{}, err
 	}
-	cl, err := s.authorize(c, programmeID)
+	id := strings.Clone(c.Params("pairingId"))
+	cl, _, err = s.authz.Pairing(c.UserContext(), cl, id)
 	return id, mentoringActor(cl), err
 }
 

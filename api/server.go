@@ -6,12 +6,14 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/microlearn/microlearn/authz"
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/credential"
 	"github.com/microlearn/microlearn/evidence"
@@ -19,6 +21,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency"
+	"github.com/microlearn/microlearn/internal/throttle"
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
@@ -62,6 +65,10 @@ type Deps struct {
 	// PublicURL is the address people reach this server at, for links in responses (an
 	// invitation's join link); "" uses the request's own scheme and host.
 	PublicURL string
+	// Logins is the sign-in back-off; the console shares it (nil: the API makes its own).
+	Logins *throttle.Logins
+	// Authz is the authorization policy; the console shares it (nil: built from the services).
+	Authz *authz.Authorizer
 
 	// content
 	Content      *content.Service
@@ -88,6 +95,10 @@ type Deps struct {
 	Evidence *evidence.Service
 	// media
 	Media *media.Service
+
+	// Console is the browser console, served for every path outside the API's own (nil:
+	// no console).
+	Console http.Handler
 }
 
 // Server is the HTTP API.
@@ -96,6 +107,7 @@ type Server struct {
 	deps       Deps
 	log        *slog.Logger
 	app        *fiber.App
+	authz      *authz.Authorizer
 	dbCommands commandLog
 }
 
@@ -103,6 +115,10 @@ type Server struct {
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{cfg: cfg, deps: deps, log: deps.Log}
 	s.dbCommands.enabled = cfg.RecordDBCommands
+	s.authz = deps.Authz
+	if s.authz == nil {
+		s.authz = NewAuthorizer(deps)
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "microlearn",
 		BodyLimit:               cfg.BodyLimit,
@@ -132,6 +148,18 @@ func (s *Server) now() time.Time {
 	return s.deps.Now()
 }
 
+// NewAuthorizer builds the authorization policy over the services in deps.
+func NewAuthorizer(deps Deps) *authz.Authorizer {
+	a := &authz.Authorizer{Programmes: deps.Programmes}
+	if deps.Content != nil {
+		a.Content = deps.Content
+	}
+	if deps.Mentoring != nil {
+		a.Pairings = deps.Mentoring
+	}
+	return a
+}
+
 // App returns the Fiber app (for tests and benchmarks that drive it directly).
 func (s *Server) App() *fiber.App { return s.app }
 
@@ -156,6 +184,8 @@ func (s *Server) routes() {
 	s.mountCredentials(v1)
 	s.mountEvidence(v1)
 	s.mountMedia(v1)
+
+	s.mountConsole()
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns
 	// into problem+json.
 }

@@ -181,11 +181,16 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	if err := a.migrateAgreementGoals(ctx); err != nil {
 		return fmt.Errorf("migrate agreement goals: %w", err)
 	}
+
+	deps := a.apiDeps()
+	if err := a.wireConsole(&deps); err != nil {
+		return err
+	}
 	a.API = api.New(api.Config{
 		BodyLimit: a.Cfg.BodyLimit, ReadTimeout: a.Cfg.ReadTimeout, WriteTimeout: a.Cfg.WriteTimeout,
 		IdleTimeout: a.Cfg.IdleTimeout, RequestTimeout: a.Cfg.RequestTimeout, RecordDBCommands: opt.RecordDBCommands,
 		TrustedProxies: a.Cfg.TrustedProxies,
-	}, a.apiDeps())
+	}, deps)
 	return nil
 }
 

@@ -38,7 +38,7 @@ func newApp(t *testing.T, env map[string]string) *app.App {
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	a := newApp(t, map[string]string{"DEMO_SEED": "false", "SHUTDOWN_TIMEOUT": "10s"})
 	started := make(chan struct{})
-	a.API.App().Get("/test-slow", func(c *fiber.Ctx) error {
+	a.API.App().Get("/v1/test-slow", func(c *fiber.Ctx) error {
 		close(started)
 		time.Sleep(300 * time.Millisecond)
 		return c.SendString("finished")
@@ -57,7 +57,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	got := make(chan result, 1)
 	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/test-slow")
+		resp, err := http.Get("http://" + ln.Addr().String() + "/v1/test-slow")
 		if err != nil {
 			got <- result{err: err}
 			return
@@ -112,7 +112,7 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 // stays in the server.
 func TestPanicsBecomeOpaque500Problems(t *testing.T) {
 	a := newApp(t, map[string]string{"DEMO_SEED": "false"})
-	a.API.App().Get("/test-panic", func(c *fiber.Ctx) error { panic("secret driver detail: mongodb://user:pw@db") })
+	a.API.App().Get("/v1/test-panic", func(c *fiber.Ctx) error { panic("secret driver detail: mongodb://user:pw@db") })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestPanicsBecomeOpaque500Problems(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = a.Serve(ctx, ln) }()
-	resp, err := http.Get("http://" + ln.Addr().String() + "/test-panic")
+	resp, err := http.Get("http://" + ln.Addr().String() + "/v1/test-panic")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,10 @@ type Summary struct {
 	Tally   Tally
 	Badges  int
 	Recent  []Recent
+	// Days are the local days with XP (up to 60 back, oldest first), and Domains the
+	// completions per learning domain: what the console draws.
+	Days    []DayRecord
+	Domains map[string]int
 }
 
 // players returns the caller's players; for one named programme with no player yet it
@@ -79,7 +83,7 @@ func (s *Service) Summaries(ctx context.Context, userID, programmeID string) ([]
 		month, _ := PeriodXPFor(p.Months, PeriodKey(PeriodMonth, now, pz))
 		out = append(out, Summary{ProgrammeID: p.ProgrammeID, XP: p.XP, Level: LevelOf(cfg.Rules.Levels, p.XP),
 			Streak: p.Streak.View(today), Today: d, Goal: goal, WeekXP: week, MonthXP: month, Tally: p.Tally,
-			Badges: len(p.Badges), Recent: p.Recent})
+			Badges: len(p.Badges), Recent: p.Recent, Days: p.Days, Domains: p.Domains})
 	}
 	return out, nil
 }

@@ -130,7 +130,8 @@ func banner(w io.Writer, cfg app.Config, a *app.App, addr net.Addr) {
 		}
 		base = "http://" + host
 	}
-	fmt.Fprintf(w, "\nmicrolearn is running\n  API:   %s\n  Docs:  %s/docs\n  Ready: %s/readyz\n", base, base, base)
+	fmt.Fprintf(w, "\nmicrolearn is running\n  Console: %s/  (sign in in a browser)\n  API:     %s/v1\n  Docs:    %s/docs\n  Ready:   %s/readyz\n",
+		base, base, base, base)
 	if a.DB.Embedded {
 		fmt.Fprintf(w, "  Embedded database (FerretDB, files in %s): %s  (mongosh can connect here)\n", cfg.DataDir, a.DB.URI)
 	}
