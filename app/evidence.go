@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/evidence/xapi"
@@ -150,8 +151,11 @@ func (a *App) evidenceWorker() func(context.Context) {
 		return w.Run
 	}
 	return func(ctx context.Context) {
-		go fwd(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); fwd(ctx) }()
 		w.Run(ctx)
+		wg.Wait()
 	}
 }
 
