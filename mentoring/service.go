@@ -537,12 +537,99 @@ func (s *Service) Suggestions(ctx context.Context, actor Actor, programmeID, men
 	if me.Role != RoleMentee {
 		return nil, false, ErrProfileNotFound
 	}
-	in, err := s.matchInput(ctx, programmeID, t, []Profile{me})
+	in, err := s.suggestInput(ctx, programmeID, t, me)
 	if err != nil {
 		return nil, false, err
 	}
-	cands, err = Suggest(in, menteeID, limit)
+	cands, err = s.suggest(ctx, in, programmeID, menteeID, t, limit)
 	return cands, in.Paired[menteeID], err
+}
+
+// suggestInput is matchInput for one mentee: the mentors' profiles, and this mentee's places,
+// but no one's load yet (suggest reads the loads it needs). Issue 20: suggestions used to read
+// every profile, slot and place of the programme.
+func (s *Service) suggestInput(ctx context.Context, programmeID string, t Type, me Profile) (MatchInput, error) {
+	set, err := s.Settings(ctx, programmeID)
+	if err != nil {
+		return MatchInput{}, err
+	}
+	tags, err := s.Store.Tags(ctx, programmeID)
+	if err != nil {
+		return MatchInput{}, fmt.Errorf("matching: %w", err)
+	}
+	mentors, err := s.Store.Profiles(ctx, programmeID, RoleMentor)
+	if err != nil {
+		return MatchInput{}, fmt.Errorf("matching: %w", err)
+	}
+	if t == Flash { // flash pairings take the mentor's flash places, not full ones
+		mentors = slices.Clone(mentors)
+		for i := range mentors {
+			mentors[i].Capacity = mentors[i].FlashCapacity
+		}
+	}
+	places, err := s.Store.MenteePlaces(ctx, programmeID, me.UserID)
+	if err != nil {
+		return MatchInput{}, fmt.Errorf("matching: %w", err)
+	}
+	paired, hasMentor := map[string]bool{}, map[string]bool{}
+	for _, pl := range places {
+		hasMentor[pl.MenteeID] = true
+		if pl.Type == t {
+			paired[pl.MenteeID] = true
+		}
+	}
+	return MatchInput{Settings: set, Vocabulary: NewVocabulary(tags), Mentors: mentors, Mentees: []Profile{me}, Load: map[string]int{},
+		Paired: paired, HasMentor: hasMentor}, nil
+}
+
+// suggest ranks mentors for the mentee reading only the loads it needs. Every mentor's score
+// is at most its score with all places free (the capacity term is largest then), so the
+// mentors are first ranked on that bound; their loads are then read best bound first, a
+// batch at a time, until the limit is filled by mentors whose real scores beat the bound of
+// everyone not read yet. The answer is the one a ranking over every load would give.
+func (s *Service) suggest(ctx context.Context, in MatchInput, programmeID, menteeID string, t Type, limit int) ([]Candidate, error) {
+	bound, err := Suggest(in, menteeID, 0)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > len(bound) {
+		limit = len(bound)
+	}
+	profiles := map[string]Profile{}
+	for _, p := range in.Mentors {
+		profiles[p.UserID] = p
+	}
+	exact := in
+	exact.Mentors, exact.Load = nil, map[string]int{}
+	var best []Candidate
+	for read := 0; read < len(bound); {
+		batch := bound[read:min(len(bound), read+max(3*limit, 20))]
+		ids := make([]string, len(batch))
+		for i, c := range batch {
+			ids[i] = c.MentorID
+			exact.Mentors = append(exact.Mentors, profiles[c.MentorID])
+		}
+		slots, err := s.Store.MentorsSlots(ctx, programmeID, ids)
+		if err != nil {
+			return nil, fmt.Errorf("matching: %w", err)
+		}
+		for _, sl := range slots {
+			if sl.Pool == t.pool() {
+				exact.Load[sl.MentorID]++
+			}
+		}
+		read += len(batch)
+		if best, err = Suggest(exact, menteeID, limit); err != nil {
+			return nil, err
+		}
+		if len(best) == limit && (read == len(bound) || best[limit-1].Score > bound[read].Score) {
+			break
+		}
+	}
+	if best == nil {
+		best = []Candidate{}
+	}
+	return best, nil
 }
 
 // ProposeOptions adjust a bulk proposal.

@@ -88,6 +88,8 @@ type Store interface {
 	Place(ctx context.Context, programmeID, menteeID string, t Type) (Place, error)
 	// Places lists the places held in a programme for a type.
 	Places(ctx context.Context, programmeID string, t Type) ([]Place, error)
+	// MenteePlaces returns the places one mentee holds in a programme, of every type.
+	MenteePlaces(ctx context.Context, programmeID, menteeID string) ([]Place, error)
 	// ReleasePlace deletes the mentee's place for t if pairingID still holds it.
 	ReleasePlace(ctx context.Context, programmeID, menteeID string, t Type, pairingID string) error
 
@@ -99,6 +101,8 @@ type Store interface {
 	Slots(ctx context.Context, programmeID, mentorID string) ([]Slot, error)
 	// ProgrammeSlots lists every taken slot of a programme (mentor loads for matching).
 	ProgrammeSlots(ctx context.Context, programmeID string) ([]Slot, error)
+	// MentorsSlots returns the held slots of some mentors of a programme, in one read.
+	MentorsSlots(ctx context.Context, programmeID string, mentorIDs []string) ([]Slot, error)
 	// ReleaseSlot deletes a slot if pairingID still holds it.
 	ReleaseSlot(ctx context.Context, slotID, pairingID string) error
 	// ReleaseHeldBy deletes every place and slot pairingID holds.

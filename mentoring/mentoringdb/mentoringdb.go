@@ -418,6 +418,24 @@ func (s *Store) Place(ctx context.Context, programmeID, menteeID string, t mento
 	return d.toPlace(), nil
 }
 
+// MenteePlaces implements mentoring.Store: the place of each type, by _id.
+func (s *Store) MenteePlaces(ctx context.Context, programmeID, menteeID string) ([]mentoring.Place, error) {
+	ids := make([]string, len(mentoring.Types))
+	for i, t := range mentoring.Types {
+		ids[i] = placeID(programmeID, menteeID, t)
+	}
+	cur, err := s.c(Places).Find(ctx, k("_id", k("$in", ids)))
+	docs, err := all[placeDoc](ctx, cur, err, "list the mentee's places")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mentoring.Place, len(docs))
+	for i, d := range docs {
+		out[i] = d.toPlace()
+	}
+	return out, nil
+}
+
 // Places implements mentoring.Store.
 func (s *Store) Places(ctx context.Context, programmeID string, t mentoring.Type) ([]mentoring.Place, error) {
 	cur, err := s.c(Places).Find(ctx, k("programmeId", programmeID, "type", string(t)))
@@ -518,6 +536,16 @@ func slotsOf(ctx context.Context, cur *mongo.Cursor, err error) ([]mentoring.Slo
 		out[i] = d.toSlot()
 	}
 	return out, nil
+}
+
+// MentorsSlots implements mentoring.Store: {programmeId, mentorId: {$in}}, the first two keys
+// of the slots index.
+func (s *Store) MentorsSlots(ctx context.Context, programmeID string, mentorIDs []string) ([]mentoring.Slot, error) {
+	if len(mentorIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.c(Slots).Find(ctx, k("programmeId", programmeID, "mentorId", k("$in", mentorIDs)))
+	return slotsOf(ctx, cur, err)
 }
 
 // ProgrammeSlots implements mentoring.Store.
