@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -65,6 +66,8 @@ type syncResponse struct {
 	Accepted   int          `json:"accepted"`
 	Duplicates int          `json:"duplicates"`
 	Rejected   int          `json:"rejected"`
+	// Retry counts the events not processed before the answer was due: send them again.
+	Retry int `json:"retry"`
 }
 
 // The per-event statuses of a sync.
@@ -72,6 +75,9 @@ const (
 	syncAccepted  = "accepted"
 	syncDuplicate = "duplicate"
 	syncRejected  = "rejected"
+	// syncRetry: the event was not processed in time (nothing of it was written); the phone
+	// sends it again, in the next sync.
+	syncRetry = "retry"
 )
 
 // reasonFor explains why an event was rejected; ok is false for errors that are the
@@ -97,7 +103,8 @@ func reasonFor(err error) (*syncReason, bool) {
 }
 
 func (s *Server) sync(c *fiber.Ctx) error {
-	if _, err := signedIn(c); err != nil {
+	cl, err := signedIn(c)
+	if err != nil {
 		return err
 	}
 	var req syncRequest
@@ -110,6 +117,7 @@ func (s *Server) sync(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	stopBy := syncStopBy(c.UserContext())
 	out := syncResponse{Results: make([]syncResult, len(req.Events))}
 	// Apply events in the order they happened on the device, so that state built from them
 	// (a checklist's ticks) folds as the person experienced it; answer in request order.
@@ -120,33 +128,115 @@ func (s *Server) sync(c *fiber.Ctx) error {
 		when[i], _ = time.Parse(time.RFC3339Nano, ev.OccurredAt)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return when[a].Compare(when[b]) })
+	// First every event is checked and resolved to its item; content records the content
+	// events in one batch (content.Sync), then review answers go one by one.
 	access := map[string]itemAccess{}
 	accessErr := map[string]error{}
+	var batch []content.SyncEvent
+	var batchIx, reviews []int
 	for _, i := range order {
 		ev := req.Events[i]
-		res := syncResult{Index: i, EventID: strings.ToLower(ev.EventID), Type: ev.Type}
-		body, dup, err := s.syncOne(c, ev, access, accessErr)
+		out.Results[i] = syncResult{Index: i, EventID: strings.ToLower(ev.EventID), Type: ev.Type}
+		se, review, err := s.syncPrepare(c, ev, access, accessErr)
 		switch {
 		case err != nil:
 			reason, ok := reasonFor(err)
 			if !ok {
 				return err
 			}
-			res.Status, res.Reason = syncRejected, reason
-			out.Rejected++
-		case dup:
-			res.Status, res.Result = syncDuplicate, body
-			out.Duplicates++
+			out.Results[i].Status, out.Results[i].Reason = syncRejected, reason
+		case review:
+			reviews = append(reviews, i)
 		default:
-			res.Status, res.Result = syncAccepted, body
-			out.Accepted++
+			batch, batchIx = append(batch, se), append(batchIx, i)
 		}
-		out.Results[i] = res
+	}
+	more := func() bool { return stopBy.IsZero() || time.Now().Before(stopBy) }
+	recorded, err := s.deps.Content.Sync(c.UserContext(), cl.UserID, batch, more)
+	if err != nil {
+		return err
+	}
+	for j, r := range recorded {
+		res := &out.Results[batchIx[j]]
+		res.Status, res.Result, res.Reason = syncOutcome(r.Err, r.Recorded.Duplicate, func() any { return syncBody(batch[j], r) })
+	}
+	for _, i := range reviews {
+		res := &out.Results[i]
+		if !more() {
+			res.Status, res.Reason = syncRetry, retryReason()
+			continue
+		}
+		ev := req.Events[i]
+		at, _ := time.Parse(time.RFC3339Nano, ev.OccurredAt)
+		body, dup, err := s.recordReview(c, ev.CardID, reviewAnswerRequest{EventID: ev.EventID, OccurredAt: at, OptionKeys: ev.OptionKeys,
+			Rating: ev.Rating, SecondsSpent: ev.SecondsSpent})
+		if err != nil && c.UserContext().Err() != nil {
+			res.Status, res.Reason = syncRetry, retryReason()
+			continue
+		}
+		if _, ok := reasonFor(err); err != nil && !ok {
+			return err
+		}
+		res.Status, res.Result, res.Reason = syncOutcome(err, dup, func() any { return body })
+	}
+	for _, r := range out.Results {
+		switch r.Status {
+		case syncAccepted:
+			out.Accepted++
+		case syncDuplicate:
+			out.Duplicates++
+		case syncRejected:
+			out.Rejected++
+		case syncRetry:
+			out.Retry++
+		}
 	}
 	return respond(c, http.StatusOK, out)
 }
 
-func (s *Server) syncOne(c *fiber.Ctx, ev syncEvent, access map[string]itemAccess, accessErr map[string]error) (any, bool, error) {
+// syncStopBy is when a sync stops starting new work so that its answer, with the results so
+// far, still leaves before the request's deadline: a quarter of the time left (at least two
+// seconds) is kept for the rest of the batch in flight and the answer.
+func syncStopBy(ctx context.Context) time.Time {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return time.Time{}
+	}
+	return deadline.Add(-max(2*time.Second, time.Until(deadline)/4))
+}
+
+func retryReason() *syncReason {
+	return &syncReason{Code: "not_reached", Detail: content.ErrNotReached.Error()}
+}
+
+// syncOutcome is the status, result and reason of one processed event.
+func syncOutcome(err error, dup bool, body func() any) (string, any, *syncReason) {
+	switch {
+	case errors.Is(err, content.ErrNotReached):
+		return syncRetry, nil, retryReason()
+	case err != nil:
+		reason, _ := reasonFor(err)
+		return syncRejected, nil, reason
+	case dup:
+		return syncDuplicate, body(), nil
+	}
+	return syncAccepted, body(), nil
+}
+
+// syncBody renders a recorded content event as its single-event endpoint answers it.
+func syncBody(e content.SyncEvent, r content.SyncResult) any {
+	switch {
+	case e.Quiz != nil:
+		return toAttempt(r.Recorded.Activity, r.Version)
+	case e.Tick != nil:
+		return toTick(r.Recorded.Activity)
+	}
+	return toLessonProgress(r.Recorded.Activity)
+}
+
+// syncPrepare checks one sync event and resolves its item: a content event for the batch,
+// or review (a review answer, recorded on its own); an error rejects the event.
+func (s *Server) syncPrepare(c *fiber.Ctx, ev syncEvent, access map[string]itemAccess, accessErr map[string]error) (content.SyncEvent, bool, error) {
 	var f apperr.Fields
 	at, err := time.Parse(time.RFC3339Nano, ev.OccurredAt)
 	if err != nil {
@@ -180,37 +270,43 @@ func (s *Server) syncOne(c *fiber.Ctx, ev syncEvent, access map[string]itemAcces
 	case content.ActivityLessonProgress:
 		acc, err := target(ev.LessonID, content.KindLesson, "lessonId")
 		if err != nil {
-			return nil, false, err
+			return content.SyncEvent{}, false, err
 		}
-		return s.recordLesson(c, acc, lessonProgressRequest{EventID: ev.EventID, OccurredAt: at, State: ev.State, SecondsSpent: ev.SecondsSpent})
+		return content.SyncEvent{Item: acc.item, Lesson: &content.LessonProgress{EventID: ev.EventID, OccurredAt: at,
+			State: content.LessonState(ev.State), SecondsSpent: ev.SecondsSpent}}, false, nil
 	case content.ActivityQuizAttempt:
 		acc, err := target(ev.QuizID, content.KindQuiz, "quizId")
 		if err != nil {
-			return nil, false, err
+			return content.SyncEvent{}, false, err
 		}
-		return s.recordAttempt(c, acc, attemptRequest{EventID: ev.EventID, OccurredAt: at, Answers: ev.Answers,
-			SecondsSpent: ev.SecondsSpent, Version: ev.Version})
+		return content.SyncEvent{Item: acc.item, Quiz: &content.QuizSubmission{EventID: ev.EventID, OccurredAt: at,
+			Answers: toAnswers(ev.Answers), SecondsSpent: ev.SecondsSpent, Version: ev.Version}}, false, nil
 	case content.ActivityChecklistTick:
 		acc, err := target(ev.ChecklistID, content.KindChecklist, "checklistId")
 		if err != nil {
-			return nil, false, err
+			return content.SyncEvent{}, false, err
 		}
 		if ev.ItemID == "" {
 			f.Add("/itemId", "is required")
-			return nil, false, f.Err()
 		}
-		return s.recordTick(c, acc, ev.ItemID, tickRequest{EventID: ev.EventID, OccurredAt: at, Ticked: ev.Ticked})
+		if ev.Ticked == nil {
+			f.Add("/ticked", "is required: true to tick, false to untick")
+		}
+		if err := f.Err(); err != nil {
+			return content.SyncEvent{}, false, err
+		}
+		return content.SyncEvent{Item: acc.item, Tick: &content.ChecklistTick{EventID: ev.EventID, OccurredAt: at, ItemKey: ev.ItemID,
+			Ticked: *ev.Ticked}}, false, nil
 	}
 	if ev.Type == syncReviewAnswer {
 		if ev.CardID == "" {
 			f.Add("/cardId", "is required")
 		}
 		if err := f.Err(); err != nil {
-			return nil, false, err
+			return content.SyncEvent{}, false, err
 		}
-		return s.recordReview(c, ev.CardID, reviewAnswerRequest{EventID: ev.EventID, OccurredAt: at, OptionKeys: ev.OptionKeys,
-			Rating: ev.Rating, SecondsSpent: ev.SecondsSpent})
+		return content.SyncEvent{}, true, nil
 	}
 	f.Add("/type", "must be one of lesson_progress, quiz_attempt, checklist_tick, review_answer")
-	return nil, false, f.Err()
+	return content.SyncEvent{}, false, f.Err()
 }

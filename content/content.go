@@ -236,12 +236,25 @@ type Store interface {
 	InsertActivity(ctx context.Context, a Activity) (Activity, error)
 	// Activities returns a user's activities on the given items (all items when ids is nil).
 	Activities(ctx context.Context, userID string, itemIDs []string) ([]Activity, error)
+	// InsertActivities records several activities with one write. Those whose key was
+	// already taken are left as they were and returned by their index in acts, as stored.
+	InsertActivities(ctx context.Context, acts []Activity) (map[int]Activity, error)
 	// ActivitiesOf returns several users' activities on the given items, in one read.
 	ActivitiesOf(ctx context.Context, userIDs, itemIDs []string) ([]Activity, error)
 	// ReserveAttempt takes attempt number n of a user at a quiz for eventID, on a unique key,
 	// so that concurrent attempts never share a number. When the number is already taken it
 	// returns false and the event ID that holds it.
 	ReserveAttempt(ctx context.Context, userID, quizID string, n int, eventID string) (reserved bool, holder string, err error)
+	// ReserveAttempts is ReserveAttempt for several attempts with one write: it returns, by
+	// index, the event ID holding each number that was already taken.
+	ReserveAttempts(ctx context.Context, rs []AttemptReservation) (holders map[int]string, err error)
+}
+
+// AttemptReservation is attempt number N of a user at a quiz, for an event.
+type AttemptReservation struct {
+	UserID, QuizID string
+	N              int
+	EventID        string
 }
 
 // ListFilter selects items for a library listing.

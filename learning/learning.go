@@ -96,6 +96,13 @@ type Publisher interface {
 	Publish(ctx context.Context, e Event) error
 }
 
+// BatchPublisher is a Publisher that can also store several events with one write (an
+// offline sync's); each event is stored exactly as Publish would store it.
+type BatchPublisher interface {
+	Publisher
+	PublishMany(ctx context.Context, es []Event) error
+}
+
 // Delivery is one published event as a consumer claimed it from the queue: the event and
 // how many attempts at it came before (the consumer backs off and parks by it).
 type Delivery struct {

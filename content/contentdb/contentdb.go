@@ -4,6 +4,7 @@ package contentdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -459,6 +460,42 @@ func (s *Store) InsertActivity(ctx context.Context, a content.Activity) (content
 	return stored.toActivity(), content.ErrDuplicateActivity
 }
 
+// InsertActivities implements content.Store: one unordered insert; the activities whose
+// (user, event ID) key was taken are read back in one query.
+func (s *Store) InsertActivities(ctx context.Context, acts []content.Activity) (map[int]content.Activity, error) {
+	if len(acts) == 0 {
+		return nil, nil
+	}
+	docs := make([]any, len(acts))
+	for i, a := range acts {
+		docs[i] = fromActivity(a)
+	}
+	_, err := s.db.Collection(Activity).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil, nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || !mongodb.OnlyDuplicates(err) {
+		return nil, fmt.Errorf("insert activities: %w", err)
+	}
+	taken := map[string]int{}
+	var ids []string
+	for _, we := range bwe.WriteErrors {
+		id := docs[we.Index].(activityDoc).ID
+		taken[id] = we.Index
+		ids = append(ids, id)
+	}
+	stored, err := s.activities(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]content.Activity, len(stored))
+	for _, a := range stored {
+		out[taken[a.UserID+":"+a.EventID]] = a
+	}
+	return out, nil
+}
+
 // Activities implements content.Store.
 func (s *Store) Activities(ctx context.Context, userID string, itemIDs []string) ([]content.Activity, error) {
 	filter := bson.D{{Key: "userId", Value: userID}}
@@ -523,9 +560,53 @@ type attemptDoc struct {
 	At      time.Time `bson:"at"`
 }
 
+func attemptID(userID, quizID string, n int) string {
+	return fmt.Sprintf("%s:%s:%d", userID, quizID, n)
+}
+
+// ReserveAttempts implements content.Store: one unordered insert; the holders of numbers
+// already taken are read in one query.
+func (s *Store) ReserveAttempts(ctx context.Context, rs []content.AttemptReservation) (map[int]string, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	now := time.Now().UTC()
+	docs := make([]any, len(rs))
+	for i, r := range rs {
+		docs[i] = attemptDoc{ID: attemptID(r.UserID, r.QuizID, r.N), UserID: r.UserID, QuizID: r.QuizID, N: r.N, EventID: r.EventID, At: now}
+	}
+	_, err := s.db.Collection(Attempts).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil, nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || !mongodb.OnlyDuplicates(err) {
+		return nil, fmt.Errorf("reserve quiz attempts: %w", err)
+	}
+	index := map[string]int{}
+	var ids []string
+	for _, we := range bwe.WriteErrors {
+		id := docs[we.Index].(attemptDoc).ID
+		index[id], ids = we.Index, append(ids, id)
+	}
+	cur, err := s.db.Collection(Attempts).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("read quiz attempt reservations: %w", err)
+	}
+	var held []attemptDoc
+	if err := cur.All(ctx, &held); err != nil {
+		return nil, fmt.Errorf("read quiz attempt reservations: %w", err)
+	}
+	out := make(map[int]string, len(held))
+	for _, h := range held {
+		out[index[h.ID]] = h.EventID
+	}
+	return out, nil
+}
+
 // ReserveAttempt implements content.Store with one insert on the unique _id.
 func (s *Store) ReserveAttempt(ctx context.Context, userID, quizID string, n int, eventID string) (bool, string, error) {
-	id := fmt.Sprintf("%s:%s:%d", userID, quizID, n)
+	id := attemptID(userID, quizID, n)
 	_, err := s.db.Collection(Attempts).InsertOne(ctx, attemptDoc{ID: id, UserID: userID, QuizID: quizID, N: n, EventID: eventID, At: time.Now().UTC()})
 	if err == nil {
 		return true, "", nil

@@ -210,6 +210,35 @@ func (s *Store) Publish(ctx context.Context, e learning.Event) error {
 	return nil
 }
 
+// PublishMany implements learning.BatchPublisher: one unordered insert of the queue
+// documents (events already queued are skipped, as Publish skips them).
+func (s *Store) PublishMany(ctx context.Context, es []learning.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	docs := make([]any, 0, len(es))
+	for _, e := range es {
+		d := FromEvent(e)
+		at := d.RecordedAt
+		if at.IsZero() {
+			at = s.now()
+		}
+		raw, err := bson.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("publish learning events: %w", err)
+		}
+		docs = append(docs, queueDoc{ID: d.ID, AvailableAt: at, Token: newToken(), Event: raw})
+	}
+	_, err := s.db.Collection(Queue).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !allDuplicates(err) {
+		return fmt.Errorf("publish learning events: %w", err)
+	}
+	if s.OnPublish != nil {
+		s.OnPublish()
+	}
+	return nil
+}
+
 // enqueue inserts the queue document of doc; it reports false when the event is already
 // queued.
 func (s *Store) enqueue(ctx context.Context, doc EventDoc) (bool, error) {
