@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -145,6 +146,9 @@ func fiberDetail(fe *fiber.Error) string {
 	case 405:
 		return "this method is not allowed on this resource"
 	case 413:
+		if strings.HasPrefix(fe.Message, "the request body") {
+			return fe.Message
+		}
 		return "the request body is larger than allowed"
 	}
 	return fe.Message

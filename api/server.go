@@ -136,6 +136,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.app.Use(s.observe)
 	s.app.Use(recover.New())
 	s.app.Use(securityHeaders)
+	s.app.Use(s.decodeBody)
 	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: servesMedia}))
 	s.routes()
 	return s

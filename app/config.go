@@ -33,6 +33,10 @@ type Config struct {
 	AdminEmails      string
 	PublicURL        string
 
+	// DemoSeedSet says DEMO_SEED was given explicitly: only then does cmd/api serve the demo
+	// accounts, whose password is published, beyond loopback (app/exposure.go).
+	DemoSeedSet bool
+
 	// accounts and programmes
 	RoleCacheTTL         time.Duration
 	RefreshTokenTTL      time.Duration
@@ -97,7 +101,6 @@ func (c Config) Embedded() bool { return c.MongoURI == "" }
 // LoadConfig reads the configuration; the error names the first bad variable.
 func LoadConfig(env *config.Env) (Config, error) {
 	c := Config{
-		HTTPAddr:         env.Addr("HTTP_ADDR", ":8080"),
 		GamificationAddr: env.Addr("GAMIFICATION_ADDR", ":8081"),
 		MongoURI:         env.String("MONGODB_URI", ""),
 		Database:         env.String("MONGODB_DATABASE", "microlearn"),
@@ -134,6 +137,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 		}
 	}
 	c.DemoSeed = env.Bool("DEMO_SEED", c.MongoURI == "")
+	c.DemoSeedSet = env.Set("DEMO_SEED")
+	c.HTTPAddr = env.Addr("HTTP_ADDR", DefaultHTTPAddr(c.DemoSeed))
 	c.JWTKeysFile = env.String("JWT_KEYS_FILE", filepath.Join(c.DataDir, "jwt-keys.json"))
 	switch env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error") {
 	case "debug":

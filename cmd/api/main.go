@@ -89,11 +89,17 @@ func run(args []string, out io.Writer) error {
 		return fmt.Errorf("invalid HTTP_ADDR=%q: cannot listen: %w", cfg.HTTPAddr, unwrapOp(err))
 	}
 	defer ln.Close()
+	if err := app.CheckExposure(cfg, ln.Addr()); err != nil {
+		return err
+	}
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.WithoutCancel(ctx))
+	if err := a.CheckDemoLogins(ctx, ln.Addr()); err != nil {
+		return err
+	}
 	banner(out, cfg, a, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "embedded", a.DB.Embedded)
 	return a.Serve(ctx, ln)
@@ -139,6 +145,12 @@ func banner(w io.Writer, cfg app.Config, a *app.App, addr net.Addr) {
 		fmt.Fprintf(w, "  Demo logins (password %q):\n", app.DemoPassword)
 		for _, acc := range app.DemoAccounts {
 			fmt.Fprintf(w, "    %-22s %s\n", acc.Email, strings.ToLower(string(acc.Role)))
+		}
+		if app.Loopback(addr) {
+			fmt.Fprintf(w, "  Listening on loopback only (%s): the demo password is published. To serve other machines\n"+
+				"  set HTTP_ADDR (e.g. HTTP_ADDR=:8080) together with DEMO_SEED=true, or DEMO_SEED=false for no demo data.\n", addr)
+		} else {
+			fmt.Fprintf(w, "  WARNING: the demo accounts are reachable from other machines at %s (DEMO_SEED=true).\n", addr)
 		}
 	}
 	fmt.Fprintln(w)

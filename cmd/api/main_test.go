@@ -30,6 +30,7 @@ func TestStartupErrorsNameTheVariable(t *testing.T) {
 		{"HTTP_ADDR in use", map[string]string{"HTTP_ADDR": busy}, `invalid HTTP_ADDR="` + busy + `": cannot listen`},
 		{"DATA_DIR under a file", map[string]string{"HTTP_ADDR": "127.0.0.1:0", "DATA_DIR": filepath.Join(file, "data")}, "invalid DATA_DIR="},
 		{"bad DEMO_SEED", map[string]string{"DEMO_SEED": "maybe"}, `invalid DEMO_SEED="maybe"`},
+		{"demo data on every interface", map[string]string{"HTTP_ADDR": "0.0.0.0:0"}, "refusing to serve the demo accounts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
