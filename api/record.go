@@ -43,15 +43,8 @@ func (s *Server) recordActor(c *fiber.Ctx, p mentoring.Pairing) (mentoring.Actor
 	return mentoringActor(cl), err
 }
 
-// optionalText, optionalInt: request fields where absent and null mean "unchanged".
-func strOrEmpty(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
-// queryBool reads an optional boolean query parameter.
+// queryState reads the filter name from the query: open (the default) is false, done true,
+// all nil.
 func queryState(c *fiber.Ctx, name string, open, done string) (*bool, error) {
 	switch c.Query(name, open) {
 	case open:
