@@ -255,31 +255,10 @@ func (p *Player) HasBadge(id string) (EarnedBadge, bool) {
 
 // Counter returns the value of a badge criterion's counter.
 func (p *Player) Counter(c Criterion) int {
+	if n, ok := p.Tally.count(c.Counter); ok {
+		return n
+	}
 	switch c.Counter {
-	case CounterLessons:
-		return p.Tally.Lessons
-	case CounterQuizzesPassed:
-		return p.Tally.QuizzesPassed
-	case CounterPerfectQuizzes:
-		return p.Tally.PerfectQuizzes
-	case CounterChecklists:
-		return p.Tally.Checklists
-	case CounterPaths:
-		return p.Tally.Paths
-	case CounterAssignments:
-		return p.Tally.Assignments
-	case CounterAssignmentsOnTime:
-		return p.Tally.AssignmentsOnTime
-	case CounterPairingsAllOnTime:
-		return p.Tally.PairingsAllOnTime
-	case CounterMeetings:
-		return p.Tally.Meetings
-	case CounterReflections:
-		return p.Tally.Reflections
-	case CounterGoalsAchieved:
-		return p.Tally.GoalsAchieved
-	case CounterCadenceMonths:
-		return p.Tally.CadenceMonths
 	case CounterDomainItems:
 		return p.Domains[c.Domain]
 	case CounterDomainsTouched:
@@ -290,10 +269,6 @@ func (p *Player) Counter(c Criterion) int {
 			}
 		}
 		return n
-	case CounterReviews:
-		return p.Tally.Reviews
-	case CounterReviewDays:
-		return p.Tally.ReviewDays
 	case CounterStreak:
 		return p.Streak.Best
 	case CounterActiveDays:
@@ -308,6 +283,41 @@ func (p *Player) Counter(c Criterion) int {
 		return p.Level
 	}
 	return 0
+}
+
+// count returns the tallied counter called name, if the tally keeps it.
+func (t Tally) count(name string) (int, bool) {
+	switch name {
+	case CounterLessons:
+		return t.Lessons, true
+	case CounterQuizzesPassed:
+		return t.QuizzesPassed, true
+	case CounterPerfectQuizzes:
+		return t.PerfectQuizzes, true
+	case CounterChecklists:
+		return t.Checklists, true
+	case CounterPaths:
+		return t.Paths, true
+	case CounterAssignments:
+		return t.Assignments, true
+	case CounterAssignmentsOnTime:
+		return t.AssignmentsOnTime, true
+	case CounterPairingsAllOnTime:
+		return t.PairingsAllOnTime, true
+	case CounterMeetings:
+		return t.Meetings, true
+	case CounterReflections:
+		return t.Reflections, true
+	case CounterGoalsAchieved:
+		return t.GoalsAchieved, true
+	case CounterCadenceMonths:
+		return t.CadenceMonths, true
+	case CounterReviews:
+		return t.Reviews, true
+	case CounterReviewDays:
+		return t.ReviewDays, true
+	}
+	return 0, false
 }
 
 // day returns the record of a local day, creating it in date order.
