@@ -52,7 +52,7 @@ func toUserResponse(u identity.User) userResponse {
 	r := userResponse{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Timezone: u.Timezone, Locale: u.Locale,
 		Admin: u.Admin, LearningSlots: u.LearningSlots, DailyXPGoal: u.DailyXPGoal,
 		LeaderboardVisibility: u.LeaderboardVisibility, CreatedAt: u.CreatedAt,
-		NotificationPrefs: make(map[string]bool, len(identity.NotificationKinds))}
+		NotificationPrefs: make(map[string]bool, len(identity.NotificationKinds()))}
 	if r.LearningSlots == nil {
 		r.LearningSlots = []string{}
 	}
@@ -63,7 +63,7 @@ func toUserResponse(u identity.User) userResponse {
 	if u.QuietHours != nil {
 		r.QuietHours = &quietHoursJSON{Start: u.QuietHours.Start, End: u.QuietHours.End}
 	}
-	for _, k := range identity.NotificationKinds {
+	for _, k := range identity.NotificationKinds() {
 		r.NotificationPrefs[k] = u.Notifies(k)
 	}
 	return r

@@ -96,7 +96,7 @@ func fromFactorsJSON(fs []factorJSON) []evidence.Factor {
 }
 
 func toPlanResponse(p evidence.Plan) planResponse {
-	out := planResponse{ProgrammeID: p.ProgrammeID, Domains: evidence.Domains, Scale: scaleJSON{p.Scale.Min, p.Scale.Max, nonNilStrings(p.Scale.Labels)},
+	out := planResponse{ProgrammeID: p.ProgrammeID, Domains: evidence.Domains(), Scale: scaleJSON{p.Scale.Min, p.Scale.Max, nonNilStrings(p.Scale.Labels)},
 		Enabling: toFactorsJSON(p.Enabling), Hindering: toFactorsJSON(p.Hindering), WindowDays: p.WindowDays, OpenAt: p.OpenAt,
 		Revision: p.Revision, UpdatedBy: p.UpdatedBy}
 	for _, o := range p.Occasions {

@@ -35,7 +35,7 @@ type RateLimits struct {
 
 // orDefault fills unset fields from DefaultRateLimits.
 func (r RateLimits) orDefault() RateLimits {
-	d := DefaultRateLimits
+	d := DefaultRateLimits()
 	if r.AuthWindow <= 0 {
 		r.AuthWindow = d.AuthWindow
 	}
@@ -58,8 +58,10 @@ func (r RateLimits) orDefault() RateLimits {
 }
 
 // DefaultRateLimits are the limits used when none are configured.
-var DefaultRateLimits = RateLimits{AuthRequests: 100, AuthWindow: time.Minute, AccountFreeFailures: 5, IPFreeFailures: 20,
-	BackoffBase: time.Second, BackoffMax: 15 * time.Minute, FailureMemory: 15 * time.Minute}
+func DefaultRateLimits() RateLimits {
+	return RateLimits{AuthRequests: 100, AuthWindow: time.Minute, AccountFreeFailures: 5, IPFreeFailures: 20,
+		BackoffBase: time.Second, BackoffMax: 15 * time.Minute, FailureMemory: 15 * time.Minute}
+}
 
 // loginGuard returns the sign-in back-off the API shares with the console (Deps.Logins), or
 // a new one from the configured limits.

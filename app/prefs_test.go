@@ -16,11 +16,11 @@ func TestEveryNotificationKindHasAPreference(t *testing.T) {
 	for _, k := range notify.Kinds() {
 		key := k.Preference()
 		used[key] = true
-		if !slices.Contains(identity.NotificationKinds, key) {
-			t.Errorf("notification kind %s is switched by %q, which is not a preference key (%v)", k, key, identity.NotificationKinds)
+		if !slices.Contains(identity.NotificationKinds(), key) {
+			t.Errorf("notification kind %s is switched by %q, which is not a preference key (%v)", k, key, identity.NotificationKinds())
 		}
 	}
-	for _, key := range identity.NotificationKinds {
+	for _, key := range identity.NotificationKinds() {
 		if !used[key] {
 			t.Errorf("preference key %q switches no notification kind", key)
 		}

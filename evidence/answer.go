@@ -97,7 +97,7 @@ func validateAnswer(plan Plan, in AnswerInput) (Answer, error) {
 	scale := fmt.Sprintf("must be a whole number from %d to %d", plan.Scale.Min, plan.Scale.Max)
 	for dom, r := range in.Ratings {
 		switch {
-		case !slices.Contains(Domains, dom):
+		case !slices.Contains(Domains(), dom):
 			f.Add("/ratings/"+dom, "is not a learning domain: cognitive, skill-based, affective or social-networks")
 		case !plan.Scale.Valid(r):
 			f.Add("/ratings/"+dom, scale)
@@ -105,13 +105,13 @@ func validateAnswer(plan Plan, in AnswerInput) (Answer, error) {
 			a.Ratings[dom] = r
 		}
 	}
-	for _, dom := range Domains {
+	for _, dom := range Domains() {
 		if _, ok := in.Ratings[dom]; !ok {
 			f.Add("/ratings/"+dom, "is required: rate every learning domain")
 		}
 	}
 	for dom, t := range in.Texts {
-		if !slices.Contains(Domains, dom) {
+		if !slices.Contains(Domains(), dom) {
 			f.Add("/texts/"+dom, "is not a learning domain: cognitive, skill-based, affective or social-networks")
 			continue
 		}

@@ -406,7 +406,7 @@ const (
 // on it named, or unassigned).
 func cpdTotals(r CPDRecord) Totals {
 	t := Totals{MinutesByActivity: map[string]int{ActivityMeetings: 0, ActivityContent: 0}, MinutesByDomain: map[string]int{}}
-	for _, d := range Domains {
+	for _, d := range Domains() {
 		t.MinutesByDomain[d] = 0
 	}
 	for _, m := range r.Meetings {

@@ -61,8 +61,8 @@ type Actor struct {
 // Oversees reports whether the actor sees the whole programme (its owner, or an admin).
 func (a Actor) Oversees() bool { return a.Admin || a.Role == RoleOwner }
 
-// Domains are the four learning domains every check-in rates (Wanberg et al., seed 004).
-var Domains = learning.Domains
+// Domains returns the four learning domains every check-in rates (Wanberg et al., seed 004).
+func Domains() []string { return learning.Domains() }
 
 // Scale is the self-rating scale of a plan: whole numbers Min..Max, with a label per point
 // (Labels[0] names Min). The default is 1 to 5, from "very low" to "very high": how the

@@ -293,7 +293,7 @@ func outcomesOf(plan Plan, g Aggregate) Outcomes {
 			if o.Invited > 0 {
 				o.ResponseRate = ratio(o.Answered, o.Invited)
 			}
-			for _, dom := range Domains {
+			for _, dom := range Domains() {
 				if n := c[p+".rating."+dom+".n"]; n > 0 {
 					o.RatingN[dom], o.MeanRating[dom] = n, ratio(c[p+".rating."+dom+".sum"], n)
 				}

@@ -42,13 +42,12 @@ const (
 )
 
 // Counters lists every counter name, for validation and documentation.
-var Counters = []string{CounterLessons, CounterQuizzesPassed, CounterPerfectQuizzes, CounterChecklists, CounterPaths,
-	CounterAssignments, CounterAssignmentsOnTime, CounterPairingsAllOnTime, CounterDomainItems, CounterDomainsTouched,
-	CounterReviews, CounterReviewDays, CounterMeetings, CounterReflections, CounterGoalsAchieved, CounterCadenceMonths,
-	CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
-
-// LearningDomains are the four learning domains of mentoring content.
-var LearningDomains = learning.Domains
+func Counters() []string {
+	return []string{CounterLessons, CounterQuizzesPassed, CounterPerfectQuizzes, CounterChecklists, CounterPaths,
+		CounterAssignments, CounterAssignmentsOnTime, CounterPairingsAllOnTime, CounterDomainItems, CounterDomainsTouched,
+		CounterReviews, CounterReviewDays, CounterMeetings, CounterReflections, CounterGoalsAchieved, CounterCadenceMonths,
+		CounterStreak, CounterActiveDays, CounterXP, CounterLevel}
+}
 
 // Criterion says when a badge is earned: when Counter reaches Target.
 type Criterion struct {
@@ -80,7 +79,7 @@ func BuiltInBadges() []Badge {
 		b("perfect-quiz", "Flawless", "Answer every question of a quiz right.", CounterPerfectQuizzes, 1),
 		b("quiz-master", "Quiz master", "Pass 5 quizzes.", CounterQuizzesPassed, 5),
 		b("first-path", "Pathfinder", "Complete a learning path.", CounterPaths, 1),
-		b("all-domains", "All-rounder", "Complete something in every learning domain.", CounterDomainsTouched, len(LearningDomains)),
+		b("all-domains", "All-rounder", "Complete something in every learning domain.", CounterDomainsTouched, len(learning.Domains())),
 		b("streak-3", "On a roll", "Keep a 3-day streak.", CounterStreak, 3),
 		b("streak-7", "Week streak", "Keep a 7-day streak.", CounterStreak, 7),
 		b("streak-30", "Habit formed", "Keep a 30-day streak.", CounterStreak, 30),
@@ -94,7 +93,7 @@ func BuiltInBadges() []Badge {
 		b("goal-achieved", "Goal achieved", "Achieve a SMART goal.", CounterGoalsAchieved, 1),
 		b("cadence-3-months", "Kept the cadence", "Keep the agreed meeting cadence for three months.", CounterCadenceMonths, 3),
 	}
-	for _, d := range LearningDomains {
+	for _, d := range learning.Domains() {
 		x := b("domain-"+d, "Explorer: "+d, "Complete 3 items in the "+d+" domain.", CounterDomainItems, 3)
 		x.Criterion.Domain = d
 		out = append(out, x)
@@ -112,10 +111,10 @@ func (b *Badge) Validate() error {
 	f.Check(b.Name != "" && utf8.RuneCountInString(b.Name) <= 80, "/name", "must be 1 to 80 characters")
 	f.Check(utf8.RuneCountInString(b.Description) <= 500, "/description", "must be at most 500 characters")
 	known := false
-	for _, c := range Counters {
+	for _, c := range Counters() {
 		known = known || c == b.Criterion.Counter
 	}
-	f.Check(known, "/criterion/counter", "must be one of "+strings.Join(Counters, ", "))
+	f.Check(known, "/criterion/counter", "must be one of "+strings.Join(Counters(), ", "))
 	f.Check(b.Criterion.Target >= 1 && b.Criterion.Target <= 1000000, "/criterion/target", "must be 1 to 1000000")
 	if b.Criterion.Counter == CounterDomainItems {
 		f.Check(b.Criterion.Domain != "" && len(b.Criterion.Domain) <= 64, "/criterion/domain", "must name a learning domain")

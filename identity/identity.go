@@ -18,6 +18,10 @@ var (
 	ErrEmailTaken      = apperr.New(apperr.KindConflict, "email_taken", "an account with this email already exists")
 	ErrBadCredentials  = apperr.New(apperr.KindUnauthenticated, "bad_credentials", "email or password is wrong")
 	ErrSessionNotFound = apperr.New(apperr.KindUnauthenticated, "invalid_refresh_token", "the refresh token is invalid, expired or revoked")
+)
+
+// Profile defaults.
+const (
 	DefaultTimezone    = "UTC"
 	DefaultLocale      = "en"
 	DefaultDailyXPGoal = 20

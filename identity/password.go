@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -53,4 +54,7 @@ func CheckPassword(encoded, password string) bool {
 
 // dummyHash is checked when no user has the email, so that a login for an unknown email
 // takes as long as one for a known email.
-var dummyHash, _ = HashPassword("not-a-real-password-0")
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not-a-real-password-0")
+	return h
+})

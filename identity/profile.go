@@ -35,11 +35,13 @@ const (
 )
 
 // NotificationKinds lists every kind, in a stable order.
-var NotificationKinds = []string{
-	NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
-	NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
-	NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue, NotifyCheckinDue,
-	NotifyMeetingReminder, NotifyMeetingToConfirm, NotifyAgreementChanged, NotifyAgreementAcknowledged,
+func NotificationKinds() []string {
+	return []string{
+		NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
+		NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
+		NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue, NotifyCheckinDue,
+		NotifyMeetingReminder, NotifyMeetingToConfirm, NotifyAgreementChanged, NotifyAgreementAcknowledged,
+	}
 }
 
 // Leaderboard visibility: how a user appears on leaderboards.
@@ -114,7 +116,7 @@ func NormalizeLocale(s string) (string, bool) {
 }
 
 // ValidNotificationKind reports whether kind is a known notification kind.
-func ValidNotificationKind(kind string) bool { return slices.Contains(NotificationKinds, kind) }
+func ValidNotificationKind(kind string) bool { return slices.Contains(NotificationKinds(), kind) }
 
 // Notifies reports whether the user wants notifications of kind (absent means on).
 func (u User) Notifies(kind string) bool {

@@ -53,7 +53,7 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
 	u, hash, err := s.Store.UserByEmail(ctx, NormalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {

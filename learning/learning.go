@@ -34,13 +34,13 @@ const (
 	ReviewCompleted Kind = "review_completed"
 )
 
-// Domains are the four learning domains of mentoring (Wanberg et al.): what content items
+// Domains returns the four learning domains of mentoring (Wanberg et al.): what content items
 // teach and what reflections say they touched.
-var Domains = []string{"cognitive", "skill-based", "affective", "social-networks"}
+func Domains() []string { return []string{"cognitive", "skill-based", "affective", "social-networks"} }
 
 // ValidDomain reports whether d is one of Domains.
 func ValidDomain(d string) bool {
-	for _, x := range Domains {
+	for _, x := range Domains() {
 		if x == d {
 			return true
 		}

@@ -25,7 +25,9 @@ const (
 )
 
 // Criteria lists the criteria in the order contributions are reported.
-var Criteria = []Criterion{CriterionOverlap, CriterionCapacity, CriterionDepartment, CriterionLocation, CriterionLanguage}
+func Criteria() []Criterion {
+	return []Criterion{CriterionOverlap, CriterionCapacity, CriterionDepartment, CriterionLocation, CriterionLanguage}
+}
 
 // Weights are the relative weights of the criteria (0..100 each; at least one positive).
 type Weights struct {
@@ -88,7 +90,7 @@ const MaxExcludedPairs = 1000
 // Validate checks settings and reports each invalid field.
 func (s *Settings) Validate() error {
 	var f apperr.Fields
-	for _, c := range Criteria {
+	for _, c := range Criteria() {
 		w := s.Weights.of(c)
 		f.Check(w >= 0 && w <= 100 && !math.IsNaN(w), "/weights/"+string(c), "must be between 0 and 100")
 	}
@@ -214,7 +216,7 @@ type compiled struct {
 func compile(in MatchInput) *matcher {
 	m := &matcher{s: in.Settings, wTotal: in.Settings.Weights.total(), exclude: map[[2]int32]bool{}}
 	for _, c := range in.Settings.MustHave {
-		m.must[slices.Index(Criteria, c)] = true
+		m.must[slices.Index(Criteria(), c)] = true
 	}
 	ids := map[string]int32{}
 	intern := func(kind, s string) int32 {
@@ -370,7 +372,7 @@ func (m *matcher) candidate(e, r int, v [5]float64) Candidate {
 		}
 	}
 	sum := 0.0
-	for i, crit := range Criteria {
+	for i, crit := range Criteria() {
 		w := m.s.Weights.of(crit)
 		pts := 0.0
 		if m.wTotal > 0 {

@@ -117,7 +117,7 @@ const (
 )
 
 // Types lists every mentoring type.
-var Types = []Type{OneToOne, Group, Flash, Reverse, Mutual}
+func Types() []Type { return []Type{OneToOne, Group, Flash, Reverse, Mutual} }
 
 // Flash pairings are time-boxed.
 const (
@@ -142,7 +142,7 @@ func (t Type) pool() string {
 
 // Valid reports whether t is a known type.
 func (t Type) Valid() bool {
-	for _, k := range Types {
+	for _, k := range Types() {
 		if t == k {
 			return true
 		}

@@ -38,7 +38,7 @@ const (
 )
 
 // Reflection is the structure of a reflective note: what the author learned, how they will
-// apply it, and which of the four learning domains (learning.Domains) it touched.
+// apply it, and which of the four learning domains (learning.Domains()) it touched.
 type Reflection struct {
 	Learned string
 	Apply   string
@@ -157,7 +157,7 @@ func applyNote(f *apperr.Fields, n *Note, in NoteInput) {
 	f.Check(rf.Apply != "", "/apply", "is required: how will you apply it?")
 	if in.Domains != nil {
 		rf.Domains = dedupe(in.Domains)
-		f.Check(len(in.Domains) <= len(learning.Domains), "/domains", "must list each learning domain at most once")
+		f.Check(len(in.Domains) <= len(learning.Domains()), "/domains", "must list each learning domain at most once")
 		for i, d := range in.Domains {
 			f.Check(learning.ValidDomain(d), fmt.Sprintf("/domains/%d", i), "must be cognitive, skill-based, affective or social-networks")
 		}

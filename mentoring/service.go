@@ -495,7 +495,7 @@ func (s *Service) matchInput(ctx context.Context, programmeID string, t Type, me
 		}
 	}
 	paired, hasMentor := map[string]bool{}, map[string]bool{}
-	for _, k := range Types {
+	for _, k := range Types() {
 		places, err := s.Store.Places(ctx, programmeID, k)
 		if err != nil {
 			return MatchInput{}, fmt.Errorf("matching: %w", err)

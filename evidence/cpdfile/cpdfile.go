@@ -27,7 +27,7 @@ func domainName(d string) string {
 }
 
 func domainOrder() []string {
-	return append(append([]string{}, evidence.Domains...), evidence.DomainUnassigned)
+	return append(append([]string{}, evidence.Domains()...), evidence.DomainUnassigned)
 }
 
 // Hours formats minutes as hours and minutes ("3 h 05 min").
@@ -188,7 +188,7 @@ func scoreText(c evidence.CPDContent) string {
 
 func checkinText(c evidence.CPDCheckin) string {
 	var parts []string
-	for _, d := range evidence.Domains {
+	for _, d := range evidence.Domains() {
 		if r, ok := c.Ratings[d]; ok {
 			parts = append(parts, fmt.Sprintf("%s %d", domainName(d), r))
 		}

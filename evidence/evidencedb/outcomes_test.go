@@ -78,7 +78,7 @@ func (w *world) answer(t *testing.T, pairingID, occasion, userID string, rating 
 	}
 	r := 4
 	in := evidence.AnswerInput{Relationship: &r, Ratings: map[string]int{}, Hindering: []string{"time-constraints"}}
-	for _, d := range evidence.Domains {
+	for _, d := range evidence.Domains() {
 		in.Ratings[d] = rating
 	}
 	return w.svc.AnswerCheckin(context.Background(), evidence.Actor{UserID: userID}, c, in)

@@ -217,11 +217,11 @@ func profilePatch(c identity.ProfileChange) patch {
 
 // notificationPrefs replaces the whole map with the explicit values of the change
 // (ResetNotificationPrefs), or sets and unsets the kinds it names. Kinds are validated
-// against identity.NotificationKinds, so a key can never hold a dot or a dollar.
+// against identity.NotificationKinds(), so a key can never hold a dot or a dollar.
 func (p *patch) notificationPrefs(c identity.ProfileChange) {
 	if c.ResetNotificationPrefs {
 		m := bson.D{}
-		for _, k := range identity.NotificationKinds {
+		for _, k := range identity.NotificationKinds() {
 			if v, ok := c.NotificationPrefs[k]; ok && v != nil {
 				m = append(m, bson.E{Key: k, Value: *v})
 			}
@@ -233,7 +233,7 @@ func (p *patch) notificationPrefs(c identity.ProfileChange) {
 		}
 		return
 	}
-	for _, k := range identity.NotificationKinds {
+	for _, k := range identity.NotificationKinds() {
 		v, ok := c.NotificationPrefs[k]
 		switch {
 		case !ok:
