@@ -116,8 +116,8 @@ func readAllowances(name string) (map[string]string, error) {
 	return out, nil
 }
 
-// goFiles lists the .go files under dir, skipping hidden directories, testdata and
-// third_party (vendored code is not ours to split).
+// goFiles lists the .go files under dir, skipping hidden directories, testdata,
+// third_party (vendored code is not ours to split) and the helper packages only tests use.
 func goFiles(dir string) []string {
 	var files []string
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -125,7 +125,8 @@ func goFiles(dir string) []string {
 			return err
 		}
 		name := d.Name()
-		if d.IsDir() && p != dir && (strings.HasPrefix(name, ".") || name == "testdata" || name == "third_party" || name == "vendor") {
+		if d.IsDir() && p != dir && (strings.HasPrefix(name, ".") || name == "testdata" || name == "third_party" || name == "vendor" ||
+			testOnly(name)) {
 			return filepath.SkipDir
 		}
 		if !d.IsDir() && strings.HasSuffix(name, ".go") {
@@ -134,6 +135,12 @@ func goFiles(dir string) []string {
 		return nil
 	})
 	return files
+}
+
+// testOnly reports whether a directory holds a helper package that only tests import (by
+// the repository's naming: apitest, mongotest, smtptest, fcmfake, ...).
+func testOnly(name string) bool {
+	return strings.HasSuffix(name, "test") || strings.HasSuffix(name, "fake")
 }
 
 func funcName(fn *ast.FuncDecl) string {

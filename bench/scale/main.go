@@ -17,8 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -162,5 +160,3 @@ func rss() int64 {
 	}
 	return 0
 }
-
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
