@@ -420,8 +420,9 @@ func (s *Store) Place(ctx context.Context, programmeID, menteeID string, t mento
 
 // MenteePlaces implements mentoring.Store: the place of each type, by _id.
 func (s *Store) MenteePlaces(ctx context.Context, programmeID, menteeID string) ([]mentoring.Place, error) {
-	ids := make([]string, len(mentoring.Types))
-	for i, t := range mentoring.Types {
+	types := mentoring.Types()
+	ids := make([]string, len(types))
+	for i, t := range types {
 		ids[i] = placeID(programmeID, menteeID, t)
 	}
 	cur, err := s.c(Places).Find(ctx, k("_id", k("$in", ids)))
