@@ -73,7 +73,7 @@ func (r recordNotifier) MeetingToConfirm(ctx context.Context, userID string, m m
 }
 
 func (r recordNotifier) AgreementChanged(ctx context.Context, userID string, v mentoring.AgreementVersion) error {
-	return r.n.AgreementChanged(ctx, userID, "", v.PairingID, v.Version, v.By)
+	return r.n.AgreementChanged(ctx, userID, v.ProgrammeID, v.PairingID, v.Version, v.By)
 }
 
 func (r recordNotifier) AgreementAcknowledged(ctx context.Context, userID string, v mentoring.AgreementVersion) error {
@@ -81,7 +81,7 @@ func (r recordNotifier) AgreementAcknowledged(ctx context.Context, userID string
 	if len(v.Acks) > 0 {
 		by = v.Acks[len(v.Acks)-1].UserID
 	}
-	return r.n.AgreementAcknowledged(ctx, userID, "", v.PairingID, v.Version, by)
+	return r.n.AgreementAcknowledged(ctx, userID, v.ProgrammeID, v.PairingID, v.Version, by)
 }
 
 // meetingsForNotify lets the reminder scheduler ask the record about planned meetings.

@@ -30,12 +30,15 @@ type Acknowledgement struct {
 // the pairing's agreement in force is its latest acknowledged version.
 type AgreementVersion struct {
 	PairingID string
-	Version   int
-	Agreement Agreement
-	Changes   []AgreementChange
-	By        string
-	Side      Side
-	At        time.Time
+	// ProgrammeID is the pairing's programme (not stored with the version: the service
+	// fills it in from the pairing, so that notices about the version name their programme).
+	ProgrammeID string
+	Version     int
+	Agreement   Agreement
+	Changes     []AgreementChange
+	By          string
+	Side        Side
+	At          time.Time
 	// Awaiting are the people whose acknowledgement makes this version agreed; Acks those
 	// who gave it.
 	Awaiting []string
@@ -131,7 +134,8 @@ func diffAgreements(a, b Agreement) []AgreementChange {
 func firstVersion(p Pairing) AgreementVersion {
 	a := p.Agreement
 	a.Goals = []string{}
-	return AgreementVersion{PairingID: p.ID, Version: 1, Agreement: a, By: p.CreatedBy, At: p.CreatedAt, Awaiting: []string{}, Acks: []Acknowledgement{}}
+	return AgreementVersion{PairingID: p.ID, ProgrammeID: p.ProgrammeID, Version: 1, Agreement: a, By: p.CreatedBy, At: p.CreatedAt,
+		Awaiting: []string{}, Acks: []Acknowledgement{}}
 }
 
 // versions returns p's versions, oldest first, with their acknowledgements (version 1 made
@@ -143,6 +147,9 @@ func (r *Record) versions(ctx context.Context, p Pairing) ([]AgreementVersion, e
 	}
 	if len(vs) == 0 {
 		return []AgreementVersion{firstVersion(p)}, nil
+	}
+	for i := range vs {
+		vs[i].ProgrammeID = p.ProgrammeID
 	}
 	return vs, nil
 }
@@ -205,7 +212,7 @@ func (r *Record) ChangeAgreement(ctx context.Context, actor Actor, p Pairing, pa
 		if len(changes) == 0 {
 			return viewOf(vs), nil
 		}
-		v := AgreementVersion{PairingID: p.ID, Version: latest.Version + 1, Agreement: next, Changes: changes, By: actor.UserID,
+		v := AgreementVersion{PairingID: p.ID, ProgrammeID: p.ProgrammeID, Version: latest.Version + 1, Agreement: next, Changes: changes, By: actor.UserID,
 			Side: SideOf(p, actor.UserID), At: r.now(), Acks: []Acknowledgement{}}
 		if v.Side == SideMentor {
 			v.Awaiting = slices.Clone(p.MenteeIDs)

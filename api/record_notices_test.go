@@ -1,0 +1,35 @@
+package api_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/microlearn/microlearn/notify"
+)
+
+// The agreement's notices name the programme they are about, as every other programme
+// notification does: the inbox entry and the push's data carry the pairing's programme.
+func TestAgreementNoticesNameTheirProgramme(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	path := "/v1/pairings/" + w.one + "/agreement"
+	w.do(t, "PATCH", path, w.mentor.Token, map[string]string{"boundaries": "Confidential"}, 200)
+	changed := findEntry(t, waitForInbox(t, w.env, w.ada.ID, 1), notify.KindAgreementChanged)
+	w.do(t, "POST", path+"/versions/2/acknowledgement", w.ada.Token, nil, 200)
+	acked := findEntry(t, waitForInbox(t, w.env, w.mentor.ID, 1), notify.KindAgreementAcknowledged)
+	for _, e := range []notify.Entry{changed, acked} {
+		if e.ProgrammeID != w.pid || e.Refs["programmeId"] != w.pid || e.Refs["pairingId"] != w.one {
+			t.Errorf("%s: programme %q, refs %v; want programme %s", e.Kind, e.ProgrammeID, e.Refs, w.pid)
+		}
+	}
+}
+
+func findEntry(t *testing.T, es []notify.Entry, kind notify.Kind) notify.Entry {
+	t.Helper()
+	for _, e := range es {
+		if e.Kind == kind {
+			return e
+		}
+	}
+	t.Fatalf("no %s notification among %+v", kind, es)
+	return notify.Entry{}
+}
