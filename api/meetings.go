@@ -145,7 +145,9 @@ func toMeetingResponse(v mentoring.MeetingView, p mentoring.Pairing) meetingResp
 	return out
 }
 
-// meetingOf loads the path's meeting and its pairing and authorizes the caller.
+// meetingOf loads the path's meeting and its pairing and authorizes the caller on the
+// pairing's programme; who in the programme reaches the meeting is the record service's
+// rule (mentoring.MeetingReadable), which the console's meeting pages meet too.
 func (s *Server) meetingOf(c *fiber.Ctx) (mentoring.Meeting, mentoring.Pairing, mentoring.Actor, error) {
 	if _, err := signedIn(c); err != nil {
 		return mentoring.Meeting{}, mentoring.Pairing{}, mentoring.Actor{}, err
@@ -155,8 +157,10 @@ func (s *Server) meetingOf(c *fiber.Ctx) (mentoring.Meeting, mentoring.Pairing, 
 		return m, p, mentoring.Actor{}, err
 	}
 	actor, err := s.recordActor(c, p)
-	if err == nil && !actor.Oversees() && mentoring.SideOf(p, actor.UserID) == mentoring.SideNone {
-		err = mentoring.ErrMeetingNotFound
+	if err == nil {
+		// Before the body is read, so that a bad body cannot tell an outsider the meeting
+		// exists; the service's methods apply the same rule again.
+		err = mentoring.MeetingReadable(actor, p, m)
 	}
 	return m, p, actor, err
 }

@@ -33,3 +33,30 @@ func findEntry(t *testing.T, es []notify.Entry, kind notify.Kind) notify.Entry {
 	t.Fatalf("no %s notification among %+v", kind, es)
 	return notify.Entry{}
 }
+
+// A member of the programme outside the pairing (Ben, of the group pairing) reaches none of
+// Ada's meeting's routes: each says the meeting does not exist, a malformed body included
+// (the rule is applied before the body is read).
+func TestMeetingsAreNotFoundOutsideTheirPairing(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	var m meetingJSON
+	w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T15:00"}, 201).JSON(t, &m)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/v1/meetings/" + m.ID, nil},
+		{"PATCH", "/v1/meetings/" + m.ID, map[string]string{"place": "x"}},
+		{"PATCH", "/v1/meetings/" + m.ID, "{not json"},
+		{"POST", "/v1/meetings/" + m.ID + "/confirmation", nil},
+		{"POST", "/v1/meetings/" + m.ID + "/actions", map[string]any{"actions": []map[string]string{{"text": "x", "ownerId": w.ben.ID, "due": "2026-10-20"}}}},
+	} {
+		r := w.do(t, c.method, c.path, w.ben.Token, c.body, 404)
+		var p problemJSON
+		r.JSON(t, &p)
+		if p.Code != "meeting_not_found" {
+			t.Errorf("%s %s by Ben: %s, want meeting_not_found", c.method, c.path, r.Body)
+		}
+	}
+	w.do(t, "GET", "/v1/meetings/"+m.ID, w.owner.Token, nil, 200)
+}

@@ -120,12 +120,11 @@ func (c *Console) confirmMeeting(w http.ResponseWriter, v *view) error {
 	if err != nil {
 		return err
 	}
-	m, mp, err := c.deps.Record.MeetingOf(v.r.Context(), v.r.PathValue("mid"))
+	// The record service refuses a meeting that is not this pairing's, and one the caller
+	// may not reach, as it does for the API.
+	m, _, err := c.deps.Record.MeetingOf(v.r.Context(), v.r.PathValue("mid"))
 	if err != nil {
 		return err
-	}
-	if mp.ID != p.ID {
-		return mentoring.ErrMeetingNotFound
 	}
 	rev, err := strconv.Atoi(v.r.PostFormValue("revision"))
 	if err != nil {

@@ -102,7 +102,7 @@ func (r *Record) applyAction(ctx context.Context, f *apperr.Fields, ptr string, 
 
 // AddActions adds actions to a meeting of p (either party, while p may change).
 func (r *Record) AddActions(ctx context.Context, actor Actor, p Pairing, m Meeting, in []ActionInput) ([]Action, error) {
-	if err := writable(actor, p); err != nil {
+	if err := meetingWritable(actor, p, m); err != nil {
 		return nil, err
 	}
 	var f apperr.Fields

@@ -284,10 +284,31 @@ func (r *Record) MeetingOf(ctx context.Context, id string) (Meeting, Pairing, er
 	return m, p, nil
 }
 
+// MeetingReadable is the one rule on who reaches a meeting, whichever surface asks (the API
+// and the console call the methods below, which all apply it): the members of its pairing
+// and whoever oversees its programme. Anyone else, and a meeting that is not p's, is told
+// the meeting does not exist (ErrMeetingNotFound): not that its pairing does, not that it
+// is someone else's.
+func MeetingReadable(actor Actor, p Pairing, m Meeting) error {
+	if m.PairingID != p.ID || readable(actor, p) != nil {
+		return ErrMeetingNotFound
+	}
+	return nil
+}
+
+// meetingWritable is MeetingReadable, then writable: a party of a pairing whose record may
+// still change.
+func meetingWritable(actor Actor, p Pairing, m Meeting) error {
+	if err := MeetingReadable(actor, p, m); err != nil {
+		return err
+	}
+	return writable(actor, p)
+}
+
 // MeetingView returns m with its actions, if actor may read p's record.
 func (r *Record) MeetingView(ctx context.Context, actor Actor, p Pairing, m Meeting) (MeetingView, error) {
-	if err := readable(actor, p); err != nil {
-		return MeetingView{}, ErrMeetingNotFound
+	if err := MeetingReadable(actor, p, m); err != nil {
+		return MeetingView{}, err
 	}
 	as, err := r.Store.MeetingActions(ctx, []string{m.ID})
 	if err != nil {
@@ -346,7 +367,7 @@ func (r *Record) Meetings(ctx context.Context, actor Actor, p Pairing, q Meeting
 // held with topics and attendance, or cancel it. Either party may; the edit is a new revision
 // that the other side confirms. A held meeting that is confirmed no longer changes.
 func (r *Record) EditMeeting(ctx context.Context, actor Actor, p Pairing, m Meeting, in MeetingInput) (MeetingView, error) {
-	if err := writable(actor, p); err != nil {
+	if err := meetingWritable(actor, p, m); err != nil {
 		return MeetingView{}, err
 	}
 	if m.Evidence() {
@@ -385,7 +406,7 @@ func (r *Record) EditMeeting(ctx context.Context, actor Actor, p Pairing, m Meet
 // (a 422 naming updatedBy). Confirmations race on a unique key: exactly one is stored;
 // the same person confirming again gets the same answer, anyone else ErrAlreadyConfirmed.
 func (r *Record) ConfirmMeeting(ctx context.Context, actor Actor, p Pairing, m Meeting, revision *int) (MeetingView, error) {
-	if err := writable(actor, p); err != nil {
+	if err := meetingWritable(actor, p, m); err != nil {
 		return MeetingView{}, err
 	}
 	if revision != nil && *revision != m.Revision {
