@@ -585,7 +585,7 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.ada.Token, nil, 200)
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.mentor.Token, nil, 200)
 	w.do(t, "GET", "/v1/pairings/"+w.one, w.owner.Token, nil, 200)
-	var m meetingJSON
+	var m, planned meetingJSON
 	var n noteJSON
 	var g goalJSON
 	type call struct {
@@ -598,6 +598,7 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 	calls := []call{
 		{"plan a meeting with an action", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T15:00",
 			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 8, &m},
+		{"plan a meeting to come", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-28T15:00"}, 201, 6, &planned},
 	}
 	for _, c := range calls {
 		r := w.do(t, c.method, c.path, c.token, c.body, c.status)
@@ -640,7 +641,18 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		{"get a goal", "GET", "/v1/goals/" + g.ID, w.ada.Token, nil, 200, 2, nil},
 		{"edit a goal", "PATCH", "/v1/goals/" + g.ID, w.ada.Token, map[string]int{"progress": 40}, 200, 4, nil},
 		{"goal history", "GET", "/v1/goals/" + g.ID + "/history", w.ada.Token, nil, 200, 3, nil},
-		{"edit a meeting", "PATCH", "/v1/meetings/" + m.ID, w.owner.Token, map[string]string{"place": "x"}, 403, 2, nil},
+		{"edit a meeting (an owner)", "PATCH", "/v1/meetings/" + m.ID, w.owner.Token, map[string]string{"place": "x"}, 403, 2, nil},
+		{"edit a meeting (a party)", "PATCH", "/v1/meetings/" + planned.ID, w.ada.Token, map[string]any{"place": "Room 2", "revision": 1}, 200, 7, nil},
+		{"read the agreement", "GET", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, nil, 200, 2, nil},
+		{"change the agreement", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.mentor.Token, map[string]string{"boundaries": "Confidential"}, 200, 7, nil},
+		{"agreement versions", "GET", "/v1/pairings/" + w.one + "/agreement/versions", w.ada.Token, nil, 200, 3, nil},
+		{"acknowledge a change", "POST", "/v1/pairings/" + w.one + "/agreement/versions/2/acknowledgement", w.ada.Token, nil, 200, 10, nil},
+		{"change it again", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, map[string]string{"meetingFrequency": "weekly"}, 200, 7, nil},
+		{"read the agreement (with versions)", "GET", "/v1/pairings/" + w.one + "/agreement", w.mentor.Token, nil, 200, 3, nil},
+		{"the cadence", "GET", "/v1/pairings/" + w.one + "/cadence", w.ada.Token, nil, 200, 3, nil},
+		{"a calendar token", "POST", "/v1/me/calendar-token", w.ada.Token, nil, 201, 2, nil},
+		{"a new calendar token", "POST", "/v1/me/calendar-token", w.ada.Token, nil, 201, 2, nil},
+		{"revoke the calendar token", "DELETE", "/v1/me/calendar-token", w.ada.Token, nil, 204, 1, nil},
 		{"delete a note", "DELETE", "/v1/notes/" + n.ID, w.ada.Token, nil, 204, 3, nil},
 	} {
 		r := w.do(t, c.method, c.path, c.token, c.body, c.status)
