@@ -28,6 +28,9 @@ type assignedItemResponse struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
 	Done  *bool  `json:"done,omitempty"`
+	// EstimatedMinutes and MyProgress: in the mentee's own list (GET /v1/me/assignments).
+	EstimatedMinutes *int          `json:"estimatedMinutes,omitempty"`
+	MyProgress       *standingJSON `json:"myProgress,omitempty"`
 }
 
 type assignmentResponse struct {
@@ -157,7 +160,45 @@ func (s *Server) myAssignments(c *fiber.Ctx) error {
 	for i, v := range views {
 		out.Items[i] = toAssignmentView(v, names)
 	}
+	if err := s.withMyProgress(c, cl.UserID, out.Items); err != nil {
+		return err
+	}
 	return respond(c, http.StatusOK, out)
+}
+
+// withMyProgress adds the caller's progress and each item's minutes to their assignments'
+// items (one read of their activity on them).
+func (s *Server) withMyProgress(c *fiber.Ctx, userID string, views []assignmentViewResponse) error {
+	var refs []learning.ItemRef
+	for _, v := range views {
+		for _, it := range v.Items {
+			refs = append(refs, learning.ItemRef{Kind: it.Kind, ID: it.ID})
+		}
+	}
+	if len(refs) == 0 || s.deps.Content == nil {
+		return nil
+	}
+	mine, err := s.deps.Content.StandingsOfRefs(c.UserContext(), userID, refs)
+	if err != nil {
+		return err
+	}
+	minutes, err := s.deps.Content.Minutes(c.UserContext(), refs)
+	if err != nil {
+		return err
+	}
+	for i := range views {
+		for j := range views[i].Items {
+			it := &views[i].Items[j]
+			if st, ok := mine[it.ID]; ok {
+				sj := toStandingJSON(st)
+				it.MyProgress = &sj
+			}
+			if m, ok := minutes[it.ID]; ok {
+				it.EstimatedMinutes = &m
+			}
+		}
+	}
+	return nil
 }
 
 type menteeProgressResponse struct {

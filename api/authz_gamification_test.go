@@ -56,11 +56,15 @@ func init() {
 		}
 		f.IDs["prizeId"] = pz.ID
 		f.IDs["badgeId"] = "fixture-badge"
+		f.IDs["key"] = "first-lesson"
 	})
 	addRows(
 		Row{Method: "GET", Path: "/v1/me/gamification", Expect: signedInAll(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/me/badges", Expect: signedInAll(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/me/progress-bars", Expect: signedInAll(http.StatusOK)},
+		Row{Method: "GET", Path: "/v1/me/prizes", Expect: signedInAll(http.StatusOK)},
+		// Embedded badge art names nothing about a programme: public.
+		Row{Method: "GET", Path: "/v1/badge-art/{key}.svg", Expect: all(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/leaderboard", Expect: gamMember(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/gamification/rules", Expect: gamOwnerOnly(http.StatusOK)},
 		Row{Method: "PUT", Path: "/v1/programmes/{programmeId}/gamification/rules", Expect: gamOwnerOnly(http.StatusOK),

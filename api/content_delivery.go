@@ -149,15 +149,12 @@ func (s *Server) renderPath(ctx context.Context, acc itemAccess) (itemResponse, 
 	}
 	r := toItemResponse(acc.item, acc.author)
 	r.Steps = make([]stepJSON, len(pp.Steps))
-	minutes := 0
 	for i, st := range pp.Steps {
 		r.Steps[i] = toStep(st)
 		if acc.author {
 			r.Steps[i].Status = string(st.Item.Status)
 		}
-		minutes += st.Item.EstimatedMinutes
 	}
-	r.EstimatedMinutes = minutes
 	r.Progress = &pathProgressJSON{Done: pp.Done, Total: pp.Total, Percent: pp.Percent}
 	if pp.Next != nil {
 		n := toStep(*pp.Next)

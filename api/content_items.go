@@ -71,6 +71,7 @@ type contentRequest struct {
 	Questions        []questionRequest   `json:"questions"`
 	PassPercent      *int                `json:"passPercent"`
 	MaxAttempts      *int                `json:"maxAttempts"`
+	HideAnswers      *bool               `json:"hideAnswers"`
 	Items            []checklistItemJSON `json:"items"`
 	Steps            []stepRequest       `json:"steps"`
 }
@@ -97,6 +98,7 @@ func (r contentRequest) toItem() (content.Item, error) {
 		if r.MaxAttempts != nil {
 			q.MaxAttempts = *r.MaxAttempts
 		}
+		q.HideAnswers = r.HideAnswers != nil && *r.HideAnswers
 		for _, qr := range r.Questions {
 			qu := content.Question{Key: qr.Key, Type: content.QuestionType(qr.Type), Prompt: qr.Prompt, Explanation: qr.Explanation}
 			for _, o := range qr.Options {
@@ -127,6 +129,7 @@ func (r contentRequest) toItem() (content.Item, error) {
 		other("questions", r.Questions != nil)
 		other("passPercent", r.PassPercent != nil)
 		other("maxAttempts", r.MaxAttempts != nil)
+		other("hideAnswers", r.HideAnswers != nil)
 	}
 	if it.Kind != content.KindChecklist {
 		other("items", r.Items != nil)
@@ -223,6 +226,7 @@ type itemResponse struct {
 	Questions   []questionJSON         `json:"questions,omitempty"`
 	PassPercent *int                   `json:"passPercent,omitempty"`
 	MaxAttempts *int                   `json:"maxAttempts,omitempty"`
+	HideAnswers *bool                  `json:"hideAnswers,omitempty"`
 	Items       []checklistItemJSON    `json:"items,omitempty"`
 	Steps       []stepJSON             `json:"steps,omitempty"`
 	MyProgress  *checklistProgressJSON `json:"myProgress,omitempty"`
@@ -244,8 +248,8 @@ func toItemResponse(it content.Item, author bool) itemResponse {
 				DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt}
 		}
 	case it.Quiz != nil:
-		pass, maxA := it.Quiz.PassPercent, it.Quiz.MaxAttempts
-		r.PassPercent, r.MaxAttempts = &pass, &maxA
+		pass, maxA, hide := it.Quiz.PassPercent, it.Quiz.MaxAttempts, it.Quiz.HideAnswers
+		r.PassPercent, r.MaxAttempts, r.HideAnswers = &pass, &maxA, &hide
 		r.Questions = make([]questionJSON, len(it.Quiz.Questions))
 		for i, q := range it.Quiz.Questions {
 			qj := questionJSON{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Options: make([]optionJSON, len(q.Options))}
@@ -277,6 +281,8 @@ func toItemResponse(it content.Item, author bool) itemResponse {
 
 type summaryJSON struct {
 	contentCommon
+	// MyProgress is the caller's own progress on the item (api/standing.go).
+	MyProgress *standingJSON `json:"myProgress,omitempty"`
 }
 
 type contentList struct {

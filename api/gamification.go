@@ -20,6 +20,8 @@ func (s *Server) mountGamification(r fiber.Router) {
 	r.Get("/me/gamification", s.myGamification)
 	r.Get("/me/badges", s.myBadges)
 	r.Get("/me/progress-bars", s.myProgressBars)
+	r.Get("/me/prizes", s.myPrizes)
+	r.Get("/badge-art/:key.svg", s.badgeArt)
 	r.Get("/programmes/:programmeId/leaderboard", s.leaderboard)
 	r.Get("/programmes/:programmeId/gamification/rules", s.getRules)
 	r.Put("/programmes/:programmeId/gamification/rules", s.putRules)
@@ -36,12 +38,14 @@ func (s *Server) mountGamification(r fiber.Router) {
 // ---- responses
 
 type recentAwardResponse struct {
-	Kind    string    `json:"kind"`
-	Rule    string    `json:"rule,omitempty"`
-	XP      int       `json:"xp,omitempty"`
-	BadgeID string    `json:"badgeId,omitempty"`
-	Level   int       `json:"level,omitempty"`
-	At      time.Time `json:"at"`
+	Kind      string    `json:"kind"`
+	Rule      string    `json:"rule,omitempty"`
+	XP        int       `json:"xp,omitempty"`
+	BadgeID   string    `json:"badgeId,omitempty"`
+	BadgeName string    `json:"badgeName,omitempty"`
+	ImageURL  string    `json:"imageUrl,omitempty"`
+	Level     int       `json:"level,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 type streakResponse struct {
@@ -94,7 +98,8 @@ type summaryResponse struct {
 	RecentAwards         []recentAwardResponse `json:"recentAwards"`
 }
 
-func toSummaryResponse(sm gamification.Summary) summaryResponse {
+// toSummaryResponse renders a standing; base is the server's address (badge images).
+func toSummaryResponse(base string, sm gamification.Summary) summaryResponse {
 	out := summaryResponse{ProgrammeID: sm.ProgrammeID, XP: sm.XP, Level: sm.Level.Level, LevelStartXP: sm.Level.LevelStartXP,
 		NextLevelXP: sm.Level.NextLevelXP, LevelProgressPercent: sm.Level.ProgressPercent, WeekXP: sm.WeekXP, MonthXP: sm.MonthXP,
 		Streak: streakResponse{Current: sm.Streak.Current, Best: sm.Streak.Best, Freezes: sm.Streak.Freezes, ActiveToday: sm.Streak.ActiveToday,
@@ -106,7 +111,12 @@ func toSummaryResponse(sm gamification.Summary) summaryResponse {
 		out.Streak.FrozenDays = []string{}
 	}
 	for _, r := range sm.Recent {
-		out.RecentAwards = append(out.RecentAwards, recentAwardResponse{Kind: r.Kind, Rule: r.Rule, XP: r.XP, BadgeID: r.BadgeID, Level: r.Level, At: r.At})
+		ra := recentAwardResponse{Kind: r.Kind, Rule: r.Rule, XP: r.XP, BadgeID: r.BadgeID, Level: r.Level, At: r.At}
+		if r.BadgeID != "" {
+			b := sm.BadgeNamed(r.BadgeID)
+			ra.BadgeName, ra.ImageURL = b.Name, badgeImageURL(base, b)
+		}
+		out.RecentAwards = append(out.RecentAwards, ra)
 	}
 	return out
 }
@@ -115,18 +125,6 @@ type criterionJSON struct {
 	Counter string `json:"counter"`
 	Domain  string `json:"domain,omitempty"`
 	Target  int    `json:"target"`
-}
-
-type badgeResponse struct {
-	ID          string        `json:"id"`
-	Name        string        `json:"name"`
-	Description string        `json:"description"`
-	BuiltIn     bool          `json:"builtIn"`
-	Criterion   criterionJSON `json:"criterion"`
-}
-
-func toBadgeResponse(b gamification.Badge) badgeResponse {
-	return badgeResponse{ID: b.ID, Name: b.Name, Description: b.Description, BuiltIn: b.BuiltIn, Criterion: criterionJSON(b.Criterion)}
 }
 
 type badgeProgressJSON struct {
@@ -215,6 +213,7 @@ type rulesResponse struct {
 	AssignmentOnTime    int        `json:"assignmentOnTime"`
 	DailyGoalMet        int        `json:"dailyGoalMet"`
 	DailyCap            int        `json:"dailyCap"`
+	MinTimePercent      int        `json:"minTimePercent"`
 	FutureSkewSeconds   int64      `json:"futureSkewSeconds"`
 	FreezeEvery         int        `json:"freezeEvery"`
 	MaxFreezes          int        `json:"maxFreezes"`
@@ -231,7 +230,7 @@ func toRulesResponse(r gamification.Rules) rulesResponse {
 		QuizPassed: r.QuizPassed, QuizScoreBonus: r.QuizScoreBonus, QuizRetryPercent: r.QuizRetryPercent, AssignmentOnTime: r.AssignmentOnTime,
 		ReviewCorrect: r.ReviewCorrect, ReviewIncorrect: r.ReviewIncorrect, ReviewRepeatPercent: r.ReviewRepeatPercent,
 		MeetingConfirmed: r.MeetingConfirmed, ReflectionWritten: r.ReflectionWritten, GoalAchieved: r.GoalAchieved, CadenceKept: r.CadenceKept,
-		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
+		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, MinTimePercent: r.MinTimePercent, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
 		MaxFreezes: r.MaxFreezes, Levels: levelsJSON(r.Levels)}
 	for l := 1; l <= 10; l++ {
 		out.LevelThresholds = append(out.LevelThresholds, r.Levels.Threshold(l))
@@ -253,6 +252,7 @@ type rulesRequest struct {
 	AssignmentOnTime    *int    `json:"assignmentOnTime"`
 	DailyGoalMet        *int    `json:"dailyGoalMet"`
 	DailyCap            *int    `json:"dailyCap"`
+	MinTimePercent      *int    `json:"minTimePercent"`
 	FutureSkewSeconds   *int64  `json:"futureSkewSeconds"`
 	FreezeEvery         *int    `json:"freezeEvery"`
 	MaxFreezes          *int    `json:"maxFreezes"`
@@ -293,6 +293,7 @@ func (r rulesRequest) toRules() gamification.Rules {
 	set(&out.CadenceKept, r.CadenceKept)
 	set(&out.DailyGoalMet, r.DailyGoalMet)
 	set(&out.DailyCap, r.DailyCap)
+	set(&out.MinTimePercent, r.MinTimePercent)
 	set(&out.FreezeEvery, r.FreezeEvery)
 	set(&out.MaxFreezes, r.MaxFreezes)
 	if r.FutureSkewSeconds != nil {
@@ -310,6 +311,7 @@ type badgeRequest struct {
 	Name        string        `json:"name"`
 	Description string        `json:"description"`
 	Criterion   criterionJSON `json:"criterion"`
+	ImageURL    string        `json:"imageUrl"`
 }
 
 type prizeRequest struct {
@@ -320,23 +322,27 @@ type prizeRequest struct {
 	PlaceFrom   int    `json:"placeFrom"`
 	PlaceTo     int    `json:"placeTo"`
 	BadgeID     string `json:"badgeId"`
+	// ClaimInstructions tell winners how to get the prize.
+	ClaimInstructions string `json:"claimInstructions"`
 }
 
 type prizeResponse struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Kind        string    `json:"kind"`
-	Period      string    `json:"period,omitempty"`
-	PlaceFrom   int       `json:"placeFrom,omitempty"`
-	PlaceTo     int       `json:"placeTo,omitempty"`
-	BadgeID     string    `json:"badgeId,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Kind        string `json:"kind"`
+	Period      string `json:"period,omitempty"`
+	PlaceFrom   int    `json:"placeFrom,omitempty"`
+	PlaceTo     int    `json:"placeTo,omitempty"`
+	BadgeID     string `json:"badgeId,omitempty"`
+	// ClaimInstructions is "" when the owner gave none.
+	ClaimInstructions string    `json:"claimInstructions"`
+	CreatedAt         time.Time `json:"createdAt"`
 }
 
 func toPrizeResponse(p gamification.Prize) prizeResponse {
 	return prizeResponse{ID: p.ID, Name: p.Name, Description: p.Description, Kind: p.Kind, Period: p.Period, PlaceFrom: p.PlaceFrom,
-		PlaceTo: p.PlaceTo, BadgeID: p.BadgeID, CreatedAt: p.CreatedAt}
+		PlaceTo: p.PlaceTo, BadgeID: p.BadgeID, ClaimInstructions: p.ClaimInstructions, CreatedAt: p.CreatedAt}
 }
 
 type winnerResponse struct {
@@ -396,12 +402,14 @@ func mine[T, R any](c *fiber.Ctx, fetch func(ctx context.Context, userID, progra
 }
 
 func (s *Server) myGamification(c *fiber.Ctx) error {
-	return mine(c, s.deps.Gamification.Summaries, toSummaryResponse)
+	base := s.baseURL(c)
+	return mine(c, s.deps.Gamification.Summaries, func(sm gamification.Summary) summaryResponse { return toSummaryResponse(base, sm) })
 }
 
 func (s *Server) myBadges(c *fiber.Ctx) error {
+	base := s.baseURL(c)
 	return mine(c, s.deps.Gamification.BadgesOf, func(b gamification.BadgeProgress) myBadgeResponse {
-		r := myBadgeResponse{ProgrammeID: b.ProgrammeID, badgeResponse: toBadgeResponse(b.Badge), Earned: b.Earned != nil,
+		r := myBadgeResponse{ProgrammeID: b.ProgrammeID, badgeResponse: toBadgeResponse(base, b.Badge), Earned: b.Earned != nil,
 			Progress: badgeProgressJSON{Current: b.Current, Target: b.Target}}
 		if b.Earned != nil {
 			at := b.Earned.At
@@ -499,7 +507,7 @@ func (s *Server) programmeBadges(c *fiber.Ctx) error {
 	}
 	out := itemsResponse[badgeResponse]{Items: []badgeResponse{}}
 	for _, b := range bs {
-		out.Items = append(out.Items, toBadgeResponse(b))
+		out.Items = append(out.Items, toBadgeResponse(s.baseURL(c), b))
 	}
 	return respond(c, http.StatusOK, out)
 }
@@ -514,11 +522,11 @@ func (s *Server) putBadge(c *fiber.Ctx) error {
 		return err
 	}
 	b, err := s.deps.Gamification.PutBadge(c.UserContext(), gamification.Badge{ID: strings.Clone(c.Params("badgeId")), ProgrammeID: pid,
-		Name: req.Name, Description: req.Description, Criterion: gamification.Criterion(req.Criterion)})
+		Name: req.Name, Description: req.Description, Criterion: gamification.Criterion(req.Criterion), ImageURL: req.ImageURL})
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, toBadgeResponse(b))
+	return respond(c, http.StatusOK, toBadgeResponse(s.baseURL(c), b))
 }
 
 func (s *Server) deleteBadge(c *fiber.Ctx) error {
@@ -559,7 +567,8 @@ func (s *Server) createPrize(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := s.deps.Gamification.CreatePrize(c.UserContext(), gamification.Prize{ProgrammeID: pid, Name: req.Name, Description: req.Description,
-		Kind: req.Kind, Period: req.Period, PlaceFrom: req.PlaceFrom, PlaceTo: req.PlaceTo, BadgeID: req.BadgeID, CreatedBy: cl.UserID})
+		Kind: req.Kind, Period: req.Period, PlaceFrom: req.PlaceFrom, PlaceTo: req.PlaceTo, BadgeID: req.BadgeID,
+		ClaimInstructions: req.ClaimInstructions, CreatedBy: cl.UserID})
 	if err != nil {
 		return err
 	}

@@ -104,13 +104,22 @@ func (s *Server) listLibrary(c *fiber.Ctx) error {
 }
 
 func (s *Server) list(c *fiber.Ctx, f content.ListFilter) error {
+	cl, err := signedIn(c)
+	if err != nil {
+		return err
+	}
 	items, next, err := s.deps.Content.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	mine, err := s.deps.Content.Standings(c.UserContext(), cl.UserID, items)
 	if err != nil {
 		return err
 	}
 	out := contentList{Items: make([]summaryJSON, len(items)), NextCursor: nextCursor(next)}
 	for i, it := range items {
-		out.Items[i] = summaryJSON{toCommon(it)}
+		st := toStandingJSON(mine[it.ID])
+		out.Items[i] = summaryJSON{contentCommon: toCommon(it), MyProgress: &st}
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	return respond(c, http.StatusOK, out)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/learning"
 )
 
 // Progress writes: each carries a client-generated eventId and occurredAt; replaying an
@@ -58,6 +59,9 @@ type questionResultJSON struct {
 	Prompt      string `json:"prompt"`
 	Correct     bool   `json:"correct"`
 	Explanation string `json:"explanation"`
+	// CorrectOptionKeys: once the quiz is over for the person (passed, or their last attempt
+	// used) and it does not hide its answers (content.RevealsAnswers).
+	CorrectOptionKeys []string `json:"correctOptionKeys,omitempty"`
 }
 
 type attemptResponse struct {
@@ -74,6 +78,8 @@ type attemptResponse struct {
 	RecordedAt        time.Time            `json:"recordedAt"`
 	Answers           []answerJSON         `json:"answers"`
 	Results           []questionResultJSON `json:"results"`
+	// AnswersRevealed says the results carry the correct options.
+	AnswersRevealed bool `json:"answersRevealed"`
 }
 
 type tickResponse struct {
@@ -102,10 +108,13 @@ func toAnswers(in []answerJSON) []content.Answer {
 
 // toAttempt renders an attempt with the quiz version it was made against: per question,
 // whether it was right and the explanation (shown only now that the person has answered).
-func toAttempt(a content.Activity, version content.Item) attemptResponse {
+// toAttempt renders an attempt graded against version; revealed adds the correct options
+// (content.RevealsAnswers under the quiz's current policy, which also decides whether
+// explanations show: a quiz that hides its answers hides them too).
+func toAttempt(a content.Activity, version content.Item, revealed bool) attemptResponse {
 	r := attemptResponse{EventID: a.EventID, QuizID: a.ItemID, Version: a.ItemVersion, Attempt: a.Attempt, ScorePercent: a.ScorePercent,
 		Passed: a.Passed, SecondsSpent: a.SecondsSpent, OccurredAt: a.OccurredAt, RecordedAt: a.RecordedAt,
-		Answers: make([]answerJSON, len(a.Answers)), Results: make([]questionResultJSON, len(a.Results))}
+		Answers: make([]answerJSON, len(a.Answers)), Results: make([]questionResultJSON, len(a.Results)), AnswersRevealed: revealed}
 	q := version.Quiz
 	if q != nil {
 		r.PassPercent = q.PassPercent
@@ -127,6 +136,12 @@ func toAttempt(a content.Activity, version content.Item) attemptResponse {
 			if j := slices.IndexFunc(q.Questions, func(x content.Question) bool { return x.Key == res.QuestionKey }); j >= 0 {
 				qr.Prompt, qr.Explanation = q.Questions[j].Prompt, q.Questions[j].Explanation
 			}
+			if q.HideAnswers {
+				qr.Explanation = ""
+			}
+		}
+		if revealed {
+			qr.CorrectOptionKeys = content.CorrectOptions(q, res.QuestionKey)
 		}
 		r.Results[i] = qr
 	}
@@ -155,36 +170,44 @@ func (s *Server) progressTarget(c *fiber.Ctx, id string, kind content.Kind) (ite
 	return acc, nil
 }
 
-func (s *Server) recordLesson(c *fiber.Ctx, acc itemAccess, req lessonProgressRequest) (any, bool, error) {
+// recordedJSON is a recorded progress event as answered: the body, whether it was a replay,
+// and the learning event published for it (for POST /v1/sync's earnings).
+type recordedJSON struct {
+	body  any
+	dup   bool
+	event *learning.Event
+}
+
+func (s *Server) recordLesson(c *fiber.Ctx, acc itemAccess, req lessonProgressRequest) (recordedJSON, error) {
 	rec, err := s.deps.Content.RecordLesson(c.UserContext(), acc.cl.UserID, acc.item, content.LessonProgress{EventID: req.EventID,
 		OccurredAt: req.OccurredAt, State: content.LessonState(req.State), SecondsSpent: req.SecondsSpent})
 	if err != nil {
-		return nil, false, err
+		return recordedJSON{}, err
 	}
-	return toLessonProgress(rec.Activity), rec.Duplicate, nil
+	return recordedJSON{body: toLessonProgress(rec.Activity), dup: rec.Duplicate, event: rec.Event}, nil
 }
 
-func (s *Server) recordAttempt(c *fiber.Ctx, acc itemAccess, req attemptRequest) (any, bool, error) {
+func (s *Server) recordAttempt(c *fiber.Ctx, acc itemAccess, req attemptRequest) (recordedJSON, error) {
 	rec, version, err := s.deps.Content.SubmitQuiz(c.UserContext(), acc.cl.UserID, acc.item, content.QuizSubmission{EventID: req.EventID,
 		OccurredAt: req.OccurredAt, Answers: toAnswers(req.Answers), SecondsSpent: req.SecondsSpent, Version: req.Version})
 	if err != nil {
-		return nil, false, err
+		return recordedJSON{}, err
 	}
-	return toAttempt(rec.Activity, version), rec.Duplicate, nil
+	return recordedJSON{body: toAttempt(rec.Activity, version, rec.Revealed), dup: rec.Duplicate, event: rec.Event}, nil
 }
 
-func (s *Server) recordTick(c *fiber.Ctx, acc itemAccess, itemKey string, req tickRequest) (any, bool, error) {
+func (s *Server) recordTick(c *fiber.Ctx, acc itemAccess, itemKey string, req tickRequest) (recordedJSON, error) {
 	if req.Ticked == nil {
 		var f apperr.Fields
 		f.Add("/ticked", "is required: true to tick, false to untick")
-		return nil, false, f.Err()
+		return recordedJSON{}, f.Err()
 	}
 	rec, err := s.deps.Content.TickChecklist(c.UserContext(), acc.cl.UserID, acc.item, content.ChecklistTick{EventID: req.EventID,
 		OccurredAt: req.OccurredAt, ItemKey: itemKey, Ticked: *req.Ticked})
 	if err != nil {
-		return nil, false, err
+		return recordedJSON{}, err
 	}
-	return toTick(rec.Activity), rec.Duplicate, nil
+	return recordedJSON{body: toTick(rec.Activity), dup: rec.Duplicate, event: rec.Event}, nil
 }
 
 // created answers a progress POST: 201 for a new record, 200 with the same body for a replay.
@@ -204,11 +227,11 @@ func (s *Server) lessonProgress(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	body, dup, err := s.recordLesson(c, acc, req)
+	rec, err := s.recordLesson(c, acc, req)
 	if err != nil {
 		return err
 	}
-	return created(c, body, dup)
+	return created(c, rec.body, rec.dup)
 }
 
 func (s *Server) quizAttempt(c *fiber.Ctx) error {
@@ -220,11 +243,11 @@ func (s *Server) quizAttempt(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	body, dup, err := s.recordAttempt(c, acc, req)
+	rec, err := s.recordAttempt(c, acc, req)
 	if err != nil {
 		return err
 	}
-	return created(c, body, dup)
+	return created(c, rec.body, rec.dup)
 }
 
 func (s *Server) tickChecklist(c *fiber.Ctx) error {
@@ -236,11 +259,11 @@ func (s *Server) tickChecklist(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	body, _, err := s.recordTick(c, acc, strings.Clone(c.Params("itemId")), req)
+	rec, err := s.recordTick(c, acc, strings.Clone(c.Params("itemId")), req)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, body)
+	return respond(c, http.StatusOK, rec.body)
 }
 
 type attemptList struct {
@@ -257,8 +280,9 @@ func (s *Server) myAttempts(c *fiber.Ctx) error {
 		return err
 	}
 	out := attemptList{Items: make([]attemptResponse, len(acts))}
+	revealed := content.RevealsAnswers(acc.item.Quiz, acts)
 	for i, a := range acts {
-		out.Items[i] = toAttempt(a, versions[a.ItemVersion])
+		out.Items[i] = toAttempt(a, versions[a.ItemVersion], revealed)
 	}
 	return respond(c, http.StatusOK, out)
 }

@@ -207,20 +207,20 @@ func toReviewAnswer(a review.Answered) reviewAnswerResponse {
 }
 
 // recordReview answers one card for the caller (the route and POST /v1/sync).
-func (s *Server) recordReview(c *fiber.Ctx, cardID string, req reviewAnswerRequest) (any, bool, error) {
+func (s *Server) recordReview(c *fiber.Ctx, cardID string, req reviewAnswerRequest) (recordedJSON, error) {
 	cl, err := signedIn(c)
 	if err != nil {
-		return nil, false, err
+		return recordedJSON{}, err
 	}
 	in, err := req.toAnswer()
 	if err != nil {
-		return nil, false, err
+		return recordedJSON{}, err
 	}
 	a, err := s.deps.Reviews.AnswerCard(c.UserContext(), cl.UserID, cardID, in)
 	if err != nil {
-		return nil, false, err
+		return recordedJSON{}, err
 	}
-	return toReviewAnswer(a), a.Duplicate, nil
+	return recordedJSON{body: toReviewAnswer(a), dup: a.Duplicate, event: a.Event}, nil
 }
 
 func (s *Server) answerReview(c *fiber.Ctx) error {
@@ -231,11 +231,11 @@ func (s *Server) answerReview(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	body, dup, err := s.recordReview(c, strings.Clone(c.Params("cardId")), req)
+	rec, err := s.recordReview(c, strings.Clone(c.Params("cardId")), req)
 	if err != nil {
 		return err
 	}
-	return created(c, body, dup)
+	return created(c, rec.body, rec.dup)
 }
 
 type reviewSettingsJSON struct {

@@ -59,6 +59,8 @@ type syncResult struct {
 	Status  string      `json:"status"`
 	Reason  *syncReason `json:"reason,omitempty"`
 	Result  any         `json:"result,omitempty"`
+	// Earned says what an accepted event will earn, or why it earns nothing (sync_earning.go).
+	Earned *syncEarning `json:"earned,omitempty"`
 }
 
 type syncResponse struct {
@@ -68,6 +70,8 @@ type syncResponse struct {
 	Rejected   int          `json:"rejected"`
 	// Retry counts the events not processed before the answer was due: send them again.
 	Retry int `json:"retry"`
+	// XP is what the batch's accepted events will earn together.
+	XP int `json:"xp"`
 }
 
 // The per-event statuses of a sync.
@@ -151,6 +155,13 @@ func (s *Server) sync(c *fiber.Ctx) error {
 			batch, batchIx = append(batch, se), append(batchIx, i)
 		}
 	}
+	// The forecast reads the caller's standing before any of the batch is recorded, so that
+	// none of it is applied yet (sync_earning.go).
+	fc, err := s.forecast(c, cl.UserID)
+	if err != nil {
+		return err
+	}
+	events := make([]recordedJSON, len(req.Events))
 	more := func() bool { return stopBy.IsZero() || time.Now().Before(stopBy) }
 	recorded, err := s.deps.Content.Sync(c.UserContext(), cl.UserID, batch, more)
 	if err != nil {
@@ -159,16 +170,30 @@ func (s *Server) sync(c *fiber.Ctx) error {
 	for j, r := range recorded {
 		res := &out.Results[batchIx[j]]
 		res.Status, res.Result, res.Reason = syncOutcome(r.Err, r.Recorded.Duplicate, func() any { return syncBody(batch[j], r) })
+		events[batchIx[j]] = recordedJSON{dup: r.Recorded.Duplicate, event: r.Recorded.Event}
 	}
+	if err := s.syncReviews(c, req.Events, reviews, more, out.Results, events); err != nil {
+		return err
+	}
+	if err := s.syncEarnings(c, fc, order, events, &out); err != nil {
+		return err
+	}
+	out.count()
+	return respond(c, http.StatusOK, out)
+}
+
+// syncReviews records the batch's review answers one by one (at indexes reviews), while
+// there is time.
+func (s *Server) syncReviews(c *fiber.Ctx, evs []syncEvent, reviews []int, more func() bool, results []syncResult, events []recordedJSON) error {
 	for _, i := range reviews {
-		res := &out.Results[i]
+		res := &results[i]
 		if !more() {
 			res.Status, res.Reason = syncRetry, retryReason()
 			continue
 		}
-		ev := req.Events[i]
+		ev := evs[i]
 		at, _ := time.Parse(time.RFC3339Nano, ev.OccurredAt)
-		body, dup, err := s.recordReview(c, ev.CardID, reviewAnswerRequest{EventID: ev.EventID, OccurredAt: at, OptionKeys: ev.OptionKeys,
+		rec, err := s.recordReview(c, ev.CardID, reviewAnswerRequest{EventID: ev.EventID, OccurredAt: at, OptionKeys: ev.OptionKeys,
 			Rating: ev.Rating, SecondsSpent: ev.SecondsSpent})
 		if err != nil && c.UserContext().Err() != nil {
 			res.Status, res.Reason = syncRetry, retryReason()
@@ -177,8 +202,14 @@ func (s *Server) sync(c *fiber.Ctx) error {
 		if _, ok := reasonFor(err); err != nil && !ok {
 			return err
 		}
-		res.Status, res.Result, res.Reason = syncOutcome(err, dup, func() any { return body })
+		res.Status, res.Result, res.Reason = syncOutcome(err, rec.dup, func() any { return rec.body })
+		events[i] = rec
 	}
+	return nil
+}
+
+// count tallies the results by status.
+func (out *syncResponse) count() {
 	for _, r := range out.Results {
 		switch r.Status {
 		case syncAccepted:
@@ -191,7 +222,6 @@ func (s *Server) sync(c *fiber.Ctx) error {
 			out.Retry++
 		}
 	}
-	return respond(c, http.StatusOK, out)
 }
 
 // syncStopBy is when a sync stops starting new work so that its answer, with the results so
@@ -227,7 +257,7 @@ func syncOutcome(err error, dup bool, body func() any) (string, any, *syncReason
 func syncBody(e content.SyncEvent, r content.SyncResult) any {
 	switch {
 	case e.Quiz != nil:
-		return toAttempt(r.Recorded.Activity, r.Version)
+		return toAttempt(r.Recorded.Activity, r.Version, r.Recorded.Revealed)
 	case e.Tick != nil:
 		return toTick(r.Recorded.Activity)
 	}

@@ -79,6 +79,18 @@ func (s catalogForGamification) LibrarySize(ctx context.Context, programmeID str
 	return s.c.LibrarySize(ctx, programmeID)
 }
 
+func (s catalogForGamification) Paths(ctx context.Context, programmeID string) ([]gamification.Container, error) {
+	ps, err := s.c.PublishedPaths(ctx, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gamification.Container, len(ps))
+	for i, p := range ps {
+		out[i] = gamification.Container{Kind: learning.KindPath, ID: p.ID, Items: p.Path.Items}
+	}
+	return out, nil
+}
+
 // pairingsForGamification gives gamification the assignments and pairings from mentoring.
 type pairingsForGamification struct{ m *mentoring.Service }
 

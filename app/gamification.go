@@ -85,5 +85,17 @@ func (p gamificationProgrammes) Membership(ctx context.Context, programmeID, use
 	if err != nil {
 		return gamification.Membership{}, err
 	}
-	return gamification.Membership{Role: string(m.Role), JoinedAt: m.JoinedAt}, nil
+	return gamification.Membership{ProgrammeID: m.ProgrammeID, Role: string(m.Role), JoinedAt: m.JoinedAt}, nil
+}
+
+func (p gamificationProgrammes) Memberships(ctx context.Context, userID string) ([]gamification.Membership, error) {
+	ms, err := p.s.MembershipsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gamification.Membership, len(ms))
+	for i, m := range ms {
+		out[i] = gamification.Membership{ProgrammeID: m.ProgrammeID, Role: string(m.Role), JoinedAt: m.JoinedAt}
+	}
+	return out, nil
 }

@@ -183,6 +183,10 @@ type Quiz struct {
 	PassPercent int
 	// MaxAttempts limits attempts per person; 0 means unlimited.
 	MaxAttempts int
+	// HideAnswers keeps the correct options and the explanations from learners even once
+	// they passed or used their last attempt (a quiz that certifies, reused from year to
+	// year); by default those show then (RevealsAnswers).
+	HideAnswers bool
 }
 
 // ChecklistItem is one thing to tick.

@@ -109,6 +109,9 @@ func (s *Service) buildAttempt(ctx context.Context, userID string, quiz Item, su
 	a.Completes = a.Passed && !passedBefore
 	ev := s.event(learning.QuizAttempted, quiz, a)
 	ev.ScorePercent, ev.Passed, ev.Attempt, ev.Perfect = score, a.Passed, a.Attempt, perfect
+	if err := s.measure(ctx, ev, version, a, nonNil(prior)); err != nil { // prior is read: no query
+		return built{}, err
+	}
 	return built{a: a, ev: ev, version: version}, nil
 }
 
@@ -181,6 +184,11 @@ func (s *Service) RecordLesson(ctx context.Context, userID string, lesson Item, 
 	if err != nil {
 		return Recorded{}, err
 	}
+	if b.replay == nil && b.a.Completes {
+		if err := s.measure(ctx, b.ev, lesson, b.a, nil); err != nil {
+			return Recorded{}, err
+		}
+	}
 	return s.finish(ctx, lesson, b)
 }
 
@@ -210,6 +218,11 @@ func (s *Service) SubmitQuiz(ctx context.Context, userID string, quiz Item, sub 
 		b.numbered(n)
 	}
 	r, err := s.finish(ctx, quiz, b)
+	if b.replay != nil {
+		r.Revealed = RevealsAnswers(quiz.Quiz, prior)
+	} else {
+		r.Revealed = RevealsAnswers(quiz.Quiz, append(prior, r.Activity))
+	}
 	return r, b.version, err
 }
 

@@ -69,8 +69,18 @@ func newID() string {
 }
 
 // Item returns the latest version of an item, whatever its status; ErrNotFound when absent.
-// The result is shared with the cache: callers must not modify it.
+// A path's minutes are its steps' (pathminutes.go). The result shares slices with the
+// cache: callers must not modify them.
 func (s *Service) Item(ctx context.Context, id string) (Item, error) {
+	it, err := s.item(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	return s.withPathMinutes(ctx, it)
+}
+
+// item is Item as stored (a path's minutes not derived).
+func (s *Service) item(ctx context.Context, id string) (Item, error) {
 	s.cache.mu.RLock()
 	c, ok := s.cache.items[id]
 	s.cache.mu.RUnlock()
@@ -108,7 +118,7 @@ func (s *Service) ItemVersion(ctx context.Context, id string, version int) (Item
 	it, ok := s.cache.versions[key]
 	s.cache.mu.RUnlock()
 	if ok {
-		return it, nil
+		return s.withPathMinutes(ctx, it)
 	}
 	it, err = s.Store.ItemVersion(ctx, id, version)
 	if err != nil {
@@ -120,7 +130,7 @@ func (s *Service) ItemVersion(ctx context.Context, id string, version int) (Item
 	}
 	s.cache.versions[versionKey(it.ID, it.Version)] = it
 	s.cache.mu.Unlock()
-	return it, nil
+	return s.withPathMinutes(ctx, it)
 }
 
 // Create adds a draft item to a programme's library (programmeID "" for the global library),
@@ -142,7 +152,7 @@ func (s *Service) Create(ctx context.Context, authorID, programmeID string, it I
 	if err := s.add(ctx, it); err != nil {
 		return Item{}, err
 	}
-	return it, nil
+	return s.withPathMinutes(ctx, it)
 }
 
 func (s *Service) add(ctx context.Context, it Item) error {
@@ -216,7 +226,7 @@ func (s *Service) replace(ctx context.Context, cur, next Item) (Item, error) {
 	if err := s.Store.SaveVersion(ctx, next); err != nil {
 		return Item{}, fmt.Errorf("save version: %w", err)
 	}
-	return next, nil
+	return s.withPathMinutes(ctx, next)
 }
 
 // Publish makes an item visible to mentees. It must fit the ten-minute budget (a 422 says by
@@ -237,7 +247,7 @@ func (s *Service) setStatus(ctx context.Context, id string, st Status) (Item, er
 		return Item{}, err
 	}
 	if cur.Status == st {
-		return cur, nil
+		return s.withPathMinutes(ctx, cur)
 	}
 	next := cur
 	next.Status = st
@@ -257,7 +267,7 @@ func (s *Service) setStatus(ctx context.Context, id string, st Status) (Item, er
 		return Item{}, err
 	}
 	s.forget(next)
-	return next, nil
+	return s.withPathMinutes(ctx, next)
 }
 
 // checkPathRefs checks that the items a path names exist in the same library or the global
@@ -303,6 +313,9 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Item, Cursor, error
 	if err != nil {
 		return nil, Cursor{}, err
 	}
+	if err := s.withPathsMinutes(ctx, items); err != nil {
+		return nil, Cursor{}, err
+	}
 	var next Cursor
 	if len(items) > want {
 		items = items[:want]
@@ -342,7 +355,7 @@ func (s *Service) CompletedMany(ctx context.Context, wants map[string][]learning
 			if _, seen := paths[r]; seen || r.Kind != string(KindPath) {
 				continue
 			}
-			p, err := s.Item(ctx, r.ID)
+			p, err := s.item(ctx, r.ID)
 			if errors.Is(err, ErrNotFound) || (err == nil && p.Path == nil) {
 				continue
 			}
@@ -613,6 +626,12 @@ func compareStrings(a, b string) int {
 type Recorded struct {
 	Activity  Activity
 	Duplicate bool
+	// Event is the learning event published for the activity (nil for a replay, and for
+	// progress that is not a learning event, such as a tick completing nothing).
+	Event *learning.Event
+	// Revealed, for a quiz attempt, says the person now sees the correct options
+	// (RevealsAnswers).
+	Revealed bool
 }
 
 // record publishes the learning event (when there is one), then stores the activity. The
@@ -638,7 +657,7 @@ func (s *Service) record(ctx context.Context, it Item, a Activity, ev *learning.
 			return Recorded{}, err
 		}
 	}
-	return Recorded{Activity: a}, nil
+	return Recorded{Activity: a, Event: ev}, nil
 }
 
 // replayed answers a replayed event with the activity first recorded for it, and repeats

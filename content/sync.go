@@ -60,7 +60,18 @@ func (s *Service) Sync(ctx context.Context, userID string, events []SyncEvent, m
 			break
 		}
 	}
+	b.reveal(events, out)
 	return out, nil
+}
+
+// reveal says of each recorded quiz attempt whether the person now sees the correct options
+// (RevealsAnswers, on their activity as the batch left it).
+func (sb *syncBatch) reveal(events []SyncEvent, out []SyncResult) {
+	for i, e := range events {
+		if e.Quiz != nil && out[i].Err == nil {
+			out[i].Recorded.Revealed = RevealsAnswers(e.Item.Quiz, sb.known[e.Item.ID])
+		}
+	}
 }
 
 func notReached(rs []SyncResult) {
@@ -116,6 +127,11 @@ func (sb *syncBatch) chunk(ctx context.Context, events []SyncEvent, out []SyncRe
 		if b.replay != nil {
 			out[i] = sb.replay(b, e.Item, completed)
 			continue
+		}
+		if e.Lesson != nil && b.a.Completes { // time on the lesson, from the activity read
+			if err := s.measure(ctx, b.ev, e.Item, b.a, nonNil(sb.known[id])); err != nil {
+				return err
+			}
 		}
 		sb.known[id] = append(sb.known[id], b.a)
 		todo = append(todo, pending{i, e.Item, b})
@@ -248,7 +264,7 @@ func (sb *syncBatch) write(ctx context.Context, todo []pending, out []SyncResult
 			out[p.i] = sb.replay(built{a: p.b.a, replay: &stored, version: p.b.version}, p.item, completed)
 			continue
 		}
-		out[p.i] = SyncResult{Recorded: Recorded{Activity: p.b.a}, Version: p.b.version}
+		out[p.i] = SyncResult{Recorded: Recorded{Activity: p.b.a, Event: p.b.ev}, Version: p.b.version}
 	}
 	return nil
 }

@@ -378,16 +378,29 @@ func plural(n int, one, many string) string {
 // contentHash fingerprints the authored content, so that re-importing an unchanged pack
 // changes nothing.
 func (it Item) contentHash() string {
+	// A quiz is hashed as it was before HideAnswers existed, and the setting only when it is
+	// on, so that a pack imported before it still re-imports unchanged.
+	type quizHash struct {
+		Questions   []Question
+		PassPercent int
+		MaxAttempts int
+	}
+	var quiz *quizHash
+	hide := false
+	if it.Quiz != nil {
+		quiz, hide = &quizHash{it.Quiz.Questions, it.Quiz.PassPercent, it.Quiz.MaxAttempts}, it.Quiz.HideAnswers
+	}
 	b, _ := json.Marshal(struct {
 		Kind                          Kind
 		Title, Summary, Domain, Local string
 		Tags                          []string
 		Declared                      int
 		Lesson                        *Lesson
-		Quiz                          *Quiz
+		Quiz                          *quizHash
 		Checklist                     *Checklist
 		Path                          *Path
-	}{it.Kind, it.Title, it.Summary, string(it.Domain), it.Locale, it.Tags, it.DeclaredMinutes, it.Lesson, it.Quiz, it.Checklist, it.Path})
+		HideAnswers                   bool `json:",omitempty"`
+	}{it.Kind, it.Title, it.Summary, string(it.Domain), it.Locale, it.Tags, it.DeclaredMinutes, it.Lesson, quiz, it.Checklist, it.Path, hide})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
 }

@@ -37,22 +37,34 @@ const (
 	OutcomeIgnored        Outcome = "ignored"       // a kind that earns nothing (lesson_started)
 	OutcomeFuture         Outcome = "future"        // dated after it was received (beyond the skew)
 	OutcomeBeforeJoined   Outcome = "before_joined" // dated before the user joined the programme
+	// OutcomeTooFast: a completion reporting less time spent on the item than
+	// Rules.MinTimePercent of its estimate. It is recorded by content (progress shows it)
+	// but changes nothing here, so a later completion with enough time earns in full.
+	OutcomeTooFast Outcome = "too_fast"
 )
 
 // Apply applies one event to the player and records it as applied. Events already applied
 // change nothing. Rejected and ignored events change nothing and are not recorded.
 func (p *Player) Apply(e learning.Event, in Inputs) Outcome {
+	o, _ := p.Earn(e, in)
+	return o
+}
+
+// Earn is Apply, also saying what the event earned, or why it earned nothing.
+func (p *Player) Earn(e learning.Event, in Inputs) (Outcome, Earning) {
 	if p.HasSeen(e.ID) {
-		return OutcomeAlreadyApplied
+		return OutcomeAlreadyApplied, nothing(ReasonDuplicate)
 	}
 	occurred, rejected := admit(e, in)
 	if rejected != "" {
-		return rejected
+		return rejected, nothing(reasonOf(rejected, e))
 	}
 	p.prepare(in)
 	rec := p.newApplied(e, occurred, in)
 	today := localDate(in.Now, zoneAt(p.Zones, in.Now))
-	p.earnDayXP(&rec, p.score(e, occurred, in), today, in)
+	why := p.whyNoXP(e)
+	earned := p.score(e, occurred, in)
+	p.earnDayXP(&rec, earned, today, in)
 	p.addXP(&rec, in.Now)
 	p.levelUp(&rec, in)
 	if p.addActive(rec.Day) {
@@ -64,7 +76,7 @@ func (p *Player) Apply(e learning.Event, in Inputs) Outcome {
 	p.Seen = append(p.Seen, SeenEvent{ID: e.ID, At: in.Now})
 	p.trimSeen(in.Now)
 	p.UpdatedAt = in.Now
-	return OutcomeApplied
+	return OutcomeApplied, earningOf(rec, earned, why, daysBetween(rec.Day, today) >= dayWindow)
 }
 
 // admit returns when e happened (its device time, else when it was received) and, when e
@@ -85,6 +97,8 @@ func admit(e learning.Event, in Inputs) (time.Time, Outcome) {
 		return occurred, OutcomeFuture
 	case !in.JoinedAt.IsZero() && occurred.Before(in.JoinedAt):
 		return occurred, OutcomeBeforeJoined
+	case !plausible(e, in.Rules):
+		return occurred, OutcomeTooFast
 	}
 	return occurred, ""
 }

@@ -49,6 +49,8 @@ type sim struct {
 	joined time.Time
 	zone   *time.Location
 	n      int
+	// received, when set, is when events reach the server (earn); else when they happen.
+	received time.Time
 }
 
 func newSim(t *testing.T, tz string) *sim {

@@ -1,6 +1,7 @@
 package gamification
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -64,6 +65,9 @@ type Badge struct {
 	Description string
 	Criterion   Criterion
 	BuiltIn     bool
+	// ImageURL is the https address of a programme badge's own image; without one (and for
+	// built-in badges) the badge shows its embedded art (ArtKey).
+	ImageURL string
 }
 
 // BuiltInBadges are earned in every programme.
@@ -110,6 +114,7 @@ func (b *Badge) Validate() error {
 	f.Check(badgeIDPattern.MatchString(b.ID), "/id", "must be 1 to 48 lower-case letters, digits or dashes")
 	f.Check(b.Name != "" && utf8.RuneCountInString(b.Name) <= 80, "/name", "must be 1 to 80 characters")
 	f.Check(utf8.RuneCountInString(b.Description) <= 500, "/description", "must be at most 500 characters")
+	f.Check(b.ImageURL == "" || validImageURL(b.ImageURL), "/imageUrl", "must be an https URL of at most 2048 characters")
 	known := false
 	for _, c := range Counters() {
 		known = known || c == b.Criterion.Counter
@@ -131,4 +136,12 @@ type BadgeProgress struct {
 	Earned      *EarnedBadge
 	Current     int
 	Target      int
+}
+
+func validImageURL(s string) bool {
+	if len(s) > 2048 {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
 }

@@ -2,7 +2,6 @@ package gamification
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/microlearn/microlearn/learning"
 )
@@ -45,13 +44,7 @@ func (p *Player) updateBars(e learning.Event, in Inputs) {
 		p.updateAssignmentBars(e.ItemID, in.Pairing)
 	}
 	if in.LibrarySize > 0 {
-		done := 0
-		for k := range p.Done {
-			if strings.HasPrefix(k, "lesson:") || strings.HasPrefix(k, "quiz:") || strings.HasPrefix(k, "checklist:") {
-				done++
-			}
-		}
-		p.setBar(Bar{Kind: "programme", ID: p.ProgrammeID, Done: done, Total: in.LibrarySize})
+		p.setBar(Bar{Kind: "programme", ID: p.ProgrammeID, Done: p.libraryDone(), Total: in.LibrarySize})
 	}
 }
 

@@ -72,8 +72,9 @@ type People interface {
 
 // Membership is a user's place in a programme.
 type Membership struct {
-	Role     string
-	JoinedAt time.Time
+	ProgrammeID string
+	Role        string
+	JoinedAt    time.Time
 }
 
 // Programmes reads programmes (programme implements it).
@@ -82,6 +83,9 @@ type Programmes interface {
 	Timezone(ctx context.Context, programmeID string) (string, error)
 	// Membership returns the user's membership; ErrNotMember when there is none.
 	Membership(ctx context.Context, programmeID, userID string) (Membership, error)
+	// Memberships lists every programme the user is a member of, so that each has a
+	// standing from the moment they join.
+	Memberships(ctx context.Context, userID string) ([]Membership, error)
 }
 
 // Container is a path or an assignment: an ordered set of content items.
@@ -101,6 +105,9 @@ type Catalog interface {
 	// LibrarySize returns how many lessons, quizzes and checklists the programme's library
 	// holds (the programme progress bar's total).
 	LibrarySize(ctx context.Context, programmeID string) (int, error)
+	// Paths returns the programme's published paths (its own and the global library's) with
+	// their items: each has a progress bar from the start.
+	Paths(ctx context.Context, programmeID string) ([]Container, error)
 }
 
 // Pairing is a mentoring pairing (one mentor, one or more mentees).

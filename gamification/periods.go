@@ -89,7 +89,7 @@ func (s *Service) closePeriod(ctx context.Context, pz Prize, key string, now tim
 			if uid == "" { // anonymous: find the user behind the rank
 				uid = rankedUser(scores, e.Rank)
 			}
-			r.Winners = append(r.Winners, Winner{ID: leaderboardWinnerID(pz.ID, key, e.Rank), PrizeID: pz.ID, ProgrammeID: pz.ProgrammeID,
+			r.Winners = append(r.Winners, Winner{ID: leaderboardWinnerID(pz.ID, key, e.Rank), PrizeID: pz.ID, PrizeName: pz.Name, ProgrammeID: pz.ProgrammeID,
 				UserID: uid, PeriodKey: key, Place: e.Rank, Score: e.Score, AwardedAt: now})
 		}
 		inserted, err := s.Store.InsertPeriodResult(ctx, r)

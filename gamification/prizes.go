@@ -31,9 +31,11 @@ type Prize struct {
 	PlaceFrom int
 	PlaceTo   int
 	// Badge prizes: the badge that wins it.
-	BadgeID   string
-	CreatedBy string
-	CreatedAt time.Time
+	BadgeID string
+	// ClaimInstructions tell winners how to get the prize (where, from whom, by when).
+	ClaimInstructions string
+	CreatedBy         string
+	CreatedAt         time.Time
 }
 
 // Validate checks a new prize.
@@ -42,6 +44,8 @@ func (p *Prize) Validate() error {
 	p.Name = strings.TrimSpace(p.Name)
 	f.Check(p.Name != "" && utf8.RuneCountInString(p.Name) <= 120, "/name", "must be 1 to 120 characters")
 	f.Check(utf8.RuneCountInString(p.Description) <= 1000, "/description", "must be at most 1000 characters")
+	p.ClaimInstructions = strings.TrimSpace(p.ClaimInstructions)
+	f.Check(utf8.RuneCountInString(p.ClaimInstructions) <= 1000, "/claimInstructions", "must be at most 1000 characters")
 	switch p.Kind {
 	case PrizeLeaderboard:
 		f.Check(p.Period == PeriodWeek || p.Period == PeriodMonth, "/period", "must be week or month")
@@ -61,8 +65,11 @@ func (p *Prize) Validate() error {
 // Winner is one recorded prize winner. Its ID is derived from what it is for (prize and
 // period and place, or prize and user), so recording it twice stores it once.
 type Winner struct {
-	ID          string
-	PrizeID     string
+	ID      string
+	PrizeID string
+	// PrizeName is the prize's name when it was won, so that a win stays legible after the
+	// owner deletes the prize.
+	PrizeName   string
 	ProgrammeID string
 	UserID      string
 	// PeriodKey and Place are set for leaderboard prizes.

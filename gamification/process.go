@@ -30,6 +30,22 @@ var errSkip = errors.New("event skipped")
 // inputs gathers what applying e needs. Not-found answers from other domains mean the event
 // cannot count (errSkip); other errors are worth a retry.
 func (s *Service) inputs(ctx context.Context, e learning.Event) (Inputs, error) {
+	in, err := s.earnInputs(ctx, e)
+	if err != nil {
+		return Inputs{}, err
+	}
+	if err := s.containers(ctx, e, &in); err != nil {
+		return Inputs{}, err
+	}
+	if err := s.pairingOf(ctx, e, &in); err != nil {
+		return Inputs{}, err
+	}
+	return in, nil
+}
+
+// earnInputs gathers what deciding e's XP needs: the programme's rules and badges, the
+// person's profile and membership, the programme's zone (not the progress bars' containers).
+func (s *Service) earnInputs(ctx context.Context, e learning.Event) (Inputs, error) {
 	skip := func(err error) error {
 		if apperr.KindOf(err) == apperr.KindNotFound {
 			return fmt.Errorf("%w: %v", errSkip, err)
@@ -55,14 +71,7 @@ func (s *Service) inputs(ctx context.Context, e learning.Event) (Inputs, error) 
 	if err != nil {
 		return Inputs{}, skip(err)
 	}
-	in := Inputs{Now: s.now(), Rules: cfg.Rules, Badges: cfg.Badges, Profile: prof, ProgrammeZone: zone, JoinedAt: m.JoinedAt, Role: m.Role}
-	if err := s.containers(ctx, e, &in); err != nil {
-		return Inputs{}, err
-	}
-	if err := s.pairingOf(ctx, e, &in); err != nil {
-		return Inputs{}, err
-	}
-	return in, nil
+	return Inputs{Now: s.now(), Rules: cfg.Rules, Badges: cfg.Badges, Profile: prof, ProgrammeZone: zone, JoinedAt: m.JoinedAt, Role: m.Role}, nil
 }
 
 // completes reports whether e can complete a content item and so move progress bars.
@@ -300,7 +309,7 @@ func (fx *effects) badge(cfg programmeConfig, e learning.Event, id string, at ti
 	}
 	for _, pz := range cfg.Prizes {
 		if pz.Kind == PrizeBadge && pz.BadgeID == id {
-			w := Winner{ID: badgeWinnerID(pz.ID, e.UserID), PrizeID: pz.ID, ProgrammeID: e.ProgrammeID, UserID: e.UserID, BadgeID: id, AwardedAt: at}
+			w := Winner{ID: badgeWinnerID(pz.ID, e.UserID), PrizeID: pz.ID, PrizeName: pz.Name, ProgrammeID: e.ProgrammeID, UserID: e.UserID, BadgeID: id, AwardedAt: at}
 			fx.prizeWinners = append(fx.prizeWinners, w)
 			fx.winnerEvent[w.ID] = e.ID
 		}

@@ -30,19 +30,18 @@ type Summary struct {
 	// completions per learning domain: what the console draws.
 	Days    []DayRecord
 	Domains map[string]int
+	// Catalog is the programme's badges (built-in first), for naming the badges in Recent.
+	Catalog []Badge
 }
 
-// players returns the caller's players; for one named programme with no player yet it
-// returns a fresh one after checking membership (ErrNotMember otherwise).
-func (s *Service) players(ctx context.Context, userID, programmeID string) ([]Player, error) {
-	ps, err := s.Store.PlayersOf(ctx, userID, programmeID)
-	if err != nil || len(ps) > 0 || programmeID == "" {
-		return ps, err
+// BadgeNamed returns the catalogue's badge id; one named by its id when the owner deleted it.
+func (sm Summary) BadgeNamed(id string) Badge {
+	for _, b := range sm.Catalog {
+		if b.ID == id {
+			return b
+		}
 	}
-	if _, err := s.Programmes.Membership(ctx, programmeID, userID); err != nil {
-		return nil, err
-	}
-	return []Player{{ProgrammeID: programmeID, UserID: userID, Level: 1}}, nil
+	return Badge{ID: id, ProgrammeID: sm.ProgrammeID, Name: id}
 }
 
 // Summaries returns the user's standing in each programme where they have any (or in the
@@ -55,14 +54,11 @@ func (s *Service) Summaries(ctx context.Context, userID, programmeID string) ([]
 	if len(ps) == 0 {
 		return nil, nil
 	}
-	prof, err := s.People.Profile(ctx, userID)
+	prof, err := s.profile(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	goal := prof.DailyXPGoal
-	if goal <= 0 {
-		goal = DefaultDailyXPGoal
-	}
 	now := s.now()
 	out := make([]Summary, 0, len(ps))
 	for _, p := range ps {
@@ -83,7 +79,7 @@ func (s *Service) Summaries(ctx context.Context, userID, programmeID string) ([]
 		month, _ := PeriodXPFor(p.Months, PeriodKey(PeriodMonth, now, pz))
 		out = append(out, Summary{ProgrammeID: p.ProgrammeID, XP: p.XP, Level: LevelOf(cfg.Rules.Levels, p.XP),
 			Streak: p.Streak.View(today), Today: d, Goal: goal, WeekXP: week, MonthXP: month, Tally: p.Tally,
-			Badges: len(p.Badges), Recent: p.Recent, Days: p.Days, Domains: p.Domains})
+			Badges: len(p.Badges), Recent: p.Recent, Days: p.Days, Domains: p.Domains, Catalog: cfg.Badges})
 	}
 	return out, nil
 }
@@ -127,7 +123,8 @@ type ProgrammeBar struct {
 }
 
 // BarsOf returns the user's progress bars (in one programme when named), as the service
-// last wrote them.
+// last wrote them, with the bars nothing has moved yet at 0: the programme's library and
+// each of its published paths (barsAtZero).
 func (s *Service) BarsOf(ctx context.Context, userID, programmeID string) ([]ProgrammeBar, error) {
 	ps, err := s.players(ctx, userID, programmeID)
 	if err != nil {
@@ -135,7 +132,11 @@ func (s *Service) BarsOf(ctx context.Context, userID, programmeID string) ([]Pro
 	}
 	var out []ProgrammeBar
 	for _, p := range ps {
-		for _, b := range p.Bars {
+		bars, err := s.barsAtZero(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bars {
 			out = append(out, ProgrammeBar{ProgrammeID: p.ProgrammeID, Bar: b})
 		}
 	}

@@ -37,6 +37,10 @@ type Rules struct {
 	DailyGoalMet int
 	// DailyCap is the most XP a user earns in one programme in one local day.
 	DailyCap int
+	// MinTimePercent is the least time, in percent of an item's estimate, a completion
+	// must report spent on the item to earn anything (0: no check). A completion reported
+	// faster is recorded but earns nothing (ReasonTooFast).
+	MinTimePercent int
 	// FutureSkew is how far after the server received it an event may claim to have
 	// happened (device clocks drift); later-dated events earn nothing.
 	FutureSkew time.Duration
@@ -50,7 +54,7 @@ type Rules struct {
 func DefaultRules() Rules {
 	return Rules{LessonCompleted: 10, ChecklistCompleted: 5, PathCompleted: 0, QuizPassed: 10, QuizScoreBonus: 10,
 		QuizRetryPercent: 50, AssignmentOnTime: 5,
-		ReviewCorrect: 3, ReviewIncorrect: 1, ReviewRepeatPercent: 50, DailyGoalMet: 5, DailyCap: 200, FutureSkew: 5 * time.Minute,
+		ReviewCorrect: 3, ReviewIncorrect: 1, ReviewRepeatPercent: 50, DailyGoalMet: 5, DailyCap: 200, MinTimePercent: 30, FutureSkew: 5 * time.Minute,
 		MeetingConfirmed: 15, ReflectionWritten: 10, GoalAchieved: 20, CadenceKept: 10,
 		FreezeEvery: 7, MaxFreezes: 2, Levels: LevelCurve{Kind: CurveRelative, Base: 120, Coefficient: 1.3}}
 }
@@ -75,6 +79,7 @@ func (r Rules) Validate() error {
 	xp(r.DailyGoalMet, "/dailyGoalMet")
 	f.Check(r.QuizRetryPercent >= 0 && r.QuizRetryPercent <= 100, "/quizRetryPercent", "must be 0 to 100")
 	f.Check(r.DailyCap >= 1 && r.DailyCap <= 100000, "/dailyCap", "must be 1 to 100000")
+	f.Check(r.MinTimePercent >= 0 && r.MinTimePercent <= 100, "/minTimePercent", "must be 0 (no check) to 100")
 	f.Check(r.FutureSkew >= 0 && r.FutureSkew <= 24*time.Hour, "/futureSkewSeconds", "must be 0 to 86400")
 	f.Check(r.FreezeEvery >= 1 && r.FreezeEvery <= 365, "/freezeEvery", "must be 1 to 365")
 	f.Check(r.MaxFreezes >= 0 && r.MaxFreezes <= 10, "/maxFreezes", "must be 0 to 10")

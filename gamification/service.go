@@ -40,12 +40,15 @@ type Service struct {
 	profiles    cache[string, Profile]
 	zones       cache[string, string]
 	members     cache[PlayerKey, Membership]
+	memberships cache[string, []Membership]
 	configs     cache[string, programmeConfig]
 	paths       cache[learning.ItemRef, []Container]
 	library     cache[string, int]
-	assignments cache[assignmentKey, []Container]
-	pairings    cache[string, Pairing]
-	known       known
+	// programmePaths are a programme's published paths, for bars nothing has moved yet.
+	programmePaths cache[string, []Container]
+	assignments    cache[assignmentKey, []Container]
+	pairings       cache[string, Pairing]
+	known          known
 
 	doneMu    sync.Mutex
 	done      map[string]bool

@@ -64,7 +64,14 @@ func (f *fakeProgrammes) Membership(_ context.Context, pid, uid string) (gamific
 	if pid != "prog" || !f.members[uid] {
 		return gamification.Membership{}, gamification.ErrNotMember
 	}
-	return gamification.Membership{Role: "mentee", JoinedAt: f.joined}, nil
+	return gamification.Membership{ProgrammeID: "prog", Role: "mentee", JoinedAt: f.joined}, nil
+}
+
+func (f *fakeProgrammes) Memberships(_ context.Context, uid string) ([]gamification.Membership, error) {
+	if !f.members[uid] {
+		return nil, nil
+	}
+	return []gamification.Membership{{ProgrammeID: "prog", Role: "mentee", JoinedAt: f.joined}}, nil
 }
 
 type fakeCatalog struct {
@@ -85,6 +92,10 @@ func (f fakeCatalog) PathsContaining(_ context.Context, _ string, item learning.
 }
 
 func (f fakeCatalog) LibrarySize(context.Context, string) (int, error) { return f.library, nil }
+
+func (f fakeCatalog) Paths(context.Context, string) ([]gamification.Container, error) {
+	return f.paths, nil
+}
 
 type fakePairings struct {
 	pairing     gamification.Pairing

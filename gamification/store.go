@@ -133,6 +133,8 @@ type PrizeStore interface {
 	MarkWinnersNotified(ctx context.Context, ids []string) error
 	// Winners lists a programme's winners, newest first.
 	Winners(ctx context.Context, programmeID string) ([]Winner, error)
+	// WinnersOf lists a person's wins in every programme, newest first.
+	WinnersOf(ctx context.Context, userID string) ([]Winner, error)
 	// HandOver marks a winner's prize handed over (once; later calls keep the first
 	// time); ErrWinnerNotFound when absent.
 	HandOver(ctx context.Context, programmeID, winnerID, by string, at time.Time) (Winner, error)

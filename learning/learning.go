@@ -75,8 +75,15 @@ type Event struct {
 	Passed       bool
 	Attempt      int
 	Perfect      bool
-	// Seconds the user spent, as reported.
+	// Seconds the user spent, as reported with this event.
 	SecondsSpent int
+	// The completion of a content item also says how long the item is expected to take
+	// (EstimatedSeconds, from its estimate) and how long the person spent on it as their
+	// events report it (SecondsOnItem: the seconds of every event of theirs on the item up to
+	// this one; content may stop summing once the sum reaches the estimate). Gamification
+	// pays a completion only when the time is plausible; 0 means not measured.
+	EstimatedSeconds int
+	SecondsOnItem    int
 	// Assignments: the pairing it belongs to, its due time and whether it was completed by it.
 	PairingID string
 	DueAt     *time.Time

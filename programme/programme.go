@@ -100,6 +100,8 @@ type Store interface {
 	ProgrammesOf(ctx context.Context, userID string) ([]Programme, []Role, error)
 	// Membership returns userID's membership of programmeID; ErrNotMember when none.
 	Membership(ctx context.Context, programmeID, userID string) (Membership, error)
+	// MembershipsOf lists every membership userID holds.
+	MembershipsOf(ctx context.Context, userID string) ([]Membership, error)
 	// AddMember adds a membership; ErrAlreadyMember when the user already belongs.
 	AddMember(ctx context.Context, m Membership) error
 	// UpdateProgramme stores the editable fields of p; ErrNotFound when absent.

@@ -66,6 +66,11 @@ func (s *Service) Mine(ctx context.Context, userID string) ([]Programme, []Role,
 	return s.Store.ProgrammesOf(ctx, userID)
 }
 
+// MembershipsOf lists every programme membership userID holds (role and when they joined).
+func (s *Service) MembershipsOf(ctx context.Context, userID string) ([]Membership, error) {
+	return s.Store.MembershipsOf(ctx, userID)
+}
+
 // RoleOf returns the role userID holds in programmeID; ErrNotMember when none. Answers,
 // including ErrNotMember, are cached for RoleCacheTTL (see RoleCacheTTL for staleness).
 func (s *Service) RoleOf(ctx context.Context, programmeID, userID string) (Role, error) {

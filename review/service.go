@@ -325,6 +325,8 @@ type Answered struct {
 	Card      Card
 	Question  Question
 	Duplicate bool
+	// Event is the learning event published for the answer (nil for a replay).
+	Event *learning.Event
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -394,9 +396,10 @@ func (s *Service) AnswerCard(ctx context.Context, userID, cardID string, in Answ
 	l.DueAfter, l.ScheduledDays, l.DayAttempt = due, mem.ScheduledDays, dayAttempt(all, l.ID, l.OccurredAt, loc)
 	// The learning event first, then the log (as content does): a crash between the two is
 	// repaired by the client's retry, whose publish is a no-op.
-	if err := s.Events.Publish(ctx, learning.Event{ID: "review:" + in.EventID, Kind: learning.ReviewCompleted, UserID: userID,
+	ev := learning.Event{ID: "review:" + in.EventID, Kind: learning.ReviewCompleted, UserID: userID,
 		ProgrammeID: card.ProgrammeID, ItemKind: learning.KindReview, ItemID: card.ID, Domain: dc.Question.Domain,
-		OccurredAt: l.OccurredAt, RecordedAt: now, Passed: correct, Attempt: l.DayAttempt, SecondsSpent: in.SecondsSpent}); err != nil {
+		OccurredAt: l.OccurredAt, RecordedAt: now, Passed: correct, Attempt: l.DayAttempt, SecondsSpent: in.SecondsSpent}
+	if err := s.Events.Publish(ctx, ev); err != nil {
 		return Answered{}, fmt.Errorf("publish review: %w", err)
 	}
 	stored, err := s.Store.InsertLog(ctx, l)
@@ -420,7 +423,7 @@ func (s *Service) AnswerCard(ctx context.Context, userID, cardID string, in Answ
 			return Answered{}, err
 		}
 	}
-	return Answered{Log: l, Card: next, Question: dc.Question}, nil
+	return Answered{Log: l, Card: next, Question: dc.Question, Event: &ev}, nil
 }
 
 // replayed answers a replayed event with the log first recorded for it and the card as it

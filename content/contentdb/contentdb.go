@@ -119,6 +119,7 @@ type itemDoc struct {
 	Questions   []questionDoc `bson:"questions,omitempty"`
 	PassPercent int           `bson:"passPercent,omitempty"`
 	MaxAttempts int           `bson:"maxAttempts,omitempty"`
+	HideAnswers bool          `bson:"hideAnswers,omitempty"`
 	Checks      []checkDoc    `bson:"checks,omitempty"`
 	PathItems   []refDoc      `bson:"pathItems,omitempty"`
 }
@@ -139,7 +140,7 @@ func fromItem(it content.Item) itemDoc {
 				Title: b.Title, DurationSeconds: b.DurationSeconds, StartsAt: b.StartsAt})
 		}
 	case it.Quiz != nil:
-		d.PassPercent, d.MaxAttempts = it.Quiz.PassPercent, it.Quiz.MaxAttempts
+		d.PassPercent, d.MaxAttempts, d.HideAnswers = it.Quiz.PassPercent, it.Quiz.MaxAttempts, it.Quiz.HideAnswers
 		for _, q := range it.Quiz.Questions {
 			qd := questionDoc{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Explanation: q.Explanation}
 			for _, o := range q.Options {
@@ -179,7 +180,7 @@ func (d itemDoc) toItem() content.Item {
 		}
 		it.Lesson = l
 	case content.KindQuiz:
-		q := &content.Quiz{PassPercent: d.PassPercent, MaxAttempts: d.MaxAttempts}
+		q := &content.Quiz{PassPercent: d.PassPercent, MaxAttempts: d.MaxAttempts, HideAnswers: d.HideAnswers}
 		for _, qd := range d.Questions {
 			qu := content.Question{Key: qd.Key, Type: content.QuestionType(qd.Type), Prompt: qd.Prompt, Explanation: qd.Explanation}
 			for _, o := range qd.Options {

@@ -86,6 +86,7 @@ type quizDoc struct {
 	common      `yaml:",inline"`
 	PassPercent int           `yaml:"passPercent"`
 	MaxAttempts int           `yaml:"maxAttempts"`
+	HideAnswers bool          `yaml:"hideAnswers"`
 	Questions   []questionDoc `yaml:"questions"`
 }
 
@@ -314,7 +315,7 @@ func parseQuiz(b []byte) (content.Item, error) {
 		return content.Item{}, err
 	}
 	it := d.item(content.KindQuiz)
-	q := &content.Quiz{PassPercent: d.PassPercent, MaxAttempts: d.MaxAttempts}
+	q := &content.Quiz{PassPercent: d.PassPercent, MaxAttempts: d.MaxAttempts, HideAnswers: d.HideAnswers}
 	for _, qd := range d.Questions {
 		qu := content.Question{Key: qd.Key, Type: content.QuestionType(qd.Type), Prompt: qd.Prompt, Explanation: qd.Explanation}
 		for _, o := range qd.Options {

@@ -41,6 +41,8 @@ type rulesDoc struct {
 	ReflectionWritten *int `bson:"reflectionWritten,omitempty"`
 	GoalAchieved      *int `bson:"goalAchieved,omitempty"`
 	CadenceKept       *int `bson:"cadenceKept,omitempty"`
+	// MinTimePercent came later still (the default for rules saved before it).
+	MinTimePercent *int `bson:"minTimePercent,omitempty"`
 }
 
 // Rules implements gamification.ConfigStore.
@@ -72,7 +74,8 @@ func (s *Store) Rules(ctx context.Context, programmeID string) (gamification.Rul
 		v   *int
 		d   int
 	}{{&r.MeetingConfirmed, d.MeetingConfirmed, def.MeetingConfirmed}, {&r.ReflectionWritten, d.ReflectionWritten, def.ReflectionWritten},
-		{&r.GoalAchieved, d.GoalAchieved, def.GoalAchieved}, {&r.CadenceKept, d.CadenceKept, def.CadenceKept}} {
+		{&r.GoalAchieved, d.GoalAchieved, def.GoalAchieved}, {&r.CadenceKept, d.CadenceKept, def.CadenceKept},
+		{&r.MinTimePercent, d.MinTimePercent, def.MinTimePercent}} {
 		*f.dst = f.d
 		if f.v != nil {
 			*f.dst = *f.v
@@ -88,7 +91,8 @@ func (s *Store) SaveRules(ctx context.Context, programmeID string, r gamificatio
 		ReviewCorrect: &r.ReviewCorrect, ReviewIncorrect: &r.ReviewIncorrect, ReviewRepeatPercent: &r.ReviewRepeatPercent,
 		DailyGoalMet: r.DailyGoalMet, DailyCap: r.DailyCap, FutureSkewSeconds: int64(r.FutureSkew / time.Second), FreezeEvery: r.FreezeEvery,
 		MaxFreezes: r.MaxFreezes, LevelKind: r.Levels.Kind, LevelBase: r.Levels.Base, LevelCoefficient: r.Levels.Coefficient, UpdatedAt: at,
-		MeetingConfirmed: &r.MeetingConfirmed, ReflectionWritten: &r.ReflectionWritten, GoalAchieved: &r.GoalAchieved, CadenceKept: &r.CadenceKept}
+		MeetingConfirmed: &r.MeetingConfirmed, ReflectionWritten: &r.ReflectionWritten, GoalAchieved: &r.GoalAchieved, CadenceKept: &r.CadenceKept,
+		MinTimePercent: &r.MinTimePercent}
 	_, err := s.db.Collection(Rules).ReplaceOne(ctx, bson.D{{Key: "_id", Value: programmeID}}, d, options.Replace().SetUpsert(true))
 	return err
 }
@@ -102,6 +106,7 @@ type badgeDoc struct {
 	Counter     string `bson:"counter"`
 	Domain      string `bson:"domain,omitempty"`
 	Target      int    `bson:"target"`
+	ImageURL    string `bson:"imageUrl,omitempty"`
 }
 
 // ProgrammeBadges implements gamification.ConfigStore.
@@ -114,7 +119,7 @@ func (s *Store) ProgrammeBadges(ctx context.Context, programmeID string) ([]gami
 	out := make([]gamification.Badge, len(docs))
 	for i, d := range docs {
 		out[i] = gamification.Badge{ID: d.BadgeID, ProgrammeID: d.ProgrammeID, Name: d.Name, Description: d.Description,
-			Criterion: gamification.Criterion{Counter: d.Counter, Domain: d.Domain, Target: d.Target}}
+			Criterion: gamification.Criterion{Counter: d.Counter, Domain: d.Domain, Target: d.Target}, ImageURL: d.ImageURL}
 	}
 	return out, nil
 }
@@ -122,7 +127,7 @@ func (s *Store) ProgrammeBadges(ctx context.Context, programmeID string) ([]gami
 // PutBadge implements gamification.ConfigStore.
 func (s *Store) PutBadge(ctx context.Context, b gamification.Badge) error {
 	d := badgeDoc{ID: b.ProgrammeID + "|" + b.ID, ProgrammeID: b.ProgrammeID, BadgeID: b.ID, Name: b.Name, Description: b.Description,
-		Counter: b.Criterion.Counter, Domain: b.Criterion.Domain, Target: b.Criterion.Target}
+		Counter: b.Criterion.Counter, Domain: b.Criterion.Domain, Target: b.Criterion.Target, ImageURL: b.ImageURL}
 	_, err := s.db.Collection(Badges).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
 	return err
 }
@@ -140,17 +145,19 @@ func (s *Store) DeleteBadge(ctx context.Context, programmeID, badgeID string) er
 }
 
 type prizeDoc struct {
-	ID          string    `bson:"_id"`
-	ProgrammeID string    `bson:"programmeId"`
-	Name        string    `bson:"name"`
-	Description string    `bson:"description"`
-	Kind        string    `bson:"kind"`
-	Period      string    `bson:"period,omitempty"`
-	PlaceFrom   int       `bson:"placeFrom,omitempty"`
-	PlaceTo     int       `bson:"placeTo,omitempty"`
-	BadgeID     string    `bson:"badgeId,omitempty"`
-	CreatedBy   string    `bson:"createdBy"`
-	CreatedAt   time.Time `bson:"createdAt"`
+	ID          string `bson:"_id"`
+	ProgrammeID string `bson:"programmeId"`
+	Name        string `bson:"name"`
+	Description string `bson:"description"`
+	Kind        string `bson:"kind"`
+	Period      string `bson:"period,omitempty"`
+	PlaceFrom   int    `bson:"placeFrom,omitempty"`
+	PlaceTo     int    `bson:"placeTo,omitempty"`
+	BadgeID     string `bson:"badgeId,omitempty"`
+	// ClaimInstructions came later: prizes created before have none.
+	ClaimInstructions string    `bson:"claimInstructions,omitempty"`
+	CreatedBy         string    `bson:"createdBy"`
+	CreatedAt         time.Time `bson:"createdAt"`
 }
 
 func (d prizeDoc) toPrize() gamification.Prize { return gamification.Prize(d) }
@@ -195,6 +202,7 @@ func (s *Store) DeletePrize(ctx context.Context, programmeID, prizeID string) er
 type winnerDoc struct {
 	ID           string     `bson:"_id"`
 	PrizeID      string     `bson:"prizeId"`
+	PrizeName    string     `bson:"prizeName,omitempty"`
 	ProgrammeID  string     `bson:"programmeId"`
 	UserID       string     `bson:"userId"`
 	PeriodKey    string     `bson:"periodKey,omitempty"`
@@ -208,12 +216,12 @@ type winnerDoc struct {
 }
 
 func fromWinner(w gamification.Winner) winnerDoc {
-	return winnerDoc{ID: w.ID, PrizeID: w.PrizeID, ProgrammeID: w.ProgrammeID, UserID: w.UserID, PeriodKey: w.PeriodKey, Place: w.Place,
+	return winnerDoc{ID: w.ID, PrizeID: w.PrizeID, PrizeName: w.PrizeName, ProgrammeID: w.ProgrammeID, UserID: w.UserID, PeriodKey: w.PeriodKey, Place: w.Place,
 		Score: w.Score, BadgeID: w.BadgeID, AwardedAt: w.AwardedAt, HandedOverAt: w.HandedOverAt, HandedOverBy: w.HandedOverBy}
 }
 
 func (d winnerDoc) toWinner() gamification.Winner {
-	return gamification.Winner{ID: d.ID, PrizeID: d.PrizeID, ProgrammeID: d.ProgrammeID, UserID: d.UserID, PeriodKey: d.PeriodKey, Place: d.Place,
+	return gamification.Winner{ID: d.ID, PrizeID: d.PrizeID, PrizeName: d.PrizeName, ProgrammeID: d.ProgrammeID, UserID: d.UserID, PeriodKey: d.PeriodKey, Place: d.Place,
 		Score: d.Score, BadgeID: d.BadgeID, AwardedAt: d.AwardedAt, HandedOverAt: d.HandedOverAt, HandedOverBy: d.HandedOverBy}
 }
 
@@ -296,6 +304,18 @@ func (s *Store) Winners(ctx context.Context, programmeID string) ([]gamification
 	docs, err := all[winnerDoc](ctx, cur, err)
 	if err != nil {
 		return nil, fmt.Errorf("list winners: %w", err)
+	}
+	return mapSlice(docs, winnerDoc.toWinner), nil
+}
+
+// WinnersOf implements gamification.PrizeStore: a person's wins, by the (userId, awardedAt)
+// index, so the read is bounded by their own wins.
+func (s *Store) WinnersOf(ctx context.Context, userID string) ([]gamification.Winner, error) {
+	cur, err := s.db.Collection(Winners).Find(ctx, bson.D{{Key: "userId", Value: userID}},
+		options.Find().SetSort(bson.D{{Key: "awardedAt", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(500))
+	docs, err := all[winnerDoc](ctx, cur, err)
+	if err != nil {
+		return nil, fmt.Errorf("list a person's wins: %w", err)
 	}
 	return mapSlice(docs, winnerDoc.toWinner), nil
 }

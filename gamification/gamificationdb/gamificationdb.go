@@ -49,6 +49,7 @@ func Indexes() []mongodb.Index {
 		ix(Prizes, bson.D{{Key: "programmeId", Value: 1}}),
 		ix(Prizes, bson.D{{Key: "kind", Value: 1}}),
 		ix(Winners, bson.D{{Key: "programmeId", Value: 1}, {Key: "awardedAt", Value: -1}}),
+		ix(Winners, bson.D{{Key: "userId", Value: 1}, {Key: "awardedAt", Value: -1}}), // WinnersOf
 	}
 }
 

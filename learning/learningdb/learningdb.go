@@ -143,6 +143,10 @@ type EventDoc struct {
 	OnTime        bool       `bson:"onTime,omitempty"`
 	Role          string     `bson:"role,omitempty"`
 	CadenceMonths int        `bson:"cadenceMonths,omitempty"`
+	// The time measures came later: events stored before carry neither, and are not
+	// checked for plausible time.
+	EstimatedSeconds int `bson:"estimatedSeconds,omitempty"`
+	SecondsOnItem    int `bson:"secondsOnItem,omitempty"`
 }
 
 // FromEvent converts a domain event to its stored form.
@@ -151,7 +155,7 @@ func FromEvent(e learning.Event) EventDoc {
 		ItemID: e.ItemID, Domain: e.Domain, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(),
 		ScorePercent: e.ScorePercent, Passed: e.Passed, Attempt: e.Attempt, Perfect: e.Perfect,
 		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime,
-		Role: e.Role, CadenceMonths: e.CadenceMonths}
+		Role: e.Role, CadenceMonths: e.CadenceMonths, EstimatedSeconds: e.EstimatedSeconds, SecondsOnItem: e.SecondsOnItem}
 }
 
 // ToEvent converts the stored form back.
@@ -160,7 +164,7 @@ func (d EventDoc) ToEvent() learning.Event {
 		ItemKind: d.ItemKind, ItemID: d.ItemID, Domain: d.Domain, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt,
 		ScorePercent: d.ScorePercent, Passed: d.Passed, Attempt: d.Attempt, Perfect: d.Perfect,
 		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime,
-		Role: d.Role, CadenceMonths: d.CadenceMonths}
+		Role: d.Role, CadenceMonths: d.CadenceMonths, EstimatedSeconds: d.EstimatedSeconds, SecondsOnItem: d.SecondsOnItem}
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its
