@@ -264,6 +264,34 @@ func syncBody(e content.SyncEvent, r content.SyncResult) any {
 	return toLessonProgress(r.Recorded.Activity)
 }
 
+// syncTarget resolves the item a sync event names (field), once per item of the batch:
+// access and accessErr remember the answers.
+func (s *Server) syncTarget(c *fiber.Ctx, f *apperr.Fields, id string, kind content.Kind, field string, access map[string]itemAccess,
+	accessErr map[string]error) (itemAccess, error) {
+	if id == "" {
+		f.Add("/"+field, "is required")
+		return itemAccess{}, f.Err()
+	}
+	if err := f.Err(); err != nil {
+		return itemAccess{}, err
+	}
+	if err, ok := accessErr[id]; ok {
+		return itemAccess{}, err
+	}
+	if acc, ok := access[id]; ok && acc.item.Kind == kind {
+		return acc, nil
+	}
+	acc, err := s.progressTarget(c, id, kind)
+	if err != nil {
+		if _, ok := reasonFor(err); ok {
+			accessErr[id] = err
+		}
+		return itemAccess{}, err
+	}
+	access[id] = acc
+	return acc, nil
+}
+
 // syncPrepare checks one sync event and resolves its item: a content event for the batch,
 // or review (a review answer, recorded on its own); an error rejects the event.
 func (s *Server) syncPrepare(c *fiber.Ctx, ev syncEvent, access map[string]itemAccess, accessErr map[string]error) (content.SyncEvent, bool, error) {
@@ -273,28 +301,7 @@ func (s *Server) syncPrepare(c *fiber.Ctx, ev syncEvent, access map[string]itemA
 		f.Add("/occurredAt", "must be a date-time such as 2026-09-01T08:30:00Z")
 	}
 	target := func(id string, kind content.Kind, field string) (itemAccess, error) {
-		if id == "" {
-			f.Add("/"+field, "is required")
-			return itemAccess{}, f.Err()
-		}
-		if err := f.Err(); err != nil {
-			return itemAccess{}, err
-		}
-		if err, ok := accessErr[id]; ok {
-			return itemAccess{}, err
-		}
-		if acc, ok := access[id]; ok && acc.item.Kind == kind {
-			return acc, nil
-		}
-		acc, err := s.progressTarget(c, id, kind)
-		if err != nil {
-			if _, ok := reasonFor(err); ok {
-				accessErr[id] = err
-			}
-			return itemAccess{}, err
-		}
-		access[id] = acc
-		return acc, nil
+		return s.syncTarget(c, &f, id, kind, field, access, accessErr)
 	}
 	switch content.ActivityType(ev.Type) {
 	case content.ActivityLessonProgress:

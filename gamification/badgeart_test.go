@@ -17,7 +17,7 @@ func TestEveryBadgeHasArt(t *testing.T) {
 	for _, b := range gamification.BuiltInBadges() {
 		keys[b.ArtKey()] = true
 	}
-	for _, c := range gamification.Counters {
+	for _, c := range gamification.Counters() {
 		keys[gamification.Badge{Criterion: gamification.Criterion{Counter: c}}.ArtKey()] = true
 	}
 	keys[gamification.Badge{ID: "deleted-since"}.ArtKey()] = true
@@ -79,7 +79,7 @@ func TestCriterionText(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c, got, want)
 		}
 	}
-	for _, c := range gamification.Counters {
+	for _, c := range gamification.Counters() {
 		if txt := (gamification.Criterion{Counter: c, Target: 2}).Text(); strings.HasPrefix(txt, "Reach 2 on") {
 			t.Errorf("counter %s has no words of its own: %q", c, txt)
 		}

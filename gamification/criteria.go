@@ -10,53 +10,47 @@ import (
 // badge's description can say why it matters rather than repeat the rule.
 func (c Criterion) Text() string {
 	n := c.Target
-	count := func(one, many string) string {
-		if n == 1 {
-			return one
-		}
-		return fmt.Sprintf(many, n)
-	}
 	switch c.Counter {
-	case CounterLessons:
-		return count("Complete a lesson.", "Complete %d lessons.")
-	case CounterQuizzesPassed:
-		return count("Pass a quiz.", "Pass %d quizzes.")
-	case CounterPerfectQuizzes:
-		return count("Answer every question of a quiz right.", "Answer every question right in %d quizzes.")
-	case CounterChecklists:
-		return count("Complete a checklist.", "Complete %d checklists.")
-	case CounterPaths:
-		return count("Complete a learning path.", "Complete %d learning paths.")
-	case CounterAssignments:
-		return count("Complete an assignment.", "Complete %d assignments.")
-	case CounterAssignmentsOnTime:
-		return count("Complete an assignment by its due date.", "Complete %d assignments by their due dates.")
-	case CounterPairingsAllOnTime:
-		return count("Complete all of a pairing's assignments on time.", "Complete all of a pairing's assignments on time in %d pairings.")
-	case CounterDomainItems:
-		return count("Complete an item in the "+c.Domain+" domain.", "Complete %d items in the "+c.Domain+" domain.")
-	case CounterDomainsTouched:
-		return count("Complete something in a learning domain.", "Complete something in %d learning domains.")
-	case CounterReviews:
-		return count("Answer a spaced review.", "Answer %d spaced reviews.")
-	case CounterReviewDays:
-		return count("Do spaced reviews on a day.", "Do spaced reviews on %d different days.")
-	case CounterMeetings:
-		return count("Hold a mentoring meeting the other side confirmed.", "Hold %d mentoring meetings the other side confirmed.")
-	case CounterReflections:
-		return count("Write a reflection.", "Write reflections on %d meetings or weeks.")
-	case CounterGoalsAchieved:
-		return count("Achieve a SMART goal.", "Achieve %d SMART goals.")
-	case CounterCadenceMonths:
-		return count("Keep the agreed meeting cadence for a month.", "Keep the agreed meeting cadence for %d months.")
 	case CounterStreak:
 		return fmt.Sprintf("Keep a %d-day streak.", n)
-	case CounterActiveDays:
-		return count("Learn on a day.", "Learn on %d different days.")
 	case CounterXP:
 		return fmt.Sprintf("Earn %d XP.", n)
 	case CounterLevel:
 		return fmt.Sprintf("Reach level %d.", n)
+	case CounterDomainItems:
+		if n == 1 {
+			return "Complete an item in the " + c.Domain + " domain."
+		}
+		return fmt.Sprintf("Complete %d items in the %s domain.", n, c.Domain)
 	}
-	return fmt.Sprintf("Reach %d on %s.", n, strings.TrimSpace(c.Counter))
+	w, ok := criterionWords()[c.Counter]
+	switch {
+	case !ok:
+		return fmt.Sprintf("Reach %d on %s.", n, strings.TrimSpace(c.Counter))
+	case n == 1:
+		return w.one
+	}
+	return fmt.Sprintf(w.many, n)
+}
+
+// criterionWords says each counted criterion in words, for a target of one and of many.
+func criterionWords() map[string]struct{ one, many string } {
+	return map[string]struct{ one, many string }{
+		CounterLessons:           {"Complete a lesson.", "Complete %d lessons."},
+		CounterQuizzesPassed:     {"Pass a quiz.", "Pass %d quizzes."},
+		CounterPerfectQuizzes:    {"Answer every question of a quiz right.", "Answer every question right in %d quizzes."},
+		CounterChecklists:        {"Complete a checklist.", "Complete %d checklists."},
+		CounterPaths:             {"Complete a learning path.", "Complete %d learning paths."},
+		CounterAssignments:       {"Complete an assignment.", "Complete %d assignments."},
+		CounterAssignmentsOnTime: {"Complete an assignment by its due date.", "Complete %d assignments by their due dates."},
+		CounterPairingsAllOnTime: {"Complete all of a pairing's assignments on time.", "Complete all of a pairing's assignments on time in %d pairings."},
+		CounterDomainsTouched:    {"Complete something in a learning domain.", "Complete something in %d learning domains."},
+		CounterReviews:           {"Answer a spaced review.", "Answer %d spaced reviews."},
+		CounterReviewDays:        {"Do spaced reviews on a day.", "Do spaced reviews on %d different days."},
+		CounterMeetings:          {"Hold a mentoring meeting the other side confirmed.", "Hold %d mentoring meetings the other side confirmed."},
+		CounterReflections:       {"Write a reflection.", "Write reflections on %d meetings or weeks."},
+		CounterGoalsAchieved:     {"Achieve a SMART goal.", "Achieve %d SMART goals."},
+		CounterCadenceMonths:     {"Keep the agreed meeting cadence for a month.", "Keep the agreed meeting cadence for %d months."},
+		CounterActiveDays:        {"Learn on a day.", "Learn on %d different days."},
+	}
 }
