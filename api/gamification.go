@@ -408,15 +408,18 @@ func (s *Server) myGamification(c *fiber.Ctx) error {
 
 func (s *Server) myBadges(c *fiber.Ctx) error {
 	base := s.baseURL(c)
-	return mine(c, s.deps.Gamification.BadgesOf, func(b gamification.BadgeProgress) myBadgeResponse {
-		r := myBadgeResponse{ProgrammeID: b.ProgrammeID, badgeResponse: toBadgeResponse(base, b.Badge), Earned: b.Earned != nil,
-			Progress: badgeProgressJSON{Current: b.Current, Target: b.Target}}
-		if b.Earned != nil {
-			at := b.Earned.At
-			r.EarnedAt = &at
-		}
-		return r
-	})
+	return mine(c, s.deps.Gamification.BadgesOf, func(b gamification.BadgeProgress) myBadgeResponse { return toMyBadge(base, b) })
+}
+
+// toMyBadge renders one badge of the caller's, earned or not.
+func toMyBadge(base string, b gamification.BadgeProgress) myBadgeResponse {
+	r := myBadgeResponse{ProgrammeID: b.ProgrammeID, badgeResponse: toBadgeResponse(base, b.Badge), Earned: b.Earned != nil,
+		Progress: badgeProgressJSON{Current: b.Current, Target: b.Target}}
+	if b.Earned != nil {
+		at := b.Earned.At
+		r.EarnedAt = &at
+	}
+	return r
 }
 
 func (s *Server) myProgressBars(c *fiber.Ctx) error {

@@ -180,6 +180,7 @@ func (s *Server) routes() {
 	s.mountMentoring(v1)
 	s.mountRecord(v1)
 	s.mountGamification(v1)
+	s.mountHome(v1)
 	s.mountNotifications(v1)
 	s.mountReviews(v1)
 	s.mountCredentials(v1)

@@ -42,6 +42,8 @@ type cache struct {
 	items    map[string]cached[Item]
 	versions map[string]Item
 	paths    map[string]cached[[]Item]
+	// starters are the first published items of a programme's library (home.go).
+	starters map[string]cached[[]Item]
 }
 
 func (s *Service) ttl() time.Duration {

@@ -51,6 +51,11 @@ func (s *Service) Summaries(ctx context.Context, userID, programmeID string) ([]
 	if err != nil {
 		return nil, err
 	}
+	return s.summarize(ctx, userID, ps)
+}
+
+// summarize is the standing of each of userID's players.
+func (s *Service) summarize(ctx context.Context, userID string, ps []Player) ([]Summary, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
@@ -91,6 +96,11 @@ func (s *Service) BadgesOf(ctx context.Context, userID, programmeID string) ([]B
 	if err != nil {
 		return nil, err
 	}
+	return s.badgeProgress(ctx, ps)
+}
+
+// badgeProgress is every badge of the players' programmes, earned or not, with progress.
+func (s *Service) badgeProgress(ctx context.Context, ps []Player) ([]BadgeProgress, error) {
 	var out []BadgeProgress
 	for _, p := range ps {
 		cfg, err := s.config(ctx, p.ProgrammeID)
