@@ -64,6 +64,7 @@ func init() {
 		Row{Method: "GET", Path: "/v1/me/progress-bars", Expect: signedInAll(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/me/prizes", Expect: signedInAll(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/me/home", Expect: signedInAll(http.StatusOK)},
+		Row{Method: "GET", Path: "/v1/sync", Expect: signedInAll(http.StatusOK)},
 		// Embedded badge art names nothing about a programme: public.
 		Row{Method: "GET", Path: "/v1/badge-art/{key}.svg", Expect: all(http.StatusOK)},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/leaderboard", Expect: gamMember(http.StatusOK)},

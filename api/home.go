@@ -25,6 +25,7 @@ import (
 
 func (s *Server) mountHome(r fiber.Router) {
 	r.Get("/me/home", s.myHome)
+	r.Get("/sync", s.syncPull) // the pull half of offline sync (sync_pull.go)
 }
 
 type homeResponse struct {

@@ -243,6 +243,12 @@ type Store interface {
 	// InsertActivities records several activities with one write. Those whose key was
 	// already taken are left as they were and returned by their index in acts, as stored.
 	InsertActivities(ctx context.Context, acts []Activity) (map[int]Activity, error)
+	// ActivitiesSince returns a user's activities recorded after since, oldest first (pull
+	// sync).
+	ActivitiesSince(ctx context.Context, userID string, since Position, limit int) ([]Activity, error)
+	// ItemsChangedSince returns the published or archived items of the libraries named
+	// whose latest version changed after since, oldest change first (pull sync).
+	ItemsChangedSince(ctx context.Context, programmeIDs []string, since Position, limit int) ([]Item, error)
 	// ActivitiesOf returns several users' activities on the given items, in one read.
 	ActivitiesOf(ctx context.Context, userIDs, itemIDs []string) ([]Activity, error)
 	// ReserveAttempt takes attempt number n of a user at a quiz for eventID, on a unique key,

@@ -46,6 +46,9 @@ func Indexes() []mongodb.Index {
 		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "kind", "key")}},
 		{Collection: Versions, Model: mongo.IndexModel{Keys: asc("itemId", "version"), Options: options.Index().SetUnique(true)}},
 		{Collection: Activity, Model: mongo.IndexModel{Keys: asc("userId", "itemId")}},
+		// Pull sync (changes.go).
+		{Collection: Activity, Model: mongo.IndexModel{Keys: asc("userId", "recordedAt", "_id")}},
+		{Collection: Items, Model: mongo.IndexModel{Keys: asc("programmeId", "updatedAt", "_id")}},
 	}
 }
 
