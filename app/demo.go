@@ -62,14 +62,17 @@ func (a *App) SeedDemo(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
+	// The members joined four weeks ago: their three weeks of learning (demo_history.go) count.
+	joined := a.Now().UTC().AddDate(0, 0, -demoJoinedDaysAgo)
 	for _, acc := range DemoAccounts[1:] {
-		err := a.Programmes.AddMember(ctx, DemoProgrammeID, users[acc.Email].ID, acc.Role)
+		err := a.Programmes.Store.AddMember(ctx, programme.Membership{ProgrammeID: DemoProgrammeID, UserID: users[acc.Email].ID, Role: acc.Role, JoinedAt: joined})
 		if err != nil && !errors.Is(err, programme.ErrAlreadyMember) {
 			return err
 		}
 	}
 	// Each domain's part of the demo, in order (mentoring assigns the imported content).
-	for _, step := range []func(context.Context, map[string]identity.User) error{a.seedContent, a.seedMentoringDemo, a.seedReviewsDemo, a.seedEvidenceDemo} {
+	for _, step := range []func(context.Context, map[string]identity.User) error{a.seedContent, a.seedMentoringDemo, a.seedReviewsDemo, a.seedEvidenceDemo,
+		a.seedHistoryDemo} {
 		if err := step(ctx, users); err != nil {
 			return err
 		}
