@@ -132,6 +132,10 @@ func TestMyPrizesListWinsWithClaimInstructions(t *testing.T) {
 		won[0].ClaimInstructions != "Show this to Gail at the front desk before Friday." || won[0].ProgrammeID != w.pid {
 		t.Fatalf("the win: %+v", won)
 	}
+	// One read of the caller's own wins (the programme configuration is cached).
+	if n := w.env.DBCommands(w.env.Do(apitest.Req{Method: "GET", Path: "/v1/me/prizes", Token: w.mentee.Token})); n != 1 {
+		t.Errorf("GET /v1/me/prizes issued %d database commands, want 1", n)
+	}
 	if got := prizes(w.mentor); len(got) != 0 {
 		t.Errorf("another member sees someone's win as theirs: %+v", got)
 	}

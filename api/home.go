@@ -200,36 +200,14 @@ func (s *Server) homeProgramme(base string, sm gamification.Summary, d homeData,
 	return hp
 }
 
-// badgesToEarn counts a programme's badges and picks the unearned ones closest to being
-// earned (the largest share done first; ties in catalogue order, built-in first).
-func badgesToEarn(base, programmeID string, all []gamification.BadgeProgress) (earned, total int, pick []myBadgeResponse) {
-	var open []gamification.BadgeProgress
-	for _, b := range all {
-		if b.ProgrammeID != programmeID {
-			continue
-		}
-		total++
-		if b.Earned != nil {
-			earned++
-			continue
-		}
-		open = append(open, b)
+// badgesToEarn counts a programme's badges and renders the closest to being earned.
+func badgesToEarn(base, programmeID string, all []gamification.BadgeProgress) (earned, total int, out []myBadgeResponse) {
+	earned, total, pick := gamification.ClosestBadges(all, programmeID, homeBadgesToEarn)
+	out = make([]myBadgeResponse, len(pick))
+	for i, b := range pick {
+		out[i] = toMyBadge(base, b)
 	}
-	share := func(b gamification.BadgeProgress) float64 { return float64(b.Current) / float64(max(1, b.Target)) }
-	for len(pick) < homeBadgesToEarn && len(open) > 0 {
-		best := 0
-		for i, b := range open {
-			if share(b) > share(open[best]) {
-				best = i
-			}
-		}
-		pick = append(pick, toMyBadge(base, open[best]))
-		open = append(open[:best], open[best+1:]...)
-	}
-	if pick == nil {
-		pick = []myBadgeResponse{}
-	}
-	return earned, total, pick
+	return earned, total, out
 }
 
 // respondETag answers v with a strong ETag of its JSON; a request whose If-None-Match
