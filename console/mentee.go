@@ -32,33 +32,39 @@ func (c *Console) menteeRoutes() {
 }
 
 type todayData struct {
-	Summary     gamification.Summary
-	HasSummary  bool
-	Assignments []mentoring.AssignmentView
-	Board       gamification.Board
-	Activity    chart
-	Domains     chart
-}
-
-func (c *Console) summary(v *view) (gamification.Summary, bool, error) {
-	sums, err := c.deps.Gamification.Summaries(v.r.Context(), v.Caller.UserID, v.Programme.ID)
-	if err != nil || len(sums) == 0 {
-		return gamification.Summary{}, false, err
-	}
-	return sums[0], true, nil
+	Summary    gamification.Summary
+	HasSummary bool
+	// The badges closest to being earned, how many are earned of how many, and the next
+	// planned meeting (as GET /v1/me/home shows them).
+	ToEarn              []gamification.BadgeProgress
+	BadgesEarned, Total int
+	Meeting             *mentoring.Meeting
+	Assignments         []mentoring.AssignmentView
+	Board               gamification.Board
+	Activity            chart
+	Domains             chart
 }
 
 func (c *Console) today(w http.ResponseWriter, v *view) error {
 	ctx := v.r.Context()
-	sum, ok, err := c.summary(v)
+	sums, badges, err := c.deps.Gamification.Home(ctx, v.Caller.UserID, v.Programme.ID)
 	if err != nil {
 		return err
+	}
+	var sum gamification.Summary
+	ok := len(sums) > 0
+	if ok {
+		sum = sums[0]
 	}
 	views, _, err := c.deps.Mentoring.MyAssignments(ctx, v.Caller.UserID, mentoring.AssignmentOpen, nil, 50)
 	if err != nil {
 		return err
 	}
 	d := todayData{Summary: sum, HasSummary: ok}
+	d.BadgesEarned, d.Total, d.ToEarn = gamification.ClosestBadges(badges, v.Programme.ID, 3)
+	if err := c.nextMeeting(v, &d); err != nil {
+		return err
+	}
 	for _, a := range views {
 		if a.ProgrammeID == v.Programme.ID {
 			d.Assignments = append(d.Assignments, a)
@@ -72,6 +78,21 @@ func (c *Console) today(w http.ResponseWriter, v *view) error {
 	d.Activity = activityChart(v, sum.Days, 14)
 	d.Domains = domainChart(v, sum.Domains)
 	c.render(w, v, http.StatusOK, "today", d)
+	return nil
+}
+
+// nextMeeting adds the caller's next planned meeting in the programme.
+func (c *Console) nextMeeting(v *view, d *todayData) error {
+	if c.deps.Record == nil {
+		return nil
+	}
+	ms, err := c.deps.Record.NextMeetings(v.r.Context(), v.Caller.UserID)
+	if err != nil {
+		return err
+	}
+	if m, ok := ms[v.Programme.ID]; ok {
+		d.Meeting = &m
+	}
 	return nil
 }
 
