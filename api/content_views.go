@@ -2,15 +2,17 @@ package api
 
 import (
 	"sync"
+
+	"github.com/microlearn/microlearn/internal/cache"
 )
 
 // ContentViews caches the rendered JSON of delivered items by (item, version, status, view),
 // so that a warm lesson read neither touches the database nor re-encodes the lesson. Entries
-// never go stale (a new version or status is a new key); the map is dropped when it grows
-// past its bound.
+// never go stale (a new version or status is a new key), so they stay until the least
+// recently used go past the bound. The zero value is ready; a nil one caches nothing.
 type ContentViews struct {
-	mu sync.RWMutex
-	m  map[string]contentView
+	once sync.Once
+	c    *cache.Cache[string, contentView]
 }
 
 type contentView struct {
@@ -20,24 +22,20 @@ type contentView struct {
 
 const contentViewsMax = 4096
 
+func (v *ContentViews) views() *cache.Cache[string, contentView] {
+	v.once.Do(func() { v.c = cache.New[string, contentView](cache.Config{Max: contentViewsMax}) })
+	return v.c
+}
+
 func (v *ContentViews) get(key string) (contentView, bool) {
 	if v == nil {
 		return contentView{}, false
 	}
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	cv, ok := v.m[key]
-	return cv, ok
+	return v.views().Get(key)
 }
 
 func (v *ContentViews) put(key string, cv contentView) {
-	if v == nil {
-		return
+	if v != nil {
+		v.views().Put(key, cv)
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil || len(v.m) >= contentViewsMax {
-		v.m = map[string]contentView{}
-	}
-	v.m[key] = cv
 }

@@ -2,7 +2,6 @@ package content
 
 import (
 	"context"
-	"time"
 
 	"github.com/microlearn/microlearn/learning"
 )
@@ -15,23 +14,10 @@ const StarterCount = 30
 // global one, in the library's order (cached for CacheTTL: the home screen reads it on every
 // open, and a newly published item may wait that long to be suggested).
 func (s *Service) Starters(ctx context.Context, programmeID string) ([]Item, error) {
-	s.cache.mu.RLock()
-	c, ok := s.cache.starters[programmeID]
-	s.cache.mu.RUnlock()
-	if ok && time.Since(c.at) < s.ttl() {
-		return c.v, nil
-	}
-	items, _, err := s.List(ctx, ListFilter{ProgrammeID: programmeID, IncludeGlobal: true, Statuses: []Status{StatusPublished}, Limit: StarterCount})
-	if err != nil {
-		return nil, err
-	}
-	s.cache.mu.Lock()
-	if s.cache.starters == nil {
-		s.cache.starters = map[string]cached[[]Item]{}
-	}
-	s.cache.starters[programmeID] = cached[[]Item]{items, time.Now()}
-	s.cache.mu.Unlock()
-	return items, nil
+	return s.cached().starters.Load(ctx, programmeID, func(ctx context.Context) ([]Item, error) {
+		items, _, err := s.List(ctx, ListFilter{ProgrammeID: programmeID, IncludeGlobal: true, Statuses: []Status{StatusPublished}, Limit: StarterCount})
+		return items, err
+	})
 }
 
 // Items returns the latest versions of the items among refs that exist (a path's minutes

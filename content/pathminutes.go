@@ -2,7 +2,6 @@ package content
 
 import (
 	"context"
-	"time"
 
 	"github.com/microlearn/microlearn/learning"
 )
@@ -73,15 +72,15 @@ func (s *Service) withPathsMinutes(ctx context.Context, items []Item) error {
 func (s *Service) cachedItems(ctx context.Context, ids []string) (map[string]Item, error) {
 	out := make(map[string]Item, len(ids))
 	var missing []string
-	s.cache.mu.RLock()
+	asked := map[string]bool{}
 	for _, id := range ids {
-		if c, ok := s.cache.items[id]; ok && time.Since(c.at) < s.ttl() {
-			out[id] = c.v
-		} else if _, dup := out[id]; !dup {
+		if it, ok := s.cached().items.Get(id); ok {
+			out[id] = it
+		} else if !asked[id] {
+			asked[id] = true
 			missing = append(missing, id)
 		}
 	}
-	s.cache.mu.RUnlock()
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -89,15 +88,10 @@ func (s *Service) cachedItems(ctx context.Context, ids []string) (map[string]Ite
 	if err != nil {
 		return nil, err
 	}
-	s.cache.mu.Lock()
-	if s.cache.items == nil {
-		s.cache.items = map[string]cached[Item]{}
-	}
 	for _, it := range found {
 		out[it.ID] = it
-		s.cache.items[it.ID] = cached[Item]{it, time.Now()}
+		s.cached().items.Put(it.ID, it)
 	}
-	s.cache.mu.Unlock()
 	return out, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
@@ -29,39 +28,7 @@ type Service struct {
 	// CacheTTL bounds how long another process's change can go unseen (default 30s).
 	CacheTTL time.Duration
 
-	cache cache
-}
-
-type cached[T any] struct {
-	v  T
-	at time.Time
-}
-
-type cache struct {
-	mu       sync.RWMutex
-	items    map[string]cached[Item]
-	versions map[string]Item
-	paths    map[string]cached[[]Item]
-	// starters are the first published items of a programme's library (home.go).
-	starters map[string]cached[[]Item]
-}
-
-func (s *Service) ttl() time.Duration {
-	if s.CacheTTL > 0 {
-		return s.CacheTTL
-	}
-	return 30 * time.Second
-}
-
-func versionKey(id string, v int) string { return fmt.Sprintf("%s@%d", id, v) }
-
-func (s *Service) forget(it Item) {
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	delete(s.cache.items, it.ID)
-	if it.Kind == KindPath {
-		s.cache.paths = nil
-	}
+	cache caches
 }
 
 func newID() string {
@@ -83,23 +50,7 @@ func (s *Service) Item(ctx context.Context, id string) (Item, error) {
 
 // item is Item as stored (a path's minutes not derived).
 func (s *Service) item(ctx context.Context, id string) (Item, error) {
-	s.cache.mu.RLock()
-	c, ok := s.cache.items[id]
-	s.cache.mu.RUnlock()
-	if ok && time.Since(c.at) < s.ttl() {
-		return c.v, nil
-	}
-	it, err := s.Store.Item(ctx, id)
-	if err != nil {
-		return Item{}, err
-	}
-	s.cache.mu.Lock()
-	if s.cache.items == nil {
-		s.cache.items = map[string]cached[Item]{}
-	}
-	s.cache.items[it.ID] = cached[Item]{it, time.Now()}
-	s.cache.mu.Unlock()
-	return it, nil
+	return s.cached().items.Load(ctx, id, func(ctx context.Context) (Item, error) { return s.Store.Item(ctx, id) })
 }
 
 // ItemVersion returns one version of an item: old versions stay readable for the attempts
@@ -115,23 +66,12 @@ func (s *Service) ItemVersion(ctx context.Context, id string, version int) (Item
 	if version < 1 || version > latest.Version {
 		return Item{}, ErrVersionNotFound
 	}
-	key := versionKey(id, version)
-	s.cache.mu.RLock()
-	it, ok := s.cache.versions[key]
-	s.cache.mu.RUnlock()
-	if ok {
-		return s.withPathMinutes(ctx, it)
-	}
-	it, err = s.Store.ItemVersion(ctx, id, version)
+	it, err := s.cached().versions.Load(ctx, versionKey(id, version), func(ctx context.Context) (Item, error) {
+		return s.Store.ItemVersion(ctx, id, version)
+	})
 	if err != nil {
 		return Item{}, err
 	}
-	s.cache.mu.Lock()
-	if s.cache.versions == nil {
-		s.cache.versions = map[string]Item{}
-	}
-	s.cache.versions[versionKey(it.ID, it.Version)] = it
-	s.cache.mu.Unlock()
 	return s.withPathMinutes(ctx, it)
 }
 
@@ -520,23 +460,9 @@ func (s *Service) publishPathCompleted(ctx context.Context, userID string, path 
 
 // publishedPaths returns the published paths of a programme's library and the global one.
 func (s *Service) publishedPaths(ctx context.Context, programmeID string) ([]Item, error) {
-	s.cache.mu.RLock()
-	c, ok := s.cache.paths[programmeID]
-	s.cache.mu.RUnlock()
-	if ok && time.Since(c.at) < s.ttl() {
-		return c.v, nil
-	}
-	ps, err := s.Store.PublishedPaths(ctx, programmeID)
-	if err != nil {
-		return nil, err
-	}
-	s.cache.mu.Lock()
-	if s.cache.paths == nil {
-		s.cache.paths = map[string]cached[[]Item]{}
-	}
-	s.cache.paths[programmeID] = cached[[]Item]{ps, time.Now()}
-	s.cache.mu.Unlock()
-	return ps, nil
+	return s.cached().paths.Load(ctx, programmeID, func(ctx context.Context) ([]Item, error) {
+		return s.Store.PublishedPaths(ctx, programmeID)
+	})
 }
 
 // PathsContaining returns the published paths available to programmeID (its library and

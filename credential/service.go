@@ -18,6 +18,7 @@ import (
 
 	"github.com/microlearn/microlearn/internal/apperr"
 	"github.com/microlearn/microlearn/internal/auth"
+	"github.com/microlearn/microlearn/internal/cache"
 )
 
 // Service issues, serves, verifies and revokes credentials.
@@ -31,8 +32,8 @@ type Service struct {
 	BaseURL string
 	Now     func() time.Time
 
-	mu   sync.RWMutex
-	keys map[string]ed25519.PublicKey
+	keysOnce sync.Once
+	keys     *cache.Cache[string, ed25519.PublicKey]
 }
 
 func (s *Service) base() string { return strings.TrimRight(s.BaseURL, "/") }
@@ -131,9 +132,7 @@ func (s *Service) Issue(ctx context.Context, userID, programmeID, badgeID, did s
 func (s *Service) sign(ctx context.Context, claims map[string]any) (string, string, error) {
 	kid, priv := s.Signer.SigningKey()
 	pub := priv.Public().(ed25519.PublicKey)
-	s.mu.RLock()
-	_, published := s.keys[kid]
-	s.mu.RUnlock()
+	_, published := s.publicKeys().Get(kid)
 	if !published {
 		if err := s.Store.PutKey(ctx, Key{ID: kid, Public: pub, CreatedAt: s.now()}); err != nil {
 			return "", "", fmt.Errorf("publish signing key: %w", err)
@@ -148,21 +147,19 @@ func (s *Service) sign(ctx context.Context, claims map[string]any) (string, stri
 	return tok, kid, nil
 }
 
-func (s *Service) rememberKey(kid string, pub ed25519.PublicKey) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.keys == nil {
-		s.keys = map[string]ed25519.PublicKey{}
-	}
-	s.keys[kid] = pub
+// publicKeys holds the public keys read or published, by kid (keys never change; a handful
+// exist, one per rotation, so the bound is only a guard).
+func (s *Service) publicKeys() *cache.Cache[string, ed25519.PublicKey] {
+	s.keysOnce.Do(func() { s.keys = cache.New[string, ed25519.PublicKey](cache.Config{Max: 1000}) })
+	return s.keys
 }
+
+func (s *Service) rememberKey(kid string, pub ed25519.PublicKey) { s.publicKeys().Put(kid, pub) }
 
 // publicKey returns the recorded key with this kid (keys never change, so they are kept in
 // memory once read); nil when there is none.
 func (s *Service) publicKey(ctx context.Context, kid string) ed25519.PublicKey {
-	s.mu.RLock()
-	pub, ok := s.keys[kid]
-	s.mu.RUnlock()
+	pub, ok := s.publicKeys().Get(kid)
 	if ok {
 		return pub
 	}

@@ -207,7 +207,7 @@ func (s *Service) repair(ctx context.Context, key PlayerKey, xp int64) error {
 		}
 		p := ps[key]
 		p.XP, p.Level = xp, cfg.Rules.Levels.LevelFor(xp)
-		s.known.forget(key)
+		s.cached().known.Delete(key)
 		_, err = s.Store.SavePlayer(ctx, p)
 		if errors.Is(err, ErrVersionConflict) {
 			continue

@@ -65,7 +65,7 @@ func (s *Service) earnInputs(ctx context.Context, e learning.Event) (Inputs, err
 		return Inputs{}, skip(err)
 	}
 	key := PlayerKey{e.ProgrammeID, e.UserID}
-	m, err := s.members.get(ctx, key, s.CacheTTL, func(ctx context.Context) (Membership, error) {
+	m, err := s.cached().members.Load(ctx, key, func(ctx context.Context) (Membership, error) {
 		return s.Programmes.Membership(ctx, e.ProgrammeID, e.UserID)
 	})
 	if err != nil {
@@ -93,13 +93,13 @@ func (s *Service) containers(ctx context.Context, e learning.Event, in *Inputs) 
 	var err error
 	if s.Catalog != nil {
 		if item.Kind != learning.KindPath {
-			if in.Paths, err = s.paths.get(ctx, item, s.CacheTTL, func(ctx context.Context) ([]Container, error) {
+			if in.Paths, err = s.cached().paths.Load(ctx, item, func(ctx context.Context) ([]Container, error) {
 				return s.Catalog.PathsContaining(ctx, e.ProgrammeID, item)
 			}); err != nil {
 				return err
 			}
 		}
-		if in.LibrarySize, err = s.library.get(ctx, e.ProgrammeID, s.CacheTTL, func(ctx context.Context) (int, error) {
+		if in.LibrarySize, err = s.cached().library.Load(ctx, e.ProgrammeID, func(ctx context.Context) (int, error) {
 			return s.Catalog.LibrarySize(ctx, e.ProgrammeID)
 		}); err != nil {
 			return err
@@ -107,7 +107,7 @@ func (s *Service) containers(ctx context.Context, e learning.Event, in *Inputs) 
 	}
 	if s.Pairings != nil {
 		key := assignmentKey{PlayerKey{e.ProgrammeID, e.UserID}, item}
-		if in.Assignments, err = s.assignments.get(ctx, key, s.CacheTTL, func(ctx context.Context) ([]Container, error) {
+		if in.Assignments, err = s.cached().assignments.Load(ctx, key, func(ctx context.Context) ([]Container, error) {
 			return s.Pairings.AssignmentsContaining(ctx, e.ProgrammeID, e.UserID, item)
 		}); err != nil {
 			return err
@@ -122,7 +122,7 @@ func (s *Service) pairingOf(ctx context.Context, e learning.Event, in *Inputs) e
 	if s.Pairings == nil || e.Kind != learning.AssignmentCompleted || e.PairingID == "" {
 		return nil
 	}
-	pr, err := s.pairings.get(ctx, e.PairingID, s.CacheTTL, func(ctx context.Context) (Pairing, error) {
+	pr, err := s.cached().pairings.Load(ctx, e.PairingID, func(ctx context.Context) (Pairing, error) {
 		return s.Pairings.Pairing(ctx, e.PairingID)
 	})
 	switch {
@@ -436,11 +436,11 @@ func (s *Service) settleProfile(ctx context.Context, created Player) {
 	if s.CacheTTL <= 0 {
 		return // the profile was read for this very event
 	}
-	s.profiles.forget(created.UserID)
+	s.cached().profiles.Delete(created.UserID)
 	prof, err := s.profile(ctx, created.UserID)
 	if err == nil && (prof.DisplayName != created.DisplayName || prof.Visibility != created.Visibility) {
 		err = s.Store.SetProfile(ctx, created.UserID, prof.DisplayName, prof.Visibility)
-		s.known.forget(created.Key()) // its version moved on
+		s.cached().known.Delete(created.Key()) // its version moved on
 	}
 	if err != nil {
 		s.log().Warn("refreshing a new player's board profile failed", "userId", created.UserID, "error", err.Error())
@@ -453,7 +453,7 @@ func (s *Service) playersFor(ctx context.Context, keys []PlayerKey) (map[PlayerK
 	out := make(map[PlayerKey]Player, len(keys))
 	var missing []PlayerKey
 	for _, k := range keys {
-		if p, ok := s.known.get(k); ok {
+		if p, ok := s.cached().known.Get(k); ok {
 			out[k] = p
 		} else {
 			missing = append(missing, k)
@@ -468,7 +468,7 @@ func (s *Service) playersFor(ctx context.Context, keys []PlayerKey) (map[PlayerK
 	}
 	for k, p := range read {
 		out[k] = p
-		s.known.put(p)
+		s.cached().known.Put(p.Key(), p)
 	}
 	return out, nil
 }
@@ -493,19 +493,19 @@ func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Playe
 		}
 		saved, err := s.Store.SavePlayer(ctx, next)
 		if err == nil {
-			s.known.put(saved)
+			s.cached().known.Put(saved.Key(), saved)
 			if p.Version == 0 {
 				s.settleProfile(ctx, saved)
 			}
 			return saved
 		}
-		s.known.forget(p.Key())
+		s.cached().known.Delete(p.Key())
 		if errors.Is(err, ErrVersionConflict) && attempt < 20 {
 			fresh, ferr := s.Store.Players(ctx, []PlayerKey{p.Key()})
 			if ferr == nil {
 				if f, ok := fresh[p.Key()]; ok {
 					p = f
-					s.known.put(f)
+					s.cached().known.Put(f.Key(), f)
 				}
 				continue
 			}

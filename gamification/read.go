@@ -320,7 +320,7 @@ func (s *Service) SetRules(ctx context.Context, programmeID string, r Rules) (Ru
 	if err := s.Store.SaveRules(ctx, programmeID, r, s.now()); err != nil {
 		return Rules{}, fmt.Errorf("save rules: %w", err)
 	}
-	s.configs.forget(programmeID)
+	s.cached().configs.Delete(programmeID)
 	return r, nil
 }
 
@@ -346,7 +346,7 @@ func (s *Service) PutBadge(ctx context.Context, b Badge) (Badge, error) {
 	if err := s.Store.PutBadge(ctx, b); err != nil {
 		return Badge{}, fmt.Errorf("put badge: %w", err)
 	}
-	s.configs.forget(b.ProgrammeID)
+	s.cached().configs.Delete(b.ProgrammeID)
 	return b, nil
 }
 
@@ -358,7 +358,7 @@ func (s *Service) DeleteBadge(ctx context.Context, programmeID, badgeID string) 
 	if err := s.Store.DeleteBadge(ctx, programmeID, badgeID); err != nil {
 		return err
 	}
-	s.configs.forget(programmeID)
+	s.cached().configs.Delete(programmeID)
 	return nil
 }
 
@@ -387,7 +387,7 @@ func (s *Service) CreatePrize(ctx context.Context, p Prize) (Prize, error) {
 	if err := s.Store.CreatePrize(ctx, p); err != nil {
 		return Prize{}, fmt.Errorf("create prize: %w", err)
 	}
-	s.configs.forget(p.ProgrammeID)
+	s.cached().configs.Delete(p.ProgrammeID)
 	return p, nil
 }
 
@@ -396,7 +396,7 @@ func (s *Service) DeletePrize(ctx context.Context, programmeID, prizeID string) 
 	if err := s.Store.DeletePrize(ctx, programmeID, prizeID); err != nil {
 		return err
 	}
-	s.configs.forget(programmeID)
+	s.cached().configs.Delete(programmeID)
 	return nil
 }
 
@@ -413,7 +413,7 @@ func (s *Service) HandOver(ctx context.Context, programmeID, winnerID, by string
 // ProfileChanged refreshes what the leaderboards show of a user (name, visibility) after
 // their profile changed; identity's profile update should call it. Events refresh it too.
 func (s *Service) ProfileChanged(ctx context.Context, userID string) error {
-	s.profiles.forget(userID)
+	s.cached().profiles.Delete(userID)
 	p, err := s.profile(ctx, userID)
 	if err != nil {
 		return err
@@ -444,7 +444,7 @@ func (s *Service) ofRole(ctx context.Context, programmeID string, standings []St
 	for _, st := range standings {
 		r := st.Role
 		if r == "" {
-			m, err := s.members.get(ctx, PlayerKey{programmeID, st.UserID}, s.CacheTTL, func(ctx context.Context) (Membership, error) {
+			m, err := s.cached().members.Load(ctx, PlayerKey{programmeID, st.UserID}, func(ctx context.Context) (Membership, error) {
 				return s.Programmes.Membership(ctx, programmeID, st.UserID)
 			})
 			if err != nil && !errors.Is(err, ErrNotMember) && apperr.KindOf(err) != apperr.KindNotFound {

@@ -3,7 +3,6 @@ package gamification
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/learning"
@@ -37,50 +36,7 @@ type Service struct {
 	// Hooks inject faults in tests.
 	Hooks Hooks
 
-	profiles    cache[string, Profile]
-	zones       cache[string, string]
-	members     cache[PlayerKey, Membership]
-	memberships cache[string, []Membership]
-	configs     cache[string, programmeConfig]
-	paths       cache[learning.ItemRef, []Container]
-	library     cache[string, int]
-	// programmePaths are a programme's published paths, for bars nothing has moved yet.
-	programmePaths cache[string, []Container]
-	assignments    cache[assignmentKey, []Container]
-	pairings       cache[string, Pairing]
-	known          known
-
-	doneMu    sync.Mutex
-	done      map[string]bool
-	doneOrder []string
-}
-
-const doneMemory = 50000
-
-// markDone remembers events this instance finished, so that their effects can be pruned
-// from the players' documents at their next write.
-func (s *Service) markDone(ids []string) {
-	s.doneMu.Lock()
-	defer s.doneMu.Unlock()
-	if s.done == nil {
-		s.done = map[string]bool{}
-	}
-	for _, id := range ids {
-		if !s.done[id] {
-			s.done[id] = true
-			s.doneOrder = append(s.doneOrder, id)
-		}
-	}
-	for len(s.doneOrder) > doneMemory {
-		delete(s.done, s.doneOrder[0])
-		s.doneOrder = s.doneOrder[1:]
-	}
-}
-
-func (s *Service) isDone(id string) bool {
-	s.doneMu.Lock()
-	defer s.doneMu.Unlock()
-	return s.done[id]
+	caches caches
 }
 
 type assignmentKey struct {
@@ -136,7 +92,7 @@ func (s *Service) maxAttempts() int {
 
 // config returns a programme's rules, badges (built-in first) and prizes.
 func (s *Service) config(ctx context.Context, programmeID string) (programmeConfig, error) {
-	return s.configs.get(ctx, programmeID, s.CacheTTL, func(ctx context.Context) (programmeConfig, error) {
+	return s.cached().configs.Load(ctx, programmeID, func(ctx context.Context) (programmeConfig, error) {
 		r, found, err := s.Store.Rules(ctx, programmeID)
 		if err != nil {
 			return programmeConfig{}, err
@@ -157,7 +113,7 @@ func (s *Service) config(ctx context.Context, programmeID string) (programmeConf
 }
 
 func (s *Service) profile(ctx context.Context, userID string) (Profile, error) {
-	return s.profiles.get(ctx, userID, s.CacheTTL, func(ctx context.Context) (Profile, error) {
+	return s.cached().profiles.Load(ctx, userID, func(ctx context.Context) (Profile, error) {
 		p, err := s.People.Profile(ctx, userID)
 		if err != nil {
 			return p, err
@@ -174,7 +130,7 @@ func (s *Service) profile(ctx context.Context, userID string) (Profile, error) {
 }
 
 func (s *Service) programmeZone(ctx context.Context, programmeID string) (*time.Location, error) {
-	tz, err := s.zones.get(ctx, programmeID, s.CacheTTL, func(ctx context.Context) (string, error) {
+	tz, err := s.cached().zones.Load(ctx, programmeID, func(ctx context.Context) (string, error) {
 		return s.Programmes.Timezone(ctx, programmeID)
 	})
 	return loadZone(tz), err

@@ -35,7 +35,7 @@ func (s *Service) players(ctx context.Context, userID, programmeID string) ([]Pl
 		}
 		return []Player{freshPlayer(programmeID, userID)}, nil
 	}
-	ms, err := s.memberships.get(ctx, userID, s.CacheTTL, func(ctx context.Context) ([]Membership, error) {
+	ms, err := s.cached().memberships.Load(ctx, userID, func(ctx context.Context) ([]Membership, error) {
 		return s.Programmes.Memberships(ctx, userID)
 	})
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Service) players(ctx context.Context, userID, programmeID string) ([]Pl
 
 // membership reads userID's membership of programmeID (cached for CacheTTL).
 func (s *Service) membership(ctx context.Context, programmeID, userID string) (Membership, error) {
-	return s.members.get(ctx, PlayerKey{programmeID, userID}, s.CacheTTL, func(ctx context.Context) (Membership, error) {
+	return s.cached().members.Load(ctx, PlayerKey{programmeID, userID}, func(ctx context.Context) (Membership, error) {
 		return s.Programmes.Membership(ctx, programmeID, userID)
 	})
 }
@@ -69,7 +69,7 @@ func (s *Service) barsAtZero(ctx context.Context, p Player) ([]Bar, error) {
 		return slices.ContainsFunc(bars, func(b Bar) bool { return b.Kind == kind && b.ID == id })
 	}
 	if !has("programme", p.ProgrammeID) {
-		size, err := s.library.get(ctx, p.ProgrammeID, s.CacheTTL, func(ctx context.Context) (int, error) {
+		size, err := s.cached().library.Load(ctx, p.ProgrammeID, func(ctx context.Context) (int, error) {
 			return s.Catalog.LibrarySize(ctx, p.ProgrammeID)
 		})
 		if err != nil {
@@ -79,7 +79,7 @@ func (s *Service) barsAtZero(ctx context.Context, p Player) ([]Bar, error) {
 			bars = append(bars, Bar{Kind: "programme", ID: p.ProgrammeID, Done: min(p.libraryDone(), size), Total: size})
 		}
 	}
-	paths, err := s.programmePaths.get(ctx, p.ProgrammeID, s.CacheTTL, func(ctx context.Context) ([]Container, error) {
+	paths, err := s.cached().programmePaths.Load(ctx, p.ProgrammeID, func(ctx context.Context) ([]Container, error) {
 		return s.Catalog.Paths(ctx, p.ProgrammeID)
 	})
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/microlearn/microlearn/internal/apperr"
-	"github.com/microlearn/microlearn/internal/fifo"
+	"github.com/microlearn/microlearn/internal/cache"
 )
 
 // DefaultChunkSize is GridFS's default chunk size (255 KiB): four chunks fit a 1 MiB
@@ -45,19 +45,9 @@ type Service struct {
 
 	initOnce  sync.Once
 	sem       chan struct{}
-	items     fifo.Map[string, cachedItem]
-	libraries fifo.Map[string, cachedLibrary]
+	items     *cache.Cache[string, Media]
+	libraries *cache.Cache[string, Library]
 	flights   singleflight.Group
-}
-
-type cachedItem struct {
-	m  Media
-	at time.Time
-}
-
-type cachedLibrary struct {
-	l  Library
-	at time.Time
 }
 
 func (s *Service) init() {
@@ -67,7 +57,8 @@ func (s *Service) init() {
 			n = 2
 		}
 		s.sem = make(chan struct{}, n)
-		s.items.Max, s.libraries.Max = 20_000, 20_000
+		cfg := cache.Config{Max: 20_000, TTL: s.cacheTTL(), Now: s.Now}
+		s.items, s.libraries = cache.New[string, Media](cfg), cache.New[string, Library](cfg)
 	})
 }
 
@@ -115,7 +106,7 @@ func (s *Service) acquire(ctx context.Context) (func(), error) {
 
 func (s *Service) remember(m Media) {
 	s.init()
-	s.items.Put(m.ID, cachedItem{m, s.now()})
+	s.items.Put(m.ID, m)
 }
 
 func (s *Service) forget(id string) {
@@ -126,8 +117,8 @@ func (s *Service) forget(id string) {
 // Media returns an item; ErrNotFound when absent. The result is shared with the cache.
 func (s *Service) Media(ctx context.Context, id string) (Media, error) {
 	s.init()
-	if c, ok := s.items.Get(id); ok && s.now().Sub(c.at) < s.cacheTTL() {
-		return c.m, nil
+	if m, ok := s.items.Get(id); ok {
+		return m, nil
 	}
 	m, err := s.Store.Media(ctx, id)
 	if err != nil {
@@ -314,14 +305,14 @@ func (s *Service) SweepDeleted(ctx context.Context) (int, error) {
 // Library returns a programme's library settings.
 func (s *Service) Library(ctx context.Context, programmeID string) (Library, error) {
 	s.init()
-	if c, ok := s.libraries.Get(programmeID); ok && s.now().Sub(c.at) < s.cacheTTL() {
-		return c.l, nil
+	if l, ok := s.libraries.Get(programmeID); ok {
+		return l, nil
 	}
 	l, err := s.Store.Library(ctx, programmeID)
 	if err != nil {
 		return Library{}, err
 	}
-	s.libraries.Put(programmeID, cachedLibrary{l, s.now()})
+	s.libraries.Put(programmeID, l)
 	return l, nil
 }
 
@@ -333,7 +324,7 @@ func (s *Service) SetPublic(ctx context.Context, programmeID string, public bool
 	if err := s.Store.SetLibrary(ctx, l); err != nil {
 		return Library{}, err
 	}
-	s.libraries.Put(programmeID, cachedLibrary{l, s.now()})
+	s.libraries.Put(programmeID, l)
 	return l, nil
 }
 

@@ -1,81 +1,54 @@
 package programme
 
 import (
-	"sync"
+	"context"
+	"errors"
 	"time"
+
+	"github.com/microlearn/microlearn/internal/cache"
 )
 
 // DefaultRoleCacheTTL is how long RoleOf trusts a cached answer. It bounds how long another
 // API instance may act on a membership change it did not make itself (see docs/decisions.md).
 const DefaultRoleCacheTTL = 30 * time.Second
 
-// roleCacheMax bounds the cache's memory: past it, expired entries are dropped, and if that
-// is not enough the cache starts over (answers are only ever re-read, never wrong).
+// roleCacheMax bounds the role cache's memory (answers are only ever re-read, never wrong).
 const roleCacheMax = 100_000
 
-// roleCache remembers RoleOf answers, members (a role) and non-members (ErrNotMember) alike,
-// for a short time. Membership is read on every programme-scoped request; with the cache a
-// warm request reads nothing from the database to authorize.
-type roleCache struct {
-	mu      sync.Mutex
-	entries map[string]roleEntry
-	// gen counts invalidations, so that a read that started before a change cannot store
-	// its (possibly stale) answer after the change was invalidated.
-	gen uint64
-}
+type roleKey struct{ programmeID, userID string }
 
-type roleEntry struct {
-	role    Role // empty: not a member
-	expires time.Time
-}
-
-func roleKey(programmeID, userID string) string { return programmeID + "\x00" + userID }
-
-func (c *roleCache) get(key string, now time.Time) (roleEntry, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if ok && now.Before(e.expires) {
-		return e, c.gen, true
-	}
-	return roleEntry{}, c.gen, false
-}
-
-func (c *roleCache) put(key string, e roleEntry, gen uint64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return // a membership changed while we were reading: do not cache what we read
-	}
-	if c.entries == nil {
-		c.entries = map[string]roleEntry{}
-	}
-	if len(c.entries) >= roleCacheMax {
-		for k, old := range c.entries {
-			if !now.Before(old.expires) {
-				delete(c.entries, k)
-			}
+// roleCache returns the cache of RoleOf answers, members (a role) and non-members (an empty
+// role) alike. Membership is read on every programme-scoped request; with the cache a warm
+// request reads nothing from the database to authorize. A read that started before a change
+// was invalidated does not store its answer (the cache's Load guarantees it).
+func (s *Service) roleCache() *cache.Cache[roleKey, Role] {
+	s.rolesOnce.Do(func() {
+		cfg := cache.Config{Max: roleCacheMax, TTL: s.RoleCacheTTL, Now: s.Now}
+		if s.RoleCacheTTL <= 0 {
+			cfg.Max = 0 // caching off (RoleOf does not even ask)
 		}
-		if len(c.entries) >= roleCacheMax {
-			clear(c.entries)
-		}
-	}
-	c.entries[key] = e
+		s.roles = cache.New[roleKey, Role](cfg)
+	})
+	return s.roles
 }
 
-// forget drops one answer (or, with an empty userID, every answer about programmeID).
-func (c *roleCache) forget(programmeID, userID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
+// cachedRole is RoleOf through the cache.
+func (s *Service) cachedRole(ctx context.Context, programmeID, userID string) (Role, error) {
+	return s.roleCache().Load(ctx, roleKey{programmeID, userID}, func(ctx context.Context) (Role, error) {
+		m, err := s.Store.Membership(ctx, programmeID, userID)
+		if errors.Is(err, ErrNotMember) {
+			return "", nil // a negative answer is cached too
+		}
+		return m.Role, err // database trouble is never cached
+	})
+}
+
+// forgetRole invalidates the cached answer for one membership (or, with an empty userID,
+// every answer about programmeID); call it after every change.
+func (s *Service) forgetRole(programmeID, userID string) {
 	if userID != "" {
-		delete(c.entries, roleKey(programmeID, userID))
+		s.roleCache().Delete(roleKey{programmeID, userID})
 		return
 	}
-	prefix := programmeID + "\x00"
-	for k := range c.entries {
-		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
-			delete(c.entries, k)
-		}
-	}
+	s.roleCache().DeleteFunc(func(k roleKey) bool { return k.programmeID == programmeID })
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/microlearn/microlearn/internal/cache"
 )
 
 // Service runs programmes.
@@ -28,7 +30,8 @@ type Service struct {
 	// the link on.
 	Mailer InviteMailer
 
-	roles roleCache
+	rolesOnce sync.Once
+	roles     *cache.Cache[roleKey, Role]
 }
 
 // NewService returns a Service with the default role cache.
@@ -78,27 +81,12 @@ func (s *Service) RoleOf(ctx context.Context, programmeID, userID string) (Role,
 		m, err := s.Store.Membership(ctx, programmeID, userID)
 		return m.Role, err
 	}
-	key := roleKey(programmeID, userID)
-	now := s.Now()
-	e, gen, ok := s.roles.get(key, now)
-	if !ok {
-		m, err := s.Store.Membership(ctx, programmeID, userID)
-		switch {
-		case errors.Is(err, ErrNotMember):
-		case err != nil:
-			return "", err // database trouble is never cached
-		}
-		e = roleEntry{role: m.Role, expires: now.Add(s.RoleCacheTTL)}
-		s.roles.put(key, e, gen, now)
-	}
-	if e.role == "" {
+	role, err := s.cachedRole(ctx, programmeID, userID)
+	if err == nil && role == "" {
 		return "", ErrNotMember
 	}
-	return e.role, nil
+	return role, err
 }
-
-// forgetRole invalidates the cached answer for one membership; call it after every change.
-func (s *Service) forgetRole(programmeID, userID string) { s.roles.forget(programmeID, userID) }
 
 // AddMember adds userID to programmeID in role; ErrAlreadyMember when they belong already.
 func (s *Service) AddMember(ctx context.Context, programmeID, userID string, role Role) error {

@@ -18,7 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/gamification"
-	"github.com/microlearn/microlearn/internal/fifo"
+	"github.com/microlearn/microlearn/internal/cache"
 	"github.com/microlearn/microlearn/internal/mongodb"
 )
 
@@ -57,10 +57,10 @@ func Indexes() []mongodb.Index {
 type Store struct {
 	db *mongo.Database
 	// states keeps recently read or written player states by their (immutable) ID.
-	states *fifo.Map[string, []byte]
+	states *cache.Cache[string, []byte]
 	// current remembers the state each player's head pointed to when this process last read
 	// or wrote it, so that a write knows which state it makes garbage.
-	current *fifo.Map[string, string]
+	current *cache.Cache[string, string]
 	gc      collector
 	// Now is the clock of state timestamps and of garbage collection (time.Now when nil).
 	Now func() time.Time
@@ -86,7 +86,7 @@ const maxGarbage = 200000
 
 // New returns a store on db.
 func New(db *mongo.Database) *Store {
-	return &Store{db: db, states: &fifo.Map[string, []byte]{Max: 20000}, current: &fifo.Map[string, string]{Max: 50000}}
+	return &Store{db: db, states: cache.New[string, []byte](cache.Config{Max: 20000}), current: cache.New[string, string](cache.Config{Max: 50000})}
 }
 
 var _ gamification.Store = (*Store)(nil)

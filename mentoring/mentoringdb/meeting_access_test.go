@@ -41,12 +41,18 @@ func TestMeetingsReachOnlyTheirPairingAndItsOverseers(t *testing.T) {
 	place, text, due := "Room 2", "Book the room", w.now.AddDate(0, 0, 3).Format(time.DateOnly)
 	acts := []mentoring.ActionInput{{Text: &text, OwnerID: &ada.UserID, Due: &due}}
 	tries := map[string]func(mentoring.Actor, mentoring.Pairing) error{
-		"read": func(a mentoring.Actor, p mentoring.Pairing) error { _, err := rec.MeetingView(ctx, a, p, m); return err },
+		"read": func(a mentoring.Actor, p mentoring.Pairing) error {
+			_, err := rec.MeetingView(ctx, a, p, m)
+			return err
+		},
 		"edit": func(a mentoring.Actor, p mentoring.Pairing) error {
 			_, err := rec.EditMeeting(ctx, a, p, m, mentoring.MeetingInput{Place: &place})
 			return err
 		},
-		"confirm": func(a mentoring.Actor, p mentoring.Pairing) error { _, err := rec.ConfirmMeeting(ctx, a, p, m, nil); return err },
+		"confirm": func(a mentoring.Actor, p mentoring.Pairing) error {
+			_, err := rec.ConfirmMeeting(ctx, a, p, m, nil)
+			return err
+		},
 		"add actions": func(a mentoring.Actor, p mentoring.Pairing) error {
 			_, err := rec.AddActions(ctx, a, p, m, acts)
 			return err
