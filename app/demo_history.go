@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/content"
@@ -25,14 +26,16 @@ const demoJoinedDaysAgo = 28
 const demoHistoryDays = 21
 
 // demoLearner is one demo mentee's habit: on which of the last 21 days (0 is today) they
-// learned.
+// learned, and what (the demo pack's items as "kind:key", in order).
 type demoLearner struct {
 	email string
 	days  []int
+	keys  []string
 }
 
 // demoLearners: Ada learns almost daily (a streak into today), Ben most weekdays, Chloe
-// started strong and lapsed.
+// started strong and lapsed. None of them has done what their mentor assigned yet (nor all
+// of an assigned path), and the rest of the pack is left for the home to suggest.
 func demoLearners() []demoLearner {
 	var ada, ben []int
 	for d := demoHistoryDays - 1; d >= 0; d-- {
@@ -43,43 +46,18 @@ func demoLearners() []demoLearner {
 			ben = append(ben, d)
 		}
 	}
-	return []demoLearner{{"mentee1@example.com", ada}, {"mentee2@example.com", ben},
-		{"mentee3@example.com", []int{20, 19, 18, 16, 15, 9}}}
-}
-
-// demoItemKeys are the demo pack's items in the order a keen mentee meets them.
-func demoItemKeys() []struct {
-	kind content.Kind
-	key  string
-} {
-	return []struct {
-		kind content.Kind
-		key  string
-	}{{content.KindLesson, "mentoring-types"}, {content.KindLesson, "mentoring-agreement"}, {content.KindChecklist, "first-session-prep"},
-		{content.KindLesson, "preparing-a-session"}, {content.KindQuiz, "mentoring-foundations-check"}, {content.KindLesson, "active-listening"},
-		{content.KindLesson, "giving-and-receiving-feedback"}, {content.KindQuiz, "listening-and-feedback-check"},
-		{content.KindLesson, "reflective-practice"}, {content.KindChecklist, "after-session-reflection"}, {content.KindLesson, "confidence-and-setbacks"},
-		{content.KindLesson, "building-your-network"}, {content.KindLesson, "making-the-most-of-your-mentor"}}
+	adaKeys := []string{"lesson:mentoring-types", "lesson:mentoring-agreement", "lesson:preparing-a-session", "quiz:mentoring-foundations-check",
+		"lesson:giving-and-receiving-feedback", "lesson:reflective-practice", "checklist:after-session-reflection", "lesson:confidence-and-setbacks"}
+	groupKeys := []string{"lesson:mentoring-types", "lesson:preparing-a-session", "quiz:mentoring-foundations-check", "lesson:active-listening",
+		"lesson:giving-and-receiving-feedback", "lesson:reflective-practice", "checklist:after-session-reflection", "lesson:confidence-and-setbacks"}
+	return []demoLearner{{"mentee1@example.com", ada, adaKeys}, {"mentee2@example.com", ben, groupKeys},
+		{"mentee3@example.com", []int{20, 19, 18, 16, 15, 9}, groupKeys}}
 }
 
 // seedHistoryDemo records the demo mentees' three weeks and the demo's badge prize.
 func (a *App) seedHistoryDemo(ctx context.Context, users map[string]identity.User) error {
 	if err := a.demoPrize(ctx, users); err != nil {
 		return err
-	}
-	var items []content.Item
-	for _, k := range demoItemKeys() {
-		it, err := a.Content.ItemByKey(ctx, DemoProgrammeID, k.kind, k.key)
-		if errors.Is(err, content.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		items = append(items, it)
-	}
-	if len(items) == 0 {
-		return nil
 	}
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
@@ -88,19 +66,22 @@ func (a *App) seedHistoryDemo(ctx context.Context, users map[string]identity.Use
 	now := a.Now().In(loc)
 	for li, l := range demoLearners() {
 		u, ok := users[l.email]
-		if !ok {
+		items, err := a.demoItems(ctx, l.keys)
+		if err != nil {
+			return err
+		}
+		if !ok || len(items) < 2 {
 			continue
 		}
 		for n, d := range l.days {
-			// Mornings on the way in, an item a day, leaving the last three of the pack for the
-			// home to suggest; after that a first lesson is read again (it keeps the streak, it
-			// earns nothing).
+			// Mornings on the way in, an item a day; after that a first lesson is read again
+			// (it keeps the streak, it earns nothing).
 			at := time.Date(now.Year(), now.Month(), now.Day()-d, 8, 10+li*7, 0, 0, loc)
 			if d == 0 && at.After(now) {
 				at = now.Add(-time.Minute)
 			}
 			it := items[n%2]
-			if n < len(items)-3 {
+			if n < len(items) {
 				it = items[n]
 			}
 			if err := a.demoLearn(ctx, u.ID, it, at, fmt.Sprintf("%s/%d", l.email, d)); err != nil {
@@ -109,6 +90,23 @@ func (a *App) seedHistoryDemo(ctx context.Context, users map[string]identity.Use
 		}
 	}
 	return nil
+}
+
+// demoItems finds the demo pack's items by "kind:key" (those missing are left out).
+func (a *App) demoItems(ctx context.Context, keys []string) ([]content.Item, error) {
+	var out []content.Item
+	for _, k := range keys {
+		kind, key, _ := strings.Cut(k, ":")
+		it, err := a.Content.ItemByKey(ctx, DemoProgrammeID, content.Kind(kind), key)
+		if errors.Is(err, content.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
 }
 
 // demoLearn records one item done at a time, in the time its estimate says.
