@@ -259,7 +259,7 @@ func (w *world) history(ctx context.Context, user string, o options) error {
 	var acts []content.Activity
 	var events []learning.Event
 	p := gamification.Player{ProgrammeID: w.pid, UserID: user, Done: map[string]bool{}, Domains: map[string]int{},
-		DisplayName: "mentee " + user[:6], Visibility: gamification.Visible, UpdatedAt: now}
+		DisplayName: "mentee " + user[:6], Visibility: gamification.Visible, Role: string(programme.RoleMentee), UpdatedAt: now}
 	var ledger []gamification.LedgerEntry
 	days := map[string]int{}
 	attempts := map[string]int{}
