@@ -173,16 +173,13 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	if err := a.bootstrapAdmins(ctx); err != nil {
 		return err
 	}
-	if err := a.buildBoards(ctx); err != nil {
-		return err
-	}
 	if a.Cfg.DemoSeed {
 		if err := a.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-	if err := a.migrateAgreementGoals(ctx); err != nil {
-		return fmt.Errorf("migrate agreement goals: %w", err)
+	if err := a.migrate(ctx); err != nil {
+		return err
 	}
 
 	deps := a.apiDeps()

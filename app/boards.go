@@ -7,6 +7,18 @@ import (
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 )
 
+// migrate brings data written by earlier versions up to date (each step does nothing once
+// done).
+func (a *App) migrate(ctx context.Context) error {
+	if err := a.buildBoards(ctx); err != nil {
+		return err
+	}
+	if err := a.migrateAgreementGoals(ctx); err != nil {
+		return fmt.Errorf("migrate agreement goals: %w", err)
+	}
+	return nil
+}
+
 // boardsMarker is set once every player's entries on the maintained leaderboards were written.
 const boardsMarker = "gamification-boards-v1"
 
