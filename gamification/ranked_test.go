@@ -21,8 +21,8 @@ type scoresRead struct {
 	n int
 }
 
-func (s *scoresRead) BoardScores(ctx context.Context, ref gamification.BoardRef, scores []int64) ([]gamification.Score, error) {
-	out, err := s.Store.BoardScores(ctx, ref, scores)
+func (s *scoresRead) BoardBands(ctx context.Context, ref gamification.BoardRef, bands []gamification.Band) ([]gamification.Score, error) {
+	out, err := s.Store.BoardBands(ctx, ref, bands)
 	s.n += len(out)
 	return out, err
 }
@@ -33,8 +33,9 @@ func (s *scoresRead) Standings(ctx context.Context, programmeID string, userIDs 
 	return out, err
 }
 
-// A programme's board is read from the maintained ranking, not by loading every player: two
-// commands and a few dozen entries for 400 players, and the same board (ranks, ties by user
+// A programme's board is read from the maintained ranking, not by loading every player: three
+// commands and a few dozen entries for 400 players, half of whom share a score, and the
+// best forty another, and the same board (ranks, ties by user
 // ID, hidden players left out, anonymous ones unnamed, the caller's neighbours, roles) as
 // ranking every player's standing in memory. Scores that change, and players who hide or
 // show themselves, move the ranking.
@@ -44,10 +45,13 @@ func TestProgrammeBoardReadsTheTopAndTheCallersNeighbourhoodOnly(t *testing.T) {
 	week := gamification.PeriodKey(gamification.PeriodWeek, h.clock.Now(), london)
 	var users []string
 	for i := 0; i < 400; i++ {
-		u := fmt.Sprintf("u%03d", rng.IntN(1000)*1000+i)
+		u := fmt.Sprintf("%06x%03d", rng.IntN(1<<24), i)
 		score := int64(1 + rng.IntN(3000))
-		if i%25 == 0 {
-			score = 777 // a tie group
+		switch {
+		case i%2 == 0:
+			score = 777 // half the programme ties
+		case i%10 == 1:
+			score = 9000 // and so do the best forty
 		}
 		vis := gamification.Visible
 		switch i % 13 {
@@ -77,15 +81,15 @@ func TestProgrammeBoardReadsTheTopAndTheCallersNeighbourhoodOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Load() > 2 || counted.n > limit+40 {
-			t.Errorf("%s's %s board read %d commands and %d entries, want at most 2 and %d", caller, role, c.Load(), counted.n, limit+40)
+		if c.Load() > 3 || counted.n > limit+40 {
+			t.Errorf("%s's %s board read %d commands and %d entries, want at most 3 and %d", caller, role, c.Load(), counted.n, limit+40)
 		}
 		want := h.referenceBoard(caller, role, period, limit)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s's %s %s board (-all players ranked in memory +maintained):\n%s", caller, role, period, diff)
 		}
 	}
-	for i, caller := range []string{users[0], users[3], users[7], users[50], users[399], "nobody"} {
+	for i, caller := range []string{users[0], users[1], users[3], users[7], users[50], users[399], "nobody"} {
 		check(caller, "mentee", gamification.PeriodWeek, 10)
 		check(caller, gamification.RoleAll, gamification.PeriodAll, 5+i)
 		check(caller, "mentor", gamification.PeriodWeek, 3)

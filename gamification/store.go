@@ -106,8 +106,10 @@ type BoardStore interface {
 	// BoardCounts returns how many visible players hold each (positive) score on the board,
 	// and userID's entry on it (found is false when they score nothing there): one read.
 	BoardCounts(ctx context.Context, ref BoardRef, userID string) (counts map[int64]int, me Score, found bool, err error)
-	// BoardScores returns the board's entries (hidden ones too) whose score is one of scores.
-	BoardScores(ctx context.Context, ref BoardRef, scores []int64) ([]Score, error)
+	// BandCounts returns how many visible players each band of the given scores holds.
+	BandCounts(ctx context.Context, ref BoardRef, scores []int64) (map[Band]int, error)
+	// BoardBands returns the board's entries (hidden ones too) in the given bands.
+	BoardBands(ctx context.Context, ref BoardRef, bands []Band) ([]Score, error)
 	// SetProfile updates what the boards show of userID in every programme.
 	SetProfile(ctx context.Context, userID, displayName string, v Visibility) error
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/app"
@@ -145,7 +146,7 @@ func (w *world) addFreshLessons(ctx context.Context) error {
 func (w *world) grow(ctx context.Context, size int, o options) error {
 	for len(w.mentees) < size {
 		n := min(menteesPerMentor, size-len(w.mentees))
-		if err := w.addBlock(ctx, n, o); err != nil {
+		if err := w.addBlockRetrying(ctx, n, o); err != nil {
 			return err
 		}
 		if len(w.mentees)%1000 == 0 {
@@ -153,6 +154,19 @@ func (w *world) grow(ctx context.Context, size int, o options) error {
 		}
 	}
 	return nil
+}
+
+// addBlockRetrying adds a block, and on a busy machine (the one connection to the embedded
+// database not free within the driver's 30 s) starts the block again, up to three times; a
+// failed block's people stay behind without pairings.
+func (w *world) addBlockRetrying(ctx context.Context, n int, o options) error {
+	for attempt := 1; ; attempt++ {
+		err := w.addBlock(ctx, n, o)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "checking out a connection") {
+			return err
+		}
+		logf("  block failed (%v); trying again", err)
+	}
 }
 
 // addBlock adds one mentor and n mentees: a group pairing of the first five, one-to-one

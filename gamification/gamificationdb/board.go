@@ -17,18 +17,21 @@ import (
 // The maintained leaderboards (issue 20: a board read used to load every player of the
 // programme and sort them in memory). Every player has one entry per board it scores on
 // (board = programme, role or everyone, period key), written by SavePlayer when the score
-// changes, and each board has one document counting its visible entries per score. A read
-// takes the counts and the caller's entry (one read by _id), then the entries of the few
-// scores that hold the top N and the caller's neighbours (one equality $in on the indexed
-// band), so it costs the same whatever the size of the programme. Ranks follow from
-// the counts: one plus the number of visible entries with a higher score, ties by user ID.
+// changes. Entries are grouped in bands (one score, the first two characters of the user ID:
+// gamification.Band), and the same collection keeps, under IDs that are not entries', each
+// board's number of visible entries per score (_id = board) and each score's per band
+// (_id = board "#" score). A read takes the score counts with the caller's entry (one read by
+// _id), the band counts of the few scores it needs (one read by _id), then the entries of
+// the few bands that hold the top N and the caller's neighbours (one equality $in on the
+// indexed band), so it costs the same whatever the size of the programme, even when
+// thousands share a score. Ranks follow from the counts.
 // BoardEntries is the collection of board entries and board counts.
 const BoardEntries = "gamification_board_entries"
 
 // boardEntry is a player's entry on one board.
 type boardEntry struct {
 	ID          string `bson:"_id"`  // board "|" user ID
-	Band        string `bson:"band"` // board "|" score: the reads' key
+	Band        string `bson:"band"` // board "|" score "|" user ID prefix: the reads' key
 	Board       string `bson:"board"`
 	UserID      string `bson:"userId"`
 	Score       int64  `bson:"score"`
@@ -41,8 +44,9 @@ func (e boardEntry) counted() bool {
 	return e.Score > 0 && gamification.Visibility(e.Visibility) != gamification.Hidden
 }
 
-// boardCounts is a board's number of visible entries per score ("s<score>" -> n), kept in
-// BoardEntries under the board's ID (it has no band, so entry reads never meet it).
+// boardCounts is a board's number of visible entries per score ("s<score>" -> n), under the
+// board's ID, or a score's per band ("p<prefix>" -> n), under scoreID. Kept in BoardEntries;
+// they have no band or user ID, so entry reads never meet them.
 type boardCounts struct {
 	ID string           `bson:"_id"`
 	N  map[string]int64 `bson:"n"`
@@ -59,9 +63,16 @@ func boardID(ref gamification.BoardRef) string {
 	return ref.ProgrammeID + "|" + role + "|" + ref.Key
 }
 
-func band(board string, score int64) string { return board + "|" + strconv.FormatInt(score, 10) }
+func band(board string, b gamification.Band) string {
+	return board + "|" + strconv.FormatInt(b.Score, 10) + "|" + b.Prefix
+}
 
 func countKey(score int64) string { return "s" + strconv.FormatInt(score, 10) }
+
+// scoreID is the ID of the document counting a score's entries per band.
+func scoreID(board string, score int64) string { return board + "#" + strconv.FormatInt(score, 10) }
+
+func bandKey(prefix string) string { return "p" + prefix }
 
 // boardEntriesOf returns the entries p has on the boards of its kept periods and all time,
 // for everyone and for its role.
@@ -81,7 +92,7 @@ func boardEntriesOf(p gamification.Player) []boardEntry {
 	for _, role := range roles {
 		for key, score := range scores {
 			board := boardID(gamification.BoardRef{ProgrammeID: p.ProgrammeID, Role: role, Key: key})
-			out = append(out, boardEntry{ID: board + "|" + p.UserID, Band: band(board, score), Board: board, UserID: p.UserID,
+			out = append(out, boardEntry{ID: board + "|" + p.UserID, Band: band(board, gamification.BandOf(score, p.UserID)), Board: board, UserID: p.UserID,
 				Score: score, DisplayName: p.DisplayName, Visibility: string(p.Visibility)})
 		}
 	}
@@ -115,13 +126,19 @@ func (s *Store) updateBoards(ctx context.Context, p gamification.Player) error {
 		}
 		writes = append(writes, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: e.ID}}).SetReplacement(e).SetUpsert(true))
 		if found && o.counted() {
-			addDelta(deltas, o.Board, countKey(o.Score), -1)
+			o.count(deltas, -1)
 		}
 		if e.counted() {
-			addDelta(deltas, e.Board, countKey(e.Score), 1)
+			e.count(deltas, 1)
 		}
 	}
 	return s.writeBoards(ctx, writes, deltas)
+}
+
+// count adds d to the entry's counts: its score's on its board, its band's on its score.
+func (e boardEntry) count(deltas map[string]map[string]int64, d int64) {
+	addDelta(deltas, e.Board, countKey(e.Score), d)
+	addDelta(deltas, scoreID(e.Board, e.Score), bandKey(gamification.BandOf(e.Score, e.UserID).Prefix), d)
 }
 
 func addDelta(deltas map[string]map[string]int64, board, key string, d int64) {
@@ -198,17 +215,45 @@ func (e boardEntry) score() gamification.Score {
 	return gamification.Score{UserID: e.UserID, Score: e.Score, DisplayName: e.DisplayName, Visibility: gamification.Visibility(e.Visibility)}
 }
 
-// BoardScores implements gamification.BoardStore: one equality $in on the band index.
-func (s *Store) BoardScores(ctx context.Context, ref gamification.BoardRef, scores []int64) ([]gamification.Score, error) {
+// BandCounts implements gamification.BoardStore: one read by _id.
+func (s *Store) BandCounts(ctx context.Context, ref gamification.BoardRef, scores []int64) (map[gamification.Band]int, error) {
+	out := map[gamification.Band]int{}
 	if len(scores) == 0 {
+		return out, nil
+	}
+	board := boardID(ref)
+	ids := make([]string, len(scores))
+	byID := map[string]int64{}
+	for i, sc := range scores {
+		ids[i] = scoreID(board, sc)
+		byID[ids[i]] = sc
+	}
+	cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "_id", Value: in(ids)}})
+	docs, err := all[boardCounts](ctx, cur, err)
+	if err != nil {
+		return nil, fmt.Errorf("read band counts: %w", err)
+	}
+	for _, d := range docs {
+		for k, n := range d.N {
+			if n > 0 && strings.HasPrefix(k, "p") {
+				out[gamification.Band{Score: byID[d.ID], Prefix: k[1:]}] = int(n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// BoardBands implements gamification.BoardStore: one equality $in on the band index.
+func (s *Store) BoardBands(ctx context.Context, ref gamification.BoardRef, bands []gamification.Band) ([]gamification.Score, error) {
+	if len(bands) == 0 {
 		return nil, nil
 	}
 	board := boardID(ref)
-	bands := make([]string, len(scores))
-	for i, sc := range scores {
-		bands[i] = band(board, sc)
+	keys := make([]string, len(bands))
+	for i, b := range bands {
+		keys[i] = band(board, b)
 	}
-	cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "band", Value: in(bands)}})
+	cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "band", Value: in(keys)}})
 	docs, err := all[boardEntry](ctx, cur, err)
 	if err != nil {
 		return nil, fmt.Errorf("read board entries: %w", err)
@@ -244,7 +289,7 @@ func (s *Store) setBoardProfile(ctx context.Context, userID, displayName string,
 			if o.counted() {
 				d = -1
 			}
-			addDelta(deltas, e.Board, countKey(e.Score), d)
+			e.count(deltas, d)
 		}
 	}
 	return s.writeBoards(ctx, writes, deltas)
