@@ -169,6 +169,7 @@ func (r *Record) PlanMeeting(ctx context.Context, actor Actor, p Pairing, in Mee
 		return MeetingView{}, fmt.Errorf("plan meeting: %w", err)
 	}
 	r.tellOtherSide(ctx, p, m)
+	r.refreshDueQuietly(ctx, p)
 	return MeetingView{Meeting: m, Actions: actions}, nil
 }
 
@@ -418,6 +419,7 @@ func (r *Record) EditMeeting(ctx context.Context, actor Actor, p Pairing, m Meet
 	if next.Status != MeetingCancelled {
 		r.tellOtherSide(ctx, p, next)
 	}
+	r.refreshDueQuietly(ctx, p)
 	return r.MeetingView(ctx, actor, p, next)
 }
 
