@@ -194,7 +194,9 @@ func TestAWeekOfMentoring(t *testing.T) {
 	if goal.Progress != 40 || goal.Status != "in_progress" {
 		t.Errorf("the mentor's view of Ada's goal: %+v", goal)
 	}
-	var history struct{ Items []struct{ Revision, Progress int } }
+	var history struct {
+		Items []struct{ Revision, Progress int }
+	}
 	w.do(t, "GET", "/v1/goals/"+goal.ID+"/history", w.mentor.Token, nil, 200).JSON(t, &history)
 	if len(history.Items) != 2 || history.Items[1].Progress != 40 {
 		t.Errorf("goal history: %+v", history.Items)
