@@ -419,7 +419,9 @@ func (r *Record) EditMeeting(ctx context.Context, actor Actor, p Pairing, m Meet
 	if next.Status != MeetingCancelled {
 		r.tellOtherSide(ctx, p, next)
 	}
-	r.refreshDueQuietly(ctx, p)
+	if in.Start != nil || in.Timezone != nil || in.Status != nil { // what moves the due instant
+		r.refreshDueQuietly(ctx, p)
+	}
 	return r.MeetingView(ctx, actor, p, next)
 }
 
