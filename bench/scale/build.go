@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/app"
@@ -38,8 +39,9 @@ type world struct {
 	mentees []string // user IDs, in creation order
 	mentors []string
 	// groups are group pairings (five mentees each) with their mentor.
-	groups []pairing
-	tokens map[string]string
+	groups  []pairing
+	tokens  map[string]issued
+	tokenMu sync.Mutex
 
 	lessons, quizzes, checklists, paths []content.Item
 	// fresh are published lessons nobody has done: completing one earns XP, so the writes
@@ -81,7 +83,7 @@ func start(ctx context.Context, dir string) (*world, error) {
 	go func() { defer close(done); _ = a.Serve(sctx, ln) }()
 	w := &world{a: a, base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 60 * time.Second},
-		tokens: map[string]string{}}
+		tokens: map[string]issued{}}
 	w.stop = func() {
 		cancel()
 		<-done
@@ -371,15 +373,23 @@ func addPeriod(ps *[]gamification.PeriodXP, key string, xp int64) {
 }
 
 // token signs a mentee or mentor in without a password (the bench mints access tokens with the
-// product's own issuer; sessions are not looked up per request).
+// product's own issuer; sessions are not looked up per request). A token is minted again a
+// minute before it expires: a run at 10,000 mentees lasts longer than a token.
 func (w *world) token(user string) (string, error) {
-	if t, ok := w.tokens[user]; ok {
-		return t, nil
+	w.tokenMu.Lock()
+	defer w.tokenMu.Unlock()
+	if t, ok := w.tokens[user]; ok && time.Until(t.expires) > time.Minute {
+		return t.token, nil
 	}
-	t, _, err := w.a.Tokens.Issue(user, "bench-"+user, false)
+	t, c, err := w.a.Tokens.Issue(user, "bench-"+user, false)
 	if err != nil {
 		return "", err
 	}
-	w.tokens[user] = t
+	w.tokens[user] = issued{t, c.ExpiresAt}
 	return t, nil
+}
+
+type issued struct {
+	token   string
+	expires time.Time
 }
