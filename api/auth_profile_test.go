@@ -27,7 +27,7 @@ func allOn(off ...string) map[string]bool {
 	m := map[string]bool{}
 	for _, k := range []string{"badge_earned", "level_up", "prize_won", "daily_reminder", "streak_at_risk",
 		"assignment_received", "assignment_due", "assignment_overdue", "assignment_completed", "pairing_requested", "profile_reminder", "reviews_due", "checkin_due",
-		"meeting_reminder", "meeting_to_confirm", "agreement_changed", "agreement_acknowledged"} {
+		"meeting_reminder", "meeting_to_confirm", "agreement_changed", "agreement_acknowledged", "meeting_due"} {
 		m[k] = true
 	}
 	for _, k := range off {

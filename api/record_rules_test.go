@@ -60,3 +60,30 @@ func TestMeetingsAreNotFoundOutsideTheirPairing(t *testing.T) {
 	}
 	w.do(t, "GET", "/v1/meetings/"+m.ID, w.owner.Token, nil, 200)
 }
+
+// In a group pairing the mentor's change waits for every mentee: one acknowledgement leaves
+// the earlier version in force (and the pairing's agreement unchanged); the last puts it in
+// force.
+func TestGroupAgreementChangeWaitsForEveryMentee(t *testing.T) {
+	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	path := "/v1/pairings/" + w.group + "/agreement"
+	var v agreementViewJSON
+	w.do(t, "PATCH", path, w.mentor.Token, map[string]string{"boundaries": "What is said in the group stays in the group"}, 200).JSON(t, &v)
+	if v.Pending == nil || len(v.Pending.Awaiting) != 2 {
+		t.Fatalf("the mentor's change: %+v", v)
+	}
+	w.do(t, "POST", path+"/versions/2/acknowledgement", w.ben.Token, nil, 200).JSON(t, &v)
+	if v.Current.Version != 1 || v.Pending == nil || v.Pending.Version != 2 {
+		t.Fatalf("after Ben alone: current %d, pending %+v; want 1 in force and 2 pending", v.Current.Version, v.Pending)
+	}
+	var pairing struct{ Agreement struct{ Boundaries string } }
+	w.do(t, "GET", "/v1/pairings/"+w.group, w.chlo.Token, nil, 200).JSON(t, &pairing)
+	if pairing.Agreement.Boundaries != "" {
+		t.Errorf("the pairing's agreement took the change before Chloe acknowledged: %+v", pairing.Agreement)
+	}
+	w.do(t, "POST", path+"/versions/2/acknowledgement", w.chlo.Token, nil, 200).JSON(t, &v)
+	w.do(t, "GET", "/v1/pairings/"+w.group, w.chlo.Token, nil, 200).JSON(t, &pairing)
+	if v.Current.Version != 2 || v.Pending != nil || pairing.Agreement.Boundaries == "" {
+		t.Errorf("after both: current %d, pending %+v, pairing %+v; want 2 in force", v.Current.Version, v.Pending, pairing.Agreement)
+	}
+}

@@ -596,9 +596,11 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		keep                      any
 	}
 	calls := []call{
+		// 8 and 6, and 3 to move the pairing's meeting-due instant (programme zone,
+		// meetings, the due-index write).
 		{"plan a meeting with an action", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T15:00",
-			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 8, &m},
-		{"plan a meeting to come", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-28T15:00"}, 201, 6, &planned},
+			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 11, &m},
+		{"plan a meeting to come", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-28T15:00"}, 201, 9, &planned},
 	}
 	for _, c := range calls {
 		r := w.do(t, c.method, c.path, c.token, c.body, c.status)
@@ -648,6 +650,8 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		{"agreement versions", "GET", "/v1/pairings/" + w.one + "/agreement/versions", w.ada.Token, nil, 200, 3, nil},
 		{"acknowledge a change", "POST", "/v1/pairings/" + w.one + "/agreement/versions/2/acknowledgement", w.ada.Token, nil, 200, 10, nil},
 		{"change it again", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, map[string]string{"meetingFrequency": "weekly"}, 200, 7, nil},
+		// 10, and 3 to move the meeting-due instant to the new frequency.
+		{"acknowledge a new frequency", "POST", "/v1/pairings/" + w.one + "/agreement/versions/3/acknowledgement", w.mentor.Token, nil, 200, 13, nil},
 		{"read the agreement (with versions)", "GET", "/v1/pairings/" + w.one + "/agreement", w.mentor.Token, nil, 200, 3, nil},
 		{"the cadence", "GET", "/v1/pairings/" + w.one + "/cadence", w.ada.Token, nil, 200, 3, nil},
 		{"a calendar token", "POST", "/v1/me/calendar-token", w.ada.Token, nil, 201, 2, nil},

@@ -178,8 +178,8 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-	if err := a.migrateAgreementGoals(ctx); err != nil {
-		return fmt.Errorf("migrate agreement goals: %w", err)
+	if err := a.migrate(ctx); err != nil {
+		return err
 	}
 
 	deps := a.apiDeps()

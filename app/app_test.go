@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -131,5 +132,46 @@ func TestPanicsBecomeOpaque500Problems(t *testing.T) {
 	}
 	if strings.Contains(string(b), "secret") || strings.Contains(string(b), "mongodb://") || !strings.Contains(string(b), `"requestId"`) {
 		t.Errorf("500 body leaks or lacks the request ID: %s", b)
+	}
+}
+
+// A demo seed that died before its marker runs every step again on the next start: the
+// mentoring record's demo (meetings, notes, goals, agreement versions) is not doubled.
+func TestDemoRecordSeedRunsTwiceWithoutDoubling(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	counts := func() map[string]int64 {
+		out := map[string]int64{}
+		for _, c := range []string{"mentoring_meetings", "mentoring_notes", "mentoring_goals", "mentoring_goal_history", "mentoring_agreement_versions", "mentoring_actions"} {
+			n, err := db.DB.Collection(c).CountDocuments(ctx, map[string]any{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[c] = n
+		}
+		return out
+	}
+	var first map[string]int64
+	for i := 0; i < 2; i++ {
+		cfg, err := app.LoadConfig(config.FromMap(map[string]string{"DATA_DIR": t.TempDir(), "DEMO_SEED": "true"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), app.Options{DB: db}); err != nil {
+			t.Fatalf("start %d: %v", i+1, err)
+		}
+		if i == 0 {
+			first = counts()
+			if first["mentoring_meetings"] < 8 || first["mentoring_goals"] < 7 || first["mentoring_agreement_versions"] < 3 {
+				t.Fatalf("the demo record is thin: %v", first)
+			}
+			// As if the first start died before writing its marker.
+			if _, err := db.DB.Collection("meta").DeleteOne(ctx, map[string]any{"_id": "demo-seed"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := counts(); !maps.Equal(first, got) {
+		t.Errorf("after seeding again: %v, want %v", got, first)
 	}
 }

@@ -72,7 +72,7 @@ func (a *App) SeedDemo(ctx context.Context) error {
 	}
 	// Each domain's part of the demo, in order (mentoring assigns the imported content).
 	for _, step := range []func(context.Context, map[string]identity.User) error{a.seedContent, a.seedMentoringDemo, a.seedReviewsDemo, a.seedEvidenceDemo,
-		a.seedHistoryDemo} {
+		a.seedRecordDemo, a.seedHistoryDemo} {
 		if err := step(ctx, users); err != nil {
 			return err
 		}

@@ -43,12 +43,12 @@ func (a *App) notifyWorkers(ctx context.Context, store *notifydb.Store) ([]func(
 	}
 	host, _ := os.Hostname()
 	sender := &notify.Sender{Store: store, Transport: transport, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews,
-		Meetings: meetingsForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-sender"), ID: host + "-" + strconv.Itoa(os.Getpid()),
+		Meetings: meetingsForNotify{a.Record}, Cadences: cadencesForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-sender"), ID: host + "-" + strconv.Itoa(os.Getpid()),
 		Cfg: notify.SenderConfig{Lease: a.Cfg.NotifyLease, SendTimeout: a.Cfg.NotifySendTimeout, Batch: 200,
 			Nudges: notify.NudgeRule{PerDay: a.Cfg.NudgesPerDay, Spacing: a.Cfg.NudgeSpacing},
 			Retry:  notify.Retry{Base: a.Cfg.NotifyRetryBase, Max: a.Cfg.NotifyRetryMax, MaxAttempts: a.Cfg.NotifyMaxAttempts}}}
 	scheduler := &notify.Scheduler{Service: a.Notify, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews,
-		Meetings: meetingsForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-scheduler"),
+		Meetings: meetingsForNotify{a.Record}, Cadences: cadencesForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-scheduler"),
 		Cfg: notify.SchedulerConfig{Interval: a.Cfg.NotifySchedulerInterval, Horizon: 2 * a.Cfg.NotifySchedulerInterval,
 			StreakRiskAt: a.Cfg.StreakRiskTime, DueReminderAt: a.Cfg.DueReminderTime}}
 	a.scheduler = scheduler
@@ -132,4 +132,13 @@ func (r identityRecipients) Everyone(ctx context.Context, afterID string, limit 
 		out[i] = toRecipient(u)
 	}
 	return out, nil
+}
+
+// PlanNotifications runs one round of the notification scheduler now, on the app's clock
+// (tests drive the nudges with it instead of waiting for the scheduler's interval).
+func (a *App) PlanNotifications(ctx context.Context) error {
+	if a.scheduler == nil {
+		return nil
+	}
+	return a.scheduler.RunOnce(ctx)
 }

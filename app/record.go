@@ -15,16 +15,24 @@ import (
 // versions, cadence, calendar feeds) over the mentoring service built before it.
 func (a *App) newRecord() *mentoring.Record {
 	store := mentoringdb.New(a.DB.DB)
-	return &mentoring.Record{
+	r := &mentoring.Record{
 		Pairings:  a.Mentoring,
 		Store:     store,
 		Feeds:     store,
+		Due:       store,
 		People:    recordPeople{a.Identity},
 		Publisher: a.Learning,
 		Notifier:  recordNotifier{a.Notify},
 		Now:       a.Now,
 		Log:       a.Log.With("component", "mentoring-record"),
 	}
+	// A pairing that becomes active gets its first "meeting due" instant indexed.
+	a.Mentoring.Activated = func(ctx context.Context, p mentoring.Pairing) {
+		if err := r.RefreshDue(ctx, p); err != nil {
+			r.Log.WarnContext(ctx, "cadence due index", "pairingId", p.ID, "error", err.Error())
+		}
+	}
+	return r
 }
 
 // migrateAgreementGoals turns every agreement's plain goal strings into goals (idempotent:
@@ -102,4 +110,29 @@ func (s meetingsForNotify) PlannedBetween(ctx context.Context, from, to time.Tim
 
 func (s meetingsForNotify) StillPlanned(ctx context.Context, id string, startAt time.Time) (bool, error) {
 	return s.r.MeetingPlanned(ctx, id, startAt)
+}
+
+// cadencesForNotify lets the scheduler and the sender ask the record which pairings are due
+// for a meeting.
+type cadencesForNotify struct{ r *mentoring.Record }
+
+func (c cadencesForNotify) DueBetween(ctx context.Context, from, to time.Time) ([]notify.MeetingDue, error) {
+	ds, err := c.r.MeetingsDueBetween(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]notify.MeetingDue, len(ds))
+	for i, d := range ds {
+		out[i] = notify.MeetingDue{PairingID: d.PairingID, ProgrammeID: d.ProgrammeID, MentorID: d.MentorID, MenteeIDs: d.MenteeIDs,
+			Frequency: string(d.Frequency), DueAt: d.DueAt}
+	}
+	return out, nil
+}
+
+func (c cadencesForNotify) Nudged(ctx context.Context, pairingID string, dueAt time.Time) error {
+	return c.r.MarkDueNudged(ctx, pairingID, dueAt)
+}
+
+func (c cadencesForNotify) StillDue(ctx context.Context, pairingID string, dueAt time.Time) (bool, error) {
+	return c.r.StillDue(ctx, pairingID, dueAt)
 }

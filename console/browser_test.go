@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,11 +59,42 @@ type suite struct {
 	env     *apitest.Env
 	base    string
 	browser context.Context
+	clock   *suiteClock
+}
+
+// suiteClock is the server's clock: the wall clock (the browser judges cookies by it), which
+// a subtest can hold still so that a rule about seconds does not depend on how fast a loaded
+// machine drives the browser.
+type suiteClock struct {
+	mu     sync.Mutex
+	frozen time.Time
+}
+
+func (c *suiteClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen
+	}
+	return time.Now()
+}
+
+// hold stops the clock until the returned function is called.
+func (c *suiteClock) hold() (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen = time.Now()
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.frozen = time.Time{}
+	}
 }
 
 func newSuite(t *testing.T) *suite {
 	path := chromiumPath(t)
-	env := apitest.New(t, apitest.WithDemo())
+	clock := &suiteClock{}
+	env := apitest.New(t, apitest.WithDemo(), apitest.WithClock(clock.now))
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
@@ -79,7 +111,7 @@ func newSuite(t *testing.T) *suite {
 		t.Fatalf("start chromium: %v", err)
 	}
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	return &suite{t: t, env: env, base: env.BaseURL, browser: bctx}
+	return &suite{t: t, env: env, base: env.BaseURL, browser: bctx, clock: clock}
 }
 
 // tab is one browser context (its own cookies) with one tab.

@@ -257,19 +257,43 @@ func (s *suite) clickjacking(t *testing.T) {
 	b := s.tab(t)
 	b.signIn("owner@example.com")
 	b.open(framer.URL)
-	time.Sleep(500 * time.Millisecond) // let the frame try to load
-	tree, err := chromedp.Run(b.ctx, chromedp.Action[*page.FrameTree](func(ctx context.Context, tg *chromedp.Target) (*page.FrameTree, error) {
-		r, err := cdp.Call(ctx, tg, page.GetFrameTree, cdp.Empty{})
-		return r.FrameTree, err
-	}))
-	if err != nil {
-		t.Fatal(err)
+	// Wait until the frame's navigation has an outcome (Chromium's error page when refused,
+	// the console's URL when rendered), not a fixed time: a sleep passed without looking when
+	// the frame had not even tried yet.
+	frame := waitForFrame(t, b)
+	if strings.HasPrefix(frame.URL, s.base) {
+		t.Fatalf("the console rendered inside another site's frame: %s", frame.URL)
 	}
-	if len(tree.ChildFrames) != 1 {
-		t.Fatalf("frames: %d", len(tree.ChildFrames))
+	if !strings.HasPrefix(frame.UnreachableURL, s.base) {
+		t.Fatalf("the frame ended at %q (unreachable %q), not refusing the console", frame.URL, frame.UnreachableURL)
 	}
-	if u := tree.ChildFrames[0].Frame.URL; strings.HasPrefix(u, s.base) {
-		t.Fatalf("the console rendered inside another site's frame: %s", u)
+}
+
+// waitForFrame returns the page's one child frame once its navigation has finished one way
+// or the other (its URL is no longer empty or about:blank).
+func waitForFrame(t *testing.T, b *tab) *cdp.Frame {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		tree, err := chromedp.Run(b.ctx, chromedp.Action[*page.FrameTree](func(ctx context.Context, tg *chromedp.Target) (*page.FrameTree, error) {
+			r, err := cdp.Call(ctx, tg, page.GetFrameTree, cdp.Empty{})
+			return r.FrameTree, err
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tree.ChildFrames) > 1 {
+			t.Fatalf("frames: %d", len(tree.ChildFrames))
+		}
+		if len(tree.ChildFrames) == 1 {
+			if f := tree.ChildFrames[0].Frame; f.URL != "" && f.URL != "about:blank" {
+				return f
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the frame did not finish loading in 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -355,6 +379,10 @@ func (s *suite) throttling(t *testing.T) {
 		Password: "right-password-123", DisplayName: "Theo Throttle", Timezone: "Europe/London"}); err != nil {
 		t.Fatal(err)
 	}
+	// The sixth failure makes the next attempt wait one second, less than a loaded machine
+	// may take to open the form and submit it again: the server's clock stands still meanwhile
+	// (this test was flaky under load because it did not).
+	defer s.clock.hold()()
 	b := s.tab(t)
 	var status int
 	for i := 0; i < 7; i++ {

@@ -198,8 +198,9 @@ type Board struct {
 // AnonymousName is how anonymous users appear on boards.
 const AnonymousName = "Anonymous learner"
 
-// Leaderboard reads a board: one query for the players' standings, ranked by the period's
-// XP (best first, ties by user ID); hidden users are left out.
+// Leaderboard reads a board ranked by the period's XP (best first, ties by user ID; hidden
+// users are left out): a programme's from its maintained ranking (rankedBoard), a pairing's
+// from its members' standings.
 func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, error) {
 	if q.Period == "" {
 		q.Period = PeriodWeek
@@ -226,6 +227,22 @@ func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, e
 		return Board{}, err
 	}
 	key := PeriodKey(q.Period, s.now(), zone)
+	var b Board
+	if q.PairingID == "" {
+		b, err = s.rankedBoard(ctx, BoardRef{ProgrammeID: q.ProgrammeID, Role: q.Role, Key: key}, q.CallerID, q.Limit)
+	} else {
+		b, err = s.pairingBoard(ctx, q, members, key)
+	}
+	if err != nil {
+		return Board{}, err
+	}
+	b.ProgrammeID, b.PairingID, b.Period, b.Key, b.Role = q.ProgrammeID, q.PairingID, q.Period, key, q.Role
+	b.Start, b.End, _ = PeriodBounds(key, zone)
+	return b, nil
+}
+
+// pairingBoard ranks a pairing's members from their standings (a handful of players).
+func (s *Service) pairingBoard(ctx context.Context, q LeaderboardQuery, members []string, key string) (Board, error) {
 	standings, err := s.Store.Standings(ctx, q.ProgrammeID, members)
 	if err != nil {
 		return Board{}, err
@@ -233,10 +250,7 @@ func (s *Service) Leaderboard(ctx context.Context, q LeaderboardQuery) (Board, e
 	if standings, err = s.ofRole(ctx, q.ProgrammeID, standings, q.Role); err != nil {
 		return Board{}, err
 	}
-	b := BuildBoard(scoresFor(standings, key), q.CallerID, q.Limit)
-	b.ProgrammeID, b.PairingID, b.Period, b.Key, b.Role = q.ProgrammeID, q.PairingID, q.Period, key, q.Role
-	b.Start, b.End, _ = PeriodBounds(key, zone)
-	return b, nil
+	return BuildBoard(scoresFor(standings, key), q.CallerID, q.Limit), nil
 }
 
 // scoresFor turns standings into the period's scores; players without XP in the period

@@ -92,11 +92,24 @@ type LedgerStore interface {
 	LedgerTotals(ctx context.Context) (map[PlayerKey]int64, error)
 }
 
-// BoardStore reads leaderboards. Boards are computed from the players' documents (which
-// hold XP per kept week and month), so events cost no extra write for them.
+// BoardRef names one maintained leaderboard: a programme's players of one role ("" or
+// RoleAll: everyone) ranked by their XP in the period named Key.
+type BoardRef struct{ ProgrammeID, Role, Key string }
+
+// BoardStore reads leaderboards. A programme's boards are maintained by the store as players
+// are saved (an entry per player and board, and per board the number of visible entries per
+// score), so that a read costs the same whatever the programme's size (issue 20). Pairing
+// boards, a handful of people, are computed from the members' standings.
 type BoardStore interface {
 	// Standings returns the programme's players (only userIDs when given): one query.
 	Standings(ctx context.Context, programmeID string, userIDs []string) ([]Standing, error)
+	// BoardCounts returns how many visible players hold each (positive) score on the board,
+	// and userID's entry on it (found is false when they score nothing there): one read.
+	BoardCounts(ctx context.Context, ref BoardRef, userID string) (counts map[int64]int, me Score, found bool, err error)
+	// BandCounts returns how many visible players each band of the given scores holds.
+	BandCounts(ctx context.Context, ref BoardRef, scores []int64) (map[Band]int, error)
+	// BoardBands returns the board's entries (hidden ones too) in the given bands.
+	BoardBands(ctx context.Context, ref BoardRef, bands []Band) ([]Score, error)
 	// SetProfile updates what the boards show of userID in every programme.
 	SetProfile(ctx context.Context, userID, displayName string, v Visibility) error
 }

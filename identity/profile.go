@@ -32,6 +32,7 @@ const (
 	NotifyMeetingToConfirm      = "meeting_to_confirm"
 	NotifyAgreementChanged      = "agreement_changed"
 	NotifyAgreementAcknowledged = "agreement_acknowledged"
+	NotifyMeetingDue            = "meeting_due"
 )
 
 // NotificationKinds lists every kind, in a stable order.
@@ -40,7 +41,7 @@ func NotificationKinds() []string {
 		NotifyBadgeEarned, NotifyLevelUp, NotifyPrizeWon, NotifyDailyReminder, NotifyStreakAtRisk,
 		NotifyAssignmentReceived, NotifyAssignmentDue, NotifyAssignmentOverdue, NotifyAssignmentCompleted,
 		NotifyPairingRequested, NotifyProfileReminder, NotifyReviewsDue, NotifyCheckinDue,
-		NotifyMeetingReminder, NotifyMeetingToConfirm, NotifyAgreementChanged, NotifyAgreementAcknowledged,
+		NotifyMeetingReminder, NotifyMeetingToConfirm, NotifyAgreementChanged, NotifyAgreementAcknowledged, NotifyMeetingDue,
 	}
 }
 

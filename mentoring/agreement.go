@@ -283,6 +283,11 @@ func (r *Record) AcknowledgeAgreement(ctx context.Context, actor Actor, p Pairin
 		if err := r.Store.SetAgreedAgreement(ctx, p.ID, v.Agreement, v.Version, r.now()); err != nil {
 			return AgreementView{}, fmt.Errorf("acknowledge agreement: %w", err)
 		}
+		if v.Agreement.MeetingFrequency != p.Agreement.MeetingFrequency || v.Agreement.StartsOn != p.Agreement.StartsOn {
+			inForce := p
+			inForce.Agreement = v.Agreement
+			r.refreshDueQuietly(ctx, inForce) // the cadence changed: so does the due instant
+		}
 		if r.Notifier != nil {
 			if err := r.Notifier.AgreementAcknowledged(ctx, v.By, view.Current); err != nil {
 				r.log().WarnContext(ctx, "notify agreement acknowledged", "pairingId", p.ID, "error", err.Error())

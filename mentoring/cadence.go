@@ -94,7 +94,35 @@ func anchor(p Pairing, loc *time.Location) time.Time {
 // programme's zone loc. It is a pure function, tested across months of different lengths.
 func ComputeCadence(p Pairing, meetings []Meeting, now time.Time, loc *time.Location) Cadence {
 	c := Cadence{PairingID: p.ID, Frequency: p.Agreement.MeetingFrequency, Periods: []CadencePeriod{}}
-	var lastHeld, lastAny, nextPlanned time.Time
+	lastHeld, lastAny, nextPlanned := latestMeetings(meetings, now)
+	if !lastHeld.IsZero() {
+		c.LastMeetingAt = &lastHeld
+	}
+	if !nextPlanned.IsZero() {
+		c.NextMeetingAt = &nextPlanned
+	}
+	start := anchor(p, loc)
+	if _, ok := c.Frequency.next(start); !ok {
+		return c
+	}
+	from := start
+	if lastAny.After(from) {
+		from = lastAny
+	}
+	due, _ := c.Frequency.next(from.In(loc))
+	c.DueAt = &due
+	c.Periods = periodsUntil(c.Frequency, start, meetings, now)
+	c.count()
+	c.StreakMonths = streakMonths(c.Periods, len(c.Periods)-1)
+	if len(c.Periods) > maxCadencePeriods {
+		c.Periods = c.Periods[len(c.Periods)-maxCadencePeriods:]
+	}
+	return c
+}
+
+// latestMeetings finds the latest held meeting, the latest held or planned one, and the next
+// planned one after now.
+func latestMeetings(meetings []Meeting, now time.Time) (lastHeld, lastAny, nextPlanned time.Time) {
 	for _, m := range meetings {
 		switch m.Status {
 		case MeetingHeld:
@@ -112,29 +140,20 @@ func ComputeCadence(p Pairing, meetings []Meeting, now time.Time, loc *time.Loca
 			lastAny = m.StartAt
 		}
 	}
-	if !lastHeld.IsZero() {
-		c.LastMeetingAt = &lastHeld
-	}
-	if !nextPlanned.IsZero() {
-		c.NextMeetingAt = &nextPlanned
-	}
-	start := anchor(p, loc)
-	if _, ok := c.Frequency.next(start); !ok {
-		return c
-	}
-	from := start
-	if lastAny.After(from) {
-		from = lastAny
-	}
-	due, _ := c.Frequency.next(from.In(loc))
-	c.DueAt = &due
+	return lastHeld, lastAny, nextPlanned
+}
+
+// periodsUntil cuts the time from start to now into periods of f, counting the held and
+// confirmed meetings of each.
+func periodsUntil(f Frequency, start time.Time, meetings []Meeting, now time.Time) []CadencePeriod {
+	ps := []CadencePeriod{}
 	for k := 0; ; k++ {
-		s, _ := c.Frequency.periodStart(start, k)
+		s, _ := f.periodStart(start, k)
 		if s.After(now) {
-			break
+			return ps
 		}
-		e, _ := c.Frequency.periodStart(start, k+1)
-		per := CadencePeriod{Key: string(c.Frequency) + ":" + s.Format(time.DateOnly), Start: s, End: e, Complete: !e.After(now)}
+		e, _ := f.periodStart(start, k+1)
+		per := CadencePeriod{Key: string(f) + ":" + s.Format(time.DateOnly), Start: s, End: e, Complete: !e.After(now)}
 		for _, m := range meetings {
 			if m.Status == MeetingHeld && !m.StartAt.Before(s) && m.StartAt.Before(e) {
 				per.Held++
@@ -143,8 +162,12 @@ func ComputeCadence(p Pairing, meetings []Meeting, now time.Time, loc *time.Loca
 				}
 			}
 		}
-		c.Periods = append(c.Periods, per)
+		ps = append(ps, per)
 	}
+}
+
+// count works out Elapsed, Kept, KeptConfirmed and Percent from the periods.
+func (c *Cadence) count() {
 	for _, per := range c.Periods {
 		if !per.Complete {
 			continue
@@ -161,11 +184,6 @@ func ComputeCadence(p Pairing, meetings []Meeting, now time.Time, loc *time.Loca
 		pct := (100*c.Kept + c.Elapsed/2) / c.Elapsed
 		c.Percent = &pct
 	}
-	c.StreakMonths = streakMonths(c.Periods, len(c.Periods)-1)
-	if len(c.Periods) > maxCadencePeriods {
-		c.Periods = c.Periods[len(c.Periods)-maxCadencePeriods:]
-	}
-	return c
 }
 
 // streakMonths is how many whole months the run of confirmed periods ending at or just

@@ -169,22 +169,8 @@ func (r *Record) applyGoal(ctx context.Context, f *apperr.Fields, p Pairing, g *
 	if in.Measure != nil {
 		g.Measure = text(f, "/measure", *in.Measure, MaxGoalMeasure, false)
 	}
-	if in.TargetDate != nil {
-		g.TargetDate = *in.TargetDate
-		if g.TargetDate != "" {
-			loc, err := r.location(ctx, g.OwnerID)
-			if err != nil {
-				return err
-			}
-			d, err := time.ParseInLocation(time.DateOnly, g.TargetDate, loc)
-			today := now.In(loc)
-			switch {
-			case err != nil:
-				f.Add("/targetDate", "must be a date YYYY-MM-DD")
-			case d.Before(today.AddDate(-1, 0, -1)) || d.After(today.AddDate(MaxGoalYearsOut, 0, 0)):
-				f.Add("/targetDate", fmt.Sprintf("must be within a year before and %d years after today", MaxGoalYearsOut))
-			}
-		}
+	if err := r.applyTargetDate(ctx, f, g, in, now); err != nil {
+		return err
 	}
 	if in.Tags != nil {
 		g.Tags = dedupe(texts(f, "/tags", in.Tags, MaxGoalTags, MaxTagLen))
@@ -197,6 +183,42 @@ func (r *Record) applyGoal(ctx context.Context, f *apperr.Fields, p Pairing, g *
 			return err
 		}
 	}
+	applyGoalProgress(f, g, in, now)
+	if in.Note != nil {
+		text(f, "/note", *in.Note, MaxGoalNote, false)
+	}
+	return nil
+}
+
+// applyTargetDate sets the goal's target date, a local date of its owner within the range
+// a goal may have ("" clears it).
+func (r *Record) applyTargetDate(ctx context.Context, f *apperr.Fields, g *Goal, in GoalInput, now time.Time) error {
+	if in.TargetDate == nil {
+		return nil
+	}
+	g.TargetDate = *in.TargetDate
+	if g.TargetDate == "" {
+		return nil
+	}
+	loc, err := r.location(ctx, g.OwnerID)
+	if err != nil {
+		return err
+	}
+	d, err := time.ParseInLocation(time.DateOnly, g.TargetDate, loc)
+	today := now.In(loc)
+	switch {
+	case err != nil:
+		f.Add("/targetDate", "must be a date YYYY-MM-DD")
+	case d.Before(today.AddDate(-1, 0, -1)) || d.After(today.AddDate(MaxGoalYearsOut, 0, 0)):
+		f.Add("/targetDate", fmt.Sprintf("must be within a year before and %d years after today", MaxGoalYearsOut))
+	}
+	return nil
+}
+
+// applyGoalProgress sets progress and status: progress never falls below what the linked
+// items' completion gives, a goal with progress is in progress, and an achieved goal is at
+// 100 from the moment it was achieved.
+func applyGoalProgress(f *apperr.Fields, g *Goal, in GoalInput, now time.Time) {
 	if in.Progress != nil {
 		f.Check(*in.Progress >= 0 && *in.Progress <= 100, "/progress", "must be 0 to 100")
 		g.Progress = min(max(*in.Progress, 0), 100)
@@ -218,10 +240,6 @@ func (r *Record) applyGoal(ctx context.Context, f *apperr.Fields, p Pairing, g *
 	if g.Status != GoalAchieved {
 		g.AchievedAt = nil
 	}
-	if in.Note != nil {
-		text(f, "/note", *in.Note, MaxGoalNote, false)
-	}
-	return nil
 }
 
 // applyLinks validates links: content items of the programme, assignments of the pairing
@@ -230,47 +248,13 @@ func (r *Record) applyLinks(ctx context.Context, f *apperr.Fields, p Pairing, g 
 	f.Check(len(links) <= MaxGoalLinks, "/links", fmt.Sprintf("must list at most %d links", MaxGoalLinks))
 	out := []GoalLink{}
 	for i, l := range links {
-		ptr := fmt.Sprintf("/links/%d", i)
-		link := GoalLink(l)
-		if l.ID == "" || len(l.ID) > 64 {
-			f.Add(ptr+"/id", "must be an item or assignment id")
-			continue
+		ok, err := r.checkLink(ctx, f, fmt.Sprintf("/links/%d", i), p, g, GoalLink(l), out)
+		if err != nil {
+			return err
 		}
-		if slices.Contains(out, link) {
-			f.Add(ptr, "is listed twice")
-			continue
+		if ok {
+			out = append(out, GoalLink(l))
 		}
-		switch l.Kind {
-		case learning.KindLesson, learning.KindQuiz, learning.KindChecklist, learning.KindPath:
-			if r.Pairings.Catalog == nil {
-				f.Add(ptr+"/id", "no content catalogue is wired")
-				continue
-			}
-			_, err := r.Pairings.Catalog.Item(ctx, p.ProgrammeID, learning.ItemRef{Kind: l.Kind, ID: l.ID})
-			if isNotFound(err) {
-				f.Add(ptr+"/id", "no such "+l.Kind+" in this programme")
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("goal link: %w", err)
-			}
-		case "assignment":
-			a, err := r.Pairings.Store.MenteeAssignment(ctx, l.ID+":"+g.OwnerID)
-			if errors.Is(err, ErrAssignmentNotFound) || (err == nil && a.PairingID != p.ID) {
-				f.Add(ptr+"/id", "is not an assignment of this pairing given to the goal's owner")
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("goal link: %w", err)
-			}
-			if a.State == AssignmentCompleted && !slices.Contains(g.LinksDone, link.Key()) {
-				g.LinksDone = append(g.LinksDone, link.Key())
-			}
-		default:
-			f.Add(ptr+"/kind", "must be lesson, quiz, checklist, path or assignment")
-			continue
-		}
-		out = append(out, link)
 	}
 	g.Links = out
 	keys := make([]string, len(out))
@@ -278,24 +262,76 @@ func (r *Record) applyLinks(ctx context.Context, f *apperr.Fields, p Pairing, g 
 		keys[i] = l.Key()
 	}
 	g.LinksDone = slices.DeleteFunc(g.LinksDone, func(k string) bool { return !slices.Contains(keys, k) })
-	if r.Pairings.Completions != nil {
-		var refs []learning.ItemRef
-		for _, l := range out {
-			if l.Kind != "assignment" {
-				refs = append(refs, learning.ItemRef{Kind: l.Kind, ID: l.ID})
-			}
+	return r.markLinkedItemsDone(ctx, g, out)
+}
+
+// checkLink checks one link of g (at ptr): an item of the programme's catalogue or an
+// assignment of the pairing given to the goal's owner, not listed before (in out). A linked
+// assignment already completed counts as done.
+func (r *Record) checkLink(ctx context.Context, f *apperr.Fields, ptr string, p Pairing, g *Goal, link GoalLink, out []GoalLink) (bool, error) {
+	if link.ID == "" || len(link.ID) > 64 {
+		f.Add(ptr+"/id", "must be an item or assignment id")
+		return false, nil
+	}
+	if slices.Contains(out, link) {
+		f.Add(ptr, "is listed twice")
+		return false, nil
+	}
+	switch link.Kind {
+	case learning.KindLesson, learning.KindQuiz, learning.KindChecklist, learning.KindPath:
+		if r.Pairings.Catalog == nil {
+			f.Add(ptr+"/id", "no content catalogue is wired")
+			return false, nil
 		}
-		if len(refs) > 0 {
-			done, err := r.Pairings.Completions.Completed(ctx, g.OwnerID, refs)
-			if err != nil {
-				return fmt.Errorf("goal links: %w", err)
-			}
-			for ref, ok := range done {
-				k := GoalLink{Kind: ref.Kind, ID: ref.ID}.Key()
-				if ok && !slices.Contains(g.LinksDone, k) {
-					g.LinksDone = append(g.LinksDone, k)
-				}
-			}
+		_, err := r.Pairings.Catalog.Item(ctx, p.ProgrammeID, learning.ItemRef{Kind: link.Kind, ID: link.ID})
+		if isNotFound(err) {
+			f.Add(ptr+"/id", "no such "+link.Kind+" in this programme")
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("goal link: %w", err)
+		}
+	case "assignment":
+		a, err := r.Pairings.Store.MenteeAssignment(ctx, link.ID+":"+g.OwnerID)
+		if errors.Is(err, ErrAssignmentNotFound) || (err == nil && a.PairingID != p.ID) {
+			f.Add(ptr+"/id", "is not an assignment of this pairing given to the goal's owner")
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("goal link: %w", err)
+		}
+		if a.State == AssignmentCompleted && !slices.Contains(g.LinksDone, link.Key()) {
+			g.LinksDone = append(g.LinksDone, link.Key())
+		}
+	default:
+		f.Add(ptr+"/kind", "must be lesson, quiz, checklist, path or assignment")
+		return false, nil
+	}
+	return true, nil
+}
+
+// markLinkedItemsDone counts as done the linked content items the goal's owner has completed.
+func (r *Record) markLinkedItemsDone(ctx context.Context, g *Goal, links []GoalLink) error {
+	if r.Pairings.Completions == nil {
+		return nil
+	}
+	var refs []learning.ItemRef
+	for _, l := range links {
+		if l.Kind != "assignment" {
+			refs = append(refs, learning.ItemRef{Kind: l.Kind, ID: l.ID})
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	done, err := r.Pairings.Completions.Completed(ctx, g.OwnerID, refs)
+	if err != nil {
+		return fmt.Errorf("goal links: %w", err)
+	}
+	for ref, ok := range done {
+		k := GoalLink{Kind: ref.Kind, ID: ref.ID}.Key()
+		if ok && !slices.Contains(g.LinksDone, k) {
+			g.LinksDone = append(g.LinksDone, k)
 		}
 	}
 	return nil

@@ -169,36 +169,55 @@ func (r *Record) PlanMeeting(ctx context.Context, actor Actor, p Pairing, in Mee
 		return MeetingView{}, fmt.Errorf("plan meeting: %w", err)
 	}
 	r.tellOtherSide(ctx, p, m)
+	r.refreshDueQuietly(ctx, p)
 	return MeetingView{Meeting: m, Actions: actions}, nil
 }
 
 // applyMeeting validates in and applies it to m (a new meeting when creating).
 func (r *Record) applyMeeting(ctx context.Context, f *apperr.Fields, actor Actor, p Pairing, m *Meeting, in MeetingInput, creating bool) error {
 	now := r.now()
-	if in.Timezone != nil || in.Start != nil {
-		tz := m.Timezone
-		if in.Timezone != nil {
-			tz = *in.Timezone
-		}
-		loc, err := r.zoneFor(ctx, f, "/timezone", tz, actor.UserID)
-		if err != nil {
-			return err
-		}
-		start := m.StartLocal()
-		if in.Start != nil {
-			start = *in.Start
-		}
-		at, ok := ParseLocal(start, loc)
-		switch {
-		case !ok:
-			f.Add("/start", "must be a local time YYYY-MM-DDTHH:MM that exists in "+loc.String()+", or an RFC 3339 time with an offset")
-		case at.Before(now.AddDate(0, 0, -MaxMeetingsPastDays)):
-			f.Add("/start", fmt.Sprintf("must be at most %d days ago", MaxMeetingsPastDays))
-		case at.After(now.Add(MaxMeetingsAhead)):
-			f.Add("/start", "must be at most two years ahead")
-		}
-		m.StartAt, m.Timezone = at, loc.String()
+	if err := r.applyMeetingStart(ctx, f, actor, m, in, now); err != nil {
+		return err
 	}
+	applyMeetingDetails(f, m, in)
+	applyMeetingStatus(f, p, m, in, creating, now)
+	return nil
+}
+
+// applyMeetingStart sets the meeting's zone and start from in, checking the start is a real
+// local time within the range a meeting may have.
+func (r *Record) applyMeetingStart(ctx context.Context, f *apperr.Fields, actor Actor, m *Meeting, in MeetingInput, now time.Time) error {
+	if in.Timezone == nil && in.Start == nil {
+		return nil
+	}
+	tz := m.Timezone
+	if in.Timezone != nil {
+		tz = *in.Timezone
+	}
+	loc, err := r.zoneFor(ctx, f, "/timezone", tz, actor.UserID)
+	if err != nil {
+		return err
+	}
+	start := m.StartLocal()
+	if in.Start != nil {
+		start = *in.Start
+	}
+	at, ok := ParseLocal(start, loc)
+	switch {
+	case !ok:
+		f.Add("/start", "must be a local time YYYY-MM-DDTHH:MM that exists in "+loc.String()+", or an RFC 3339 time with an offset")
+	case at.Before(now.AddDate(0, 0, -MaxMeetingsPastDays)):
+		f.Add("/start", fmt.Sprintf("must be at most %d days ago", MaxMeetingsPastDays))
+	case at.After(now.Add(MaxMeetingsAhead)):
+		f.Add("/start", "must be at most two years ahead")
+	}
+	m.StartAt, m.Timezone = at, loc.String()
+	return nil
+}
+
+// applyMeetingDetails sets what the meeting is (duration, format, place, objectives, topics,
+// attendance) from in, checking each field.
+func applyMeetingDetails(f *apperr.Fields, m *Meeting, in MeetingInput) {
 	if in.DurationMinutes != nil {
 		m.DurationMinutes = *in.DurationMinutes
 		f.Check(m.DurationMinutes >= 1 && m.DurationMinutes <= MaxMeetingMinutes, "/durationMinutes",
@@ -227,6 +246,11 @@ func (r *Record) applyMeeting(ctx context.Context, f *apperr.Fields, actor Actor
 			f.Check(slices.Contains(m.Participants, id), fmt.Sprintf("/attendeeIds/%d", i), "is not a member of this pairing")
 		}
 	}
+}
+
+// applyMeetingStatus moves the meeting to the status in asks for (a new one is planned or
+// held by its start), checking the move is allowed.
+func applyMeetingStatus(f *apperr.Fields, p Pairing, m *Meeting, in MeetingInput, creating bool, now time.Time) {
 	status := m.Status
 	if in.Status != nil {
 		status = MeetingStatus(*in.Status)
@@ -254,7 +278,6 @@ func (r *Record) applyMeeting(ctx context.Context, f *apperr.Fields, actor Actor
 		f.Add("/status", "must be planned, held or cancelled")
 	}
 	m.Status = status
-	return nil
 }
 
 func attendedBothSides(p Pairing, attendees []string) bool {
@@ -395,6 +418,9 @@ func (r *Record) EditMeeting(ctx context.Context, actor Actor, p Pairing, m Meet
 	}
 	if next.Status != MeetingCancelled {
 		r.tellOtherSide(ctx, p, next)
+	}
+	if in.Start != nil || in.Timezone != nil || in.Status != nil { // what moves the due instant
+		r.refreshDueQuietly(ctx, p)
 	}
 	return r.MeetingView(ctx, actor, p, next)
 }

@@ -103,6 +103,7 @@ func (s *Service) CreatePairing(ctx context.Context, actor Actor, programmeID st
 		s.release(ctx, p)
 		return Pairing{}, fmt.Errorf("create pairing: %w", err)
 	}
+	s.activated(ctx, p)
 	return p, nil
 }
 
@@ -493,7 +494,15 @@ func (s *Service) Accept(ctx context.Context, actor Actor, id string) (Pairing, 
 		}
 		return Pairing{}, err
 	}
+	s.activated(ctx, out)
 	return out, nil
+}
+
+// activated tells Activated, if wired, that p has just become active.
+func (s *Service) activated(ctx context.Context, p Pairing) {
+	if s.Activated != nil && p.Status == StatusActive {
+		s.Activated(ctx, p)
+	}
 }
 
 // Decline ends a proposed pairing: its mentor (or an owner) declines, or the mentee who
@@ -565,6 +574,7 @@ func (s *Service) transition(ctx context.Context, p Pairing, to Status, reason s
 	if to == StatusEnded {
 		s.release(ctx, out)
 	}
+	s.activated(ctx, out)
 	return out, nil
 }
 

@@ -91,8 +91,11 @@ type Record struct {
 	People    People
 	Publisher learning.Publisher
 	Notifier  RecordNotifier
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Due, optional, is the index of when each pairing's next meeting falls due (the
+	// "meeting due" nudge, cadence_due.go).
+	Due CadenceDueStore
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 func (r *Record) now() time.Time { return r.Now().UTC() }

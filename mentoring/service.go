@@ -32,8 +32,11 @@ type Service struct {
 	Roster Roster
 	// MatchNotifier, optional, tells mentors of requests and reminds people of profiles.
 	MatchNotifier MatchNotifier
-	Now           func() time.Time
-	Log           *slog.Logger
+	// Activated, optional, is told of a pairing that has just become active (created live,
+	// accepted or resumed): the record indexes when its first meeting falls due.
+	Activated func(ctx context.Context, p Pairing)
+	Now       func() time.Time
+	Log       *slog.Logger
 	// ReclaimAfter is how old a capacity slot or mentee place must be before it may be
 	// reclaimed from a pairing that never became live (a crash between the guard insert and
 	// the pairing write). Zero means two minutes.

@@ -61,6 +61,10 @@ const (
 	KindMeetingToConfirm      Kind = "meeting_to_confirm"
 	KindAgreementChanged      Kind = "agreement_changed"
 	KindAgreementAcknowledged Kind = "agreement_acknowledged"
+	// KindMeetingDue: the pairing's agreed meeting interval has passed with no meeting
+	// planned or held (a nudge, at a morning hour of each member's zone; withheld once a
+	// meeting is planned or held).
+	KindMeetingDue Kind = "meeting_due"
 )
 
 // Spec is how one kind is delivered.
@@ -117,6 +121,8 @@ var specs = map[Kind]Spec{
 		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] + "/agreement" }},
 	KindReviewsDue: {Nudge: true, TTL: 2 * time.Hour, CollapseKey: "reviews",
 		link: func(map[string]string) string { return "microlearn://reviews" }},
+	KindMeetingDue: {Nudge: true, TTL: 3 * 24 * time.Hour, CollapseKey: "meeting-due",
+		link: func(r map[string]string) string { return "microlearn://pairings/" + r["pairingId"] + "/meetings/new" }},
 	KindCheckinDue: {TTL: 7 * 24 * time.Hour, CollapseKey: "checkin",
 		link: func(r map[string]string) string { return "microlearn://checkins/" + r["checkinId"] }},
 }
@@ -131,7 +137,7 @@ func SpecOf(kind Kind) (Spec, bool) {
 func Kinds() []Kind {
 	return []Kind{KindBadgeEarned, KindLevelUp, KindPrizeWon, KindAssignmentReceived, KindAssignmentCompleted, KindCheckinDue,
 		KindPairingRequested, KindProfileReminder, KindDailyReminder, KindStreakAtRisk, KindAssignmentDueTomorrow, KindAssignmentOverdue,
-		KindReviewsDue, KindMeetingReminder, KindMeetingToConfirm, KindAgreementChanged, KindAgreementAcknowledged}
+		KindReviewsDue, KindMeetingReminder, KindMeetingToConfirm, KindAgreementChanged, KindAgreementAcknowledged, KindMeetingDue}
 }
 
 // Link returns the deep link for a notification of kind with refs.

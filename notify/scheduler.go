@@ -20,6 +20,9 @@ type SchedulerConfig struct {
 	StreakRiskAt string
 	// DueReminderAt is the local time ("HH:MM"), on the day before, of "due tomorrow".
 	DueReminderAt string
+	// MeetingDueAt is the local time ("HH:MM") of the "meeting due" nudge (empty:
+	// DefaultMeetingDueAt).
+	MeetingDueAt string
 }
 
 // Scheduler plans the nudges nobody produces as an event: daily learning reminders at the
@@ -38,6 +41,8 @@ type Scheduler struct {
 	Cfg     SchedulerConfig
 	// Meetings, optional, gives the planned meetings to remind of.
 	Meetings Meetings
+	// Cadences, optional, gives the pairings due for a meeting (the "meeting due" nudge).
+	Cadences Cadences
 }
 
 // Run plans every Interval until ctx ends.
@@ -100,6 +105,11 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	}
 	if s.Meetings != nil {
 		if err := s.planMeetings(ctx, now, end); err != nil {
+			return err
+		}
+	}
+	if s.Cadences != nil {
+		if err := s.planMeetingsDue(ctx, now, end); err != nil {
 			return err
 		}
 	}

@@ -44,6 +44,8 @@ type Sender struct {
 	ID string
 	// Meetings, optional, says whether a reminded meeting is still planned.
 	Meetings Meetings
+	// Cadences, optional, says whether a pairing nudged to meet is still due for a meeting.
+	Cadences Cadences
 }
 
 // work is one claimed notification on its way out.
@@ -267,6 +269,8 @@ func (s *Sender) irrelevant(ctx context.Context, w *work, now time.Time) (string
 	switch w.p.Kind {
 	case KindMeetingReminder:
 		return s.meetingGone(ctx, w.p.Refs)
+	case KindMeetingDue:
+		return s.meetingNoLongerDue(ctx, w.p.Refs)
 	case KindDailyReminder, KindStreakAtRisk:
 		if s.Goals == nil {
 			return "", nil

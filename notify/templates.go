@@ -29,6 +29,7 @@ var templates = map[string]map[Kind]template{
 		KindMeetingToConfirm:      {"Confirm your meeting", "{person} recorded your mentoring meeting. Confirm it so it counts."},
 		KindAgreementChanged:      {"Your agreement changed", "{person} proposed a change to your mentoring agreement. Have a look and acknowledge it."},
 		KindAgreementAcknowledged: {"Change acknowledged", "{person} acknowledged your change to the mentoring agreement."},
+		KindMeetingDue:            {"Time to meet again", "You agreed to meet {frequency}, and no meeting is planned. Plan the next one with {person}."},
 	},
 	"de": {
 		KindBadgeEarned:           {"Neues Abzeichen: {badge}", "Du hast das Abzeichen {badge} verdient. Gut gemacht!"},
@@ -47,6 +48,7 @@ var templates = map[string]map[Kind]template{
 		KindMeetingToConfirm:      {"Bestätige dein Treffen", "{person} hat euer Mentoring-Treffen eingetragen. Bestätige es, damit es zählt."},
 		KindAgreementChanged:      {"Eure Vereinbarung wurde geändert", "{person} schlägt eine Änderung eurer Mentoring-Vereinbarung vor. Sieh sie dir an und bestätige sie."},
 		KindAgreementAcknowledged: {"Änderung bestätigt", "{person} hat deine Änderung der Mentoring-Vereinbarung bestätigt."},
+		KindMeetingDue:            {"Zeit für ein neues Treffen", "Ihr habt vereinbart, euch {frequency} zu treffen, und kein Treffen ist geplant. Plane das nächste mit {person}."},
 		KindReviewsDue:            {"Wiederholung wartet", "{count} Fragen, die du einmal verpasst hast, sind bereit für eine kurze Wiederholung."},
 	},
 	"fr": {
@@ -66,6 +68,7 @@ var templates = map[string]map[Kind]template{
 		KindMeetingToConfirm:      {"Confirmez votre rendez-vous", "{person} a consigné votre rendez-vous de mentorat. Confirmez-le pour qu'il compte."},
 		KindAgreementChanged:      {"Votre accord a changé", "{person} propose une modification de votre accord de mentorat. Consultez-la et validez-la."},
 		KindAgreementAcknowledged: {"Modification validée", "{person} a validé votre modification de l'accord de mentorat."},
+		KindMeetingDue:            {"Il est temps de vous revoir", "Vous avez convenu de vous voir {frequency} et aucun rendez-vous n'est prévu. Planifiez le prochain avec {person}."},
 		KindReviewsDue:            {"Des révisions vous attendent", "{count} questions manquées sont prêtes pour une révision rapide."},
 	},
 }
@@ -95,7 +98,7 @@ func Render(kind Kind, locale string, vars map[string]string) (title, body strin
 
 // defaults fill variables a producer left out, so that no "{x}" ever reaches a phone.
 var defaults = map[string]string{"time": "soon", "format": "in person", "person": "Your mentoring partner", "badge": "a", "level": "up", "prize": "a prize", "title": "an assignment",
-	"mentee": "Your mentee", "streak": "your", "programme": "your programme", "count": "Some", "occasion": "next"}
+	"mentee": "Your mentee", "streak": "your", "programme": "your programme", "count": "Some", "occasion": "next", "frequency": "regularly"}
 
 func lookup(kind Kind, locale string) (template, bool) {
 	tag := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))

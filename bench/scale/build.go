@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/app"
@@ -37,8 +39,9 @@ type world struct {
 	mentees []string // user IDs, in creation order
 	mentors []string
 	// groups are group pairings (five mentees each) with their mentor.
-	groups []pairing
-	tokens map[string]string
+	groups  []pairing
+	tokens  map[string]issued
+	tokenMu sync.Mutex
 
 	lessons, quizzes, checklists, paths []content.Item
 	// fresh are published lessons nobody has done: completing one earns XP, so the writes
@@ -80,7 +83,7 @@ func start(ctx context.Context, dir string) (*world, error) {
 	go func() { defer close(done); _ = a.Serve(sctx, ln) }()
 	w := &world{a: a, base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 60 * time.Second},
-		tokens: map[string]string{}}
+		tokens: map[string]issued{}}
 	w.stop = func() {
 		cancel()
 		<-done
@@ -145,7 +148,7 @@ func (w *world) addFreshLessons(ctx context.Context) error {
 func (w *world) grow(ctx context.Context, size int, o options) error {
 	for len(w.mentees) < size {
 		n := min(menteesPerMentor, size-len(w.mentees))
-		if err := w.addBlock(ctx, n, o); err != nil {
+		if err := w.addBlockRetrying(ctx, n, o); err != nil {
 			return err
 		}
 		if len(w.mentees)%1000 == 0 {
@@ -153,6 +156,19 @@ func (w *world) grow(ctx context.Context, size int, o options) error {
 		}
 	}
 	return nil
+}
+
+// addBlockRetrying adds a block, and on a busy machine (the one connection to the embedded
+// database not free within the driver's 30 s) starts the block again, up to three times; a
+// failed block's people stay behind without pairings.
+func (w *world) addBlockRetrying(ctx context.Context, n int, o options) error {
+	for attempt := 1; ; attempt++ {
+		err := w.addBlock(ctx, n, o)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "checking out a connection") {
+			return err
+		}
+		logf("  block failed (%v); trying again", err)
+	}
 }
 
 // addBlock adds one mentor and n mentees: a group pairing of the first five, one-to-one
@@ -259,7 +275,7 @@ func (w *world) history(ctx context.Context, user string, o options) error {
 	var acts []content.Activity
 	var events []learning.Event
 	p := gamification.Player{ProgrammeID: w.pid, UserID: user, Done: map[string]bool{}, Domains: map[string]int{},
-		DisplayName: "mentee " + user[:6], Visibility: gamification.Visible, UpdatedAt: now}
+		DisplayName: "mentee " + user[:6], Visibility: gamification.Visible, Role: string(programme.RoleMentee), UpdatedAt: now}
 	var ledger []gamification.LedgerEntry
 	days := map[string]int{}
 	attempts := map[string]int{}
@@ -357,15 +373,23 @@ func addPeriod(ps *[]gamification.PeriodXP, key string, xp int64) {
 }
 
 // token signs a mentee or mentor in without a password (the bench mints access tokens with the
-// product's own issuer; sessions are not looked up per request).
+// product's own issuer; sessions are not looked up per request). A token is minted again a
+// minute before it expires: a run at 10,000 mentees lasts longer than a token.
 func (w *world) token(user string) (string, error) {
-	if t, ok := w.tokens[user]; ok {
-		return t, nil
+	w.tokenMu.Lock()
+	defer w.tokenMu.Unlock()
+	if t, ok := w.tokens[user]; ok && time.Until(t.expires) > time.Minute {
+		return t.token, nil
 	}
-	t, _, err := w.a.Tokens.Issue(user, "bench-"+user, false)
+	t, c, err := w.a.Tokens.Issue(user, "bench-"+user, false)
 	if err != nil {
 		return "", err
 	}
-	w.tokens[user] = t
+	w.tokens[user] = issued{t, c.ExpiresAt}
 	return t, nil
+}
+
+type issued struct {
+	token   string
+	expires time.Time
 }

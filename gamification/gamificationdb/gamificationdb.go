@@ -50,6 +50,8 @@ func Indexes() []mongodb.Index {
 		ix(Prizes, bson.D{{Key: "kind", Value: 1}}),
 		ix(Winners, bson.D{{Key: "programmeId", Value: 1}, {Key: "awardedAt", Value: -1}}),
 		ix(Winners, bson.D{{Key: "userId", Value: 1}, {Key: "awardedAt", Value: -1}}), // WinnersOf
+		ix(BoardEntries, bson.D{{Key: "band", Value: 1}}),                             // BoardScores
+		ix(BoardEntries, bson.D{{Key: "userId", Value: 1}}),                           // SetProfile
 	}
 }
 
@@ -62,6 +64,9 @@ type Store struct {
 	// or wrote it, so that a write knows which state it makes garbage.
 	current *cache.Cache[string, string]
 	gc      collector
+	// behind holds the players whose board entries failed to be written (catchUpBoards).
+	behindMu sync.Mutex
+	behind   map[string]gamification.Player
 	// Now is the clock of state timestamps and of garbage collection (time.Now when nil).
 	Now func() time.Time
 }
@@ -248,6 +253,10 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 	}
 	s.current.Put(head.ID, head.StateID)
 	s.states.Put(head.StateID, state)
+	if err := s.updateBoards(ctx, p); err != nil {
+		// The player is saved; CollectGarbage's next run writes its entries again.
+		s.boardsBehind(p)
+	}
 	return p, nil
 }
 
@@ -280,6 +289,9 @@ func hourOf(t time.Time) string { return t.UTC().Format("2006-01-02T15") }
 // when the process starts are left (run `gamification recompute` to inspect players). It
 // returns how many states it deleted.
 func (s *Store) CollectGarbage(ctx context.Context, olderThan time.Duration) (int, error) {
+	if err := s.catchUpBoards(ctx); err != nil {
+		return 0, err
+	}
 	n := 0
 	garbage := s.gc.take()
 	for i := 0; i < len(garbage); i += 500 {
@@ -527,7 +539,7 @@ func (s *Store) SetProfile(ctx context.Context, userID, displayName string, v ga
 	if err != nil {
 		return fmt.Errorf("update board profile: %w", err)
 	}
-	return nil
+	return s.setBoardProfile(ctx, userID, displayName, v)
 }
 
 // ---- notified marks (prize winners)

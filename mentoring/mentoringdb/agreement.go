@@ -27,6 +27,7 @@ func AgreementIndexes() []mongodb.Index {
 		ix(AgreementVersions, k("pairingId", 1, "version", 1), true),
 		ix(AgreementAcks, k("pairingId", 1, "version", 1), false),
 		ix(FeedTokens, k("userId", 1), true),
+		ix(CadenceDue, k("day", 1), false), // CadenceDueOn (cadence_due.go)
 	}
 }
 
