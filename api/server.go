@@ -21,6 +21,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency"
+	"github.com/microlearn/microlearn/internal/metrics"
 	"github.com/microlearn/microlearn/internal/throttle"
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
@@ -95,6 +96,9 @@ type Deps struct {
 	Evidence *evidence.Service
 	// media
 	Media *media.Service
+
+	// Metrics receives the HTTP, sign-in and throttle metrics (nil: none are kept).
+	Metrics *metrics.Metrics
 
 	// Console is the browser console, served for every path outside the API's own (nil:
 	// no console).

@@ -29,6 +29,7 @@ import (
 	"github.com/microlearn/microlearn/identity/identitydb"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
+	"github.com/microlearn/microlearn/internal/metrics"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/mail"
@@ -72,6 +73,9 @@ type App struct {
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
 
+	// Metrics is this process's Prometheus registry (served on METRICS_ADDR by the mains).
+	Metrics *metrics.Metrics
+
 	// workers run in the background until the context given to Serve ends.
 	workers []func(ctx context.Context)
 	// scheduler plans reminders from its due index; profile changes re-track people in it.
@@ -86,6 +90,8 @@ type Options struct {
 	Now func() time.Time
 	// RecordDBCommands keeps per-request command counts (api.Server.DBCommands).
 	RecordDBCommands bool
+	// Process names the binary in the metrics' process label (default "api").
+	Process string
 }
 
 // New opens the database, ensures indexes, builds every service and the API, and seeds the
@@ -116,6 +122,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 // app/<domain>.go; they only convert types.
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
+	process := opt.Process
+	if process == "" {
+		process = "api"
+	}
+	a.Metrics = metrics.New(process)
+	a.watchQueues()
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
 		return err
@@ -209,6 +221,7 @@ func (a *App) apiDeps() api.Deps {
 		Credentials:  a.Credentials,
 		Media:        a.Media,
 		Evidence:     a.Evidence,
+		Metrics:      a.Metrics,
 	}
 }
 
