@@ -26,6 +26,7 @@ import (
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
+	"github.com/microlearn/microlearn/privacy"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/review"
 )
@@ -96,6 +97,9 @@ type Deps struct {
 	Evidence *evidence.Service
 	// media
 	Media *media.Service
+
+	// Privacy erases and exports people's data.
+	Privacy *privacy.Service
 
 	// Metrics receives the HTTP, sign-in and throttle metrics (nil: none are kept).
 	Metrics *metrics.Metrics
@@ -189,6 +193,7 @@ func (s *Server) routes() {
 	s.mountCredentials(v1)
 	s.mountEvidence(v1)
 	s.mountMedia(v1)
+	s.mountPrivacy(v1)
 
 	s.mountConsole()
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns

@@ -40,6 +40,8 @@ import (
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/notify/notifydb"
+	"github.com/microlearn/microlearn/privacy"
+	"github.com/microlearn/microlearn/privacy/privacydb"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 	"github.com/microlearn/microlearn/review"
@@ -69,6 +71,7 @@ type App struct {
 	Reviews     *review.Service
 	Credentials *credential.Service
 	Evidence    *evidence.Service // check-ins, outcomes, the CPD record (issue 12)
+	Privacy     *privacy.Service  // erasure and export (issue 17)
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -156,6 +159,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Gamification = a.newGamification()
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 	a.Credentials = a.newCredentials(keys)
+	a.Privacy = a.newPrivacy()
 
 	notifyWorkers, err := a.notifyWorkers(ctx, notifyStore)
 	if err != nil {
@@ -167,7 +171,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
-	a.workers = append(a.workers, a.endDueFlashPairings)
+	a.workers = append(a.workers, a.endDueFlashPairings, a.privacyWorker)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
 		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the
@@ -178,7 +182,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
 		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes())
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), privacydb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -222,6 +226,7 @@ func (a *App) apiDeps() api.Deps {
 		Media:        a.Media,
 		Evidence:     a.Evidence,
 		Metrics:      a.Metrics,
+		Privacy:      a.Privacy,
 	}
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	GamificationMetricsAddr string
 	MetricsProbeEvery       time.Duration
 
+	// privacy: erasure and export jobs
+	ExportTTL           time.Duration
+	PrivacyPollInterval time.Duration
+
 	// accounts and programmes
 	RoleCacheTTL         time.Duration
 	RefreshTokenTTL      time.Duration
@@ -110,6 +114,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 		MetricsAddr:             metricsAddr(env, "METRICS_ADDR", "127.0.0.1:9464"),
 		GamificationMetricsAddr: metricsAddr(env, "GAMIFICATION_METRICS_ADDR", "127.0.0.1:9465"),
 		MetricsProbeEvery:       env.Duration("METRICS_QUEUE_PROBE_INTERVAL", 10*time.Second, time.Second, time.Hour),
+		ExportTTL:               env.Duration("EXPORT_TTL", 48*time.Hour, time.Hour, 30*24*time.Hour),
+		PrivacyPollInterval:     env.Duration("PRIVACY_POLL_INTERVAL", 5*time.Second, 100*time.Millisecond, time.Hour),
 		MongoURI:                env.String("MONGODB_URI", ""),
 		Database:                env.String("MONGODB_DATABASE", "microlearn"),
 		DataDir:                 env.String("DATA_DIR", "./data"),
