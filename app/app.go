@@ -125,12 +125,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 // app/<domain>.go; they only convert types.
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
-	process := opt.Process
-	if process == "" {
-		process = "api"
-	}
-	a.Metrics = metrics.New(process)
-	a.watchQueues()
+	a.newMetrics(opt.Process)
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
 		return err
@@ -180,10 +175,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		a.workers = append(a.workers, a.GamificationWorker.Run, a.GamificationWorker.RunCloser)
 	}
 
-	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
-		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), privacydb.Indexes())
-	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
+	if err := a.ensureIndexes(ctx); err != nil {
 		return err
 	}
 	if err := a.bootstrapAdmins(ctx); err != nil {
@@ -208,6 +200,14 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		TrustedProxies: a.Cfg.TrustedProxies,
 	}, deps)
 	return nil
+}
+
+// ensureIndexes creates the indexes every store declares next to its queries.
+func (a *App) ensureIndexes(ctx context.Context) error {
+	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
+		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), privacydb.Indexes())
+	return mongodb.EnsureIndexes(ctx, a.DB.DB, indexes)
 }
 
 // apiDeps hands the API the services it serves.

@@ -34,6 +34,16 @@ var probedQueues = []struct{ name, coll, due string }{
 	{"xapi_dead", evidencedb.DeadLRS, ""},
 }
 
+// newMetrics makes this process's registry (process names the binary: "api" by default)
+// and its queue gauges.
+func (a *App) newMetrics(process string) {
+	if process == "" {
+		process = "api"
+	}
+	a.Metrics = metrics.New(process)
+	a.watchQueues()
+}
+
 // watchQueues registers the queue gauges, read from the database at most every 10 seconds.
 func (a *App) watchQueues() {
 	db := a.DB.DB
