@@ -52,13 +52,16 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
 	ctx, counter := dbcount.WithCounter(ctx)
+	ctx, span := startRequestSpan(ctx, c)
 	c.SetUserContext(ctx)
 	err := c.Next()
 	if err != nil {
 		if herr := s.errorHandler(c, err); herr != nil {
+			span.End()
 			return herr
 		}
 	}
+	endRequestSpan(span, c)
 	n := counter.Load()
 	s.dbCommands.record(id, n)
 	status := c.Response().StatusCode()

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/microlearn/microlearn/app"
+	"github.com/microlearn/microlearn/internal/tracing"
 	"github.com/microlearn/microlearn/internal/config"
 )
 
@@ -92,6 +93,11 @@ func run(args []string, out io.Writer) error {
 	if err := app.CheckExposure(cfg, ln.Addr()); err != nil {
 		return err
 	}
+	stopTracing, err := tracing.Setup(ctx, "api")
+	if err != nil {
+		return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err

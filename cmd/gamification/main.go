@@ -18,6 +18,7 @@ import (
 
 	"github.com/microlearn/microlearn/app"
 	"github.com/microlearn/microlearn/internal/config"
+	"github.com/microlearn/microlearn/internal/tracing"
 )
 
 func main() {
@@ -45,6 +46,11 @@ func run(ctx context.Context, ready func(addr, metricsAddr string)) error {
 		return fmt.Errorf("invalid GAMIFICATION_ADDR=%q: cannot listen: %w", cfg.GamificationAddr, err)
 	}
 	cfg.DemoSeed = false
+	stopTracing, err := tracing.Setup(ctx, "gamification")
+	if err != nil {
+		return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	a, err := app.New(ctx, cfg, log, app.Options{Process: "gamification"})
 	if err != nil {
 		return err
