@@ -16,8 +16,8 @@ import (
 	"syscall"
 
 	"github.com/microlearn/microlearn/app"
-	"github.com/microlearn/microlearn/internal/tracing"
 	"github.com/microlearn/microlearn/internal/config"
+	"github.com/microlearn/microlearn/internal/tracing"
 )
 
 // command is an operator subcommand: `api NAME args...`.
