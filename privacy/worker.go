@@ -205,8 +205,10 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) {
 // sweep deletes expired export archives and their jobs.
 func (s *Service) sweep(ctx context.Context) {
 	jobs, err := s.Store.Expired(ctx, s.now(), 100)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		s.Log.Error("listing expired exports failed", "error", err.Error())
+	}
+	if err != nil {
 		return
 	}
 	for _, j := range jobs {
