@@ -125,6 +125,9 @@ var catalog = []rule{
 	{coll: "gamification_players", act: anonymise, names: true},
 	{coll: "gamification_player_states", act: deleteAll},
 	{coll: "gamification_ledger", act: anonymise},
+	// a board entry keeps its band (which holds only the first characters of the user ID),
+	// so the board's counts stay right; its ID and user ID become the tombstone
+	{coll: "gamification_board_entries", act: anonymise, names: true},
 	{coll: "gamification_period_results", act: anonymise, names: true},
 	{coll: "gamification_winners", act: anonymise, names: true},
 	{coll: "gamification_rules", act: anonymise},
