@@ -93,6 +93,7 @@ var catalog = []rule{
 	{coll: "mentoring_assignments", act: anonymise, deleteIf: []string{"menteeId"}, pairing: "pairingId"},
 	{coll: "mentoring_settings", act: anonymise},
 	{coll: "mentoring_tags", why: "a programme's skill vocabulary"},
+	{coll: "mentoring_cadence_due", why: "per pairing ID: when its next meeting is due (no person named)"},
 	// the mentoring record: shared by the pairing; what the person alone wrote or owns goes
 	{coll: "mentoring_meetings", act: anonymise, names: true, pairing: "pairingId"},
 	{coll: "mentoring_meeting_confirmations", act: anonymise},
