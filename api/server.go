@@ -21,10 +21,12 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency"
+	"github.com/microlearn/microlearn/internal/metrics"
 	"github.com/microlearn/microlearn/internal/throttle"
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
+	"github.com/microlearn/microlearn/privacy"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/review"
 )
@@ -95,6 +97,12 @@ type Deps struct {
 	Evidence *evidence.Service
 	// media
 	Media *media.Service
+
+	// Privacy erases and exports people's data.
+	Privacy *privacy.Service
+
+	// Metrics receives the HTTP, sign-in and throttle metrics (nil: none are kept).
+	Metrics *metrics.Metrics
 
 	// Console is the browser console, served for every path outside the API's own (nil:
 	// no console).
@@ -186,6 +194,7 @@ func (s *Server) routes() {
 	s.mountCredentials(v1)
 	s.mountEvidence(v1)
 	s.mountMedia(v1)
+	s.mountPrivacy(v1)
 
 	s.mountConsole()
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns

@@ -22,7 +22,7 @@ import (
 func (a *App) newGamification() *gamification.Service {
 	return &gamification.Service{
 		Store:      gamificationdb.New(a.DB.DB),
-		Queue:      a.Learning,
+		Queue:      meteredQueue{a.Learning, a.Metrics},
 		People:     gamificationPeople{a.Identity},
 		Programmes: gamificationProgrammes{a.Programmes},
 		Catalog:    catalogForGamification{a.Content},

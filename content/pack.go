@@ -186,7 +186,12 @@ func (s *Service) Import(ctx context.Context, authorID, programmeID string, p Pa
 	if err := s.storePackMedia(ctx, programmeID, authorID, p, plan); err != nil {
 		return nil, err
 	}
-	// Paths last, so that the items they name are published first.
+	return s.importItems(ctx, authorID, items)
+}
+
+// importItems writes a validated pack's items, paths last, so that the items they name are
+// published first.
+func (s *Service) importItems(ctx context.Context, authorID string, items []Item) ([]ImportedItem, error) {
 	var out []ImportedItem
 	for _, paths := range []bool{false, true} {
 		for _, it := range items {

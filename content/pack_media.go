@@ -88,22 +88,30 @@ func (s *Service) planPackMedia(ctx context.Context, programmeID string, p Pack,
 		if (b.Type == BlockImage || b.Type == BlockAnimation) && b.Alt == "" {
 			b.Alt = info.Alt
 		}
-		for i, c := range pm.Captions {
-			ci, fe := s.checkPackFile(ctx, programmeID, p, plan, MediaFile{Name: c.File})
-			switch {
-			case fe != nil && fe.Source == "":
-				fail(fmt.Sprintf("%s/captions/%d/file", pm.Pointer, i), fe.Detail)
-			case fe != nil:
-				out = append(out, *fe)
-			case ci.Kind != "captions":
-				fail(fmt.Sprintf("%s/captions/%d/file", pm.Pointer, i), fmt.Sprintf("%s is a %s, not a WebVTT captions file", c.File, ci.Kind))
-			case info.Kind != "video":
-				fail(fmt.Sprintf("%s/captions", pm.Pointer), "only videos have captions")
-			}
+		out = append(out, s.planPackCaptions(ctx, programmeID, p, pi.Source, pm, info, plan)...)
+	}
+	return out
+}
+
+// planPackCaptions checks the captions files of one block's video (info).
+func (s *Service) planPackCaptions(ctx context.Context, programmeID string, p Pack, source string, pm PackMedia, info MediaInfo, plan *mediaPlan) []FileError {
+	var out []FileError
+	fail := func(ptr, detail string) { out = append(out, FileError{source, ptr, detail}) }
+	for i, c := range pm.Captions {
+		ci, fe := s.checkPackFile(ctx, programmeID, p, plan, MediaFile{Name: c.File})
+		switch {
+		case fe != nil && fe.Source == "":
+			fail(fmt.Sprintf("%s/captions/%d/file", pm.Pointer, i), fe.Detail)
+		case fe != nil:
+			out = append(out, *fe)
+		case ci.Kind != "captions":
+			fail(fmt.Sprintf("%s/captions/%d/file", pm.Pointer, i), fmt.Sprintf("%s is a %s, not a WebVTT captions file", c.File, ci.Kind))
+		case info.Kind != "video":
+			fail(fmt.Sprintf("%s/captions", pm.Pointer), "only videos have captions")
 		}
-		if len(pm.Captions) > 0 {
-			plan.captions = append(plan.captions, videoCaptions{video: pm.File, tracks: pm.Captions})
-		}
+	}
+	if len(pm.Captions) > 0 {
+		plan.captions = append(plan.captions, videoCaptions{video: pm.File, tracks: pm.Captions})
 	}
 	return out
 }

@@ -180,6 +180,12 @@ func (s *Service) SyncPairing(ctx context.Context, p Pairing) error {
 	if err := s.Store.InsertCheckins(ctx, fresh); err != nil {
 		return err
 	}
+	return s.retireCheckins(ctx, p, existing, want, now)
+}
+
+// retireCheckins cancels the existing check-ins that are no longer wanted, or that the end
+// of the pairing overtook (closing those that had opened already).
+func (s *Service) retireCheckins(ctx context.Context, p Pairing, existing []CheckIn, want map[string]CheckIn, now time.Time) error {
 	for _, c := range existing {
 		_, wanted := want[c.ID]
 		ended := p.Status == PairingEnded && !c.AtEnd

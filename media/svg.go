@@ -127,28 +127,33 @@ func checkSVGElement(t xml.StartElement, line int, root bool) error {
 	}
 	animates := name == "set" || strings.HasPrefix(name, "animate")
 	for _, a := range t.Attr {
-		an := strings.ToLower(a.Name.Local)
-		v := strings.TrimSpace(a.Value)
-		switch {
-		case strings.HasPrefix(an, "on"):
-			return svgUnsafe(line, "has an event handler %s=\"…\" on <%s>, which runs script", a.Name.Local, t.Name.Local)
-		case an == "href" || an == "src" || an == "action" || an == "formaction":
-			if !localRef(v) {
-				return svgUnsafe(line, "has %s=%q on <%s>: references outside the file are not allowed (use #id or an embedded PNG, JPEG, GIF or WebP data: URI)", a.Name.Local, truncate(v, 60), t.Name.Local)
-			}
-		case animates && an == "attributename":
-			if l := strings.ToLower(v); strings.HasSuffix(l, "href") || strings.HasPrefix(l, "on") {
-				return svgUnsafe(line, "animates %q on <%s>, which can turn into a link or script", v, t.Name.Local)
-			}
-		}
-		if strings.Contains(strings.ToLower(v), "javascript:") {
-			return svgUnsafe(line, "has a javascript: URL in %s on <%s>", a.Name.Local, t.Name.Local)
-		}
-		if err := checkCSS(v, line, a.Name.Local+" on <"+t.Name.Local+">"); err != nil {
+		if err := checkSVGAttr(t, a, line, animates); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkSVGAttr refuses an attribute of element t that runs script or reaches outside the file.
+func checkSVGAttr(t xml.StartElement, a xml.Attr, line int, animates bool) error {
+	an := strings.ToLower(a.Name.Local)
+	v := strings.TrimSpace(a.Value)
+	switch {
+	case strings.HasPrefix(an, "on"):
+		return svgUnsafe(line, "has an event handler %s=\"…\" on <%s>, which runs script", a.Name.Local, t.Name.Local)
+	case an == "href" || an == "src" || an == "action" || an == "formaction":
+		if !localRef(v) {
+			return svgUnsafe(line, "has %s=%q on <%s>: references outside the file are not allowed (use #id or an embedded PNG, JPEG, GIF or WebP data: URI)", a.Name.Local, truncate(v, 60), t.Name.Local)
+		}
+	case animates && an == "attributename":
+		if l := strings.ToLower(v); strings.HasSuffix(l, "href") || strings.HasPrefix(l, "on") {
+			return svgUnsafe(line, "animates %q on <%s>, which can turn into a link or script", v, t.Name.Local)
+		}
+	}
+	if strings.Contains(strings.ToLower(v), "javascript:") {
+		return svgUnsafe(line, "has a javascript: URL in %s on <%s>", a.Name.Local, t.Name.Local)
+	}
+	return checkCSS(v, line, a.Name.Local+" on <"+t.Name.Local+">")
 }
 
 // localRef reports whether an href stays inside the file: a fragment or a raster data: URI.

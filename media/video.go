@@ -124,43 +124,50 @@ func (p *mp4Probe) handle(h *mp4.ReadHandle) (any, error) {
 			return nil, err
 		}
 		return nil, nil
+	}
+	return nil, p.readHeader(h)
+}
+
+// readHeader reads what the probe needs from a box that holds no boxes it looks into.
+func (p *mp4Probe) readHeader(h *mp4.ReadHandle) error {
+	switch t := h.BoxInfo.Type; {
 	case t == mp4.BoxTypeMvhd():
 		box, _, err := h.ReadPayload()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m := box.(*mp4.Mvhd)
 		p.timescale, p.duration = m.Timescale, m.GetDuration()
 	case t == mp4.BoxTypeMehd():
 		box, _, err := h.ReadPayload()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.fragments = box.(*mp4.Mehd).GetFragmentDuration()
 	case t == mp4.BoxTypeTkhd() && p.cur != nil:
 		box, _, err := h.ReadPayload()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		k := box.(*mp4.Tkhd)
 		p.cur.width, p.cur.height = int(k.GetWidthInt()), int(k.GetHeightInt())
 	case t == mp4.BoxTypeMdhd() && p.cur != nil:
 		box, _, err := h.ReadPayload()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m := box.(*mp4.Mdhd)
 		p.cur.timescale, p.cur.duration, p.cur.hasDuration = m.Timescale, m.GetDuration(), true
 	case t == mp4.BoxTypeHdlr() && p.cur != nil:
 		box, _, err := h.ReadPayload()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.cur.handler, p.cur.hasHandler = string(box.(*mp4.Hdlr).HandlerType[:]), true
 	case len(h.Path) >= 2 && h.Path[len(h.Path)-2] == mp4.BoxTypeStsd() && p.cur != nil && p.cur.codec == "":
 		p.cur.codec = t.String()
 	}
-	return nil, nil
+	return nil
 }
 
 func (p *mp4Probe) finishTrack() {

@@ -278,24 +278,7 @@ func (s *Service) ImportInvites(ctx context.Context, programmeID, invitedBy, def
 		return ImportResult{}, err
 	}
 	res := ImportResult{DryRun: dryRun, Rows: make([]RowResult, len(rows)), Counts: map[string]int{}}
-	inputs := make([]InviteInput, len(rows))
-	firstLine := map[string]int{}
-	var ids []string
-	for i, row := range rows {
-		in, errs := row.input(defaultLocale)
-		rr := RowResult{Line: row.line, Email: in.Email, Errors: errs}
-		switch {
-		case len(errs) > 0:
-			rr.Status = RowInvalid
-		case firstLine[in.Email] != 0:
-			rr.Status, rr.DuplicateOf = RowDuplicate, firstLine[in.Email]
-		default:
-			firstLine[in.Email] = row.line
-			rr.InviteID = InviteID(programmeID, in.Email)
-			ids = append(ids, rr.InviteID)
-		}
-		res.Rows[i], inputs[i] = rr, in
-	}
+	inputs, ids := checkInviteRows(programmeID, defaultLocale, rows, res.Rows)
 	existing, err := s.Store.InvitesByID(ctx, ids)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import invites: %w", err)
@@ -336,26 +319,55 @@ func (s *Service) ImportInvites(ctx context.Context, programmeID, invitedBy, def
 		}
 	}
 	if !s.MailOn() && !dryRun {
-		tokens := map[string]string{}
-		for _, inv := range append(fresh, renew...) {
-			tokens[inv.ID] = s.InviteToken(inv)
-		}
-		for i := range res.Rows {
-			rr := &res.Rows[i]
-			switch rr.Status {
-			case RowCreated, RowRenewed:
-				rr.Token = tokens[rr.InviteID]
-			case RowUnchanged:
-				if cur, ok := existing[rr.InviteID]; ok {
-					rr.Token = s.InviteToken(cur)
-				}
-			}
-		}
+		s.handOutTokens(res.Rows, existing, append(fresh, renew...))
 	}
 	for _, rr := range res.Rows {
 		res.Counts[rr.Status]++
 	}
 	return res, nil
+}
+
+// checkInviteRows turns the rows into invitation inputs and fills in each row's result:
+// invalid, a duplicate of an earlier row, or (with its invitation ID, also returned in ids)
+// to be looked up.
+func checkInviteRows(programmeID, defaultLocale string, rows []csvRow, out []RowResult) (inputs []InviteInput, ids []string) {
+	inputs = make([]InviteInput, len(rows))
+	firstLine := map[string]int{}
+	for i, row := range rows {
+		in, errs := row.input(defaultLocale)
+		rr := RowResult{Line: row.line, Email: in.Email, Errors: errs}
+		switch {
+		case len(errs) > 0:
+			rr.Status = RowInvalid
+		case firstLine[in.Email] != 0:
+			rr.Status, rr.DuplicateOf = RowDuplicate, firstLine[in.Email]
+		default:
+			firstLine[in.Email] = row.line
+			rr.InviteID = InviteID(programmeID, in.Email)
+			ids = append(ids, rr.InviteID)
+		}
+		out[i], inputs[i] = rr, in
+	}
+	return inputs, ids
+}
+
+// handOutTokens gives the owner each pending invitation's link when no mail goes out.
+func (s *Service) handOutTokens(rows []RowResult, existing map[string]Invite, written []Invite) {
+	tokens := map[string]string{}
+	for _, inv := range written {
+		tokens[inv.ID] = s.InviteToken(inv)
+	}
+	for i := range rows {
+		rr := &rows[i]
+		switch rr.Status {
+		case RowCreated, RowRenewed:
+			rr.Token = tokens[rr.InviteID]
+		case RowUnchanged:
+			if cur, ok := existing[rr.InviteID]; ok {
+				rr.Token = s.InviteToken(cur)
+			}
+		}
+	}
 }
 
 // writeImport queues the emails, then writes the invitations: new ones in bulk, renewed ones

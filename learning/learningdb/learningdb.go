@@ -32,6 +32,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/tracing"
 	"github.com/microlearn/microlearn/learning"
 )
 
@@ -145,8 +146,17 @@ type EventDoc struct {
 	CadenceMonths int        `bson:"cadenceMonths,omitempty"`
 	// The time measures came later: events stored before carry neither, and are not
 	// checked for plausible time.
-	EstimatedSeconds int `bson:"estimatedSeconds,omitempty"`
-	SecondsOnItem    int `bson:"secondsOnItem,omitempty"`
+	EstimatedSeconds int    `bson:"estimatedSeconds,omitempty"`
+	SecondsOnItem    int    `bson:"secondsOnItem,omitempty"`
+	Trace            string `bson:"trace,omitempty"`
+}
+
+// traced stamps d with the publishing request's trace, when it has none.
+func traced(ctx context.Context, d EventDoc) EventDoc {
+	if d.Trace == "" {
+		d.Trace = tracing.Inject(ctx)
+	}
+	return d
 }
 
 // FromEvent converts a domain event to its stored form.
@@ -155,7 +165,7 @@ func FromEvent(e learning.Event) EventDoc {
 		ItemID: e.ItemID, Domain: e.Domain, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(),
 		ScorePercent: e.ScorePercent, Passed: e.Passed, Attempt: e.Attempt, Perfect: e.Perfect,
 		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime,
-		Role: e.Role, CadenceMonths: e.CadenceMonths, EstimatedSeconds: e.EstimatedSeconds, SecondsOnItem: e.SecondsOnItem}
+		Role: e.Role, CadenceMonths: e.CadenceMonths, EstimatedSeconds: e.EstimatedSeconds, SecondsOnItem: e.SecondsOnItem, Trace: e.Trace}
 }
 
 // ToEvent converts the stored form back.
@@ -164,7 +174,7 @@ func (d EventDoc) ToEvent() learning.Event {
 		ItemKind: d.ItemKind, ItemID: d.ItemID, Domain: d.Domain, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt,
 		ScorePercent: d.ScorePercent, Passed: d.Passed, Attempt: d.Attempt, Perfect: d.Perfect,
 		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime,
-		Role: d.Role, CadenceMonths: d.CadenceMonths, EstimatedSeconds: d.EstimatedSeconds, SecondsOnItem: d.SecondsOnItem}
+		Role: d.Role, CadenceMonths: d.CadenceMonths, EstimatedSeconds: d.EstimatedSeconds, SecondsOnItem: d.SecondsOnItem, Trace: d.Trace}
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its
@@ -204,7 +214,7 @@ func (d queueDoc) delivery() (learning.Delivery, error) {
 // that is already queued changes nothing (duplicate key); one that was processed (or parked)
 // before is queued again and dropped by the claim, which finds its lease (see Claim).
 func (s *Store) Publish(ctx context.Context, e learning.Event) error {
-	inserted, err := s.enqueue(ctx, FromEvent(e))
+	inserted, err := s.enqueue(ctx, traced(ctx, FromEvent(e)))
 	if err != nil {
 		return fmt.Errorf("publish learning event: %w", err)
 	}
@@ -222,7 +232,7 @@ func (s *Store) PublishMany(ctx context.Context, es []learning.Event) error {
 	}
 	docs := make([]any, 0, len(es))
 	for _, e := range es {
-		d := FromEvent(e)
+		d := traced(ctx, FromEvent(e))
 		at := d.RecordedAt
 		if at.IsZero() {
 			at = s.now()
