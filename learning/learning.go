@@ -75,6 +75,9 @@ type Event struct {
 	Passed       bool
 	Attempt      int
 	Perfect      bool
+	// Questions, on quiz_attempted, says which questions of the attempt were answered
+	// correctly (programme reports show each question's correct rate).
+	Questions []QuestionResult
 	// Seconds the user spent, as reported.
 	SecondsSpent int
 	// Assignments: the pairing it belongs to, its due time and whether it was completed by it.
@@ -87,6 +90,13 @@ type Event struct {
 	// CadenceMonths, on cadence_kept, is how many whole months the pairing has now kept
 	// its agreed meeting cadence without a gap.
 	CadenceMonths int
+}
+
+// QuestionResult is one question of a quiz attempt: its key and whether it was answered
+// correctly.
+type QuestionResult struct {
+	Key     string
+	Correct bool
 }
 
 // Publisher records learning events durably.

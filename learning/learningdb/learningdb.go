@@ -124,25 +124,54 @@ func (s *Store) now() time.Time {
 
 // EventDoc is the stored form of a learning event.
 type EventDoc struct {
-	ID            string     `bson:"_id"`
-	Kind          string     `bson:"kind"`
-	UserID        string     `bson:"userId"`
-	ProgrammeID   string     `bson:"programmeId"`
-	ItemKind      string     `bson:"itemKind,omitempty"`
-	ItemID        string     `bson:"itemId,omitempty"`
-	Domain        string     `bson:"domain,omitempty"`
-	OccurredAt    time.Time  `bson:"occurredAt"`
-	RecordedAt    time.Time  `bson:"recordedAt"`
-	ScorePercent  int        `bson:"scorePercent,omitempty"`
-	Passed        bool       `bson:"passed,omitempty"`
-	Attempt       int        `bson:"attempt,omitempty"`
-	Perfect       bool       `bson:"perfect,omitempty"`
-	SecondsSpent  int        `bson:"secondsSpent,omitempty"`
-	PairingID     string     `bson:"pairingId,omitempty"`
-	DueAt         *time.Time `bson:"dueAt,omitempty"`
-	OnTime        bool       `bson:"onTime,omitempty"`
-	Role          string     `bson:"role,omitempty"`
-	CadenceMonths int        `bson:"cadenceMonths,omitempty"`
+	ID            string        `bson:"_id"`
+	Kind          string        `bson:"kind"`
+	UserID        string        `bson:"userId"`
+	ProgrammeID   string        `bson:"programmeId"`
+	ItemKind      string        `bson:"itemKind,omitempty"`
+	ItemID        string        `bson:"itemId,omitempty"`
+	Domain        string        `bson:"domain,omitempty"`
+	OccurredAt    time.Time     `bson:"occurredAt"`
+	RecordedAt    time.Time     `bson:"recordedAt"`
+	ScorePercent  int           `bson:"scorePercent,omitempty"`
+	Passed        bool          `bson:"passed,omitempty"`
+	Attempt       int           `bson:"attempt,omitempty"`
+	Perfect       bool          `bson:"perfect,omitempty"`
+	SecondsSpent  int           `bson:"secondsSpent,omitempty"`
+	PairingID     string        `bson:"pairingId,omitempty"`
+	DueAt         *time.Time    `bson:"dueAt,omitempty"`
+	OnTime        bool          `bson:"onTime,omitempty"`
+	Role          string        `bson:"role,omitempty"`
+	CadenceMonths int           `bson:"cadenceMonths,omitempty"`
+	Questions     []questionDoc `bson:"questions,omitempty"`
+}
+
+// questionDoc is one question result of a quiz attempt.
+type questionDoc struct {
+	Key     string `bson:"key"`
+	Correct bool   `bson:"correct"`
+}
+
+func fromQuestions(qs []learning.QuestionResult) []questionDoc {
+	if len(qs) == 0 {
+		return nil
+	}
+	out := make([]questionDoc, len(qs))
+	for i, q := range qs {
+		out[i] = questionDoc{Key: q.Key, Correct: q.Correct}
+	}
+	return out
+}
+
+func toQuestions(qs []questionDoc) []learning.QuestionResult {
+	if len(qs) == 0 {
+		return nil
+	}
+	out := make([]learning.QuestionResult, len(qs))
+	for i, q := range qs {
+		out[i] = learning.QuestionResult{Key: q.Key, Correct: q.Correct}
+	}
+	return out
 }
 
 // FromEvent converts a domain event to its stored form.
@@ -151,7 +180,7 @@ func FromEvent(e learning.Event) EventDoc {
 		ItemID: e.ItemID, Domain: e.Domain, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(),
 		ScorePercent: e.ScorePercent, Passed: e.Passed, Attempt: e.Attempt, Perfect: e.Perfect,
 		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime,
-		Role: e.Role, CadenceMonths: e.CadenceMonths}
+		Role: e.Role, CadenceMonths: e.CadenceMonths, Questions: fromQuestions(e.Questions)}
 }
 
 // ToEvent converts the stored form back.
@@ -160,7 +189,7 @@ func (d EventDoc) ToEvent() learning.Event {
 		ItemKind: d.ItemKind, ItemID: d.ItemID, Domain: d.Domain, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt,
 		ScorePercent: d.ScorePercent, Passed: d.Passed, Attempt: d.Attempt, Perfect: d.Perfect,
 		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime,
-		Role: d.Role, CadenceMonths: d.CadenceMonths}
+		Role: d.Role, CadenceMonths: d.CadenceMonths, Questions: toQuestions(d.Questions)}
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its
