@@ -27,6 +27,8 @@ import (
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/identity/identitydb"
+	"github.com/microlearn/microlearn/insight"
+	"github.com/microlearn/microlearn/insight/insightdb"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
 	"github.com/microlearn/microlearn/internal/mongodb"
@@ -68,6 +70,11 @@ type App struct {
 	Reviews     *review.Service
 	Credentials *credential.Service
 	Evidence    *evidence.Service // check-ins, outcomes, the CPD record (issue 12)
+	// Insight is the programme reports (issue 13); Touches its edge the domains' stores
+	// tell about changes through (app/insight_watch.go).
+	Insight      *insight.Service
+	Touches      insight.Touches
+	insightStore *insightdb.Store
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -116,6 +123,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 // app/<domain>.go; they only convert types.
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
+	a.insightStore = insightdb.New(db)
+	a.Touches = insight.Touches{Store: a.insightStore, Now: a.Now}
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
 		return err
@@ -127,7 +136,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		RefreshTTL: a.Cfg.RefreshTokenTTL, MaxAge: a.Cfg.SessionMaxAge}
 	mailStore := maildb.New(db)
 	a.Mail = mail.NewService(mailStore, a.Cfg.MailOn(), a.Now, a.Log.With("component", "mail"))
-	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
+	a.Programmes = &programme.Service{Store: a.watchProgrammes(programmedb.New(db)), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
 		AdminsOnlyCreate: a.Cfg.ProgrammeCreation == "admins", InviteTTL: a.Cfg.InviteTTL,
 		InviteKey: a.inviteKey, Mailer: inviteMailer{a.Mail}}
 	a.Learning = learningdb.New(db)
@@ -141,7 +150,9 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Record = a.newRecord()
 	a.Reviews = a.newReview()
 	a.Evidence = a.newEvidence()
-	a.Gamification = a.newGamification()
+	players := gamificationdb.New(db)
+	a.Insight = a.newInsight(players)
+	a.Gamification = a.newGamification(players)
 	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
 	a.Credentials = a.newCredentials(keys)
 
@@ -155,7 +166,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
-	a.workers = append(a.workers, a.endDueFlashPairings)
+	a.workers = append(a.workers, a.endDueFlashPairings, a.Insight.Run)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
 		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the
@@ -166,7 +177,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
 		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes())
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), insightdb.Indexes())
 	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
 		return err
 	}
@@ -209,6 +220,7 @@ func (a *App) apiDeps() api.Deps {
 		Credentials:  a.Credentials,
 		Media:        a.Media,
 		Evidence:     a.Evidence,
+		Insight:      a.Insight,
 	}
 }
 
