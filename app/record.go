@@ -17,7 +17,7 @@ func (a *App) newRecord() *mentoring.Record {
 	store := mentoringdb.New(a.DB.DB)
 	r := &mentoring.Record{
 		Pairings:  a.Mentoring,
-		Store:     store,
+		Store:     a.watchRecord(store),
 		Feeds:     store,
 		Due:       store,
 		People:    recordPeople{a.Identity},
