@@ -123,8 +123,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 // app/<domain>.go; they only convert types.
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
-	a.insightStore = insightdb.New(db)
-	a.Touches = insight.Touches{Store: a.insightStore, Now: a.Now}
+	a.insightStore, a.Touches = a.newInsightEdge()
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
 		return err
@@ -150,10 +149,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Record = a.newRecord()
 	a.Reviews = a.newReview()
 	a.Evidence = a.newEvidence()
-	players := gamificationdb.New(db)
-	a.Insight = a.newInsight(players)
-	a.Gamification = a.newGamification(players)
-	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
+	a.Insight, a.Gamification, a.GamificationWorker = a.newInsightAndGamification()
 	a.Credentials = a.newCredentials(keys)
 
 	notifyWorkers, err := a.notifyWorkers(ctx, notifyStore)

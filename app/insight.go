@@ -7,13 +7,32 @@ import (
 
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/gamification"
+	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/insight"
+	"github.com/microlearn/microlearn/insight/insightdb"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
+
+// newInsightEdge builds the reports' store and the edge the domains' stores touch subjects
+// through: before the domains, whose stores app/insight_watch.go wraps.
+func (a *App) newInsightEdge() (*insightdb.Store, insight.Touches) {
+	store := insightdb.New(a.DB.DB)
+	return store, insight.Touches{Store: store, Now: a.Now}
+}
+
+// newInsightAndGamification builds the reports and the gamification service with its worker:
+// the reports read gamification's players (streaks) and observe the events its worker
+// processes, so both share one players store.
+func (a *App) newInsightAndGamification() (*insight.Service, *gamification.Service, *gamification.Worker) {
+	players := gamificationdb.New(a.DB.DB)
+	a.Insight = a.newInsight(players)
+	g := a.newGamification(players)
+	return a.Insight, g, gamification.NewWorker(g, workerID())
+}
 
 // newInsight builds the programme reports (issue 13) over the domains they read: programmes
 // and people, mentoring's assignments, pairings and record, gamification's streaks, content's

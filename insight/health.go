@@ -140,6 +140,9 @@ func weekFigures(c Counts) WeekFigures {
 // of today.
 func activeSince(last Counts, today string) (map[string]int64, map[string]int64) {
 	a7, a30 := map[string]int64{}, map[string]int64{}
+	for _, r := range memberRoles {
+		a7[r], a30[r] = 0, 0 // every role shows, active or not
+	}
 	from7, from30 := AddDays(today, -6), AddDays(today, -29)
 	for k, v := range last.Under("d.") {
 		role, day, ok := strings.Cut(k, ".d")
@@ -152,9 +155,6 @@ func activeSince(last Counts, today string) (map[string]int64, map[string]int64)
 		if day >= from7 {
 			a7[role] += v
 		}
-	}
-	for _, r := range memberRoles {
-		a7[r], a30[r] = a7[r], a30[r]
 	}
 	return a7, a30
 }

@@ -39,8 +39,8 @@ type DomainFigures struct {
 // MaxReportWeeks bounds the weeks of a learning report.
 const MaxReportWeeks = 104
 
-// domainsShown are the learning domains in report order.
-var domainsShown = append(append([]string{}, learning.Domains...), "none")
+// domainsShown lists the learning domains in report order.
+func domainsShown() []string { return append(learning.Domains(), "none") }
 
 // Learning reads the last n weeks (this one included) in one read of the aggregates.
 func (s *Service) Learning(ctx context.Context, programmeID string, n int) (LearningReport, error) {
@@ -66,7 +66,7 @@ func (s *Service) Learning(ctx context.Context, programmeID string, n int) (Lear
 	for i, w := range weeks {
 		c := got[ts[i]]
 		lw := LearningWeek{Week: w, WeekFigures: weekFigures(c)}
-		for _, d := range domainsShown {
+		for _, d := range domainsShown() {
 			df := DomainFigures{Domain: d, Completions: c.Get("d." + d + ".c"), Minutes: c.Get("d."+d+".sec") / 60}
 			lw.Domains = append(lw.Domains, df)
 			if totals[d] == nil {
@@ -77,7 +77,7 @@ func (s *Service) Learning(ctx context.Context, programmeID string, n int) (Lear
 		}
 		r.Weeks = append(r.Weeks, lw)
 	}
-	for _, d := range domainsShown {
+	for _, d := range domainsShown() {
 		r.Domains = append(r.Domains, *totals[d])
 	}
 	return r, nil
