@@ -644,11 +644,11 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		{"edit a goal", "PATCH", "/v1/goals/" + g.ID, w.ada.Token, map[string]int{"progress": 40}, 200, 5, nil}, // 4, and the report subject's touch
 		{"goal history", "GET", "/v1/goals/" + g.ID + "/history", w.ada.Token, nil, 200, 3, nil},
 		{"edit a meeting (an owner)", "PATCH", "/v1/meetings/" + m.ID, w.owner.Token, map[string]string{"place": "x"}, 403, 2, nil},
-		{"edit a meeting (a party)", "PATCH", "/v1/meetings/" + planned.ID, w.ada.Token, map[string]any{"place": "Room 2", "revision": 1}, 200, 7, nil},
+		{"edit a meeting (a party)", "PATCH", "/v1/meetings/" + planned.ID, w.ada.Token, map[string]any{"place": "Room 2", "revision": 1}, 200, 8, nil}, // 7, and the report subject's touch
 		{"read the agreement", "GET", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, nil, 200, 2, nil},
 		{"change the agreement", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.mentor.Token, map[string]string{"boundaries": "Confidential"}, 200, 7, nil},
 		{"agreement versions", "GET", "/v1/pairings/" + w.one + "/agreement/versions", w.ada.Token, nil, 200, 3, nil},
-		{"acknowledge a change", "POST", "/v1/pairings/" + w.one + "/agreement/versions/2/acknowledgement", w.ada.Token, nil, 200, 10, nil},
+		{"acknowledge a change", "POST", "/v1/pairings/" + w.one + "/agreement/versions/2/acknowledgement", w.ada.Token, nil, 200, 11, nil}, // 10, and the report subject's touch (the cadence agreed)
 		{"change it again", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, map[string]string{"meetingFrequency": "weekly"}, 200, 7, nil},
 		// 10, and 3 to move the meeting-due instant to the new frequency.
 		{"acknowledge a new frequency", "POST", "/v1/pairings/" + w.one + "/agreement/versions/3/acknowledgement", w.mentor.Token, nil, 200, 13, nil},
