@@ -111,5 +111,5 @@ func (s *Service) settle(ctx context.Context, step Step) error {
 const rebuildTTL = 2 * time.Second
 
 func (s *Service) rebuilding(ctx context.Context) (RebuildState, error) {
-	return s.rebuild.get(ctx, "", time.Now(), rebuildTTL, s.Store.Rebuild)
+	return s.rebuild.get(ctx, "", time.Now, rebuildTTL, s.Store.Rebuild) // the wall clock: other processes rebuild
 }

@@ -69,7 +69,7 @@ func (s *Service) Settings(ctx context.Context, programmeID string) (Settings, e
 }
 
 func (s *Service) cachedSettings(ctx context.Context, programmeID string) (Settings, error) {
-	return s.settings.get(ctx, programmeID, s.now(), settingsTTL, func(ctx context.Context) (Settings, error) {
+	return s.settings.get(ctx, programmeID, s.now, settingsTTL, func(ctx context.Context) (Settings, error) {
 		return s.Settings(ctx, programmeID)
 	})
 }
