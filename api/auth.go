@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -211,10 +212,14 @@ func (s *Server) login(c *fiber.Ctx, guard *throttle.Logins) error {
 	}
 	succeeded, wait := guard.Begin(identity.NormalizeEmail(req.Email), clientIP(c), s.now())
 	if wait > 0 {
+		s.deps.Metrics.Throttled("login_backoff")
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ceilSeconds(wait)))
 		return errLoginBackoff
 	}
 	u, err := s.deps.Identity.Authenticate(c.UserContext(), req.Email, req.Password)
+	if errors.Is(err, identity.ErrBadCredentials) {
+		s.deps.Metrics.LoginFailed()
+	}
 	if err != nil {
 		return err
 	}

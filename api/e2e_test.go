@@ -7,9 +7,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/microlearn/microlearn/api/apitest"
+	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/notify/fcm/fcmfake"
+	"github.com/microlearn/microlearn/notify/notifydb"
 	"github.com/microlearn/microlearn/programme"
 )
 
@@ -53,7 +56,9 @@ func TestQuizToBadgeToPushEndToEnd(t *testing.T) {
 
 	// The worker runs in the background: wait for the push to be settled in the inbox.
 	entries := waitForInbox(t, env, mentee.ID, 1)
-	time.Sleep(300 * time.Millisecond) // a second push, if the system wrongly made one, would show by now
+	// A second push, if the system wrongly made one, would come from an event still queued or
+	// a notification still in the outbox: once both are empty, what reached FCM is final.
+	waitForQuiet(t, env)
 	reqs := fake.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests reached FCM, want exactly 1: %+v", len(reqs), reqs)
@@ -113,5 +118,22 @@ func TestQuizToBadgeToPushEndToEnd(t *testing.T) {
 	r.JSON(t, &board)
 	if len(board.Top) != 1 || board.Top[0].UserID != mentee.ID || board.Top[0].Score != 25 {
 		t.Errorf("leaderboard: %s", r.Body)
+	}
+}
+
+// waitForQuiet waits until no learning event waits for the worker and no notification waits
+// in the outbox: everything the requests so far set in motion has happened.
+func waitForQuiet(t *testing.T, env *apitest.Env) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		queued, outbox := count(t, env, learningdb.Queue, bson.D{}), count(t, env, notifydb.Outbox, bson.D{})
+		if queued == 0 && outbox == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 15s %d learning events are still queued and %d notifications in the outbox", queued, outbox)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

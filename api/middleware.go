@@ -52,16 +52,21 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
 	ctx, counter := dbcount.WithCounter(ctx)
+	ctx, span := startRequestSpan(ctx, c)
 	c.SetUserContext(ctx)
 	err := c.Next()
 	if err != nil {
 		if herr := s.errorHandler(c, err); herr != nil {
+			span.End()
 			return herr
 		}
 	}
+	endRequestSpan(span, c)
 	n := counter.Load()
 	s.dbCommands.record(id, n)
 	status := c.Response().StatusCode()
+	// Fiber's strings alias its reused buffers: the metrics keep theirs, so they get copies.
+	s.deps.Metrics.Request(strings.Clone(routeTemplate(c)), strings.Clone(c.Method()), status, time.Since(start), n)
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
@@ -75,6 +80,20 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	s.log.LogAttrs(ctx, level, "request", attrs...)
 	return nil
+}
+
+// routeTemplate names the route that answered, as registered ("/v1/lessons/:id"), for
+// metrics and spans: never the raw path, whose IDs would make every request a new series.
+// Requests no route matched end in a middleware: the console's pages, or "unmatched".
+func routeTemplate(c *fiber.Ctx) string {
+	r := c.Route()
+	if r == nil || r.Method == "USE" || r.Path == "" {
+		if apiPath(c.Path()) {
+			return "unmatched"
+		}
+		return "console"
+	}
+	return r.Path
 }
 
 // requireJSON rejects request bodies that are not JSON with 415.

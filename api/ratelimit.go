@@ -118,6 +118,7 @@ func (s *Server) routeLimit(policy string, limit int, window time.Duration) fibe
 		c.Set("RateLimit-Policy", policyField)
 		c.Set("RateLimit", `"`+policy+`";r=`+strconv.Itoa(remaining)+`;t=`+strconv.Itoa(t))
 		if !ok {
+			s.deps.Metrics.Throttled("rate_limit")
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(t))
 			return apperr.ErrRateLimited
 		}

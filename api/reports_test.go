@@ -401,7 +401,7 @@ func TestAtRiskFollowsTheClockWithinAMinute(t *testing.T) {
 	// Malik sees Ada, Ben, Cara and his two pairings; mentees nothing.
 	var mine atRiskBody
 	w.do(t, "GET", "/v1/programmes/"+w.pid+"/reports/at-risk", w.malik.Token, nil, 200).JSON(t, &mine)
-	if got := keys(mine.codes()); !slices.Equal(got, sortedStrings(w.ada.ID, w.ben.ID, w.cara.ID, w.adaPairing, w.benPairing)) {
+	if got := riskKeys(mine.codes()); !slices.Equal(got, sortedStrings(w.ada.ID, w.ben.ID, w.cara.ID, w.adaPairing, w.benPairing)) {
 		t.Errorf("Malik sees %v", got)
 	}
 	w.do(t, "GET", "/v1/programmes/"+w.pid+"/reports/at-risk", w.ada.Token, nil, 403)
@@ -441,7 +441,7 @@ func TestAtRiskFollowsTheClockWithinAMinute(t *testing.T) {
 	}
 }
 
-func keys(m map[string][]string) []string {
+func riskKeys(m map[string][]string) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

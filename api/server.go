@@ -22,10 +22,12 @@ import (
 	"github.com/microlearn/microlearn/insight"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency"
+	"github.com/microlearn/microlearn/internal/metrics"
 	"github.com/microlearn/microlearn/internal/throttle"
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/notify"
+	"github.com/microlearn/microlearn/privacy"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/review"
 )
@@ -98,6 +100,12 @@ type Deps struct {
 	Insight *insight.Service
 	// media
 	Media *media.Service
+
+	// Privacy erases and exports people's data.
+	Privacy *privacy.Service
+
+	// Metrics receives the HTTP, sign-in and throttle metrics (nil: none are kept).
+	Metrics *metrics.Metrics
 
 	// Console is the browser console, served for every path outside the API's own (nil:
 	// no console).
@@ -189,6 +197,7 @@ func (s *Server) routes() {
 	s.mountEvidence(v1)
 	s.mountMedia(v1)
 	s.mountReports(v1)
+	s.mountPrivacy(v1)
 
 	s.mountConsole()
 	// Unmatched requests fall through to Fiber's 404 or 405, which the error handler turns

@@ -31,6 +31,7 @@ import (
 	"github.com/microlearn/microlearn/insight/insightdb"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
+	"github.com/microlearn/microlearn/internal/metrics"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/mail"
@@ -41,6 +42,8 @@ import (
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/notify/notifydb"
+	"github.com/microlearn/microlearn/privacy"
+	"github.com/microlearn/microlearn/privacy/privacydb"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 	"github.com/microlearn/microlearn/review"
@@ -75,9 +78,13 @@ type App struct {
 	Insight      *insight.Service
 	Touches      insight.Touches
 	insightStore *insightdb.Store
+	Privacy      *privacy.Service // erasure and export (issue 17)
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
+
+	// Metrics is this process's Prometheus registry (served on METRICS_ADDR by the mains).
+	Metrics *metrics.Metrics
 
 	// workers run in the background until the context given to Serve ends.
 	workers []func(ctx context.Context)
@@ -93,6 +100,8 @@ type Options struct {
 	Now func() time.Time
 	// RecordDBCommands keeps per-request command counts (api.Server.DBCommands).
 	RecordDBCommands bool
+	// Process names the binary in the metrics' process label (default "api").
+	Process string
 }
 
 // New opens the database, ensures indexes, builds every service and the API, and seeds the
@@ -124,6 +133,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
 	a.insightStore, a.Touches = a.newInsightEdge()
+	a.newMetrics(opt.Process)
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
 		return err
@@ -151,6 +161,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Evidence = a.newEvidence()
 	a.Insight, a.Gamification, a.GamificationWorker = a.newInsightAndGamification()
 	a.Credentials = a.newCredentials(keys)
+	a.Privacy = a.newPrivacy()
 
 	notifyWorkers, err := a.notifyWorkers(ctx, notifyStore)
 	if err != nil {
@@ -163,6 +174,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
 	a.workers = append(a.workers, a.endDueFlashPairings, a.Insight.Run)
+	a.workers = append(a.workers, a.endDueFlashPairings, a.privacyWorker)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
 		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the
@@ -171,10 +183,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		a.workers = append(a.workers, a.GamificationWorker.Run, a.GamificationWorker.RunCloser)
 	}
 
-	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
-		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), insightdb.Indexes())
-	if err := mongodb.EnsureIndexes(ctx, db, indexes); err != nil {
+	if err := a.ensureIndexes(ctx); err != nil {
 		return err
 	}
 	if err := a.bootstrapAdmins(ctx); err != nil {
@@ -201,6 +210,14 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	return nil
 }
 
+// ensureIndexes creates the indexes every store declares next to its queries.
+func (a *App) ensureIndexes(ctx context.Context) error {
+	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
+		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), privacydb.Indexes(), insightdb.Indexes())
+	return mongodb.EnsureIndexes(ctx, a.DB.DB, indexes)
+}
+
 // apiDeps hands the API the services it serves.
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
@@ -217,6 +234,8 @@ func (a *App) apiDeps() api.Deps {
 		Media:        a.Media,
 		Evidence:     a.Evidence,
 		Insight:      a.Insight,
+		Metrics:      a.Metrics,
+		Privacy:      a.Privacy,
 	}
 }
 

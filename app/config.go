@@ -37,6 +37,15 @@ type Config struct {
 	// accounts, whose password is published, beyond loopback (app/exposure.go).
 	DemoSeedSet bool
 
+	// metrics: /metrics of cmd/api and of cmd/gamification, each on its own address ("" off)
+	MetricsAddr             string
+	GamificationMetricsAddr string
+	MetricsProbeEvery       time.Duration
+
+	// privacy: erasure and export jobs
+	ExportTTL           time.Duration
+	PrivacyPollInterval time.Duration
+
 	// accounts and programmes
 	RoleCacheTTL         time.Duration
 	RefreshTokenTTL      time.Duration
@@ -101,24 +110,29 @@ func (c Config) Embedded() bool { return c.MongoURI == "" }
 // LoadConfig reads the configuration; the error names the first bad variable.
 func LoadConfig(env *config.Env) (Config, error) {
 	c := Config{
-		GamificationAddr: env.Addr("GAMIFICATION_ADDR", ":8081"),
-		MongoURI:         env.String("MONGODB_URI", ""),
-		Database:         env.String("MONGODB_DATABASE", "microlearn"),
-		DataDir:          env.String("DATA_DIR", "./data"),
-		EmbeddedAddr:     env.Addr("EMBEDDED_MONGO_ADDR", "127.0.0.1:27018"),
-		LogFormat:        env.OneOf("LOG_FORMAT", "json", "json", "text"),
-		BodyLimit:        env.Int("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
-		ReadTimeout:      env.Duration("HTTP_READ_TIMEOUT", 15*time.Second, time.Second, 10*time.Minute),
-		WriteTimeout:     env.Duration("HTTP_WRITE_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute),
-		IdleTimeout:      env.Duration("HTTP_IDLE_TIMEOUT", 120*time.Second, time.Second, time.Hour),
-		RequestTimeout:   env.Duration("REQUEST_TIMEOUT", 20*time.Second, 100*time.Millisecond, 10*time.Minute),
-		ShutdownTimeout:  env.Duration("SHUTDOWN_TIMEOUT", 20*time.Second, 0, 10*time.Minute),
-		JWTIssuer:        env.String("JWT_ISSUER", "microlearn"),
-		JWTAudience:      env.String("JWT_AUDIENCE", "microlearn-app"),
-		AccessTokenTTL:   env.Duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Minute, 15*time.Minute),
-		AdminEmails:      env.String("ADMIN_EMAILS", ""),
-		PublicURL:        env.String("PUBLIC_URL", ""),
-		RoleCacheTTL:     env.Duration("ROLE_CACHE_TTL", 30*time.Second, 0, 10*time.Minute),
+		GamificationAddr:        env.Addr("GAMIFICATION_ADDR", ":8081"),
+		MetricsAddr:             metricsAddr(env, "METRICS_ADDR", "127.0.0.1:9464"),
+		GamificationMetricsAddr: metricsAddr(env, "GAMIFICATION_METRICS_ADDR", "127.0.0.1:9465"),
+		MetricsProbeEvery:       env.Duration("METRICS_QUEUE_PROBE_INTERVAL", 10*time.Second, time.Second, time.Hour),
+		ExportTTL:               env.Duration("EXPORT_TTL", 48*time.Hour, time.Hour, 30*24*time.Hour),
+		PrivacyPollInterval:     env.Duration("PRIVACY_POLL_INTERVAL", 5*time.Second, 100*time.Millisecond, time.Hour),
+		MongoURI:                env.String("MONGODB_URI", ""),
+		Database:                env.String("MONGODB_DATABASE", "microlearn"),
+		DataDir:                 env.String("DATA_DIR", "./data"),
+		EmbeddedAddr:            env.Addr("EMBEDDED_MONGO_ADDR", "127.0.0.1:27018"),
+		LogFormat:               env.OneOf("LOG_FORMAT", "json", "json", "text"),
+		BodyLimit:               env.Int("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
+		ReadTimeout:             env.Duration("HTTP_READ_TIMEOUT", 15*time.Second, time.Second, 10*time.Minute),
+		WriteTimeout:            env.Duration("HTTP_WRITE_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute),
+		IdleTimeout:             env.Duration("HTTP_IDLE_TIMEOUT", 120*time.Second, time.Second, time.Hour),
+		RequestTimeout:          env.Duration("REQUEST_TIMEOUT", 20*time.Second, 100*time.Millisecond, 10*time.Minute),
+		ShutdownTimeout:         env.Duration("SHUTDOWN_TIMEOUT", 20*time.Second, 0, 10*time.Minute),
+		JWTIssuer:               env.String("JWT_ISSUER", "microlearn"),
+		JWTAudience:             env.String("JWT_AUDIENCE", "microlearn-app"),
+		AccessTokenTTL:          env.Duration("ACCESS_TOKEN_TTL", 15*time.Minute, time.Minute, 15*time.Minute),
+		AdminEmails:             env.String("ADMIN_EMAILS", ""),
+		PublicURL:               env.String("PUBLIC_URL", ""),
+		RoleCacheTTL:            env.Duration("ROLE_CACHE_TTL", 30*time.Second, 0, 10*time.Minute),
 
 		RefreshTokenTTL:      env.Duration("REFRESH_TOKEN_TTL", 30*24*time.Hour, time.Hour, 365*24*time.Hour),
 		SessionMaxAge:        env.Duration("SESSION_MAX_AGE", 90*24*time.Hour, time.Hour, 5*365*24*time.Hour),
@@ -181,4 +195,13 @@ func LoadConfig(env *config.Env) (Config, error) {
 		return c, err
 	}
 	return c, env.Err()
+}
+
+// metricsAddr reads a metrics listen address: "off" serves no metrics (""); the default is
+// loopback, so the metrics are not public unless an operator says so.
+func metricsAddr(env *config.Env, name, def string) string {
+	if strings.EqualFold(strings.TrimSpace(env.String(name, "")), "off") {
+		return ""
+	}
+	return env.Addr(name, def)
 }

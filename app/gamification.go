@@ -22,7 +22,7 @@ import (
 func (a *App) newGamification(store *gamificationdb.Store) *gamification.Service {
 	return &gamification.Service{
 		Store:      store,
-		Queue:      a.Learning,
+		Queue:      meteredQueue{a.Learning, a.Metrics},
 		People:     gamificationPeople{a.Identity},
 		Programmes: gamificationProgrammes{a.Programmes},
 		Catalog:    catalogForGamification{a.Content},

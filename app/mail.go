@@ -93,7 +93,7 @@ func (a *App) mailWorkers(store *maildb.Store) ([]func(context.Context), error) 
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	sender := &mail.Sender{Store: store, Transport: tr, Now: a.Now, Log: a.Log.With("component", "mail-sender"),
+	sender := &mail.Sender{Store: meteredMail{store, a.Metrics}, Transport: tr, Now: a.Now, Log: a.Log.With("component", "mail-sender"),
 		ID:       host + "-" + strconv.Itoa(os.Getpid()),
 		Handlers: map[mail.Kind]mail.Handler{mail.KindInvitation: invitationMail{programmes: a.Programmes, identity: a.Identity, publicURL: c.PublicURL}},
 		Cfg: mail.SenderConfig{Lease: c.MailLease, SendTimeout: c.MailSendTimeout, Batch: 100, RetryBase: c.MailRetryBase,

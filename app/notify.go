@@ -42,7 +42,7 @@ func (a *App) notifyWorkers(ctx context.Context, store *notifydb.Store) ([]func(
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	sender := &notify.Sender{Store: store, Transport: transport, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews,
+	sender := &notify.Sender{Store: meteredNotify{store, a.Metrics}, Transport: transport, Recipients: recipients, Goals: goals, Assignments: assignments, Reviews: reviews,
 		Meetings: meetingsForNotify{a.Record}, Cadences: cadencesForNotify{a.Record}, Now: a.Now, Log: a.Log.With("component", "notify-sender"), ID: host + "-" + strconv.Itoa(os.Getpid()),
 		Cfg: notify.SenderConfig{Lease: a.Cfg.NotifyLease, SendTimeout: a.Cfg.NotifySendTimeout, Batch: 200,
 			Nudges: notify.NudgeRule{PerDay: a.Cfg.NudgesPerDay, Spacing: a.Cfg.NudgeSpacing},

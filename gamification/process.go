@@ -145,7 +145,10 @@ func (s *Service) ProcessOnce(ctx context.Context, owner string, max int) (int, 
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	return len(ds), s.process(ctx, owner, claimed, ds)
+	ctx, span := startBatchSpan(ctx, ds)
+	err = s.process(ctx, owner, claimed, ds)
+	endSpan(span, err)
+	return len(ds), err
 }
 
 func (s *Service) process(ctx context.Context, owner string, claimed time.Time, ds []learning.Delivery) error {

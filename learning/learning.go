@@ -90,6 +90,9 @@ type Event struct {
 	// CadenceMonths, on cadence_kept, is how many whole months the pairing has now kept
 	// its agreed meeting cadence without a gap.
 	CadenceMonths int
+	// Trace is the W3C traceparent of the request that published the event, so that the
+	// worker's span links to it ("" when untraced).
+	Trace string
 }
 
 // QuestionResult is one question of a quiz attempt: its key and whether it was answered

@@ -312,7 +312,7 @@ func init() {
 		return string(b), err
 	}
 	for _, ct := range []string{"text/html", "text/calendar", "application/yaml", "text/javascript", "text/css", "image/png", "image/svg+xml", "application/vc+jwt",
-		"image/jpeg", "image/webp", "image/gif", "video/mp4", "video/webm", "application/pdf", "text/vtt", "application/octet-stream", "text/csv"} {
+		"image/jpeg", "image/webp", "image/gif", "video/mp4", "video/webm", "application/pdf", "text/vtt", "application/octet-stream", "text/csv", "application/zip"} {
 		openapi3filter.RegisterBodyDecoder(ct, text)
 	}
 }

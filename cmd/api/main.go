@@ -17,6 +17,7 @@ import (
 
 	"github.com/microlearn/microlearn/app"
 	"github.com/microlearn/microlearn/internal/config"
+	"github.com/microlearn/microlearn/internal/tracing"
 )
 
 // command is an operator subcommand: `api NAME args...`.
@@ -93,6 +94,11 @@ func run(args []string, out io.Writer) error {
 	if err := app.CheckExposure(cfg, ln.Addr()); err != nil {
 		return err
 	}
+	stopTracing, err := tracing.Setup(ctx, "api")
+	if err != nil {
+		return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
@@ -101,7 +107,12 @@ func run(args []string, out io.Writer) error {
 	if err := a.CheckDemoLogins(ctx, ln.Addr()); err != nil {
 		return err
 	}
-	banner(out, cfg, a, ln.Addr())
+	maddr, stopMetrics, err := a.StartMetrics(ctx, cfg.MetricsAddr)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	banner(out, cfg, a, ln.Addr(), maddr)
 	log.Info("serving", "addr", ln.Addr().String(), "embedded", a.DB.Embedded)
 	return a.Serve(ctx, ln)
 }
@@ -128,7 +139,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Configuration comes from environment variables; see README.md.")
 }
 
-func banner(w io.Writer, cfg app.Config, a *app.App, addr net.Addr) {
+func banner(w io.Writer, cfg app.Config, a *app.App, addr, metricsAddr net.Addr) {
 	base := cfg.PublicURL
 	if base == "" {
 		host := addr.String()
@@ -139,6 +150,9 @@ func banner(w io.Writer, cfg app.Config, a *app.App, addr net.Addr) {
 	}
 	fmt.Fprintf(w, "\nmicrolearn is running\n  Console: %s/  (sign in in a browser)\n  API:     %s/v1\n  Docs:    %s/docs\n  Ready:   %s/readyz\n",
 		base, base, base, base)
+	if metricsAddr != nil {
+		fmt.Fprintf(w, "  Metrics: http://%s/metrics  (Prometheus; METRICS_ADDR, off to disable)\n", metricsAddr)
+	}
 	if a.DB.Embedded {
 		fmt.Fprintf(w, "  Embedded database (FerretDB, files in %s): %s  (mongosh can connect here)\n", cfg.DataDir, a.DB.URI)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/microlearn/microlearn/app"
 	"github.com/microlearn/microlearn/internal/config"
+	"github.com/microlearn/microlearn/internal/tracing"
 )
 
 func main() {
@@ -29,8 +30,9 @@ func main() {
 	}
 }
 
-// run serves until ctx ends (SIGTERM or interrupt). ready, when set, is told the address.
-func run(ctx context.Context, ready func(addr string)) error {
+// run serves until ctx ends (SIGTERM or interrupt). ready, when set, is told the address
+// and the metrics' address ("" when off).
+func run(ctx context.Context, ready func(addr, metricsAddr string)) error {
 	cfg, err := app.LoadConfig(config.FromOS())
 	if err != nil {
 		return err
@@ -44,11 +46,25 @@ func run(ctx context.Context, ready func(addr string)) error {
 		return fmt.Errorf("invalid GAMIFICATION_ADDR=%q: cannot listen: %w", cfg.GamificationAddr, err)
 	}
 	cfg.DemoSeed = false
-	a, err := app.New(ctx, cfg, log, app.Options{})
+	stopTracing, err := tracing.Setup(ctx, "gamification")
+	if err != nil {
+		return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
+	a, err := app.New(ctx, cfg, log, app.Options{Process: "gamification"})
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.WithoutCancel(ctx))
+	maddr, stopMetrics, err := a.StartMetrics(ctx, cfg.GamificationMetricsAddr)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	metricsAt := ""
+	if maddr != nil {
+		metricsAt = maddr.String()
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -71,9 +87,9 @@ func run(ctx context.Context, ready func(addr string)) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("gamification service running", "addr", ln.Addr().String())
+	log.Info("gamification service running", "addr", ln.Addr().String(), "metrics", metricsAt)
 	if ready != nil {
-		ready(ln.Addr().String())
+		ready(ln.Addr().String(), metricsAt)
 	}
 	done := make(chan struct{})
 	go func() { a.RunGamification(ctx); close(done) }()

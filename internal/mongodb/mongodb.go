@@ -155,13 +155,17 @@ func commandMonitor() *event.CommandMonitor { return CommandMonitor(nil) }
 // dbcount), calling also, when not nil, for every command started (tests record query shapes
 // with it).
 func CommandMonitor(also func(context.Context, *event.CommandStartedEvent)) *event.CommandMonitor {
+	spans := &commandSpans{}
 	return &event.CommandMonitor{
 		Started: func(ctx context.Context, ev *event.CommandStartedEvent) {
 			dbcount.Add(ctx)
+			spans.started(ctx, ev)
 			if also != nil {
 				also(ctx, ev)
 			}
 		},
+		Succeeded: func(_ context.Context, ev *event.CommandSucceededEvent) { spans.finished(ev.RequestID, nil) },
+		Failed:    func(_ context.Context, ev *event.CommandFailedEvent) { spans.finished(ev.RequestID, ev.Failure) },
 	}
 }
 

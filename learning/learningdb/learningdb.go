@@ -32,6 +32,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/tracing"
 	"github.com/microlearn/microlearn/learning"
 )
 
@@ -143,7 +144,16 @@ type EventDoc struct {
 	OnTime        bool          `bson:"onTime,omitempty"`
 	Role          string        `bson:"role,omitempty"`
 	CadenceMonths int           `bson:"cadenceMonths,omitempty"`
+	Trace         string        `bson:"trace,omitempty"`
 	Questions     []questionDoc `bson:"questions,omitempty"`
+}
+
+// traced stamps d with the publishing request's trace, when it has none.
+func traced(ctx context.Context, d EventDoc) EventDoc {
+	if d.Trace == "" {
+		d.Trace = tracing.Inject(ctx)
+	}
+	return d
 }
 
 // questionDoc is one question result of a quiz attempt.
@@ -180,7 +190,7 @@ func FromEvent(e learning.Event) EventDoc {
 		ItemID: e.ItemID, Domain: e.Domain, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(),
 		ScorePercent: e.ScorePercent, Passed: e.Passed, Attempt: e.Attempt, Perfect: e.Perfect,
 		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime,
-		Role: e.Role, CadenceMonths: e.CadenceMonths, Questions: fromQuestions(e.Questions)}
+		Role: e.Role, CadenceMonths: e.CadenceMonths, Trace: e.Trace, Questions: fromQuestions(e.Questions)}
 }
 
 // ToEvent converts the stored form back.
@@ -189,7 +199,7 @@ func (d EventDoc) ToEvent() learning.Event {
 		ItemKind: d.ItemKind, ItemID: d.ItemID, Domain: d.Domain, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt,
 		ScorePercent: d.ScorePercent, Passed: d.Passed, Attempt: d.Attempt, Perfect: d.Perfect,
 		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime,
-		Role: d.Role, CadenceMonths: d.CadenceMonths, Questions: toQuestions(d.Questions)}
+		Role: d.Role, CadenceMonths: d.CadenceMonths, Trace: d.Trace, Questions: toQuestions(d.Questions)}
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its
@@ -229,7 +239,7 @@ func (d queueDoc) delivery() (learning.Delivery, error) {
 // that is already queued changes nothing (duplicate key); one that was processed (or parked)
 // before is queued again and dropped by the claim, which finds its lease (see Claim).
 func (s *Store) Publish(ctx context.Context, e learning.Event) error {
-	inserted, err := s.enqueue(ctx, FromEvent(e))
+	inserted, err := s.enqueue(ctx, traced(ctx, FromEvent(e)))
 	if err != nil {
 		return fmt.Errorf("publish learning event: %w", err)
 	}
@@ -247,7 +257,7 @@ func (s *Store) PublishMany(ctx context.Context, es []learning.Event) error {
 	}
 	docs := make([]any, 0, len(es))
 	for _, e := range es {
-		d := FromEvent(e)
+		d := traced(ctx, FromEvent(e))
 		at := d.RecordedAt
 		if at.IsZero() {
 			at = s.now()
