@@ -62,6 +62,26 @@ func (a *App) migrateAgreementGoals(ctx context.Context) error {
 	return nil
 }
 
+// cadenceDueMarker is set once every active pairing has its entry in the meeting-due index.
+const cadenceDueMarker = "mentoring-cadence-due-v1"
+
+// backfillCadenceDue indexes, once, when each active pairing's meeting falls due, for a
+// database from before the index (afterwards the record keeps each entry current).
+func (a *App) backfillCadenceDue(ctx context.Context) error {
+	done, err := a.DB.HasMarker(ctx, cadenceDueMarker)
+	if err != nil || done {
+		return err
+	}
+	n, err := a.Record.BackfillDue(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("meeting-due index built", "pairings", n)
+	}
+	return a.DB.SetMarker(ctx, cadenceDueMarker, a.Now())
+}
+
 // recordPeople tells the record people's time zones, from identity.
 type recordPeople struct{ identity *identity.Service }
 
