@@ -599,8 +599,8 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		// 8 and 6, and 3 to move the pairing's meeting-due instant (programme zone,
 		// meetings, the due-index write).
 		{"plan a meeting with an action", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T15:00",
-			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 11, &m},
-		{"plan a meeting to come", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-28T15:00"}, 201, 9, &planned},
+			"actions": []map[string]string{{"text": "Agenda", "ownerId": w.ada.ID, "due": "2026-10-20"}}}, 201, 12, &m}, // and 1: the report subject's touch
+		{"plan a meeting to come", "POST", "/v1/pairings/" + w.one + "/meetings", w.mentor.Token, map[string]any{"start": "2026-10-28T15:00"}, 201, 10, &planned}, // and 1: the report subject's touch
 	}
 	for _, c := range calls {
 		r := w.do(t, c.method, c.path, c.token, c.body, c.status)
@@ -622,7 +622,7 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		{"write a reflection", "POST", "/v1/pairings/" + w.one + "/notes", w.ada.Token, map[string]any{"kind": "reflection", "learned": "a",
 			"apply": "b", "domains": []string{"cognitive"}, "meetingId": m.ID}, 201, 4, &n},
 		{"list notes", "GET", "/v1/pairings/" + w.one + "/notes", w.owner.Token, nil, 200, 2, nil},
-		{"set a goal", "POST", "/v1/pairings/" + w.one + "/goals", w.ada.Token, map[string]any{"specific": "x"}, 201, 3, &g},
+		{"set a goal", "POST", "/v1/pairings/" + w.one + "/goals", w.ada.Token, map[string]any{"specific": "x"}, 201, 4, &g}, // 3, and the report subject's touch
 		{"list goals", "GET", "/v1/pairings/" + w.one + "/goals", w.ada.Token, nil, 200, 2, nil},
 		{"my goals", "GET", "/v1/me/goals", w.ada.Token, nil, 200, 1, nil},
 	}
@@ -641,17 +641,17 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 		{"get a note", "GET", "/v1/notes/" + n.ID, w.ada.Token, nil, 200, 2, nil},
 		{"edit a note", "PATCH", "/v1/notes/" + n.ID, w.ada.Token, map[string]string{"apply": "c"}, 200, 3, nil},
 		{"get a goal", "GET", "/v1/goals/" + g.ID, w.ada.Token, nil, 200, 2, nil},
-		{"edit a goal", "PATCH", "/v1/goals/" + g.ID, w.ada.Token, map[string]int{"progress": 40}, 200, 4, nil},
+		{"edit a goal", "PATCH", "/v1/goals/" + g.ID, w.ada.Token, map[string]int{"progress": 40}, 200, 5, nil}, // 4, and the report subject's touch
 		{"goal history", "GET", "/v1/goals/" + g.ID + "/history", w.ada.Token, nil, 200, 3, nil},
 		{"edit a meeting (an owner)", "PATCH", "/v1/meetings/" + m.ID, w.owner.Token, map[string]string{"place": "x"}, 403, 2, nil},
-		{"edit a meeting (a party)", "PATCH", "/v1/meetings/" + planned.ID, w.ada.Token, map[string]any{"place": "Room 2", "revision": 1}, 200, 7, nil},
+		{"edit a meeting (a party)", "PATCH", "/v1/meetings/" + planned.ID, w.ada.Token, map[string]any{"place": "Room 2", "revision": 1}, 200, 8, nil}, // 7, and the report subject's touch
 		{"read the agreement", "GET", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, nil, 200, 2, nil},
 		{"change the agreement", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.mentor.Token, map[string]string{"boundaries": "Confidential"}, 200, 7, nil},
 		{"agreement versions", "GET", "/v1/pairings/" + w.one + "/agreement/versions", w.ada.Token, nil, 200, 3, nil},
-		{"acknowledge a change", "POST", "/v1/pairings/" + w.one + "/agreement/versions/2/acknowledgement", w.ada.Token, nil, 200, 10, nil},
+		{"acknowledge a change", "POST", "/v1/pairings/" + w.one + "/agreement/versions/2/acknowledgement", w.ada.Token, nil, 200, 11, nil}, // 10, and the report subject's touch (the cadence agreed)
 		{"change it again", "PATCH", "/v1/pairings/" + w.one + "/agreement", w.ada.Token, map[string]string{"meetingFrequency": "weekly"}, 200, 7, nil},
 		// 10, and 3 to move the meeting-due instant to the new frequency.
-		{"acknowledge a new frequency", "POST", "/v1/pairings/" + w.one + "/agreement/versions/3/acknowledgement", w.mentor.Token, nil, 200, 13, nil},
+		{"acknowledge a new frequency", "POST", "/v1/pairings/" + w.one + "/agreement/versions/3/acknowledgement", w.mentor.Token, nil, 200, 14, nil}, // and 1: the report subject's touch
 		{"read the agreement (with versions)", "GET", "/v1/pairings/" + w.one + "/agreement", w.mentor.Token, nil, 200, 3, nil},
 		{"the cadence", "GET", "/v1/pairings/" + w.one + "/cadence", w.ada.Token, nil, 200, 3, nil},
 		{"a calendar token", "POST", "/v1/me/calendar-token", w.ada.Token, nil, 201, 2, nil},

@@ -19,6 +19,7 @@ import (
 	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/insight"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency"
 	"github.com/microlearn/microlearn/internal/metrics"
@@ -95,6 +96,8 @@ type Deps struct {
 	Credentials *credential.Service
 	// evidence of learning: check-ins, outcomes, the CPD record, xAPI
 	Evidence *evidence.Service
+	// Insight is the programme reports.
+	Insight *insight.Service
 	// media
 	Media *media.Service
 
@@ -194,6 +197,7 @@ func (s *Server) routes() {
 	s.mountCredentials(v1)
 	s.mountEvidence(v1)
 	s.mountMedia(v1)
+	s.mountReports(v1)
 	s.mountPrivacy(v1)
 
 	s.mountConsole()

@@ -27,6 +27,8 @@ import (
 	"github.com/microlearn/microlearn/gamification/gamificationdb"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/identity/identitydb"
+	"github.com/microlearn/microlearn/insight"
+	"github.com/microlearn/microlearn/insight/insightdb"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/idempotency/idempotencydb"
 	"github.com/microlearn/microlearn/internal/metrics"
@@ -71,7 +73,12 @@ type App struct {
 	Reviews     *review.Service
 	Credentials *credential.Service
 	Evidence    *evidence.Service // check-ins, outcomes, the CPD record (issue 12)
-	Privacy     *privacy.Service  // erasure and export (issue 17)
+	// Insight is the programme reports (issue 13); Touches its edge the domains' stores
+	// tell about changes through (app/insight_watch.go).
+	Insight      *insight.Service
+	Touches      insight.Touches
+	insightStore *insightdb.Store
+	Privacy      *privacy.Service // erasure and export (issue 17)
 
 	Gamification       *gamification.Service
 	GamificationWorker *gamification.Worker
@@ -125,6 +132,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 // app/<domain>.go; they only convert types.
 func (a *App) wire(ctx context.Context, opt Options) error {
 	db := a.DB.DB
+	a.insightStore, a.Touches = a.newInsightEdge()
 	a.newMetrics(opt.Process)
 	keys, err := auth.LoadOrCreateKeySet(a.Cfg.JWTKeysFile)
 	if err != nil {
@@ -137,7 +145,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 		RefreshTTL: a.Cfg.RefreshTokenTTL, MaxAge: a.Cfg.SessionMaxAge}
 	mailStore := maildb.New(db)
 	a.Mail = mail.NewService(mailStore, a.Cfg.MailOn(), a.Now, a.Log.With("component", "mail"))
-	a.Programmes = &programme.Service{Store: programmedb.New(db), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
+	a.Programmes = &programme.Service{Store: a.watchProgrammes(programmedb.New(db)), Now: a.Now, RoleCacheTTL: a.Cfg.RoleCacheTTL,
 		AdminsOnlyCreate: a.Cfg.ProgrammeCreation == "admins", InviteTTL: a.Cfg.InviteTTL,
 		InviteKey: a.inviteKey, Mailer: inviteMailer{a.Mail}}
 	a.Learning = learningdb.New(db)
@@ -151,8 +159,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.Record = a.newRecord()
 	a.Reviews = a.newReview()
 	a.Evidence = a.newEvidence()
-	a.Gamification = a.newGamification()
-	a.GamificationWorker = gamification.NewWorker(a.Gamification, workerID())
+	a.Insight, a.Gamification, a.GamificationWorker = a.newInsightAndGamification()
 	a.Credentials = a.newCredentials(keys)
 	a.Privacy = a.newPrivacy()
 
@@ -166,6 +173,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
+	a.workers = append(a.workers, a.endDueFlashPairings, a.Insight.Run)
 	a.workers = append(a.workers, a.endDueFlashPairings, a.privacyWorker)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
@@ -206,7 +214,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 func (a *App) ensureIndexes(ctx context.Context) error {
 	indexes := slices.Concat(identitydb.Indexes(), programmedb.Indexes(), learningdb.Indexes(), idempotencydb.Indexes(),
 		contentdb.Indexes(), notifydb.Indexes(), maildb.Indexes(), mentoringdb.Indexes(), mentoringdb.RecordIndexes(), gamificationdb.Indexes(), reviewdb.Indexes(),
-		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), privacydb.Indexes())
+		credentialdb.Indexes(), mediadb.Indexes(), evidencedb.Indexes(), mentoringdb.ChangeIndexes(), privacydb.Indexes(), insightdb.Indexes())
 	return mongodb.EnsureIndexes(ctx, a.DB.DB, indexes)
 }
 
@@ -225,6 +233,7 @@ func (a *App) apiDeps() api.Deps {
 		Credentials:  a.Credentials,
 		Media:        a.Media,
 		Evidence:     a.Evidence,
+		Insight:      a.Insight,
 		Metrics:      a.Metrics,
 		Privacy:      a.Privacy,
 	}

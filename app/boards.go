@@ -16,7 +16,7 @@ func (a *App) migrate(ctx context.Context) error {
 	if err := a.migrateAgreementGoals(ctx); err != nil {
 		return fmt.Errorf("migrate agreement goals: %w", err)
 	}
-	return nil
+	return a.backfillCadenceDue(ctx)
 }
 
 // boardsMarker is set once every player's entries on the maintained leaderboards were written.

@@ -19,16 +19,16 @@ import (
 // newGamification builds the gamification service: it consumes the learning queue, reads
 // people, programmes, content (progress-bar totals) and mentoring (assignments, pairings),
 // tells mentoring about every event it processes and sends award news through notify.
-func (a *App) newGamification() *gamification.Service {
+func (a *App) newGamification(store *gamificationdb.Store) *gamification.Service {
 	return &gamification.Service{
-		Store:      gamificationdb.New(a.DB.DB),
+		Store:      store,
 		Queue:      meteredQueue{a.Learning, a.Metrics},
 		People:     gamificationPeople{a.Identity},
 		Programmes: gamificationProgrammes{a.Programmes},
 		Catalog:    catalogForGamification{a.Content},
 		Pairings:   pairingsForGamification{a.Mentoring},
 		Notifier:   gamificationNotifier{a.Notify},
-		Observers:  []learning.Observer{a.Mentoring, a.Reviews, a.Record, a.Evidence},
+		Observers:  []learning.Observer{a.Mentoring, a.Reviews, a.Record, a.Evidence, a.Insight},
 		Now:        a.Now,
 		Log:        a.Log,
 		CacheTTL:   10 * time.Second,

@@ -21,7 +21,7 @@ import (
 // derive assignment completions.
 func (a *App) newMentoring() *mentoring.Service {
 	return &mentoring.Service{
-		Store:         mentoringdb.New(a.DB.DB),
+		Store:         a.watchMentoring(mentoringdb.New(a.DB.DB)),
 		Directory:     mentoringDirectory{programmes: a.Programmes, identity: a.Identity},
 		Catalog:       a.ContentCatalog(),
 		Completions:   a.Content,

@@ -17,7 +17,7 @@ func (a *App) newRecord() *mentoring.Record {
 	store := mentoringdb.New(a.DB.DB)
 	r := &mentoring.Record{
 		Pairings:  a.Mentoring,
-		Store:     store,
+		Store:     a.watchRecord(store),
 		Feeds:     store,
 		Due:       store,
 		People:    recordPeople{a.Identity},
@@ -60,6 +60,26 @@ func (a *App) migrateAgreementGoals(ctx context.Context) error {
 		a.Log.Info("agreement goals migrated to SMART goals", "pairings", n)
 	}
 	return nil
+}
+
+// cadenceDueMarker is set once every active pairing has its entry in the meeting-due index.
+const cadenceDueMarker = "mentoring-cadence-due-v1"
+
+// backfillCadenceDue indexes, once, when each active pairing's meeting falls due, for a
+// database from before the index (afterwards the record keeps each entry current).
+func (a *App) backfillCadenceDue(ctx context.Context) error {
+	done, err := a.DB.HasMarker(ctx, cadenceDueMarker)
+	if err != nil || done {
+		return err
+	}
+	n, err := a.Record.BackfillDue(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("meeting-due index built", "pairings", n)
+	}
+	return a.DB.SetMarker(ctx, cadenceDueMarker, a.Now())
 }
 
 // recordPeople tells the record people's time zones, from identity.

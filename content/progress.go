@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/learning"
 )
 
 // ErrDuplicateActivity is returned by Store.InsertActivity when the (user, event ID) key is
@@ -305,6 +306,15 @@ func summarize(acts []Activity, checklists map[string]*Checklist) map[string]*It
 			at := p.LastActiveAt
 			p.Completed, p.CompletedAt = true, &at
 		}
+	}
+	return out
+}
+
+// questionResults is the attempt's results as the learning event carries them.
+func questionResults(rs []QuestionResult) []learning.QuestionResult {
+	out := make([]learning.QuestionResult, len(rs))
+	for i, r := range rs {
+		out[i] = learning.QuestionResult{Key: r.QuestionKey, Correct: r.Correct}
 	}
 	return out
 }

@@ -109,6 +109,7 @@ func (s *Service) buildAttempt(ctx context.Context, userID string, quiz Item, su
 	a.Completes = a.Passed && !passedBefore
 	ev := s.event(learning.QuizAttempted, quiz, a)
 	ev.ScorePercent, ev.Passed, ev.Attempt, ev.Perfect = score, a.Passed, a.Attempt, perfect
+	ev.Questions = questionResults(results)
 	if err := s.measure(ctx, ev, version, a, nonNil(prior)); err != nil { // prior is read: no query
 		return built{}, err
 	}

@@ -75,6 +75,9 @@ type Event struct {
 	Passed       bool
 	Attempt      int
 	Perfect      bool
+	// Questions, on quiz_attempted, says which questions of the attempt were answered
+	// correctly (programme reports show each question's correct rate).
+	Questions []QuestionResult
 	// Seconds the user spent, as reported with this event.
 	SecondsSpent int
 	// The completion of a content item also says how long the item is expected to take
@@ -97,6 +100,13 @@ type Event struct {
 	// Trace is the W3C traceparent of the request that published the event, so that the
 	// worker's span links to it ("" when untraced).
 	Trace string
+}
+
+// QuestionResult is one question of a quiz attempt: its key and whether it was answered
+// correctly.
+type QuestionResult struct {
+	Key     string
+	Correct bool
 }
 
 // Publisher records learning events durably.

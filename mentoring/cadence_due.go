@@ -37,6 +37,9 @@ type CadenceDueStore interface {
 	// MarkCadenceNudged sets NudgedFor to dueAt if the entry is still due at dueAt (an
 	// entry rewritten meanwhile keeps its new instant un-nudged).
 	MarkCadenceNudged(ctx context.Context, pairingID string, dueAt time.Time) error
+	// ActivePairingsAfter lists up to limit active pairings by ID after afterID (the one-time
+	// backfill of the index).
+	ActivePairingsAfter(ctx context.Context, afterID string, limit int) ([]Pairing, error)
 }
 
 // MeetingDue is a pairing whose agreed interval has passed with no meeting planned or held.
@@ -176,4 +179,29 @@ func (r *Record) StillDue(ctx context.Context, pairingID string, dueAt time.Time
 		return false, err
 	}
 	return c.DueAt != nil && c.DueAt.Equal(dueAt), nil
+}
+
+// BackfillDue indexes every active pairing (pages of 200), for a database from before the due
+// index existed; app/ runs it once at start-up. It returns how many pairings it indexed.
+func (r *Record) BackfillDue(ctx context.Context) (int, error) {
+	if r.Due == nil {
+		return 0, nil
+	}
+	n, after := 0, ""
+	for {
+		ps, err := r.Due.ActivePairingsAfter(ctx, after, 200)
+		if err != nil {
+			return n, fmt.Errorf("backfill cadence due: %w", err)
+		}
+		for _, p := range ps {
+			if err := r.RefreshDue(ctx, p); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(ps) < 200 {
+			return n, nil
+		}
+		after = ps[len(ps)-1].ID
+	}
 }

@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"content":      contentCommand(),
 		"gamification": gamificationCommand(),
 		"keys":         keysCommand(),
+		"reports":      reportsCommand(),
 	}
 }
 

@@ -125,30 +125,31 @@ func (s *Store) now() time.Time {
 
 // EventDoc is the stored form of a learning event.
 type EventDoc struct {
-	ID            string     `bson:"_id"`
-	Kind          string     `bson:"kind"`
-	UserID        string     `bson:"userId"`
-	ProgrammeID   string     `bson:"programmeId"`
-	ItemKind      string     `bson:"itemKind,omitempty"`
-	ItemID        string     `bson:"itemId,omitempty"`
-	Domain        string     `bson:"domain,omitempty"`
-	OccurredAt    time.Time  `bson:"occurredAt"`
-	RecordedAt    time.Time  `bson:"recordedAt"`
-	ScorePercent  int        `bson:"scorePercent,omitempty"`
-	Passed        bool       `bson:"passed,omitempty"`
-	Attempt       int        `bson:"attempt,omitempty"`
-	Perfect       bool       `bson:"perfect,omitempty"`
-	SecondsSpent  int        `bson:"secondsSpent,omitempty"`
-	PairingID     string     `bson:"pairingId,omitempty"`
-	DueAt         *time.Time `bson:"dueAt,omitempty"`
-	OnTime        bool       `bson:"onTime,omitempty"`
-	Role          string     `bson:"role,omitempty"`
-	CadenceMonths int        `bson:"cadenceMonths,omitempty"`
+	ID            string        `bson:"_id"`
+	Kind          string        `bson:"kind"`
+	UserID        string        `bson:"userId"`
+	ProgrammeID   string        `bson:"programmeId"`
+	ItemKind      string        `bson:"itemKind,omitempty"`
+	ItemID        string        `bson:"itemId,omitempty"`
+	Domain        string        `bson:"domain,omitempty"`
+	OccurredAt    time.Time     `bson:"occurredAt"`
+	RecordedAt    time.Time     `bson:"recordedAt"`
+	ScorePercent  int           `bson:"scorePercent,omitempty"`
+	Passed        bool          `bson:"passed,omitempty"`
+	Attempt       int           `bson:"attempt,omitempty"`
+	Perfect       bool          `bson:"perfect,omitempty"`
+	SecondsSpent  int           `bson:"secondsSpent,omitempty"`
+	PairingID     string        `bson:"pairingId,omitempty"`
+	DueAt         *time.Time    `bson:"dueAt,omitempty"`
+	OnTime        bool          `bson:"onTime,omitempty"`
+	Role          string        `bson:"role,omitempty"`
+	CadenceMonths int           `bson:"cadenceMonths,omitempty"`
+	Trace         string        `bson:"trace,omitempty"`
+	Questions     []questionDoc `bson:"questions,omitempty"`
 	// The time measures came later: events stored before carry neither, and are not
 	// checked for plausible time.
-	EstimatedSeconds int    `bson:"estimatedSeconds,omitempty"`
-	SecondsOnItem    int    `bson:"secondsOnItem,omitempty"`
-	Trace            string `bson:"trace,omitempty"`
+	EstimatedSeconds int `bson:"estimatedSeconds,omitempty"`
+	SecondsOnItem    int `bson:"secondsOnItem,omitempty"`
 }
 
 // traced stamps d with the publishing request's trace, when it has none.
@@ -159,13 +160,42 @@ func traced(ctx context.Context, d EventDoc) EventDoc {
 	return d
 }
 
+// questionDoc is one question result of a quiz attempt.
+type questionDoc struct {
+	Key     string `bson:"key"`
+	Correct bool   `bson:"correct"`
+}
+
+func fromQuestions(qs []learning.QuestionResult) []questionDoc {
+	if len(qs) == 0 {
+		return nil
+	}
+	out := make([]questionDoc, len(qs))
+	for i, q := range qs {
+		out[i] = questionDoc{Key: q.Key, Correct: q.Correct}
+	}
+	return out
+}
+
+func toQuestions(qs []questionDoc) []learning.QuestionResult {
+	if len(qs) == 0 {
+		return nil
+	}
+	out := make([]learning.QuestionResult, len(qs))
+	for i, q := range qs {
+		out[i] = learning.QuestionResult{Key: q.Key, Correct: q.Correct}
+	}
+	return out
+}
+
 // FromEvent converts a domain event to its stored form.
 func FromEvent(e learning.Event) EventDoc {
 	return EventDoc{ID: e.ID, Kind: string(e.Kind), UserID: e.UserID, ProgrammeID: e.ProgrammeID, ItemKind: e.ItemKind,
 		ItemID: e.ItemID, Domain: e.Domain, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(),
 		ScorePercent: e.ScorePercent, Passed: e.Passed, Attempt: e.Attempt, Perfect: e.Perfect,
 		SecondsSpent: e.SecondsSpent, PairingID: e.PairingID, DueAt: e.DueAt, OnTime: e.OnTime,
-		Role: e.Role, CadenceMonths: e.CadenceMonths, EstimatedSeconds: e.EstimatedSeconds, SecondsOnItem: e.SecondsOnItem, Trace: e.Trace}
+		Role: e.Role, CadenceMonths: e.CadenceMonths, EstimatedSeconds: e.EstimatedSeconds, SecondsOnItem: e.SecondsOnItem, Trace: e.Trace,
+		Questions: fromQuestions(e.Questions)}
 }
 
 // ToEvent converts the stored form back.
@@ -174,7 +204,8 @@ func (d EventDoc) ToEvent() learning.Event {
 		ItemKind: d.ItemKind, ItemID: d.ItemID, Domain: d.Domain, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt,
 		ScorePercent: d.ScorePercent, Passed: d.Passed, Attempt: d.Attempt, Perfect: d.Perfect,
 		SecondsSpent: d.SecondsSpent, PairingID: d.PairingID, DueAt: d.DueAt, OnTime: d.OnTime,
-		Role: d.Role, CadenceMonths: d.CadenceMonths, EstimatedSeconds: d.EstimatedSeconds, SecondsOnItem: d.SecondsOnItem, Trace: d.Trace}
+		Role: d.Role, CadenceMonths: d.CadenceMonths, EstimatedSeconds: d.EstimatedSeconds, SecondsOnItem: d.SecondsOnItem, Trace: d.Trace,
+		Questions: toQuestions(d.Questions)}
 }
 
 // queueDoc is a pending event: the whole event (so a worker needs no second read) and its

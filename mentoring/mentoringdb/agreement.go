@@ -27,7 +27,8 @@ func AgreementIndexes() []mongodb.Index {
 		ix(AgreementVersions, k("pairingId", 1, "version", 1), true),
 		ix(AgreementAcks, k("pairingId", 1, "version", 1), false),
 		ix(FeedTokens, k("userId", 1), true),
-		ix(CadenceDue, k("day", 1), false), // CadenceDueOn (cadence_due.go)
+		ix(CadenceDue, k("day", 1), false),            // CadenceDueOn (cadence_due.go)
+		ix(Pairings, k("status", 1, "_id", 1), false), // ActivePairingsAfter (the backfill, cadence_due.go)
 	}
 }
 

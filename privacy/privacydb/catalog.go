@@ -134,6 +134,15 @@ var catalog = []rule{
 	{coll: "gamification_rules", act: anonymise},
 	{coll: "gamification_badges", act: anonymise},
 	{coll: "gamification_prizes", act: anonymise},
+	// programme reports (insight): a person's learner and report subjects go; the programme's
+	// counts are numbers only (they keep the erased person's part until `api reports
+	// recompute`); guards in them are hashes of the sources, never IDs
+	{coll: "insight_learners", act: deleteAll},
+	{coll: "insight_subjects", act: deleteAll},
+	{coll: "insight_held", act: deleteAll},
+	{coll: "insight_aggs", why: "counts per programme, week, item and day; change guards are hashes"},
+	{coll: "insight_settings", act: anonymise},
+	{coll: "insight_meta", why: "the report sweep's position and the rebuild state"},
 	// notifications and mail
 	{coll: "notifications", act: anonymise, deleteIf: []string{"userId"}, names: true},
 	{coll: "notify_outbox", act: anonymise, deleteIf: []string{"userId"}, names: true},

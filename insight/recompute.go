@@ -1,0 +1,260 @@
+package insight
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/microlearn/microlearn/learning"
+)
+
+// RecomputeReport says what a rebuild did.
+type RecomputeReport struct {
+	Events, Learners, Aggregates int
+	Subjects, Held               int
+	Evaluated                    int
+	Took                         time.Duration
+}
+
+// Recompute rebuilds every aggregate from the logs: the learning aggregates from every
+// processed learning event (Replayer), the programme counts from the subjects, and then
+// evaluates every member and pairing of every programme again. Events that arrive while it
+// runs are held and taken in afterwards (exactly once: a rebuilt learner remembers the
+// events it was rebuilt from). grace is how long to wait after announcing the rebuild
+// before reading the logs, so that other processes' workers notice it (they look every
+// rebuildTTL).
+func (s *Service) Recompute(ctx context.Context, log Replayer, grace time.Duration) (RecomputeReport, error) {
+	start := time.Now()
+	var rep RecomputeReport
+	if err := s.Store.SetRebuild(ctx, RebuildState{Rebuilding: true, StartedAt: s.now()}); err != nil {
+		return rep, err
+	}
+	s.rebuild.forget("")
+	select {
+	case <-ctx.Done():
+		return rep, ctx.Err()
+	case <-time.After(grace):
+	}
+	if err := s.rebuildLearning(ctx, log, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.rebuildSubjects(ctx, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.Store.SetRebuild(ctx, RebuildState{}); err != nil {
+		return rep, err
+	}
+	s.rebuild.forget("")
+	if err := s.drainHeld(ctx, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.evaluateEverything(ctx, &rep); err != nil {
+		return rep, err
+	}
+	rep.Took = time.Since(start)
+	return rep, nil
+}
+
+// rebuildLearning folds every learner's events, in the order they were recorded, into a new
+// learner and the sum of the changes they cause, and writes both over what was there.
+func (s *Service) rebuildLearning(ctx context.Context, log Replayer, rep *RecomputeReport) error {
+	byLearner := map[string][]learning.Event{}
+	err := log.Replay(ctx, func(e learning.Event) error {
+		if e.ProgrammeID == "" || e.UserID == "" {
+			return nil
+		}
+		k := LearnerKey(e.ProgrammeID, e.UserID)
+		byLearner[k] = append(byLearner[k], e)
+		rep.Events++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recompute: read the learning log: %w", err)
+	}
+	keys := make([]string, 0, len(byLearner))
+	for k := range byLearner {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var ls []Learner
+	var cs []Contribution
+	for _, k := range keys {
+		l, c, err := s.fold(ctx, byLearner[k])
+		if err != nil {
+			return err
+		}
+		ls, cs = append(ls, l), append(cs, c)
+		rep.Aggregates += len(c.Changes)
+	}
+	rep.Learners = len(ls)
+	if err := s.Store.ResetLearning(ctx); err != nil {
+		return err
+	}
+	if err := s.Store.PutLearners(ctx, ls); err != nil {
+		return err
+	}
+	s.learners = learnerMemory{}
+	return s.Store.PutAggregates(ctx, cs)
+}
+
+// fold replays one learner's events (recorded order) from nothing.
+func (s *Service) fold(ctx context.Context, es []learning.Event) (Learner, Contribution, error) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if !a.RecordedAt.Equal(b.RecordedAt) {
+			return a.RecordedAt.Before(b.RecordedAt)
+		}
+		if !a.OccurredAt.Equal(b.OccurredAt) {
+			return a.OccurredAt.Before(b.OccurredAt)
+		}
+		return a.ID < b.ID
+	})
+	e0 := es[0]
+	l := Learner{ProgrammeID: e0.ProgrammeID, UserID: e0.UserID, Weeks: map[string]LearnerWeek{}, Items: map[string]LearnerItem{}}
+	if old, ok, err := s.Store.Learner(ctx, l.Key()); err != nil {
+		return Learner{}, Contribution{}, err
+	} else if ok {
+		l.Version = old.Version // the rebuilt learner's numbers continue past the old ones
+	}
+	loc, err := s.location(ctx, l.ProgrammeID)
+	if err != nil {
+		loc = time.UTC
+	}
+	role := RoleNone
+	if m, err := s.Programmes.Membership(ctx, l.ProgrammeID, l.UserID); err == nil {
+		role = m.Role
+	}
+	sum := newChanges(l.ProgrammeID)
+	for _, e := range es {
+		if l.Has(e.ID) {
+			continue
+		}
+		step := l.Apply(e, role, loc, e.RecordedAt)
+		for _, c := range step.Learner.Pending.Changes {
+			for p, n := range c.Counts {
+				sum.add(c.Target, p, n)
+			}
+		}
+		l = step.Learner
+	}
+	l.Pending, l.Applied = nil, false
+	l.trim(s.now())
+	return l, Contribution{Source: l.Key(), Seq: l.Version, Changes: sum.list()}, nil
+}
+
+// drainHeld takes in the events that arrived during the rebuild.
+func (s *Service) drainHeld(ctx context.Context, rep *RecomputeReport) error {
+	for {
+		es, err := s.Store.Held(ctx, 200)
+		if err != nil || len(es) == 0 {
+			return err
+		}
+		ids := make([]string, len(es))
+		for i, e := range es {
+			if err := s.observe(ctx, e); err != nil {
+				return fmt.Errorf("recompute: an event held during the rebuild: %w", err)
+			}
+			ids[i] = e.ID
+		}
+		if err := s.Store.Release(ctx, ids); err != nil {
+			return err
+		}
+		rep.Held += len(es)
+	}
+}
+
+// rebuildSubjects sums the subjects' contributions into fresh programme counts.
+func (s *Service) rebuildSubjects(ctx context.Context, rep *RecomputeReport) error {
+	if err := s.Store.ResetCounts(ctx); err != nil {
+		return err
+	}
+	after := ""
+	for {
+		subs, err := s.Store.SubjectsPage(ctx, after, 500)
+		if err != nil {
+			return err
+		}
+		cs := make([]Contribution, 0, len(subs))
+		for _, sub := range subs {
+			if sub.ProgrammeID == "" || len(sub.Contribution) == 0 {
+				continue
+			}
+			kind := TargetPeople
+			if sub.Kind == KindPairing {
+				kind = TargetPairs
+			}
+			cs = append(cs, Contribution{Source: sub.ID, Seq: sub.Version,
+				Changes: []Change{{Target: Target{Kind: kind, ProgrammeID: sub.ProgrammeID}, Counts: sub.Contribution}}})
+		}
+		if err := s.Store.PutAggregates(ctx, cs); err != nil {
+			return err
+		}
+		rep.Subjects += len(subs)
+		if len(subs) < 500 {
+			return nil
+		}
+		after = subs[len(subs)-1].ID
+	}
+}
+
+// evaluateEverything touches every member and pairing of every programme and sweeps until
+// nothing is due.
+func (s *Service) evaluateEverything(ctx context.Context, rep *RecomputeReport) error {
+	after := ""
+	for {
+		ps, err := s.Programmes.ProgrammesPage(ctx, after, 100)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := s.touchMembers(ctx, p); err != nil {
+				return err
+			}
+		}
+		if len(ps) < 100 {
+			break
+		}
+		after = ps[len(ps)-1]
+	}
+	for {
+		n, err := s.Sweep(ctx, 500)
+		if err != nil {
+			return err
+		}
+		rep.Evaluated += n
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// touchMembers touches every member and pairing of a programme.
+func (s *Service) touchMembers(ctx context.Context, programmeID string) error {
+	page := func(list func(after string) ([]string, error), subject func(string) string) error {
+		after := ""
+		for {
+			ids, err := list(after)
+			if err != nil {
+				return err
+			}
+			subs := make([]string, len(ids))
+			for i, id := range ids {
+				subs[i] = subject(id)
+			}
+			if err := s.Touch(ctx, programmeID, subs...); err != nil {
+				return err
+			}
+			if len(ids) < 500 {
+				return nil
+			}
+			after = ids[len(ids)-1]
+		}
+	}
+	err := page(func(after string) ([]string, error) { return s.Programmes.MembersPage(ctx, programmeID, after, 500) },
+		func(id string) string { return PersonSubject(programmeID, id) })
+	if err != nil || s.Pairings == nil {
+		return err
+	}
+	return page(func(after string) ([]string, error) { return s.Pairings.PairingsPage(ctx, programmeID, after, 500) }, PairingSubject)
+}

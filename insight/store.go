@@ -1,0 +1,91 @@
+package insight
+
+import (
+	"context"
+	"time"
+
+	"github.com/microlearn/microlearn/learning"
+)
+
+// Store keeps what insight owns. Methods return the sentinel errors named on them; anything
+// else is an internal error.
+type Store interface {
+	// Learner returns a learner; ok is false when there is none yet.
+	Learner(ctx context.Context, key string) (l Learner, ok bool, err error)
+	// SaveLearner writes l if the stored version is prev (absent for prev 0): a
+	// compare-and-swap; ErrConflict otherwise.
+	SaveLearner(ctx context.Context, l Learner, prev int64) error
+
+	// Apply adds each change's counts to its aggregate unless the aggregate already took
+	// number seq (or a later one) from source: applying the same changes again is a no-op.
+	// Each aggregate is one single-document update.
+	Apply(ctx context.Context, source string, seq int64, changes []Change) error
+	// Read returns the counts of each target (absent targets have none).
+	Read(ctx context.Context, targets []Target) (map[Target]Counts, error)
+
+	// Subject returns one subject; ok is false when there is none.
+	Subject(ctx context.Context, id string) (s Subject, ok bool, err error)
+	// Subjects returns the subjects among ids that exist.
+	Subjects(ctx context.Context, ids []string) ([]Subject, error)
+	// SaveSubject writes s if the stored version is prev (absent for prev 0); ErrConflict
+	// otherwise.
+	SaveSubject(ctx context.Context, s Subject, prev int64) error
+	// Touch makes the subjects due at at (creating those that do not exist, in programmeID
+	// when it is known), moving their version on so that an evaluation running meanwhile
+	// does not overwrite the touch.
+	Touch(ctx context.Context, ids []string, programmeID string, at time.Time) error
+	// Due returns up to limit IDs of subjects due by now, from the due index, and whether
+	// that was all of them.
+	Due(ctx context.Context, now time.Time, limit int) (ids []string, complete bool, err error)
+	// Swept records that every subject due by now was evaluated: the next Due starts there.
+	Swept(ctx context.Context, now time.Time) error
+	// AtRisk lists a programme's subjects at risk, earliest Since first, after the cursor.
+	AtRisk(ctx context.Context, programmeID string, kind SubjectKind, after *Cursor, limit int) ([]Subject, error)
+	// ProgrammeSubjects lists up to limit subject IDs of a programme after afterID.
+	ProgrammeSubjects(ctx context.Context, programmeID, afterID string, limit int) ([]string, error)
+
+	// Settings returns a programme's thresholds; ok is false when none are saved.
+	Settings(ctx context.Context, programmeID string) (s Settings, ok bool, err error)
+	// PutSettings saves a programme's thresholds.
+	PutSettings(ctx context.Context, s Settings) error
+
+	// Rebuild is the state of a rebuild from the logs (Rebuilding false when none runs).
+	Rebuild(ctx context.Context) (RebuildState, error)
+	// SetRebuild records the state of a rebuild.
+	SetRebuild(ctx context.Context, r RebuildState) error
+	// Hold keeps an event that arrived during a rebuild (a repeat is a no-op).
+	Hold(ctx context.Context, e learning.Event) error
+	// Held returns up to limit held events; Release forgets them.
+	Held(ctx context.Context, limit int) ([]learning.Event, error)
+	Release(ctx context.Context, ids []string) error
+	// ResetLearning deletes every learner and learning aggregate (a rebuild's first write).
+	ResetLearning(ctx context.Context) error
+	// ResetCounts deletes the programme counts that subjects feed (people, pairs).
+	ResetCounts(ctx context.Context) error
+	// SubjectsPage lists up to limit subjects after afterID, in ID order (recompute).
+	SubjectsPage(ctx context.Context, afterID string, limit int) ([]Subject, error)
+	// PutLearners writes a rebuild's learners, replacing what is there.
+	PutLearners(ctx context.Context, ls []Learner) error
+	// PutAggregates writes a rebuild's aggregates in bulk, as if each source's changes had
+	// been applied with its number, into aggregates ResetLearning emptied.
+	PutAggregates(ctx context.Context, cs []Contribution) error
+}
+
+// Contribution is everything one source adds to the aggregates, up to its number Seq.
+type Contribution struct {
+	Source  string
+	Seq     int64
+	Changes []Change
+}
+
+// Cursor is a position in the at-risk list (Since, then ID).
+type Cursor struct {
+	At time.Time
+	ID string
+}
+
+// RebuildState says whether the learning aggregates are being rebuilt from the logs.
+type RebuildState struct {
+	Rebuilding bool
+	StartedAt  time.Time
+}

@@ -1,0 +1,249 @@
+package insight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/microlearn/microlearn/internal/apperr"
+)
+
+// SweepInterval is how often the sweeper looks for due subjects; with the 10-minute slots of
+// the due index, a subject is evaluated within one interval of its moment.
+const SweepInterval = 20 * time.Second
+
+// Sweep evaluates up to limit subjects that are due, and returns how many it evaluated. A
+// subject whose evaluation fails is due again a minute later.
+func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
+	if rb, err := s.rebuilding(ctx); err != nil || rb.Rebuilding {
+		return 0, err // the counts are being rebuilt: evaluate afterwards
+	}
+	now := s.now()
+	ids, complete, err := s.Store.Due(ctx, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		if err := s.Evaluate(ctx, id); err != nil {
+			if ctx.Err() != nil {
+				return n, ctx.Err()
+			}
+			s.log().Warn("insight: evaluation failed; trying again in a minute", "subject", id, "error", err.Error())
+			if err := s.Store.Touch(ctx, []string{id}, "", s.now().Add(time.Minute)); err != nil {
+				return n, err
+			}
+			continue
+		}
+		n++
+	}
+	if complete {
+		return n, s.Store.Swept(ctx, now)
+	}
+	return n, nil
+}
+
+// Run sweeps every SweepInterval until ctx ends (and at once when it starts).
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(SweepInterval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.Sweep(ctx, 200)
+			if err != nil && ctx.Err() == nil {
+				s.log().Error("insight: sweep", "error", err.Error())
+			}
+			if err != nil || n < 200 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Evaluate reads a subject's facts, decides its contribution and reasons, and writes them
+// (a compare-and-swap on the subject), then moves the programme's counts by the difference.
+func (s *Service) Evaluate(ctx context.Context, id string) error {
+	kind, _, _, _, ok := ParseSubject(id)
+	if !ok {
+		return fmt.Errorf("insight: %q is not a subject", id)
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		sub, err := s.subject(ctx, id)
+		if err != nil {
+			return err
+		}
+		next, err := s.evaluate(ctx, kind, sub)
+		if err != nil {
+			return err
+		}
+		err = s.Store.SaveSubject(ctx, next, sub.Version)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return s.Store.Apply(ctx, next.ID, next.Pending.Seq, next.Pending.Changes)
+	}
+	return fmt.Errorf("insight: subject %s: %w", id, ErrConflict)
+}
+
+// subject reads a subject (a new one when absent) with its pending changes applied.
+func (s *Service) subject(ctx context.Context, id string) (Subject, error) {
+	sub, ok, err := s.Store.Subject(ctx, id)
+	if err != nil {
+		return Subject{}, err
+	}
+	if !ok {
+		kind, programmeID, userID, pairingID, _ := ParseSubject(id)
+		return Subject{ID: id, Kind: kind, ProgrammeID: programmeID, UserID: userID, PairingID: pairingID, Contribution: Counts{}}, nil
+	}
+	if sub.Pending != nil {
+		if err := s.Store.Apply(ctx, id, sub.Pending.Seq, sub.Pending.Changes); err != nil {
+			return Subject{}, err
+		}
+	}
+	return sub, nil
+}
+
+// evaluate returns sub as evaluated now, numbered one more, with the change of its
+// contribution pending.
+func (s *Service) evaluate(ctx context.Context, kind SubjectKind, sub Subject) (Subject, error) {
+	var ev Evaluation
+	var err error
+	next := sub
+	switch kind {
+	case KindMember:
+		ev, err = s.evaluateMember(ctx, &next)
+	case KindPairing:
+		ev, err = s.evaluatePairing(ctx, &next)
+	}
+	if err != nil {
+		return Subject{}, err
+	}
+	now := s.now()
+	next.Version++
+	next.Reasons, next.AtRisk, next.Since = ev.Reasons, len(ev.Reasons) > 0, time.Time{}
+	for _, r := range ev.Reasons {
+		if next.Since.IsZero() || r.Since.Before(next.Since) {
+			next.Since = r.Since
+		}
+	}
+	next.DueAt, next.EvaluatedAt = ev.Next, now
+	target := Target{Kind: TargetPeople, ProgrammeID: next.ProgrammeID}
+	if kind == KindPairing {
+		target.Kind = TargetPairs
+	}
+	var changes []Change
+	if d := ev.Contribution.Sub(sub.Contribution); len(d) > 0 && next.ProgrammeID != "" {
+		changes = []Change{{Target: target, Counts: d}}
+	}
+	next.Contribution = ev.Contribution
+	next.Pending = &Pending{Seq: next.Version, Changes: changes}
+	return next, nil
+}
+
+// evaluateMember reads what a member's evaluation needs.
+func (s *Service) evaluateMember(ctx context.Context, sub *Subject) (Evaluation, error) {
+	f := MemberFacts{Now: s.now()}
+	var err error
+	if f.Location, err = s.location(ctx, sub.ProgrammeID); err != nil {
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			return EvaluateMember(f), nil
+		}
+		return Evaluation{}, err
+	}
+	m, err := s.Programmes.Membership(ctx, sub.ProgrammeID, sub.UserID)
+	switch {
+	case apperr.KindOf(err) == apperr.KindNotFound:
+		sub.Role = ""
+		return EvaluateMember(f), nil
+	case err != nil:
+		return Evaluation{}, err
+	}
+	f.Membership, sub.Role = &m, m.Role
+	if f.Settings, err = s.cachedSettings(ctx, sub.ProgrammeID); err != nil {
+		return Evaluation{}, err
+	}
+	if err := s.memberFacts(ctx, sub, &f); err != nil {
+		return Evaluation{}, err
+	}
+	return EvaluateMember(f), nil
+}
+
+func (s *Service) memberFacts(ctx context.Context, sub *Subject, f *MemberFacts) error {
+	l, ok, err := s.Store.Learner(ctx, LearnerKey(sub.ProgrammeID, sub.UserID))
+	if err != nil {
+		return err
+	}
+	if ok {
+		f.Learner = &l
+	}
+	if s.Assignments != nil {
+		if f.Open, err = s.Assignments.Open(ctx, sub.ProgrammeID, sub.UserID); err != nil {
+			return err
+		}
+	}
+	if s.Streaks != nil && f.Membership.Role == RoleMentee {
+		st, ok, err := s.Streaks.Streak(ctx, sub.ProgrammeID, sub.UserID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			f.Streak = &st
+		}
+	}
+	return nil
+}
+
+// evaluatePairing reads what a pairing's evaluation needs.
+func (s *Service) evaluatePairing(ctx context.Context, sub *Subject) (Evaluation, error) {
+	f := PairingFacts{Now: s.now()}
+	if s.Pairings == nil {
+		return EvaluatePairing(f), nil
+	}
+	p, err := s.Pairings.Pairing(ctx, sub.PairingID)
+	switch {
+	case apperr.KindOf(err) == apperr.KindNotFound:
+		return EvaluatePairing(f), nil
+	case err != nil:
+		return Evaluation{}, err
+	}
+	f.Pairing = &p
+	sub.ProgrammeID, sub.MentorID, sub.MenteeIDs, sub.PairingType = p.ProgrammeID, p.MentorID, p.MenteeIDs, p.Type
+	if f.Settings, err = s.cachedSettings(ctx, p.ProgrammeID); err != nil {
+		return Evaluation{}, err
+	}
+	if p.Status == "active" || p.Status == "paused" {
+		if err := s.pairingFacts(ctx, p, &f); err != nil {
+			return Evaluation{}, err
+		}
+	}
+	return EvaluatePairing(f), nil
+}
+
+func (s *Service) pairingFacts(ctx context.Context, p Pairing, f *PairingFacts) error {
+	c, err := s.Pairings.Cadence(ctx, p)
+	if err != nil {
+		return err
+	}
+	f.Cadence = &c
+	if p.Status != "active" {
+		return nil
+	}
+	if f.Goals, err = s.Pairings.OpenGoals(ctx, p); err != nil {
+		return err
+	}
+	if s.Checkins != nil {
+		if f.Checkins, err = s.Checkins.Open(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
