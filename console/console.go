@@ -19,6 +19,7 @@ import (
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/throttle"
+	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
 )
@@ -36,7 +37,10 @@ type Deps struct {
 	// Record is the mentoring record (meetings, goals, notes).
 	Record       *mentoring.Record
 	Gamification *gamification.Service
-	Authz        *authz.Authorizer
+	// Media is the media library: lessons show its items through signed URLs of the API's
+	// media route (nil: media blocks show a note).
+	Media *media.Service
+	Authz *authz.Authorizer
 	// Logins is the sign-in back-off shared with the API; SignInLimit the per-IP request
 	// limit of the sign-in forms (the API's AUTH_RATE_LIMIT, its own counters).
 	Logins      *throttle.Logins

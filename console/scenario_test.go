@@ -25,6 +25,7 @@ func TestConsole(t *testing.T) {
 	t.Run("Throttling", s.throttling)
 	t.Run("Languages", s.languages)
 	t.Run("Authorization", s.authorization)
+	t.Run("LessonMedia", s.lessonMedia)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and
