@@ -17,7 +17,8 @@ func (a *App) wireConsole(deps *api.Deps) error {
 	}
 	c, err := console.New(console.Deps{Log: a.Log, Now: a.Now, Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions,
 		Programmes: a.Programmes, Content: a.Content, Mentoring: a.Mentoring, Record: a.Record, Gamification: a.Gamification,
-		Media: a.Media, Authz: deps.Authz, Logins: deps.Logins, SignInLimit: limit, Secret: a.Tokens.Keys.RefreshSecret(),
+		Media: a.Media, Reviews: a.Reviews, Credentials: a.Credentials, Evidence: a.Evidence,
+		Authz: deps.Authz, Logins: deps.Logins, SignInLimit: limit, Secret: a.Tokens.Keys.RefreshSecret(),
 		PublicURL: a.Cfg.PublicURL, BodyLimit: a.Cfg.BodyLimit})
 	if err != nil {
 		return err

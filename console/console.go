@@ -15,6 +15,8 @@ import (
 
 	"github.com/microlearn/microlearn/authz"
 	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/credential"
+	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
@@ -22,6 +24,7 @@ import (
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
+	"github.com/microlearn/microlearn/review"
 )
 
 // Deps are the services the console serves, the same ones the API serves.
@@ -40,7 +43,12 @@ type Deps struct {
 	// Media is the media library: lessons show its items through signed URLs of the API's
 	// media route (nil: media blocks show a note).
 	Media *media.Service
-	Authz *authz.Authorizer
+	// Reviews are the spaced review cards; Credentials the Open Badges; Evidence the
+	// check-ins and the CPD record.
+	Reviews     *review.Service
+	Credentials *credential.Service
+	Evidence    *evidence.Service
+	Authz       *authz.Authorizer
 	// Logins is the sign-in back-off shared with the API; SignInLimit the per-IP request
 	// limit of the sign-in forms (the API's AUTH_RATE_LIMIT, its own counters).
 	Logins      *throttle.Logins

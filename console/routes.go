@@ -64,6 +64,8 @@ func (c *Console) routes() {
 	c.ownerRoutes()
 	c.mentorRoutes()
 	c.recordRoutes()
+	c.reviewRoutes()
+	c.credentialRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

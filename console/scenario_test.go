@@ -26,6 +26,7 @@ func TestConsole(t *testing.T) {
 	t.Run("Languages", s.languages)
 	t.Run("Authorization", s.authorization)
 	t.Run("LessonMedia", s.lessonMedia)
+	t.Run("ReviewsAndCredentials", s.reviewsAndCredentials)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and
