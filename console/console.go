@@ -48,7 +48,11 @@ type Deps struct {
 	Reviews     *review.Service
 	Credentials *credential.Service
 	Evidence    *evidence.Service
-	Authz       *authz.Authorizer
+	// CPDJSON renders a CPD record as the API's JSON; CPDVerifyURL is a record's public
+	// verification address (both the API's own, handed over by app/).
+	CPDJSON      func(evidence.CPDRecord) ([]byte, error)
+	CPDVerifyURL func(code string) string
+	Authz        *authz.Authorizer
 	// Logins is the sign-in back-off shared with the API; SignInLimit the per-IP request
 	// limit of the sign-in forms (the API's AUTH_RATE_LIMIT, its own counters).
 	Logins      *throttle.Logins

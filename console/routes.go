@@ -66,6 +66,8 @@ func (c *Console) routes() {
 	c.recordRoutes()
 	c.reviewRoutes()
 	c.credentialRoutes()
+	c.checkinRoutes()
+	c.cpdRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

@@ -27,6 +27,8 @@ func TestConsole(t *testing.T) {
 	t.Run("Authorization", s.authorization)
 	t.Run("LessonMedia", s.lessonMedia)
 	t.Run("ReviewsAndCredentials", s.reviewsAndCredentials)
+	t.Run("CPD", s.cpd)
+	t.Run("Checkins", s.checkins)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and
