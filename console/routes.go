@@ -68,6 +68,7 @@ func (c *Console) routes() {
 	c.credentialRoutes()
 	c.checkinRoutes()
 	c.cpdRoutes()
+	c.gamificationRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

@@ -29,6 +29,7 @@ func TestConsole(t *testing.T) {
 	t.Run("ReviewsAndCredentials", s.reviewsAndCredentials)
 	t.Run("CPD", s.cpd)
 	t.Run("Checkins", s.checkins)
+	t.Run("GamificationSettings", s.gamificationSettings)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and
