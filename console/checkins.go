@@ -118,7 +118,7 @@ func (c *Console) checkinPage(w http.ResponseWriter, v *view) error {
 		}
 		d.Points = append(d.Points, p)
 	}
-	for _, dom := range evidence.Domains {
+	for _, dom := range evidence.Domains() {
 		row := domainRow{Key: dom, Name: v.T("domain." + dom)}
 		if a := cv.Answer; a != nil {
 			row.Rating, row.Text = a.Ratings[dom], a.Texts[dom]
@@ -160,7 +160,7 @@ func checkinAnswerForm(v *view) (evidence.AnswerInput, error) {
 		OtherEnabling: f.Get("otherEnabling"), OtherHindering: f.Get("otherHindering"), RelationshipText: f.Get("relationshipText"),
 		Shared: f.Get("shared") == "on"}
 	var fields apperr.Fields
-	for _, dom := range evidence.Domains {
+	for _, dom := range evidence.Domains() {
 		if s := f.Get("rating." + dom); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil {
