@@ -69,6 +69,7 @@ func (c *Console) routes() {
 	c.checkinRoutes()
 	c.cpdRoutes()
 	c.gamificationRoutes()
+	c.recordEditRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

@@ -30,6 +30,7 @@ func TestConsole(t *testing.T) {
 	t.Run("CPD", s.cpd)
 	t.Run("Checkins", s.checkins)
 	t.Run("GamificationSettings", s.gamificationSettings)
+	t.Run("GoalsAndNotes", s.goalsAndNotes)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and
