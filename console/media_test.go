@@ -1,6 +1,12 @@
 package console_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -89,5 +95,77 @@ func (s *suite) lessonMedia(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("unsigned media URL: %d, want 401", resp.StatusCode)
+	}
+}
+
+// offlineLesson: a mentee downloads a lesson to read offline: one zip with the page and the
+// very bytes of its media (and captions), which the page names by relative path; a draft
+// lesson cannot be downloaded by a mentee.
+func (s *suite) offlineLesson(t *testing.T) {
+	listening := s.demoItem(t, content.KindLesson, "active-listening")
+	c := s.httpClient(t)
+	s.httpSignIn(t, c, "mentee1@example.com")
+	resp, err := c.Get(s.base + p("learn", listening, "offline.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("offline zip: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	z, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range z.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], _ = io.ReadAll(r)
+		r.Close()
+	}
+	page := string(files["index.html"])
+	if !strings.Contains(page, "Active listening in a mentoring session") || files["style.css"] == nil {
+		t.Fatalf("offline page: %.300s", page)
+	}
+	it, err := s.env.App.Content.Item(context.Background(), listening)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := s.env.App.Media.Items(context.Background(), it.MediaIDs())
+	if err != nil || len(found) == 0 {
+		t.Fatalf("the lesson's media: %v %v", found, err)
+	}
+	for id, m := range found {
+		var name string
+		for n := range files {
+			if strings.HasPrefix(n, "media/"+id) {
+				name = n
+			}
+		}
+		if name == "" || !strings.Contains(page, `src="`+name+`"`) {
+			t.Errorf("media %s (%s): not in the zip or not named by the page (%q)", id, m.Filename, name)
+			continue
+		}
+		if sum := sha256.Sum256(files[name]); hex.EncodeToString(sum[:]) != m.SHA256 {
+			t.Errorf("media %s: the zip's bytes are not the item's", id)
+		}
+		for _, tr := range m.Captions {
+			if !strings.Contains(page, `src="media/`+tr.MediaID) {
+				t.Errorf("captions %s of %s are not on the offline page", tr.MediaID, id)
+			}
+		}
+	}
+	draft := s.draft(t, "Offline draft", "Not for mentees.")
+	resp, err = c.Get(s.base + p("learn", draft.ID, "offline.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a mentee downloads a draft for offline: %d, want 404", resp.StatusCode)
 	}
 }

@@ -70,6 +70,7 @@ func (c *Console) routes() {
 	c.cpdRoutes()
 	c.gamificationRoutes()
 	c.recordEditRoutes()
+	c.offlineRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

@@ -26,6 +26,7 @@ func TestConsole(t *testing.T) {
 	t.Run("Languages", s.languages)
 	t.Run("Authorization", s.authorization)
 	t.Run("LessonMedia", s.lessonMedia)
+	t.Run("OfflineLesson", s.offlineLesson)
 	t.Run("ReviewsAndCredentials", s.reviewsAndCredentials)
 	t.Run("CPD", s.cpd)
 	t.Run("Checkins", s.checkins)
