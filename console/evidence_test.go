@@ -20,8 +20,24 @@ func (s *suite) checkins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The pairing is as if it had started six months ago: its 6-month check-ins are due.
+	// The pairing started six months ago, in the store too (so that the check-in worker, which
+	// follows pairing changes, schedules as this test does): its 6-month check-ins are due.
+	mp, err := s.env.App.Mentoring.Store.Pairing(ctx, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := *mp.ActivatedAt
 	started := s.env.App.Now().AddDate(0, -6, -2)
+	mp.ActivatedAt, mp.UpdatedAt = &started, s.env.App.Now()
+	if _, err := s.env.App.Mentoring.Store.SetPairingStatus(ctx, mp, mp.Status); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		mp.ActivatedAt, mp.UpdatedAt = &was, s.env.App.Now()
+		if _, err := s.env.App.Mentoring.Store.SetPairingStatus(ctx, mp, mp.Status); err != nil {
+			t.Error(err)
+		}
+	})
 	ep.ActivatedAt = &started
 	if err := s.env.App.Evidence.SyncPairing(ctx, ep); err != nil {
 		t.Fatal(err)
