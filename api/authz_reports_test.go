@@ -30,6 +30,7 @@ func init() {
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/reports/learning", Expect: reportsOwnerOnly},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/reports/items", Expect: reportsOwnerOnly},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/reports/questions", Expect: reportsOwnerOnly},
+		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/reports/outcomes", Expect: reportsOwnerOnly},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/reports/settings", Expect: reportsOwnerOnly},
 		Row{Method: "PUT", Path: "/v1/programmes/{programmeId}/reports/settings", Expect: reportsOwnerOnly, Build: settings},
 	)

@@ -25,6 +25,7 @@ func (s *Server) mountReports(r fiber.Router) {
 	p.Get("/learning", s.learningReport)
 	p.Get("/items", s.itemsReport)
 	p.Get("/questions", s.questionsReport)
+	p.Get("/outcomes", s.outcomesReport)
 	p.Get("/settings", s.getReportSettings)
 	p.Put("/settings", s.putReportSettings)
 }

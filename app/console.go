@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/microlearn/microlearn/api"
 	"github.com/microlearn/microlearn/console"
+	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/internal/throttle"
 )
 
@@ -17,7 +18,10 @@ func (a *App) wireConsole(deps *api.Deps) error {
 	}
 	c, err := console.New(console.Deps{Log: a.Log, Now: a.Now, Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions,
 		Programmes: a.Programmes, Content: a.Content, Mentoring: a.Mentoring, Record: a.Record, Gamification: a.Gamification,
-		Authz: deps.Authz, Logins: deps.Logins, SignInLimit: limit, Secret: a.Tokens.Keys.RefreshSecret(),
+		Media: a.Media, Reviews: a.Reviews, Credentials: a.Credentials, Evidence: a.Evidence,
+		CPDJSON:      func(r evidence.CPDRecord) ([]byte, error) { return api.CPDJSON(r, a.Cfg.PublicURL) },
+		CPDVerifyURL: func(code string) string { return api.CPDVerifyURL(a.Cfg.PublicURL, code) },
+		Authz:        deps.Authz, Logins: deps.Logins, SignInLimit: limit, Secret: a.Tokens.Keys.RefreshSecret(),
 		PublicURL: a.Cfg.PublicURL, BodyLimit: a.Cfg.BodyLimit})
 	if err != nil {
 		return err

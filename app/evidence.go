@@ -28,7 +28,7 @@ import (
 func (a *App) newEvidence() *evidence.Service {
 	store := evidencedb.New(a.DB.DB)
 	svc := &evidence.Service{
-		Store:      store,
+		Store:      a.watchEvidence(store),
 		Activity:   store,
 		Record:     evidenceRecord{a.Record},
 		Catalog:    evidenceCatalog{a.Content},

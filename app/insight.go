@@ -46,6 +46,8 @@ func (a *App) newInsight(players gamification.Store) *insight.Service {
 		Assignments: insightAssignments{a.Mentoring},
 		Streaks:     insightStreaks{players: players, programmes: a.Programmes, now: a.Now},
 		Pairings:    insightPairings{mentoring: a.Mentoring, record: a.Record, identity: a.Identity},
+		Checkins:    insightCheckins{a.Evidence.Store},
+		Responses:   insightResponses{a.Evidence.Store},
 		Catalog:     insightCatalog{a.Content},
 		Now:         a.Now,
 		Log:         a.Log.With("component", "insight"),

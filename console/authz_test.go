@@ -60,6 +60,21 @@ func (s *suite) authorization(t *testing.T) {
 		{"outsider@example.com", "GET", p("today"), 404},
 		{"outsider@example.com", "GET", p("overview"), 404},
 		{"outsider@example.com", "GET", p("learn", draft.ID), 404},
+		{"outsider@example.com", "GET", p("reviews"), 404},
+		{"outsider@example.com", "GET", p("credentials"), 404},
+		{"outsider@example.com", "GET", p("checkins"), 404},
+		{"outsider@example.com", "GET", p("cpd", "record") + "?format=pdf", 404},
+		{"outsider@example.com", "GET", p("learn", draft.ID, "offline.zip"), 404},
+		{"mentee1@example.com", "GET", p("learn", draft.ID, "offline.zip"), 404},
+		{"mentee1@example.com", "GET", p("reviews"), 200},
+		{"mentee1@example.com", "GET", p("credentials"), 200},
+		{"mentee1@example.com", "GET", p("checkins"), 200},
+		{"mentee1@example.com", "GET", p("cpd"), 200},
+		{"mentor@example.com", "GET", p("checkins"), 200},
+		{"mentor@example.com", "POST", p("gamification", "badges", "first-lesson", "delete"), 403},
+		{"mentee1@example.com", "POST", p("gamification", "prizes", "x", "delete"), 403},
+		{"mentee2@example.com", "POST", p("pairings", s.adaPairing(t), "goals", "x"), 404},
+		{"mentee2@example.com", "POST", p("pairings", s.adaPairing(t), "notes", "x", "delete"), 404},
 	} {
 		c := s.httpClient(t)
 		var tok string

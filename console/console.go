@@ -15,12 +15,16 @@ import (
 
 	"github.com/microlearn/microlearn/authz"
 	"github.com/microlearn/microlearn/content"
+	"github.com/microlearn/microlearn/credential"
+	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/throttle"
+	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/mentoring"
 	"github.com/microlearn/microlearn/programme"
+	"github.com/microlearn/microlearn/review"
 )
 
 // Deps are the services the console serves, the same ones the API serves.
@@ -36,6 +40,18 @@ type Deps struct {
 	// Record is the mentoring record (meetings, goals, notes).
 	Record       *mentoring.Record
 	Gamification *gamification.Service
+	// Media is the media library: lessons show its items through signed URLs of the API's
+	// media route (nil: media blocks show a note).
+	Media *media.Service
+	// Reviews are the spaced review cards; Credentials the Open Badges; Evidence the
+	// check-ins and the CPD record.
+	Reviews     *review.Service
+	Credentials *credential.Service
+	Evidence    *evidence.Service
+	// CPDJSON renders a CPD record as the API's JSON; CPDVerifyURL is a record's public
+	// verification address (both the API's own, handed over by app/).
+	CPDJSON      func(evidence.CPDRecord) ([]byte, error)
+	CPDVerifyURL func(code string) string
 	Authz        *authz.Authorizer
 	// Logins is the sign-in back-off shared with the API; SignInLimit the per-IP request
 	// limit of the sign-in forms (the API's AUTH_RATE_LIMIT, its own counters).

@@ -27,9 +27,17 @@ func TestCatalogsAreComplete(t *testing.T) {
 	}
 	used := regexp.MustCompile(`\.T "([a-zA-Z.]+)"`)
 	names, _ := fs.Glob(templateFiles, "templates/*.html")
+	offline, _ := fs.Glob(offlineFiles, "templates/offline/*.html")
 	var missing []string
-	for _, n := range names {
-		b, _ := templateFiles.ReadFile(n)
+	read := func(n string) []byte {
+		if b, err := templateFiles.ReadFile(n); err == nil {
+			return b
+		}
+		b, _ := offlineFiles.ReadFile(n)
+		return b
+	}
+	for _, n := range append(names, offline...) {
+		b := read(n)
 		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
 			if _, ok := cat["en"][m[1]]; !ok {
 				missing = append(missing, n+": "+m[1])

@@ -140,6 +140,8 @@ type learnData struct {
 	Attempts []content.Activity
 	Last     *content.Activity
 	Explain  map[string]string
+	// Media are the lesson's media items by ID (console/media.go).
+	Media map[string]blockMedia
 }
 
 func (c *Console) learn(w http.ResponseWriter, v *view) error {
@@ -159,6 +161,11 @@ func (c *Console) learn(w http.ResponseWriter, v *view) error {
 func (c *Console) learnData(v *view, acc authz.ItemAccess) (learnData, error) {
 	ctx, it, uid := v.r.Context(), acc.Item, v.Caller.UserID
 	d := learnData{Item: it, Author: acc.Author, EventID: newEventID(), Started: c.deps.Now().Unix()}
+	media, err := c.lessonMedia(ctx, it)
+	if err != nil {
+		return d, err
+	}
+	d.Media = media
 	prog, err := c.deps.Content.Progress(ctx, uid)
 	if err != nil {
 		return d, err

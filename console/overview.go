@@ -112,7 +112,10 @@ func (c *Console) saveRules(w http.ResponseWriter, v *view) error {
 	for name, dst := range map[string]*int{"lessonCompleted": &r.LessonCompleted, "checklistCompleted": &r.ChecklistCompleted,
 		"pathCompleted": &r.PathCompleted, "quizPassed": &r.QuizPassed, "quizScoreBonus": &r.QuizScoreBonus,
 		"quizRetryPercent": &r.QuizRetryPercent, "assignmentOnTime": &r.AssignmentOnTime, "dailyGoalMet": &r.DailyGoalMet,
-		"dailyCap": &r.DailyCap, "freezeEvery": &r.FreezeEvery, "maxFreezes": &r.MaxFreezes, "levelBase": &r.Levels.Base} {
+		"dailyCap": &r.DailyCap, "freezeEvery": &r.FreezeEvery, "maxFreezes": &r.MaxFreezes, "levelBase": &r.Levels.Base,
+		"reviewCorrect": &r.ReviewCorrect, "reviewIncorrect": &r.ReviewIncorrect, "reviewRepeatPercent": &r.ReviewRepeatPercent,
+		"meetingConfirmed": &r.MeetingConfirmed, "reflectionWritten": &r.ReflectionWritten, "goalAchieved": &r.GoalAchieved,
+		"cadenceKept": &r.CadenceKept} {
 		if s := f.Get(name); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil {
@@ -127,6 +130,9 @@ func (c *Console) saveRules(w http.ResponseWriter, v *view) error {
 			return invalidNumber("levelCoefficient")
 		}
 		r.Levels.Coefficient = x
+	}
+	if k := f.Get("levelKind"); k != "" {
+		r.Levels.Kind = k
 	}
 	if _, err := c.deps.Gamification.SetRules(ctx, pid, r); err != nil {
 		return err

@@ -64,6 +64,13 @@ func (c *Console) routes() {
 	c.ownerRoutes()
 	c.mentorRoutes()
 	c.recordRoutes()
+	c.reviewRoutes()
+	c.credentialRoutes()
+	c.checkinRoutes()
+	c.cpdRoutes()
+	c.gamificationRoutes()
+	c.recordEditRoutes()
+	c.offlineRoutes()
 	m.HandleFunc("/", c.wrap(func(w http.ResponseWriter, v *view) error { return apperr.ErrNotFound }, anyone))
 }
 

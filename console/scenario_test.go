@@ -25,6 +25,13 @@ func TestConsole(t *testing.T) {
 	t.Run("Throttling", s.throttling)
 	t.Run("Languages", s.languages)
 	t.Run("Authorization", s.authorization)
+	t.Run("LessonMedia", s.lessonMedia)
+	t.Run("OfflineLesson", s.offlineLesson)
+	t.Run("ReviewsAndCredentials", s.reviewsAndCredentials)
+	t.Run("CPD", s.cpd)
+	t.Run("Checkins", s.checkins)
+	t.Run("GamificationSettings", s.gamificationSettings)
+	t.Run("GoalsAndNotes", s.goalsAndNotes)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and

@@ -11,8 +11,9 @@ import (
 
 // contentSecurityPolicy allows nothing inline: scripts and styles come from our own embedded
 // files, forms post only to us, and no one may frame a page (clickjacking). Images may come
-// from https too, because lesson image blocks name their own URLs.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
+// from https too, because lesson image blocks name their own URLs; audio and video only from
+// us (the media library, through signed URLs of /v1/media).
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; media-src 'self'; " +
 	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 func setSecurityHeaders(h http.Header) {
