@@ -182,8 +182,13 @@ func (s *suite) scenario(t *testing.T) {
 	dana.screenshot("mentee-today")
 
 	// The owner sees the leaderboard and the pairing's progress change.
-	owner.open(p("leaderboard"))
-	owner.contains("table.board", "Dana Newcomer")
+	// The board's entries are written just after the player's state (the XP Dana saw), so the
+	// owner's read may come a moment before them.
+	waitFor(t, func() (string, bool) {
+		owner.open(p("leaderboard"))
+		txt := owner.text("table.board")
+		return txt, strings.Contains(txt, "Dana Newcomer")
+	})
 	owner.screenshot("owner-leaderboard")
 	waitFor(t, func() (string, bool) {
 		owner.open(pairingURL)
