@@ -80,7 +80,7 @@ func (s *Server) healthReport(c *fiber.Ctx) error {
 		return err
 	}
 	if format == "csv" {
-		return sendCSV(c, "health", pid, h.GeneratedAt, healthCSV(h))
+		return sendCSV(c, "health", pid, h.GeneratedAt, insight.HealthCSV(h))
 	}
 	return respond(c, fiber.StatusOK, toHealthJSON(h))
 }
@@ -101,7 +101,7 @@ func (s *Server) learningReport(c *fiber.Ctx) error {
 		return err
 	}
 	if format == "csv" {
-		return sendCSV(c, "learning", pid, r.GeneratedAt, learningCSV(r))
+		return sendCSV(c, "learning", pid, r.GeneratedAt, insight.LearningCSV(r))
 	}
 	return respond(c, fiber.StatusOK, toLearningJSON(r))
 }
@@ -147,7 +147,7 @@ func (s *Server) itemsReport(c *fiber.Ctx) error {
 		return err
 	}
 	if format == "csv" {
-		return sendCSV(c, "items", pid, page.GeneratedAt, itemsCSV(page))
+		return sendCSV(c, "items", pid, page.GeneratedAt, insight.ItemsCSV(page))
 	}
 	return respond(c, fiber.StatusOK, toItemsJSON(page))
 }
@@ -162,7 +162,7 @@ func (s *Server) questionsReport(c *fiber.Ctx) error {
 		return err
 	}
 	if format == "csv" {
-		return sendCSV(c, "questions", pid, r.GeneratedAt, questionsCSV(r))
+		return sendCSV(c, "questions", pid, r.GeneratedAt, insight.QuestionsCSV(r))
 	}
 	return respond(c, fiber.StatusOK, toQuestionsJSON(r))
 }
@@ -200,7 +200,7 @@ func (s *Server) atRiskReport(c *fiber.Ctx) error {
 		return err
 	}
 	if format == "csv" {
-		return sendCSV(c, "at-risk", pid, page.GeneratedAt, atRiskCSV(page))
+		return sendCSV(c, "at-risk", pid, page.GeneratedAt, insight.AtRiskCSV(page))
 	}
 	return respond(c, fiber.StatusOK, toAtRiskJSON(page))
 }

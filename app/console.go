@@ -18,7 +18,7 @@ func (a *App) wireConsole(deps *api.Deps) error {
 	}
 	c, err := console.New(console.Deps{Log: a.Log, Now: a.Now, Tokens: a.Tokens, Identity: a.Identity, Sessions: a.Sessions,
 		Programmes: a.Programmes, Content: a.Content, Mentoring: a.Mentoring, Record: a.Record, Gamification: a.Gamification,
-		Media: a.Media, Reviews: a.Reviews, Credentials: a.Credentials, Evidence: a.Evidence,
+		Media: a.Media, Reviews: a.Reviews, Credentials: a.Credentials, Evidence: a.Evidence, Insight: a.Insight,
 		CPDJSON:      func(r evidence.CPDRecord) ([]byte, error) { return api.CPDJSON(r, a.Cfg.PublicURL) },
 		CPDVerifyURL: func(code string) string { return api.CPDVerifyURL(a.Cfg.PublicURL, code) },
 		Authz:        deps.Authz, Logins: deps.Logins, SignInLimit: limit, Secret: a.Tokens.Keys.RefreshSecret(),

@@ -75,6 +75,18 @@ func (s *suite) authorization(t *testing.T) {
 		{"mentee1@example.com", "POST", p("gamification", "prizes", "x", "delete"), 403},
 		{"mentee2@example.com", "POST", p("pairings", s.adaPairing(t), "goals", "x"), 404},
 		{"mentee2@example.com", "POST", p("pairings", s.adaPairing(t), "notes", "x", "delete"), 404},
+		{"mentee1@example.com", "GET", p("reports"), 403},
+		{"mentee1@example.com", "GET", p("reports", "health.csv"), 403},
+		{"mentee1@example.com", "GET", p("reports", "at-risk.csv"), 403},
+		{"outsider@example.com", "GET", p("reports"), 404},
+		{"outsider@example.com", "GET", p("reports", "at-risk.csv"), 404},
+		{"mentor@example.com", "GET", p("reports"), 200},
+		{"mentor@example.com", "GET", p("reports", "at-risk.csv"), 200},
+		{"mentor@example.com", "GET", p("reports", "health.csv"), 403},
+		{"mentor@example.com", "GET", p("reports", "items.csv"), 403},
+		{"owner@example.com", "GET", p("reports"), 200},
+		{"owner@example.com", "GET", p("reports", "learning.csv"), 200},
+		{"owner@example.com", "GET", p("reports", "nope.csv"), 404},
 	} {
 		c := s.httpClient(t)
 		var tok string

@@ -19,6 +19,7 @@ import (
 	"github.com/microlearn/microlearn/evidence"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/identity"
+	"github.com/microlearn/microlearn/insight"
 	"github.com/microlearn/microlearn/internal/auth"
 	"github.com/microlearn/microlearn/internal/throttle"
 	"github.com/microlearn/microlearn/media"
@@ -53,6 +54,8 @@ type Deps struct {
 	CPDJSON      func(evidence.CPDRecord) ([]byte, error)
 	CPDVerifyURL func(code string) string
 	Authz        *authz.Authorizer
+	// Insight is the programme reports, the same service (and CSV rows) the API serves.
+	Insight *insight.Service
 	// Logins is the sign-in back-off shared with the API; SignInLimit the per-IP request
 	// limit of the sign-in forms (the API's AUTH_RATE_LIMIT, its own counters).
 	Logins      *throttle.Logins

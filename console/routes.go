@@ -67,6 +67,7 @@ func (c *Console) routes() {
 	c.reviewRoutes()
 	c.credentialRoutes()
 	c.checkinRoutes()
+	c.reportRoutes()
 	c.cpdRoutes()
 	c.gamificationRoutes()
 	c.recordEditRoutes()

@@ -32,6 +32,7 @@ func TestConsole(t *testing.T) {
 	t.Run("Checkins", s.checkins)
 	t.Run("GamificationSettings", s.gamificationSettings)
 	t.Run("GoalsAndNotes", s.goalsAndNotes)
+	t.Run("Reports", s.reports)
 }
 
 // scenario is the issue's: the owner signs in, invites, approves a proposed pairing and

@@ -88,9 +88,9 @@ func (s *suite) accessibility(t *testing.T) {
 		pages []string
 	}{
 		{"owner@example.com", []string{p("overview"), p("members"), p("content"), p("content", "new"), p("content", lesson), p("content", quiz),
-			p("matching"), p("pairings"), p("pairings", pairing), p("pairings", pairing, "record"), p("gamification"), p("leaderboard"), "/"}},
+			p("matching"), p("pairings"), p("pairings", pairing), p("pairings", pairing, "record"), p("gamification"), p("reports"), p("leaderboard"), "/"}},
 		{"mentor@example.com", []string{p("mentees"), p("pairings", pairing), p("pairings", pairing, "record"), p("mentoring"), p("content"),
-			p("profile"), p("leaderboard")}},
+			p("profile"), p("reports"), p("leaderboard")}},
 		{"mentee1@example.com", []string{p("today"), p("library"), p("learn", lesson), p("learn", quiz), p("learn", checklist),
 			p("learn", path), p("badges"), p("leaderboard"), p("profile"), p("mentoring"), p("pairings", pairing, "record")}},
 	} {
