@@ -98,19 +98,8 @@ func (s *Service) cachedItems(ctx context.Context, ids []string) (map[string]Ite
 // Minutes returns the estimated minutes of the items among refs that exist (a path's derived
 // from its steps), from the item cache or one query.
 func (s *Service) Minutes(ctx context.Context, refs []learning.ItemRef) (map[string]int, error) {
-	ids := make([]string, len(refs))
-	for i, r := range refs {
-		ids[i] = r.ID
-	}
-	found, err := s.cachedItems(ctx, ids)
+	items, err := s.Items(ctx, refs)
 	if err != nil {
-		return nil, err
-	}
-	items := make([]Item, 0, len(found))
-	for _, it := range found {
-		items = append(items, it)
-	}
-	if err := s.withPathsMinutes(ctx, items); err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(items))
