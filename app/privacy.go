@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/microlearn/microlearn/insight/insightdb"
 	"github.com/microlearn/microlearn/media"
 	"github.com/microlearn/microlearn/media/mediadb"
 	"github.com/microlearn/microlearn/privacy"
@@ -28,6 +29,9 @@ func (a *App) newPrivacy() *privacy.Service {
 		}
 		return nil
 	}
+	// the reports take the person out of the programme's counts before their learners and
+	// report subjects are deleted (memberships and pairings are dealt with by then)
+	data.Withdraw = map[string]func(context.Context, string) error{insightdb.Learners: a.Insight.Forget}
 	return &privacy.Service{Store: privacydb.New(a.DB.DB), Data: data, Archives: privacydb.NewArchives(a.DB.DB),
 		Now: a.Now, Log: a.Log.With("component", "privacy"),
 		Settle:    a.Cfg.AccessTokenTTL + a.Cfg.RoleCacheTTL + a.Cfg.RequestTimeout + 2*time.Minute,

@@ -41,6 +41,11 @@ type Store interface {
 	Swept(ctx context.Context, now time.Time) error
 	// AtRisk lists a programme's subjects at risk, earliest Since first, after the cursor.
 	AtRisk(ctx context.Context, programmeID string, kind SubjectKind, after *Cursor, limit int) ([]Subject, error)
+	// SubjectsNaming lists the IDs of the subjects that name userID anywhere (an erasure's
+	// look-up: it may read every subject).
+	SubjectsNaming(ctx context.Context, userID string) ([]string, error)
+	// LearnersOf lists the keys of userID's learners, in every programme.
+	LearnersOf(ctx context.Context, userID string) ([]string, error)
 	// ProgrammeSubjects lists up to limit subject IDs of a programme after afterID.
 	ProgrammeSubjects(ctx context.Context, programmeID, afterID string, limit int) ([]string, error)
 

@@ -69,6 +69,15 @@ func (s *Service) Run(ctx context.Context) {
 // Evaluate reads a subject's facts, decides its contribution and reasons, and writes them
 // (a compare-and-swap on the subject), then moves the programme's counts by the difference.
 func (s *Service) Evaluate(ctx context.Context, id string) error {
+	return s.reevaluate(ctx, id, s.evaluate)
+}
+
+// decider returns a subject as it is to be written next.
+type decider func(ctx context.Context, kind SubjectKind, sub Subject) (Subject, error)
+
+// reevaluate writes what decide makes of the subject (a compare-and-swap, tried again when
+// something else wrote it meanwhile), then applies the move of its contribution.
+func (s *Service) reevaluate(ctx context.Context, id string, decide decider) error {
 	kind, _, _, _, ok := ParseSubject(id)
 	if !ok {
 		return fmt.Errorf("insight: %q is not a subject", id)
@@ -78,7 +87,7 @@ func (s *Service) Evaluate(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		next, err := s.evaluate(ctx, kind, sub)
+		next, err := decide(ctx, kind, sub)
 		if err != nil {
 			return err
 		}
@@ -127,7 +136,12 @@ func (s *Service) evaluate(ctx context.Context, kind SubjectKind, sub Subject) (
 	if err != nil {
 		return Subject{}, err
 	}
-	now := s.now()
+	return evaluated(kind, next, sub.Contribution, ev, s.now()), nil
+}
+
+// evaluated is next (sub as it was, with what the evaluation read about it) after
+// evaluation ev at now, numbered one more, with the move from its old contribution pending.
+func evaluated(kind SubjectKind, next Subject, old Counts, ev Evaluation, now time.Time) Subject {
 	next.Version++
 	next.Reasons, next.AtRisk, next.Since = ev.Reasons, len(ev.Reasons) > 0, time.Time{}
 	for _, r := range ev.Reasons {
@@ -141,12 +155,12 @@ func (s *Service) evaluate(ctx context.Context, kind SubjectKind, sub Subject) (
 		target.Kind = TargetPairs
 	}
 	var changes []Change
-	if d := ev.Contribution.Sub(sub.Contribution); len(d) > 0 && next.ProgrammeID != "" {
+	if d := ev.Contribution.Sub(old); len(d) > 0 && next.ProgrammeID != "" {
 		changes = []Change{{Target: target, Counts: d}}
 	}
 	next.Contribution = ev.Contribution
 	next.Pending = &Pending{Seq: next.Version, Changes: changes}
-	return next, nil
+	return next
 }
 
 // evaluateMember reads what a member's evaluation needs.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/insight"
 	"github.com/microlearn/microlearn/internal/mongodb"
@@ -134,6 +135,12 @@ func (s *Store) Learner(ctx context.Context, key string) (insight.Learner, bool,
 	}
 	l, err := d.toLearner()
 	return l, err == nil, err
+}
+
+// LearnersOf implements insight.Store: an equality on the indexed user ID.
+func (s *Store) LearnersOf(ctx context.Context, userID string) ([]string, error) {
+	cur, err := s.c(Learners).Find(ctx, k("userId", userID), options.Find().SetProjection(k("_id", 1)))
+	return ids(ctx, cur, err, "list a person's learners")
 }
 
 // SaveLearner implements insight.Store.

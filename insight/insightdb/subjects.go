@@ -1,6 +1,7 @@
 package insightdb
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -201,6 +202,30 @@ func (s *Store) ProgrammeSubjects(ctx context.Context, programmeID, afterID stri
 	}
 	cur, err := s.c(Subjects).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)).SetProjection(k("_id", 1)))
 	return ids(ctx, cur, err, "list a programme's report subjects")
+}
+
+// SubjectsNaming implements insight.Store: a scan, as the erasure's own (privacydb) is, that
+// keeps the subjects whose bytes hold the user ID: the very documents the erasure deletes.
+func (s *Store) SubjectsNaming(ctx context.Context, userID string) ([]string, error) {
+	if userID == "" {
+		return nil, nil
+	}
+	cur, err := s.c(Subjects).Find(ctx, bson.D{}, options.Find().SetComment("scan: an erasure finds the report subjects naming one person").SetBatchSize(500))
+	if err != nil {
+		return nil, fmt.Errorf("find the report subjects naming a person: %w", err)
+	}
+	defer cur.Close(ctx)
+	var out []string
+	for cur.Next(ctx) {
+		if bytes.Contains(cur.Current, []byte(userID)) {
+			id, _ := cur.Current.Lookup("_id").StringValueOK()
+			out = append(out, id)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("find the report subjects naming a person: %w", err)
+	}
+	return out, nil
 }
 
 // SubjectsPage implements insight.Store (a scan, for the operator's rebuild).

@@ -134,9 +134,10 @@ var catalog = []rule{
 	{coll: "gamification_rules", act: anonymise},
 	{coll: "gamification_badges", act: anonymise},
 	{coll: "gamification_prizes", act: anonymise},
-	// programme reports (insight): a person's learner and report subjects go; the programme's
-	// counts are numbers only (they keep the erased person's part until `api reports
-	// recompute`); guards in them are hashes of the sources, never IDs
+	// programme reports (insight): a person's learner and report subjects go, once the
+	// reports have taken the person out of the programme's counts (members by role, active,
+	// at risk: Data.Withdraw, app/privacy.go); the counts are numbers only, and what the
+	// person learnt stays in the totals naming no one; guards are hashes of the sources
 	{coll: "insight_learners", act: deleteAll},
 	{coll: "insight_subjects", act: deleteAll},
 	{coll: "insight_held", act: deleteAll},

@@ -29,6 +29,11 @@ type Data struct {
 	// File writes the stored file fileID (length bytes in chunks of chunkSize) to w: the
 	// media library's reader.
 	File func(ctx context.Context, fileID string, length int64, chunkSize int, w io.Writer) error
+	// Withdraw, when set, names per collection what must run (on every pass) before that
+	// collection's documents about the person are erased: a domain whose counts they feed
+	// takes the person's part out of its counts first, exactly once (the programme reports:
+	// members by role, active, at risk).
+	Withdraw map[string]func(ctx context.Context, userID string) error
 }
 
 // NewData returns the data of db.
@@ -93,6 +98,11 @@ func (d *Data) Erase(ctx context.Context, i int, p privacy.Person, jobID string)
 	r := catalog[i]
 	if r.act == notPersonal {
 		return 0, nil
+	}
+	if w := d.Withdraw[r.coll]; w != nil && p.UserID != "" {
+		if err := w(ctx, p.UserID); err != nil {
+			return 0, fmt.Errorf("withdraw from the counts %s feeds: %w", r.coll, err)
+		}
 	}
 	docs, err := d.matching(ctx, r, p)
 	if err != nil {
