@@ -22,7 +22,6 @@ import (
 	"slices"
 
 	"github.com/FerretDB/wire"
-	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/FerretDB/FerretDB/internal/backends"
 	"github.com/FerretDB/FerretDB/internal/handler/common"
@@ -33,11 +32,21 @@ import (
 	"github.com/FerretDB/FerretDB/internal/util/must"
 )
 
+// WriteError is one entry of a write command's writeErrors.
+//
+// It replaces the Go driver's mongo.WriteError (the same fields), so that the embedded
+// handler does not link the whole MongoDB Go driver v1 (microlearn PATCHES.md, 4).
+type WriteError struct {
+	Index   int
+	Code    int
+	Message string
+}
+
 // WriteErrorDocument returns a document representation of the write error.
 //
 // Find a better place for this function.
 // TODO https://github.com/FerretDB/FerretDB/issues/3263
-func WriteErrorDocument(we *mongo.WriteError) *types.Document {
+func WriteErrorDocument(we *WriteError) *types.Document {
 	return must.NotFail(types.NewDocument(
 		"index", int32(we.Index),
 		"code", int32(we.Code),
@@ -83,7 +92,7 @@ func (h *Handler) MsgInsert(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 	defer docsIter.Close()
 
 	var inserted int32
-	var writeErrors []*mongo.WriteError
+	var writeErrors []*WriteError
 
 	var done bool
 	for !done {
@@ -133,7 +142,7 @@ func (h *Handler) MsgInsert(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 				panic(fmt.Sprintf("Unknown error code: %v", ve.Code()))
 			}
 
-			writeErrors = append(writeErrors, &mongo.WriteError{
+			writeErrors = append(writeErrors, &WriteError{
 				Index:   i,
 				Code:    int(code),
 				Message: ve.Error(),
@@ -168,7 +177,7 @@ func (h *Handler) MsgInsert(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 				return nil, lazyerrors.Error(err)
 			}
 
-			writeErrors = append(writeErrors, &mongo.WriteError{
+			writeErrors = append(writeErrors, &WriteError{
 				Index:   docsIndexes[j],
 				Code:    int(handlererrors.ErrDuplicateKeyInsert),
 				Message: fmt.Sprintf(`E11000 duplicate key error collection: %s.%s`, params.DB, params.Collection),
@@ -185,7 +194,7 @@ func (h *Handler) MsgInsert(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 	))
 
 	if len(writeErrors) > 0 {
-		slices.SortFunc(writeErrors, func(a, b *mongo.WriteError) int {
+		slices.SortFunc(writeErrors, func(a, b *WriteError) int {
 			return cmp.Compare(a.Index, b.Index)
 		})
 
