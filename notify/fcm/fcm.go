@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	firebase "firebase.google.com/go/v4"
 	"firebase.google.com/go/v4/errorutils"
 	"firebase.google.com/go/v4/messaging"
 	"google.golang.org/api/option"
@@ -40,10 +39,13 @@ type Transport struct {
 	client *messaging.Client
 }
 
-// New builds the messaging client the way firebase.App.Messaging does, with options for
-// the endpoint and credentials.
+// New builds the messaging client the way firebase.App.Messaging does (the SDK's own
+// messaging.NewClient with the App's scopes, project and version), with options for the
+// endpoint and credentials. It does not go through the SDK's root package: that package
+// also links Firestore, Cloud Storage and their gRPC stacks, which microlearn never uses,
+// and cutting them shortens the first build (docs/benchmarks.md, "Cold build").
 func New(ctx context.Context, cfg Config) (*Transport, error) {
-	var opts []option.ClientOption
+	opts := []option.ClientOption{option.WithScopes(firebaseScopes...)}
 	switch {
 	case cfg.HTTPClient != nil:
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
@@ -55,11 +57,11 @@ func New(ctx context.Context, cfg Config) (*Transport, error) {
 	if cfg.Endpoint != "" {
 		opts = append(opts, option.WithEndpoint(strings.TrimSuffix(cfg.Endpoint, "/")))
 	}
-	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: cfg.ProjectID}, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("firebase: %w", err)
-	}
-	client, err := app.Messaging(ctx)
+	conf := configOf(messaging.NewClient)
+	conf.ProjectID = projectID(ctx, cfg.ProjectID, opts)
+	conf.Opts = opts
+	conf.Version = SDKVersion
+	client, err := messaging.NewClient(ctx, conf)
 	if err != nil {
 		return nil, fmt.Errorf("firebase messaging (set FIREBASE_PROJECT_ID?): %w", err)
 	}

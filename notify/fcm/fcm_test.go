@@ -2,6 +2,8 @@ package fcm_test
 
 import (
 	"context"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +126,56 @@ func TestBatchesOfAtMost500(t *testing.T) {
 	}
 	if len(res) != 501 || len(fake.Requests()) != 501 {
 		t.Fatalf("%d results, %d requests", len(res), len(fake.Requests()))
+	}
+}
+
+// The client is built from the SDK's messaging package alone (not its root package), yet
+// as firebase.App.Messaging builds it: the SDK names its own version to FCM, and without a
+// configured project it takes GOOGLE_CLOUD_PROJECT, as firebase.NewApp does.
+func TestClientAsTheAppBuildsIt(t *testing.T) {
+	fake := fcmfake.New()
+	defer fake.Close()
+	t.Setenv("GOOGLE_CLOUD_PROJECT", "env-project")
+	t.Setenv("GCLOUD_PROJECT", "")
+	tr, err := fcm.New(context.Background(), fcm.Config{Endpoint: fake.Endpoint()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Send(context.Background(), []notify.Message{message("tok-client")}); err != nil {
+		t.Fatal(err)
+	}
+	r := fake.For("tok-client")[0]
+	if r.Project != "env-project" {
+		t.Errorf("project %q, want env-project", r.Project)
+	}
+	if r.Client != "fire-admin-go/"+fcm.SDKVersion {
+		t.Errorf("X-Firebase-Client %q, want fire-admin-go/%s", r.Client, fcm.SDKVersion)
+	}
+	if len(r.Problems) > 0 {
+		t.Errorf("problems: %v", r.Problems)
+	}
+}
+
+// Without any project the SDK refuses, as with firebase.App.Messaging.
+func TestNoProjectIsRefused(t *testing.T) {
+	t.Setenv("GOOGLE_CLOUD_PROJECT", "")
+	t.Setenv("GCLOUD_PROJECT", "")
+	if _, err := fcm.New(context.Background(), fcm.Config{Endpoint: "http://127.0.0.1:1/v1"}); err == nil {
+		t.Fatal("no error without a project")
+	}
+}
+
+// SDKVersion is the version go.mod links.
+func TestSDKVersionIsGoMods(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*firebase\.google\.com/go/v4 v(\S+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod does not require firebase.google.com/go/v4")
+	}
+	if string(m[1]) != fcm.SDKVersion {
+		t.Errorf("go.mod links the Firebase Admin SDK v%s, fcm.SDKVersion says %s", m[1], fcm.SDKVersion)
 	}
 }

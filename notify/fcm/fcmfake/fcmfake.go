@@ -49,6 +49,8 @@ type Request struct {
 	// Problems lists what was wrong with the payload (empty when it is well formed).
 	Problems []string
 	Answered int
+	// Client is the SDK's X-Firebase-Client header ("fire-admin-go/<version>").
+	Client string
 }
 
 // Message is the subset of the FCM v1 message the product sends.
@@ -124,7 +126,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		Message      Message `json:"message"`
 		ValidateOnly bool    `json:"validate_only"`
 	}
-	req := Request{Project: project}
+	req := Request{Project: project, Client: r.Header.Get("X-Firebase-Client")}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		req.Problems = append(req.Problems, "body is not JSON: "+err.Error())
 	}
