@@ -12,13 +12,15 @@ import (
 
 	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/apperr"
+	"github.com/microlearn/microlearn/internal/throttle"
 	"github.com/microlearn/microlearn/privacy"
 )
 
 // Erasure and export of a person's data (issue 17): privacy/.
 
 func (s *Server) mountPrivacy(r fiber.Router) {
-	r.Delete("/me", s.eraseMe)
+	guard := s.loginGuard()
+	r.Delete("/me", func(c *fiber.Ctx) error { return s.eraseMe(c, guard) })
 	r.Post("/me/export", s.requestExport)
 	r.Get("/me/export", s.exportStatus)
 	r.Get("/me/export/archive", s.exportArchive)
@@ -59,9 +61,11 @@ func toErasure(j privacy.Job) erasureResponse {
 	return out
 }
 
-// eraseMe erases the caller's account and data: the password proves it is them. Every
-// session ends now; the job does the rest in the background.
-func (s *Server) eraseMe(c *fiber.Ctx) error {
+// eraseMe erases the caller's account and data: the password proves it is them. A wrong
+// password counts as a failed sign-in of the account and the client IP and backs off the
+// same way (429 login_throttled), so this route is no side door for guessing passwords.
+// Every session ends now; the job does the rest in the background.
+func (s *Server) eraseMe(c *fiber.Ctx, guard *throttle.Logins) error {
 	cl, err := signedIn(c)
 	if err != nil {
 		return err
@@ -77,14 +81,29 @@ func (s *Server) eraseMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Identity.Authenticate(c.UserContext(), u.Email, req.Password); err != nil {
+	if err := s.checkPassword(c, guard, u, req.Password); err != nil {
+		return err
+	}
+	return s.startErasure(c, u, privacy.SelfRequest, "")
+}
+
+// checkPassword checks u's password under the sign-in back-off.
+func (s *Server) checkPassword(c *fiber.Ctx, guard *throttle.Logins, u identity.User, password string) error {
+	succeeded, wait := guard.Begin(identity.NormalizeEmail(u.Email), clientIP(c), s.now())
+	if wait > 0 {
+		s.deps.Metrics.Throttled("login_backoff")
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ceilSeconds(wait)))
+		return errLoginBackoff
+	}
+	if _, err := s.deps.Identity.Authenticate(c.UserContext(), u.Email, password); err != nil {
 		if errors.Is(err, identity.ErrBadCredentials) {
 			s.deps.Metrics.LoginFailed()
 			return errPasswordMismatch
 		}
 		return err
 	}
-	return s.startErasure(c, u, privacy.SelfRequest, "")
+	succeeded()
+	return nil
 }
 
 // adminErase erases another person's account (a platform admin acting on a request), with
@@ -112,8 +131,14 @@ func (s *Server) adminErase(c *fiber.Ctx) error {
 	return s.startErasure(c, u, cl.UserID, req.Reason)
 }
 
+// startErasure signs u out everywhere and writes the erasure job. u's owner memberships go
+// first, keeping the programmes' owner counts right; the only owner of a programme is
+// refused (409 last_owner) before anything else changes.
 func (s *Server) startErasure(c *fiber.Ctx, u identity.User, by, reason string) error {
 	ctx := c.UserContext()
+	if err := s.deps.Programmes.ReleaseOwnerships(ctx, u.ID); err != nil {
+		return err
+	}
 	if err := s.deps.Sessions.LogoutAll(ctx, u.ID); err != nil {
 		return err
 	}

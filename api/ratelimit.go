@@ -64,12 +64,14 @@ func DefaultRateLimits() RateLimits {
 }
 
 // loginGuard returns the sign-in back-off the API shares with the console (Deps.Logins), or
-// a new one from the configured limits.
+// one made from the configured limits on first use, which sign-in and erasure (DELETE
+// /v1/me checks the password) then share. Routes are mounted before serving, so the lazy
+// assignment does not race.
 func (s *Server) loginGuard() *throttle.Logins {
-	if s.deps.Logins != nil {
-		return s.deps.Logins
+	if s.deps.Logins == nil {
+		s.deps.Logins = NewLogins(s.deps.RateLimits)
 	}
-	return NewLogins(s.deps.RateLimits)
+	return s.deps.Logins
 }
 
 // NewLogins builds the sign-in back-off from the limits (defaults for unset fields).
