@@ -34,11 +34,14 @@ type Store interface {
 	// when it is known), moving their version on so that an evaluation running meanwhile
 	// does not overwrite the touch.
 	Touch(ctx context.Context, ids []string, programmeID string, at time.Time) error
-	// Due returns up to limit IDs of subjects due by now, from the due index, and whether
-	// that was all of them.
-	Due(ctx context.Context, now time.Time, limit int) (ids []string, complete bool, err error)
-	// Swept records that every subject due by now was evaluated: the next Due starts there.
-	Swept(ctx context.Context, now time.Time) error
+	// Due returns up to limit IDs of subjects due by now, from the due index, however long
+	// since the last sweep (or since the first subject fell due, before any), and how far
+	// through time they go: every subject due before through is among ids (through is now
+	// when ids are all that is due).
+	Due(ctx context.Context, now time.Time, limit int) (ids []string, through time.Time, err error)
+	// Swept records that every subject due before through was evaluated: the next Due starts
+	// there (give or take a margin for writes in flight).
+	Swept(ctx context.Context, through time.Time) error
 	// AtRisk lists a programme's subjects at risk, earliest Since first, after the cursor.
 	AtRisk(ctx context.Context, programmeID string, kind SubjectKind, after *Cursor, limit int) ([]Subject, error)
 	// SubjectsNaming lists the IDs of the subjects that name userID anywhere (an erasure's

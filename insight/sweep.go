@@ -20,7 +20,7 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 		return 0, err // the counts are being rebuilt: evaluate afterwards
 	}
 	now := s.now()
-	ids, complete, err := s.Store.Due(ctx, now, limit)
+	ids, through, err := s.Store.Due(ctx, now, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -38,10 +38,9 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 		}
 		n++
 	}
-	if complete {
-		return n, s.Store.Swept(ctx, now)
-	}
-	return n, nil
+	// Everything due before through was evaluated (or, failing, made due again a minute from
+	// now, ahead of the watermark): the next round starts there.
+	return n, s.Store.Swept(ctx, through)
 }
 
 // Run sweeps every SweepInterval until ctx ends (and at once when it starts).

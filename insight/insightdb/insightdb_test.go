@@ -125,15 +125,15 @@ func TestDueReadsTheSlotsSinceTheLastSweep(t *testing.T) {
 	if err := s.Touch(ctx, []string{"p:x"}, "p", now.Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	ids, complete, err := s.Due(ctx, now, 10)
-	if err != nil || !complete {
-		t.Fatal(err, complete)
+	ids, through, err := s.Due(ctx, now, 10)
+	if err != nil || !through.Equal(now) {
+		t.Fatal(err, through)
 	}
 	if diff := cmp.Diff([]string{"m:p:a", "m:p:b"}, sorted(ids)); diff != "" {
 		t.Errorf("due (-want +got):\n%s", diff)
 	}
-	if ids, complete, _ := s.Due(ctx, now, 1); len(ids) != 1 || complete {
-		t.Errorf("limit 1: %v complete %v", ids, complete)
+	if ids, through, _ := s.Due(ctx, now, 1); len(ids) != 1 || !through.Equal(now.Add(-3*time.Hour)) {
+		t.Errorf("limit 1: %v through %v, want through the first slot read", ids, through)
 	}
 	if err := s.Swept(ctx, now); err != nil {
 		t.Fatal(err)
@@ -151,6 +151,57 @@ func TestDueReadsTheSlotsSinceTheLastSweep(t *testing.T) {
 		t.Errorf("touched subject %+v %v %v", x, ok, err)
 	}
 }
+
+// TestDueMissesNoOneAfterALongGap: before a database's first sweep, subjects that fell due
+// months ago are found (the first sweep starts at the earliest); after a sweep, a gap of a
+// hundred days (a server switched off over the summer) is read through; a touch computed
+// just before a sweep's moment and written after it is still found by the next sweep.
+func TestDueMissesNoOneAfterALongGap(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	if err := s.Touch(ctx, []string{"m:p:old"}, "p", t0.Add(-80*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ids, through, err := s.Due(ctx, t0, 10); err != nil || !slicesEqual(ids, "m:p:old") || !through.Equal(t0) {
+		t.Fatalf("first sweep: %v through %v (%v), want the subject due 80 days ago", ids, through, err)
+	}
+	if err := s.Swept(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Touch(ctx, []string{"m:p:old"}, "p", t0.Add(100*24*time.Hour)); err != nil { // evaluated: due again later
+		t.Fatal(err)
+	}
+	if err := s.Touch(ctx, []string{"m:p:next-day"}, "p", t0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(101 * 24 * time.Hour)
+	ids, through, err := s.Due(ctx, later, 10)
+	if err != nil || !through.Equal(later) {
+		t.Fatal(err, through)
+	}
+	if diff := cmp.Diff([]string{"m:p:next-day", "m:p:old"}, sorted(ids)); diff != "" {
+		t.Errorf("after 101 days without a sweep (-want +got):\n%s", diff)
+	}
+	// The limit cuts a long read short: through says how far it got; sweeping that far and
+	// reading again finds the rest.
+	ids, through, err = s.Due(ctx, later, 1)
+	if err != nil || len(ids) != 1 || !through.Before(later) {
+		t.Fatalf("limit 1: %v through %v (%v)", ids, through, err)
+	}
+	if err := s.Swept(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	// A request computed its touch a minute before the sweep's moment and wrote it after.
+	if err := s.Touch(ctx, []string{"m:p:in-flight"}, "p", later.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _, _ := s.Due(ctx, later.Add(time.Minute), 10); !slicesEqual(ids, "m:p:in-flight") {
+		t.Errorf("the touch written after a sweep read its slot: %v, want it found", ids)
+	}
+}
+
+func slicesEqual(got []string, want ...string) bool { return cmp.Equal(sorted(got), sorted(want)) }
 
 func sorted(xs []string) []string {
 	out := append([]string(nil), xs...)

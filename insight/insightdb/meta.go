@@ -19,55 +19,85 @@ const (
 	metaRebuild = "rebuild"
 )
 
-// slotsPerRead bounds the slots one due read asks for.
+// slotsPerRead bounds the slots one due read asks for (a day of them).
 const slotsPerRead = 144
 
-// firstSweepBack is how far back the first sweep of a database looks.
-const firstSweepBack = 24 * time.Hour
+// slotLen is the width of a due slot.
+const slotLen = 10 * time.Minute
 
-// watermark is the first slot the next due read must look at.
-func (s *Store) watermark(ctx context.Context, now time.Time) (string, error) {
+// watermarkLag is how far behind the last sweep the next one starts reading again: a touch
+// computed before a sweep's moment but written after its read (a request in flight), or
+// written by a process whose clock is behind by up to this much, still lands in a slot the
+// next sweep reads. It costs a few more slots in one equality read.
+const watermarkLag = time.Hour
+
+// watermark is the first slot the next due read must look at: where the last sweep got to
+// (less the lag) or, before a database's first sweep, the earliest due subject, however long
+// ago (one scan, once: every subject due since then is still due).
+func (s *Store) watermark(ctx context.Context, now time.Time) (time.Time, error) {
 	var d struct {
 		Slot string `bson:"slot"`
 	}
 	err := s.c(Meta).FindOne(ctx, k("_id", metaSweep)).Decode(&d)
-	if mongodb.IsNotFound(err) {
-		return slot(now.Add(-firstSweepBack)), nil
+	if err == nil {
+		t, err := time.ParseInLocation(slotFormat, d.Slot, time.UTC)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("the report sweep's position %q: %w", d.Slot, err)
+		}
+		return t, nil
 	}
-	if err != nil {
-		return "", fmt.Errorf("read the report sweep's position: %w", err)
+	if !mongodb.IsNotFound(err) {
+		return time.Time{}, fmt.Errorf("read the report sweep's position: %w", err)
 	}
-	return d.Slot, nil
+	var first struct {
+		DueAt time.Time `bson:"dueAt"`
+	}
+	err = s.c(Subjects).FindOne(ctx, k("dueAt", k("$gt", time.Unix(0, 0).UTC())), options.FindOne().SetSort(k("dueAt", 1)).SetProjection(k("dueAt", 1)).
+		SetComment("scan: a database's first report sweep starts at its earliest due subject (once)")).Decode(&first)
+	switch {
+	case mongodb.IsNotFound(err):
+		return now.UTC().Truncate(slotLen), nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("find the earliest due report subject: %w", err)
+	}
+	return first.DueAt.UTC().Truncate(slotLen), nil
 }
 
-// Due implements insight.Store: the slots from the watermark to now, an equality on the
-// indexed slot (at most slotsPerRead at a time), and the due time checked on what they hold.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, bool, error) {
+// Due implements insight.Store: the slots from the watermark to now's, oldest first and
+// slotsPerRead at a time (an equality on the indexed slot), the due time checked on what they
+// hold. A gap of any length is read through (a server down for a month reads 30 days of
+// slots, a read per day); through is now when everything due was returned, else the first
+// slot of the read the limit cut short (everything before it was returned).
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, time.Time, error) {
 	from, err := s.watermark(ctx, now)
 	if err != nil {
-		return nil, false, err
+		return nil, time.Time{}, err
 	}
-	var slots []string
-	for t := now.UTC().Truncate(10 * time.Minute); slot(t) >= from && len(slots) < 10000; t = t.Add(-10 * time.Minute) {
-		slots = append(slots, slot(t))
-	}
+	last := now.UTC().Truncate(slotLen)
 	var out []string
-	for start := len(slots); start > 0 && len(out) < limit; start -= slotsPerRead {
-		chunk := slots[max(0, start-slotsPerRead):start] // oldest first
+	for start := from; !start.After(last); start = start.Add(slotsPerRead * slotLen) {
+		var chunk []string
+		for t := start; !t.After(last) && len(chunk) < slotsPerRead; t = t.Add(slotLen) {
+			chunk = append(chunk, slot(t))
+		}
 		f := k("dueSlot", k("$in", chunk), "dueAt", k("$lte", now.UTC()))
 		cur, err := s.c(Subjects).Find(ctx, f, options.Find().SetLimit(int64(limit-len(out))).SetProjection(k("_id", 1)))
 		got, err := ids(ctx, cur, err, "read due report subjects")
 		if err != nil {
-			return nil, false, err
+			return nil, time.Time{}, err
 		}
 		out = append(out, got...)
+		if len(out) >= limit {
+			return out, start, nil
+		}
 	}
-	return out, len(out) < limit, nil
+	return out, now.UTC(), nil
 }
 
-// Swept implements insight.Store: the watermark moves to now's slot (only forward).
-func (s *Store) Swept(ctx context.Context, now time.Time) error {
-	_, err := s.c(Meta).UpdateOne(ctx, k("_id", metaSweep), k("$max", k("slot", slot(now))), options.UpdateOne().SetUpsert(true))
+// Swept implements insight.Store: the watermark moves to through's slot, less the lag (only
+// forward).
+func (s *Store) Swept(ctx context.Context, through time.Time) error {
+	_, err := s.c(Meta).UpdateOne(ctx, k("_id", metaSweep), k("$max", k("slot", slot(through.Add(-watermarkLag)))), options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("record the report sweep's position: %w", err)
 	}

@@ -54,9 +54,12 @@ type reasonDoc struct {
 
 // slot is the 10-minute bucket of t (UTC): the due index's equality key.
 func slot(t time.Time) string {
-	t = t.UTC().Truncate(10 * time.Minute)
-	return t.Format("200601021504")
+	t = t.UTC().Truncate(slotLen)
+	return t.Format(slotFormat)
 }
+
+// slotFormat writes a slot's start (UTC); slots sort as their times do.
+const slotFormat = "200601021504"
 
 func fromSubject(x insight.Subject) (subjectDoc, error) {
 	st := subjectState{UserID: x.UserID, Role: x.Role, PairingID: x.PairingID, PairingType: x.PairingType, MentorID: x.MentorID,
