@@ -102,6 +102,9 @@ type Options struct {
 	RecordDBCommands bool
 	// Process names the binary in the metrics' process label (default "api").
 	Process string
+	// PasswordCost, when set, replaces identity.DefaultPasswordCost for new password hashes
+	// (tests use a cheap one; production never sets it).
+	PasswordCost identity.PasswordCost
 }
 
 // New opens the database, ensures indexes, builds every service and the API, and seeds the
@@ -140,7 +143,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	}
 	a.Tokens = &auth.Issuer{Keys: keys, Issuer: a.Cfg.JWTIssuer, Audience: a.Cfg.JWTAudience, TTL: a.Cfg.AccessTokenTTL, Now: a.Now}
 	users := identitydb.New(db)
-	a.Identity = &identity.Service{Store: users, Now: a.Now, ProfileChanged: a.profileChanged}
+	a.Identity = &identity.Service{Store: users, Now: a.Now, ProfileChanged: a.profileChanged, Cost: opt.PasswordCost}
 	a.Sessions = &identity.Sessions{Store: users, Users: a.Identity, Tokens: a.Tokens, Now: a.Now, Log: a.Log,
 		RefreshTTL: a.Cfg.RefreshTokenTTL, MaxAge: a.Cfg.SessionMaxAge}
 	mailStore := maildb.New(db)

@@ -11,24 +11,34 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id cost, tuned on a 2-core machine to about 40 ms a hash (docs/benchmarks.md):
-// memory-hard enough to make offline guessing expensive, cheap enough for a login.
+// PasswordCost is the argon2id work factor of new password hashes. Checking a hash uses the
+// factor written in the hash itself, so hashes made with any cost keep verifying.
+type PasswordCost struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultPasswordCost is the production cost, tuned on a 2-core machine to about 40 ms a
+// hash (docs/benchmarks.md): memory-hard enough to make offline guessing expensive, cheap
+// enough for a login. Only tests choose another (Service.Cost), to keep the suite fast.
+func DefaultPasswordCost() PasswordCost {
+	return PasswordCost{Time: 2, MemoryKiB: 32 * 1024, Threads: 2}
+}
+
 const (
-	argonTime    = 2
-	argonMemory  = 32 * 1024 // KiB
-	argonThreads = 2
-	argonKeyLen  = 32
-	saltLen      = 16
+	argonKeyLen = 32
+	saltLen     = 16
 )
 
-// HashPassword returns an encoded argon2id hash with a fresh random salt.
-func HashPassword(password string) (string, error) {
+// Hash returns an encoded argon2id hash at cost c with a fresh random salt.
+func (c PasswordCost) Hash(password string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.MemoryKiB, c.Threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.MemoryKiB, c.Time, c.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
@@ -52,9 +62,15 @@ func CheckPassword(encoded, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is checked when no user has the email, so that a login for an unknown email
-// takes as long as one for a known email.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := HashPassword("not-a-real-password-0")
-	return h
-})
+// dummyHashes holds, per cost, the hash checked when no user has the email, so that a login
+// for an unknown email takes as long as one for a known email.
+var dummyHashes sync.Map // PasswordCost -> string
+
+func dummyHash(c PasswordCost) string {
+	if h, ok := dummyHashes.Load(c); ok {
+		return h.(string)
+	}
+	h, _ := c.Hash("not-a-real-password-0")
+	v, _ := dummyHashes.LoadOrStore(c, h)
+	return v.(string)
+}

@@ -17,6 +17,16 @@ type Service struct {
 	// drops what it cached about the person: time zone, daily goal, leaderboard visibility,
 	// name; the reminder scheduler re-tracks their learning slots).
 	ProfileChanged func(ctx context.Context, userID string)
+	// Cost is the work factor of new password hashes; the zero value means
+	// DefaultPasswordCost (tests choose a cheaper one).
+	Cost PasswordCost
+}
+
+func (s *Service) cost() PasswordCost {
+	if s.Cost == (PasswordCost{}) {
+		return DefaultPasswordCost()
+	}
+	return s.Cost
 }
 
 // NewID returns a random 24-hex-character identifier.
@@ -31,7 +41,7 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 	if err := n.Validate(); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(n.Password)
+	hash, err := s.cost().Hash(n.Password)
 	if err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
@@ -53,7 +63,7 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
 	u, hash, err := s.Store.UserByEmail(ctx, NormalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash(), password)
+		CheckPassword(dummyHash(s.cost()), password)
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 
 	microlearn "github.com/microlearn/microlearn"
 	"github.com/microlearn/microlearn/app"
+	"github.com/microlearn/microlearn/identity"
 	"github.com/microlearn/microlearn/internal/config"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 )
@@ -55,6 +56,11 @@ func Spec(t testing.TB) (*openapi3.T, routers.Router) {
 	}
 	return spec, specRouter
 }
+
+// cheapPasswordCost is the argon2id cost of passwords set in tests: the least argon2id
+// allows, since the production cost (40 ms a hash, identity.DefaultPasswordCost, tested in
+// identity) was a third of the api package's CPU time.
+var cheapPasswordCost = identity.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1}
 
 // Env is a running product.
 type Env struct {
@@ -106,7 +112,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	cfg.JWTKeysFile = filepath.Join(dir, "jwt-keys.json")
-	o := app.Options{DB: mongotest.DB(t), RecordDBCommands: true}
+	o := app.Options{DB: mongotest.DB(t), RecordDBCommands: true, PasswordCost: cheapPasswordCost}
 	for _, opt := range opts {
 		opt(&cfg, &o)
 	}
