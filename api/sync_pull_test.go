@@ -55,16 +55,11 @@ func TestPullSyncTellsAnOfflinePhoneWhatChanged(t *testing.T) {
 	ev := newEventID()
 	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": ev, "occurredAt": ts(clock.Now()),
 		"state": "completed", "secondsSpent": 600}, 201)
-	// Device B, fresh, pulls everything (once gamification has awarded the first lesson).
-	var first pullJSON
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		first = w.pull(t, w.mentee, "")
-		if len(first.Awards) > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// Device B, fresh, pulls everything once gamification has applied the lesson: its award
+	// and then its badge notice are written before the event leaves the queue (waiting for the
+	// award alone let the notice arrive in a later pull).
+	waitForQueue(t, w.env)
+	first := w.pull(t, w.mentee, "")
 	if len(first.Progress) != 1 || first.Progress[0].EventID != ev || !first.Progress[0].Completes {
 		t.Errorf("progress from the other device: %+v", first.Progress)
 	}
@@ -84,6 +79,13 @@ func TestPullSyncTellsAnOfflinePhoneWhatChanged(t *testing.T) {
 	}
 	if !badge {
 		t.Errorf("awards: %+v", first.Awards)
+	}
+	kinds := map[string]bool{}
+	for _, n := range first.Notifications {
+		kinds[n.Kind] = true
+	}
+	if len(first.Notifications) != 2 || !kinds["badge_earned"] || !kinds["assignment_received"] {
+		t.Errorf("notifications: %+v", first.Notifications)
 	}
 	// Changes in the cursor's two-second overlap may come again (the phone keeps them by ID);
 	// after that, a minute later, nothing has changed.
