@@ -12,9 +12,10 @@ type loadResult struct {
 	requests int
 	errors   int
 	all      stat
-	reads    stat // GET lesson
-	writes   stat // POST lesson progress (completed)
-	summary  stat // GET /v1/me/gamification
+	reads    stat  // GET lesson
+	writes   stat  // POST lesson progress (completed)
+	summary  stat  // GET /v1/me/gamification
+	pending  int64 // events in the learning queue when the load stopped
 	drain    time.Duration
 	drainErr error
 }
@@ -79,6 +80,7 @@ func (w *world) loadRun(ctx context.Context, k int, d time.Duration) (loadResult
 	all := append(append(append([]time.Duration{}, reads...), writes...), sums...)
 	r.requests = len(all) + errs
 	r.all, r.reads, r.writes, r.summary = summarize(all, errs), summarize(reads, 0), summarize(writes, 0), summarize(sums, 0)
+	r.pending, _, _ = w.a.Learning.Pending(ctx)
 	r.drain, r.drainErr = w.drain(ctx, 30*time.Minute)
 	return r, nil
 }

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type options struct {
 	syncN    int
 	dir      string
 	keep     bool
+
+	cpuprofile string
 }
 
 func main() {
@@ -48,6 +51,7 @@ func main() {
 	flag.IntVar(&o.syncN, "sync", 3, "500-event syncs per size")
 	flag.StringVar(&o.dir, "dir", "", "data directory (default: a new temporary one)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	var err error
 	if o.sizes, err = intList(*sizes); err != nil || len(o.sizes) == 0 {
@@ -61,7 +65,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -load:", err)
 		os.Exit(2)
 	}
-	if err := run(o); err != nil {
+	stop, err := profile(o.cpuprofile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -cpuprofile:", err)
+		os.Exit(2)
+	}
+	err = run(o)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -129,6 +140,21 @@ func run(o options) error {
 	}
 	printReport(os.Stdout, o, rows, loads)
 	return nil
+}
+
+// profile starts a CPU profile into file ("" none) and returns what stops it.
+func profile(file string) (func(), error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
 
 func logf(format string, args ...any) {

@@ -28,14 +28,15 @@ type sizeResult struct {
 	mentees  int
 	build    time.Duration
 	medians  map[string]stat
-	sync     stat // the 500-event POST /v1/sync
+	cmds     map[string]stat // database commands per request (as durations of that many ns)
+	sync     stat            // the 500-event POST /v1/sync
 	dbBytes  int64
 	rssBytes int64
 }
 
 type stat struct {
-	p50, p90, p95, p99, max time.Duration
-	n, errors               int
+	min, p50, p90, p95, p99, max time.Duration
+	n, errors                    int
 }
 
 func summarize(ds []time.Duration, errs int) stat {
@@ -44,7 +45,7 @@ func summarize(ds []time.Duration, errs int) stat {
 	}
 	slices.Sort(ds)
 	q := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
-	return stat{p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), max: ds[len(ds)-1], n: len(ds), errors: errs}
+	return stat{min: ds[0], p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), max: ds[len(ds)-1], n: len(ds), errors: errs}
 }
 
 // call sends one request as user and returns the status and body.
@@ -75,6 +76,11 @@ func (w *world) call(ctx context.Context, user, method, path string, body any) (
 		return 0, nil, err
 	}
 	defer res.Body.Close()
+	if n, ok := w.a.API.DBCommands(res.Header.Get("X-Request-Id")); ok {
+		w.lastCommands.Store(n)
+	} else {
+		w.lastCommands.Store(-1)
+	}
 	b, err := io.ReadAll(res.Body)
 	return res.StatusCode, b, err
 }
@@ -129,45 +135,25 @@ func (w *world) drain(ctx context.Context, limit time.Duration) (time.Duration, 
 	}
 }
 
+// kind is one request of the table and how to send one.
+type kind struct {
+	name string
+	one  func() (time.Duration, error)
+}
+
 // measure times o.n requests of each kind, by randomly chosen mentees (and mentors of group
-// pairings), letting the worker catch up between kinds.
+// pairings, and the owner for the reports), letting the worker catch up between kinds, and
+// reads each request's database commands off the server's per-request counter.
 func (w *world) measure(ctx context.Context, o options) (sizeResult, error) {
-	r := sizeResult{medians: map[string]stat{}}
+	r := sizeResult{medians: map[string]stat{}, cmds: map[string]stat{}}
 	if _, err := w.drain(ctx, 10*time.Minute); err != nil {
 		return r, err
 	}
-	type kind struct {
-		name string
-		one  func() (time.Duration, error)
+	if err := w.checkReports(ctx); err != nil {
+		return r, err
 	}
-	mentee := func() string { return w.mentees[w.rng.IntN(len(w.mentees))] }
-	kinds := []kind{
-		{requestNames[0], func() (time.Duration, error) {
-			l := w.fresh[w.rng.IntN(len(w.fresh))]
-			return w.timed(ctx, mentee(), "POST", "/v1/lessons/"+l.ID+"/progress",
-				map[string]any{"eventId": w.newEventID(), "occurredAt": time.Now().UTC().Format(time.RFC3339Nano), "state": "completed", "secondsSpent": 240}, 201)
-		}},
-		{requestNames[1], func() (time.Duration, error) {
-			return w.timed(ctx, mentee(), "GET", "/v1/me/notifications", nil, 200)
-		}},
-		{requestNames[2], func() (time.Duration, error) {
-			g := w.groups[w.rng.IntN(len(w.groups))]
-			return w.timed(ctx, g.mentor, "GET", "/v1/pairings/"+g.id+"/progress", nil, 200)
-		}},
-		{requestNames[3], func() (time.Duration, error) {
-			return w.timed(ctx, mentee(), "GET", "/v1/programmes/"+w.pid+"/leaderboard?period=week", nil, 200)
-		}},
-		{requestNames[4], func() (time.Duration, error) { return w.xpVisible(ctx, mentee()) }},
-		{requestNames[5], func() (time.Duration, error) {
-			u, l := mentee(), w.lessons[w.rng.IntN(len(w.lessons))]
-			if _, err := w.timed(ctx, u, "GET", "/v1/lessons/"+l.ID, nil, 200); err != nil {
-				return 0, err
-			}
-			return w.timed(ctx, u, "GET", "/v1/lessons/"+l.ID, nil, 200)
-		}},
-	}
-	for _, k := range kinds {
-		var ds []time.Duration
+	for _, k := range append(w.kinds(ctx), w.reportKinds(ctx)...) {
+		var ds, cs []time.Duration
 		errs := 0
 		for i := 0; i < o.n; i++ {
 			d, err := k.one()
@@ -176,9 +162,9 @@ func (w *world) measure(ctx context.Context, o options) (sizeResult, error) {
 				logf("  %s: %v", k.name, err)
 				continue
 			}
-			ds = append(ds, d)
+			ds, cs = append(ds, d), append(cs, time.Duration(w.lastCommands.Load()))
 		}
-		r.medians[k.name] = summarize(ds, errs)
+		r.medians[k.name], r.cmds[k.name] = summarize(ds, errs), summarize(cs, 0)
 		if _, err := w.drain(ctx, 10*time.Minute); err != nil {
 			return r, err
 		}
@@ -186,7 +172,7 @@ func (w *world) measure(ctx context.Context, o options) (sizeResult, error) {
 	var ds []time.Duration
 	errs := 0
 	for i := 0; i < o.syncN; i++ {
-		d, err := w.sync500(ctx, mentee())
+		d, err := w.sync500(ctx, w.mentee())
 		if err != nil {
 			errs++
 			logf("  sync: %v", err)
@@ -197,6 +183,37 @@ func (w *world) measure(ctx context.Context, o options) (sizeResult, error) {
 	r.sync = summarize(ds, errs)
 	_, err := w.drain(ctx, 30*time.Minute)
 	return r, err
+}
+
+func (w *world) mentee() string { return w.mentees[w.rng.IntN(len(w.mentees))] }
+
+// kinds are issue 20's requests.
+func (w *world) kinds(ctx context.Context) []kind {
+	return []kind{
+		{requestNames[0], func() (time.Duration, error) {
+			l := w.fresh[w.rng.IntN(len(w.fresh))]
+			return w.timed(ctx, w.mentee(), "POST", "/v1/lessons/"+l.ID+"/progress",
+				map[string]any{"eventId": w.newEventID(), "occurredAt": time.Now().UTC().Format(time.RFC3339Nano), "state": "completed", "secondsSpent": 240}, 201)
+		}},
+		{requestNames[1], func() (time.Duration, error) {
+			return w.timed(ctx, w.mentee(), "GET", "/v1/me/notifications", nil, 200)
+		}},
+		{requestNames[2], func() (time.Duration, error) {
+			g := w.groups[w.rng.IntN(len(w.groups))]
+			return w.timed(ctx, g.mentor, "GET", "/v1/pairings/"+g.id+"/progress", nil, 200)
+		}},
+		{requestNames[3], func() (time.Duration, error) {
+			return w.timed(ctx, w.mentee(), "GET", "/v1/programmes/"+w.pid+"/leaderboard?period=week", nil, 200)
+		}},
+		{requestNames[4], func() (time.Duration, error) { return w.xpVisible(ctx, w.mentee()) }},
+		{requestNames[5], func() (time.Duration, error) {
+			u, l := w.mentee(), w.lessons[w.rng.IntN(len(w.lessons))]
+			if _, err := w.timed(ctx, u, "GET", "/v1/lessons/"+l.ID, nil, 200); err != nil {
+				return 0, err
+			}
+			return w.timed(ctx, u, "GET", "/v1/lessons/"+l.ID, nil, 200)
+		}},
+	}
 }
 
 // xpVisible completes a lesson for user and polls its gamification summary until the XP it

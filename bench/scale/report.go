@@ -19,14 +19,31 @@ func ms(d time.Duration) string {
 	}
 }
 
+// commands renders a per-request command count (kept as a stat of nanoseconds): the median,
+// and the range when the requests differed; "?" when the server did not record them.
+func commands(c stat) string {
+	lo, med, hi := int64(c.p50), int64(c.p50), int64(c.max)
+	if c.n > 0 {
+		lo = int64(c.min)
+	}
+	switch {
+	case c.n == 0 || lo < 0:
+		return "?"
+	case lo == hi:
+		return fmt.Sprint(med)
+	default:
+		return fmt.Sprintf("%d (%d-%d)", med, lo, hi)
+	}
+}
+
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
 
 // printSize prints one size's figures as soon as they are measured (stderr-friendly lines).
 func printSize(out io.Writer, r sizeResult) {
 	fmt.Fprintf(out, "== %d mentees (built in %s, DB %s, RSS %s)\n", r.mentees, r.build.Round(time.Second), mib(r.dbBytes), mib(r.rssBytes))
-	for _, n := range requestNames {
-		s := r.medians[n]
-		fmt.Fprintf(out, "  %-42s p50 %-9s p90 %-9s max %-9s errors %d\n", n, ms(s.p50), ms(s.p90), ms(s.max), s.errors)
+	for _, n := range append(requestNames, reportNames...) {
+		s, c := r.medians[n], r.cmds[n]
+		fmt.Fprintf(out, "  %-42s p50 %-9s p90 %-9s max %-9s errors %d  DB commands %s\n", n, ms(s.p50), ms(s.p90), ms(s.max), s.errors, commands(c))
 	}
 	fmt.Fprintf(out, "  %-42s p50 %-9s max %-9s errors %d\n", "POST /v1/sync (500 events)", ms(r.sync.p50), ms(r.sync.max), r.sync.errors)
 }
@@ -44,11 +61,11 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 		fmt.Fprint(out, "---|")
 	}
 	fmt.Fprintln(out)
-	for _, n := range requestNames {
+	for _, n := range append(requestNames, reportNames...) {
 		fmt.Fprintf(out, "| %s |", n)
 		for _, r := range rows {
 			s := r.medians[n]
-			cell := fmt.Sprintf("%s (%s)", ms(s.p50), ms(s.p90))
+			cell := fmt.Sprintf("%s (%s), %s cmds", ms(s.p50), ms(s.p90), commands(r.cmds[n]))
 			if s.errors > 0 {
 				cell += fmt.Sprintf(", %d errors", s.errors)
 			}
@@ -85,15 +102,15 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 		return
 	}
 	fmt.Fprintf(out, "\nLoad at %d mentees (each mentee: GET lesson, POST lesson progress completed, every third round GET /v1/me/gamification; no pause):\n\n", rows[len(rows)-1].mentees)
-	fmt.Fprintln(out, "| concurrent mentees | requests/s | p50 | p95 | p99 | errors | completion p50 / p95 | worker lag after the load stops |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "| concurrent mentees | requests/s | p50 | p95 | p99 | errors | completion p50 / p95 | queue when the load stopped | drained after |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
 	for _, l := range loads {
 		lag := l.drain.Round(100 * time.Millisecond).String()
 		if l.drainErr != nil {
 			lag = l.drainErr.Error()
 		}
-		fmt.Fprintf(out, "| %d | %.0f | %s | %s | %s | %d of %d | %s / %s | %s |\n", l.mentees, float64(l.requests)/l.duration.Seconds(),
-			ms(l.all.p50), ms(l.all.p95), ms(l.all.p99), l.errors, l.requests, ms(l.writes.p50), ms(l.writes.p95), lag)
+		fmt.Fprintf(out, "| %d | %.0f | %s | %s | %s | %d of %d | %s / %s | %d events | %s |\n", l.mentees, float64(l.requests)/l.duration.Seconds(),
+			ms(l.all.p50), ms(l.all.p95), ms(l.all.p99), l.errors, l.requests, ms(l.writes.p50), ms(l.writes.p95), l.pending, lag)
 	}
 }
 
