@@ -42,7 +42,7 @@ func newPrivacyWorld(t *testing.T) *privacyWorld {
 }
 
 // waitQueueEmpty waits until the gamification worker has applied every learning event.
-func (w *privacyWorld) waitQueueEmpty(t *testing.T) {
+func (w *privacyWorld) waitQueueEmpty(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -86,7 +86,7 @@ type demoPerson struct {
 	Name string
 }
 
-func (w *privacyWorld) login(t *testing.T, email string) demoPerson {
+func (w *privacyWorld) login(t testing.TB, email string) demoPerson {
 	t.Helper()
 	tok := w.env.Login(email, app.DemoPassword)
 	r := w.env.Do(apitest.Req{Method: "GET", Path: "/v1/me", Token: tok})
