@@ -112,7 +112,10 @@ func (b build) report(c *counter, start time.Time, done <-chan struct{}) {
 		case <-done:
 			return
 		case <-t.C:
-			if n, last := c.get(); n > 0 {
+			switch n, last := c.get(); {
+			case n >= c.total:
+				b.say("[%d/%d] %s  linking", n, c.total, since(start))
+			case n > 0:
 				b.say("[%d/%d] %s  compiling %s", n, c.total, since(start), last)
 			}
 		}
