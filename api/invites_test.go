@@ -203,9 +203,24 @@ func TestInviteEmailJoinsTheProgramme(t *testing.T) {
 	var eve inviteJSON
 	w.do(t, apitest.Req{Method: "POST", Path: pp + "/invites", Body: map[string]any{"email": "eve@test.example", "role": "mentor"}}, 201).JSON(t, &eve)
 	w.do(t, apitest.Req{Method: "DELETE", Path: pp + "/invites/" + eve.ID}, 204)
+	// An attempt the sender claimed before the revocation may already hold Eve's letter: the
+	// refusal is lifted only once no attempt is in flight (no leased item), so that attempt
+	// meets the refusal and any later one finds the invitation revoked.
+	outbox := w.env.App.DB.DB.Collection("mail_outbox")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n, err := outbox.CountDocuments(context.Background(), map[string]any{"lease": map[string]any{"$ne": ""}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mail attempts still in flight", n)
+		}
+	}
 	srv.RejectWith(nil)
 	w.clock.Advance(2 * time.Minute) // past the temporary refusal's retry, if it was tried
-	outbox := w.env.App.DB.DB.Collection("mail_outbox")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		n, err := outbox.CountDocuments(context.Background(), map[string]any{})
 		if err != nil {
