@@ -64,7 +64,8 @@ type suite struct {
 
 // suiteClock is the server's clock: the wall clock (the browser judges cookies by it), which
 // a subtest can hold still so that a rule about seconds does not depend on how fast a loaded
-// machine drives the browser.
+// machine drives the browser. Dates the tests type (a due date, a meeting's start) are read
+// from it too, never from time.Now, so that the server and the test agree on "today".
 type suiteClock struct {
 	mu     sync.Mutex
 	frozen time.Time

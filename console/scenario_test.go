@@ -151,7 +151,7 @@ func (s *suite) scenario(t *testing.T) {
 	}
 	mentor.open(pairingURL)
 	mentor.set("#item", "lesson:"+lessonID)
-	due := time.Now().In(london()).AddDate(0, 0, 3).Format(time.DateOnly)
+	due := s.clock.now().In(london()).AddDate(0, 0, 3).Format(time.DateOnly)
 	mentor.set("#due", due)
 	mentor.set("#note", "Read this before Thursday's handover.")
 	mentor.submit("form[action$='/assign'] button")
@@ -201,7 +201,7 @@ func (s *suite) scenario(t *testing.T) {
 	// meeting and sets a goal; the owner sees the record but not what the note says. (After
 	// the XP check: the record earns XP of its own.)
 	mentor.open(pairingURL + "/record")
-	held := time.Now().In(london()).AddDate(0, 0, -1).Format("2006-01-02T15:04")
+	held := s.clock.now().In(london()).AddDate(0, 0, -1).Format("2006-01-02T15:04")
 	mentor.set("#m-start", held)
 	mentor.set("#m-status", "held")
 	mentor.set("#m-objectives", "Get to know each other, Agree how we work")
@@ -219,7 +219,7 @@ func (s *suite) scenario(t *testing.T) {
 	dana.contains(".flash", "Meeting confirmed")
 	dana.set("#g-specific", "Lead the morning huddle twice a week")
 	dana.set("#g-measure", "Huddles led, counted in my diary")
-	dana.set("#g-target", time.Now().In(london()).AddDate(0, 2, 0).Format(time.DateOnly))
+	dana.set("#g-target", s.clock.now().In(london()).AddDate(0, 2, 0).Format(time.DateOnly))
 	dana.submit("form[action$='/goals'] button")
 	dana.contains(".flash", "goal is saved")
 	dana.screenshot("mentee-record")

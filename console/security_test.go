@@ -327,7 +327,7 @@ func (s *suite) xss(t *testing.T) {
 	}
 	mentor := mentoring.Actor{UserID: s.user(t, "mentor@example.com").ID, Role: mentoring.RoleMentor}
 	if _, err := s.env.App.Mentoring.Assign(ctx, mentor, s.adaPairing(t), mentoring.NewAssignment{
-		Items: []learning.ItemRef{{Kind: learning.KindLesson, ID: lesson.ID}}, Due: time.Now().AddDate(0, 0, 5).Format(time.DateOnly),
+		Items: []learning.ItemRef{{Kind: learning.KindLesson, ID: lesson.ID}}, Due: s.clock.now().In(london()).AddDate(0, 0, 5).Format(time.DateOnly),
 		Note: "Note " + evil, Title: "Assignment <img src=x onerror=window.__xss=1>"}); err != nil {
 		t.Fatal(err)
 	}
