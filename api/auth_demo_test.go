@@ -9,6 +9,7 @@ import (
 
 // The demo accounts sign in with the demo password and get a full pair.
 func TestDemoAccountsSignIn(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	for _, acc := range app.DemoAccounts {
 		r := env.Do(apitest.Req{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": acc.Email, "password": app.DemoPassword}})

@@ -14,6 +14,7 @@ import (
 // where a string belongs, and any unknown field, is 400 on every auth route. Bodies over the
 // limit are 413.
 func TestAuthRoutesRejectOperatorsAndUnknownFields(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Hard Harriet")
 	routes := map[string]string{ // path -> a string field it takes
@@ -84,6 +85,7 @@ func loginStatus(env *apitest.Env, email, password string) *apitest.Response {
 // Every response of a limited route carries RateLimit and RateLimit-Policy; past the quota
 // the answer is 429 problem+json with Retry-After.
 func TestAuthRouteLimit(t *testing.T) {
+	t.Parallel()
 	env := throttledEnv(t, map[string]string{"AUTH_RATE_LIMIT": "3", "AUTH_RATE_WINDOW": "1m"})
 	var last *apitest.Response
 	for i := range 3 {
@@ -113,6 +115,7 @@ func TestAuthRouteLimit(t *testing.T) {
 // Failed sign-ins back off per account: past the free failures the account waits (even with
 // the right password, which is then not checked), and the wait ends.
 func TestLoginBackoffPerAccount(t *testing.T) {
+	t.Parallel()
 	env, clock := throttledEnvWithClock(t, map[string]string{"LOGIN_FREE_FAILURES": "2", "AUTH_RATE_LIMIT": "0"})
 	u := env.Register("Backoff Bob")
 	other := env.Register("Other Olga")
@@ -149,6 +152,7 @@ func TestLoginBackoffPerAccount(t *testing.T) {
 
 // Failures from one IP across many accounts back the IP off.
 func TestLoginBackoffPerIP(t *testing.T) {
+	t.Parallel()
 	env, _ := throttledEnvWithClock(t, map[string]string{"LOGIN_FREE_FAILURES_PER_IP": "3", "AUTH_RATE_LIMIT": "0"})
 	u := env.Register("Victim Vic")
 	for i := range 4 {
@@ -164,6 +168,7 @@ func TestLoginBackoffPerIP(t *testing.T) {
 // X-Forwarded-For (the last one), so a client cannot escape by writing its own entries; from
 // an untrusted peer the header is ignored.
 func TestThrottlesCountTheRealClient(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, proxies string
 		xff           func(i int) string

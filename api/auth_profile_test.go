@@ -37,6 +37,7 @@ func allOn(off ...string) map[string]bool {
 }
 
 func TestProfilePatch(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Profile Person")
 	get := func() profile {
@@ -129,6 +130,7 @@ func TestProfilePatch(t *testing.T) {
 // A warm programme-scoped request authorizes from memory: GET /v1/programmes/{id} reads only
 // the programme, not the membership.
 func TestWarmAuthorizationReadsNoMembership(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	owner, mentee, stranger := env.Register("Warm Owner"), env.Register("Warm Mentee"), env.Register("Warm Stranger")
 	ctx := context.Background()

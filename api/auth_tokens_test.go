@@ -51,6 +51,7 @@ func me(env *apitest.Env, access string) int {
 
 // Every kind of bad access token gets 401 problem+json with a WWW-Authenticate challenge.
 func TestBadAccessTokensAre401(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Token Tester")
 	b, err := os.ReadFile(env.App.Cfg.JWTKeysFile)
@@ -117,6 +118,7 @@ func TestBadAccessTokensAre401(t *testing.T) {
 // revokes one family; logout-all every family; access tokens of revoked sessions stop
 // working on this instance at once.
 func TestSessionsOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Session Sam")
 	a := login(t, env, u.Email)
@@ -188,6 +190,7 @@ func ageRotation(t *testing.T, env *apitest.Env, p tokenPair) {
 }
 
 func TestRefreshGraceAndConcurrencyOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Grace Gail")
 	a := login(t, env, u.Email)

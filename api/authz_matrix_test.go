@@ -158,6 +158,7 @@ func newFixture(t *testing.T) *Fixture {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	spec, _ := apitest.Spec(t)
 	rows := map[string]Row{}
 	for _, r := range matrixRows {

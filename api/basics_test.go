@@ -41,6 +41,7 @@ func asProblem(t *testing.T, r *apitest.Response, status int) problem {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if r := env.Do(apitest.Req{Method: "GET", Path: path}); r.Status != 200 {
@@ -72,6 +73,7 @@ func docsHTML(t *testing.T, env *apitest.Env) string {
 }
 
 func TestErrorsAreProblems(t *testing.T) {
+	t.Parallel()
 	// A small body limit, so that the oversized body below fits in the socket buffers: the
 	// server answers 413 before reading it, and with a multi-megabyte body the client can
 	// still be writing when the connection closes (see api/linger.go).
@@ -91,6 +93,7 @@ func TestErrorsAreProblems(t *testing.T) {
 }
 
 func TestRequestIDIsAcceptedAndReturned(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	r := env.Do(apitest.Req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "phone-42.abc"}})
 	if got := r.Header.Get("X-Request-ID"); got != "phone-42.abc" {
@@ -109,6 +112,7 @@ func TestRequestIDIsAcceptedAndReturned(t *testing.T) {
 // Operator-facing readiness: when the database cannot answer, /readyz says 503 problem+json
 // and the driver's words stay in the log.
 func TestDatabaseCommandsAreCounted(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Counting Carla")
 	r := env.Do(apitest.Req{Method: "GET", Path: "/v1/me", Token: u.Token})

@@ -17,6 +17,7 @@ import (
 // mentee's planned, held and cancelled meetings and her assignment's due date, at the right
 // instants, behind a token that can be revoked.
 func TestCalendarFeedParsesAndIsRevocable(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	var planned, held, cancelled meetingJSON
 	w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{"start": "2026-10-20T14:30", "durationMinutes": 45,

@@ -60,6 +60,7 @@ func answerBody(cog, skill, aff, soc int) map[string]any {
 }
 
 func TestCheckinsOverTime(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, 1, 20, 10, 0, 0, 0, time.UTC) // winter: GMT
 	w := newEvidenceWorld(t, start)
 	w.tick(t, start.Add(time.Minute))

@@ -49,6 +49,7 @@ func (p proposalJSON) reasons() map[string]string {
 // mentee who already had a group mentor, and marked the mentee with no mentor at all
 // `capacity_taken`. The proposal must prefer mentees without any mentor.
 func TestProposalPrefersMenteesWithoutAnyMentor(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	pp := "/v1/programmes/" + w.pid
 	withGroup, alsoInGroup, alone := w.mentees[0], w.mentees[1], w.mentees[2]
@@ -115,6 +116,7 @@ func waitInbox(t *testing.T, env *apitest.Env, token, kind string, n int) inboxJ
 // is refused with a clear problem, and a request the mentor can accept reaches them (push and
 // inbox).
 func TestRequestsToMentors(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	pp := "/v1/programmes/" + w.pid
 	ada, ben := w.mentees[0], w.mentees[1]
@@ -155,6 +157,7 @@ func TestRequestsToMentors(t *testing.T) {
 // neither in `pairs` nor in `unmatched`. Now they are listed as profile_missing, can be
 // matched on what their invitation said (department), and can be reminded by push.
 func TestMembersWithoutProfileAreVisibleToMatching(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	pp := "/v1/programmes/" + w.pid
 	ada, ben, chloe := w.mentees[0], w.mentees[1], w.mentees[2]
@@ -233,6 +236,7 @@ func scoreOf(p proposalJSON, menteeID string) float64 {
 // box, a reverse pairing where a programme mentee mentors a programme mentor, and a mutual
 // pairing where both sides assign to each other.
 func TestMentoringTypesOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	useFakeContent(w.env)
 	pp := "/v1/programmes/" + w.pid
@@ -288,6 +292,7 @@ func TestMentoringTypesOverHTTP(t *testing.T) {
 // GET /v1/me/mentees answers with a fixed number of database commands whatever the number of
 // mentees: measured with 2 and with 6 mentees (plus their assignments and a meeting).
 func TestMyMenteesBudget(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	useFakeContent(w.env)
 	ctx := context.Background()

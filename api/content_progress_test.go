@@ -48,6 +48,7 @@ func count(t *testing.T, env *apitest.Env, coll string, filter bson.D) int64 {
 }
 
 func TestLessonProgressIsRecordedExactlyOnce(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Once"), true)
 	url := "/v1/lessons/" + lesson.ID + "/progress"
@@ -84,6 +85,7 @@ func TestLessonProgressIsRecordedExactlyOnce(t *testing.T) {
 // A crash after the learning event was published but before the progress record was written
 // is repaired by the client's retry: the record is written, the event is not duplicated.
 func TestCrashBetweenEventAndRecordIsRepairedByRetry(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Crash"), true)
 	id := newEventID()
@@ -110,6 +112,7 @@ func TestCrashBetweenEventAndRecordIsRepairedByRetry(t *testing.T) {
 }
 
 func TestBadProgressIsRejectedFieldByField(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Strict"), true)
 	url := "/v1/lessons/" + lesson.ID + "/progress"
@@ -162,6 +165,7 @@ type attemptJSON struct {
 }
 
 func TestQuizAttemptsAreGradedOnTheServerWithARetryPolicy(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	quiz := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testQuiz("Graded", 2), true)
 	url := "/v1/quizzes/" + quiz.ID + "/attempts"
@@ -229,6 +233,7 @@ func TestQuizAttemptsAreGradedOnTheServerWithARetryPolicy(t *testing.T) {
 // The correct options and the explanations of a quiz never reach a mentee before they have
 // submitted: every response a mentee gets before then is scanned for them.
 func TestCorrectAnswersNeverReachMenteesBeforeTheySubmit(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	quiz := mustCreate(t, svc, w.owner.ID, w.pid, testQuiz("Secret answers", 0), true)
@@ -280,6 +285,7 @@ func TestCorrectAnswersNeverReachMenteesBeforeTheySubmit(t *testing.T) {
 }
 
 func TestChecklistTicksAndCompletion(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	cl := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testChecklist("Reflect"), true)
 	tick := func(item string, ticked bool, at time.Time) (tickJSON, string) {
@@ -337,6 +343,7 @@ type tickJSON struct {
 }
 
 func TestPathProgressAndCompletion(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Step one"), true)
@@ -391,6 +398,7 @@ func TestPathProgressAndCompletion(t *testing.T) {
 // queue, which holds the whole event; the worker writes the permanent log later, batched)
 // and the progress record.
 func TestDatabaseBudgetForLessonReadsAndProgressWrites(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Fast"), true)
 	url := "/v1/lessons/" + lesson.ID

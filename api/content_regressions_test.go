@@ -17,6 +17,7 @@ import (
 // Invalid UTF-8 in a listing's text parameters is refused with 400 naming the parameter; it
 // used to reach the database as a pattern and answer 500.
 func TestListingRefusesInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Rückmeldung geben"), true)
 	for _, path := range []string{"/v1/programmes/" + w.pid + "/content", "/v1/library/content"} {
@@ -45,6 +46,7 @@ func TestListingRefusesInvalidUTF8(t *testing.T) {
 // Concurrent attempts at a quiz never pass its maxAttempts, and never share an attempt
 // number: the number is reserved on a unique key before the attempt is graded.
 func TestConcurrentQuizAttemptsRespectMaxAttempts(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	quiz := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testQuiz("Three tries", 3), true)
 	const tries = 10

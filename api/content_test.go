@@ -90,6 +90,7 @@ func words(n int) string {
 }
 
 func TestAuthoringLifecycleAndVersions(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	base := "/v1/programmes/" + w.pid + "/content"
 	body := map[string]any{"kind": "lesson", "title": "Active listening", "summary": "Hear the meaning.", "domain": "skill-based",
@@ -138,6 +139,7 @@ func TestAuthoringLifecycleAndVersions(t *testing.T) {
 }
 
 func TestTenMinuteBudget(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	base := "/v1/programmes/" + w.pid + "/content"
 	// 2,400 words at 200 a minute is 12 minutes: the draft is accepted, publishing is not.
@@ -188,6 +190,7 @@ func TestTenMinuteBudget(t *testing.T) {
 }
 
 func TestBadContentIsRejectedFieldByField(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	base := "/v1/programmes/" + w.pid + "/content"
 	lesson := func(blocks ...map[string]any) map[string]any {
@@ -248,6 +251,7 @@ func TestBadContentIsRejectedFieldByField(t *testing.T) {
 }
 
 func TestLibraryListFiltersAndPagination(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	titles := []string{"Alpha (basics)", "Bravo listening", "charlie listening", "Delta goals", "Echo goals", "Foxtrot [draft]"}
@@ -331,6 +335,7 @@ func TestLibraryListFiltersAndPagination(t *testing.T) {
 }
 
 func TestDeliveryCachesAndCompresses(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	it := testLesson("Cached lesson")
 	it.Lesson.Blocks[0].Markdown = words(600) // big enough to compress
@@ -382,6 +387,7 @@ func TestDeliveryCachesAndCompresses(t *testing.T) {
 }
 
 func TestDemoPackImportedOnFirstStartAndIdempotent(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	tok := env.Login("mentee1@example.com", app.DemoPassword)
 	var out struct {
@@ -456,6 +462,7 @@ func TestDemoPackImportedOnFirstStartAndIdempotent(t *testing.T) {
 }
 
 func TestPackImportThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	url := "/v1/programmes/" + w.pid + "/content-packs"
 	files := map[string]string{

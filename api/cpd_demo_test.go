@@ -14,6 +14,7 @@ import (
 // 3 months, from both sides) and the demo's mentoring. With CPD_PDF_DIR set the PDFs are
 // written there too (docs/cpd-*.png are pdftoppm renderings of them).
 func TestDemoCPDRecords(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	for _, who := range []struct{ email, file, name string }{
 		{"mentee1@example.com", "cpd-mentee.pdf", "Ada Mentee"},

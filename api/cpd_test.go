@@ -73,6 +73,7 @@ type cpdResp struct {
 }
 
 func TestCPDRecord(t *testing.T) {
+	t.Parallel()
 	w := cpdWorld(t)
 	q := "/v1/me/cpd?from=2027-01-01&to=2027-01-31"
 	var r cpdResp

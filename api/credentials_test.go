@@ -198,6 +198,7 @@ func checkOB3(t *testing.T, c map[string]any, issuerName, email string, vcJWT bo
 // shape; the achievement is public and cacheable; a key rotation strands nothing; owners
 // revoke with a reason, which the status route and the status list then tell.
 func TestOpenBadgeCredentialEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newCredWorld(t)
 	r := w.env.Do(apitest.Req{Method: "POST", Path: "/v1/me/credentials", Token: w.mentee.Token, Body: map[string]any{"programmeId": w.pid, "badgeId": "one-lesson"}})
 	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "open_badges_not_enabled") {
@@ -380,6 +381,7 @@ func decodeStatusList(t *testing.T, s string) []byte {
 // A DID the earner supplies identifies them instead of the hashed email; a malformed one
 // is refused.
 func TestCredentialForADID(t *testing.T) {
+	t.Parallel()
 	w := newCredWorld(t)
 	w.env.Do(apitest.Req{Method: "PUT", Path: "/v1/programmes/" + w.pid + "/open-badges/issuer", Token: w.owner.Token, Body: map[string]any{"name": "Guild"}})
 	r := w.env.Do(apitest.Req{Method: "POST", Path: "/v1/me/credentials", Token: w.mentee.Token, Body: map[string]any{"programmeId": w.pid, "badgeId": "one-lesson", "did": "not a did"}})

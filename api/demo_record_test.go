@@ -14,6 +14,7 @@ import (
 // change waiting for the mentor, a kept cadence, and each other's shared reflections but
 // never each other's private notes.
 func TestDemoMentoringRecordFromBothSides(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	mentor, ada := env.Login("mentor@example.com", app.DemoPassword), env.Login("mentee1@example.com", app.DemoPassword)
 	get := func(token, path string, v any) string {

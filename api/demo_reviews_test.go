@@ -14,6 +14,7 @@ import (
 // for review (without its answer), answering it earns review XP, and her first-lesson
 // badge downloads as a credential that go-jose verifies with the published keys.
 func TestDemoMenteeReviewsAndCarriesABadge(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	token := env.Login(app.DemoAccounts[2].Email, app.DemoPassword)
 	var page reviewPageJSON

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDeviceRegistration(t *testing.T) {
+	t.Parallel()
 	// The clock is read by request handlers and by the notification workers in the
 	// background, so it is guarded.
 	var mu sync.Mutex

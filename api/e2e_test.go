@@ -23,6 +23,7 @@ import (
 // token, collapse key and deep link), and the mentee sees XP, badge and inbox entry while the
 // owner sees the leaderboard. Retrying the same attempt changes nothing.
 func TestQuizToBadgeToPushEndToEnd(t *testing.T) {
+	t.Parallel()
 	fake := fcmfake.New()
 	defer fake.Close()
 	env := fcmEnv(t, fake)

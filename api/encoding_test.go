@@ -40,6 +40,7 @@ func bomb(n int) []byte {
 // clean 413 problem+json, not a server that fills its memory (Fiber's c.Body() would
 // inflate it whole); a small compressed body still works.
 func TestEncodedRequestBodiesAreBounded(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	reg, _ := json.Marshal(map[string]string{"email": "zip@test.example", "password": "correct-horse-battery",
 		"displayName": "Zip", "timezone": "Europe/London"})

@@ -11,6 +11,7 @@ import (
 // number of people in the programme: reads are _id lookups or bounded by the caller's own
 // documents; the CPD record grows with the caller's own pairings.
 func TestEvidenceCommandBudgets(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, 1, 20, 10, 0, 0, 0, time.UTC)
 	w := newEvidenceWorld(t, start)
 	w.tick(t, start.Add(time.Minute))

@@ -32,6 +32,7 @@ type myBadgeJSON struct {
 }
 
 func TestNothingIsBlankForANewMentee(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("First steps"), true)
@@ -107,6 +108,7 @@ type myPrizeJSON struct {
 }
 
 func TestMyPrizesListWinsWithClaimInstructions(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Prize lesson"), true)
 	w.do(t, "POST", "/v1/programmes/"+w.pid+"/gamification/prizes", w.owner.Token, map[string]any{"name": "Coffee with the dean",
@@ -158,6 +160,7 @@ type syncEarnedJSON struct {
 }
 
 func TestSyncSaysWhyAnEventEarnedNothing(t *testing.T) {
+	t.Parallel()
 	joined := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
 	clock := &testClock{t: joined}
 	w := newContentWorld(t, apitest.WithClock(clock.Now)) // the members join three hours ago
@@ -236,6 +239,7 @@ type reviewedAttemptJSON struct {
 }
 
 func TestQuizShowsTheRightAnswersOnceItIsOver(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	quiz := mustCreate(t, svc, w.owner.ID, w.pid, testQuiz("Two tries", 2), true)
@@ -293,6 +297,7 @@ type listedJSON struct {
 }
 
 func TestListsCarryTheCallersProgressAndPathMinutesAgree(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Listed lesson"), true)

@@ -117,6 +117,7 @@ func (w *gameWorld) summary(t *testing.T, u apitest.User, ok func(summaryJSON) b
 }
 
 func TestGamificationEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newGameWorld(t)
 	env := w.env
 
@@ -242,6 +243,7 @@ func TestGamificationEndToEnd(t *testing.T) {
 }
 
 func TestGamificationRulesAndBadgesAPI(t *testing.T) {
+	t.Parallel()
 	w := newGameWorld(t)
 	env := w.env
 	path := "/v1/programmes/" + w.pid + "/gamification/rules"
@@ -307,6 +309,7 @@ func TestGamificationRulesAndBadgesAPI(t *testing.T) {
 // Opting out of the leaderboard through the profile takes effect at once: the profile
 // change reaches gamification without waiting for the person's next event.
 func TestLeaderboardOptOutTakesEffectAtOnce(t *testing.T) {
+	t.Parallel()
 	w := newGameWorld(t)
 	w.complete(t, w.mentee, learning.LessonCompleted, "lesson-1")
 	w.summary(t, w.mentee, func(s summaryJSON) bool { return s.XP == 10 })

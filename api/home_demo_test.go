@@ -13,6 +13,7 @@ import (
 // learning behind them, so the home shows XP, a streak and badges, a prize has been won, and
 // the owner's weekly board has participants.
 func TestDemoIsLivedInOnFirstStart(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	ada := env.Login("mentee1@example.com", app.DemoPassword)
 	owner := env.Login("owner@example.com", app.DemoPassword)

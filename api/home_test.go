@@ -59,6 +59,7 @@ func (w *contentWorld) home(t *testing.T, u apitest.User) (homeJSON, string) {
 }
 
 func TestHomeOfAFreshMenteeShowsLevelOneAndTheBadgesToEarn(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Welcome"), true)
@@ -124,6 +125,7 @@ func homePairing(t *testing.T, w *contentWorld) mentoring.Pairing {
 }
 
 func TestHomeSuggestsWhatWasAssignedThenThePathThenSomethingNew(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Path step one"), true)
@@ -172,6 +174,7 @@ func TestHomeSuggestsWhatWasAssignedThenThePathThenSomethingNew(t *testing.T) {
 // The home costs a fixed number of database commands, whatever the programme's size: every
 // read is of the caller's own documents or of programme data cached in the process.
 func TestHomeDatabaseBudget(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	ctx := context.Background()
 	svc := w.env.App.Content

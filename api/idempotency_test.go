@@ -12,6 +12,7 @@ import (
 )
 
 func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	w := newContentWorld(t, apitest.WithClock(clock))
@@ -64,6 +65,7 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 }
 
 func TestIdempotencyKeysExpireAndAreSwept(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
 	w := newContentWorld(t, apitest.WithClock(func() time.Time { return now }))
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Keyed"), true)

@@ -84,6 +84,7 @@ func tokenOf(t *testing.T, joinURL string) string {
 // Without SMTP the owner gets the link to pass on; the invitee joins with it once, with the
 // department the invitation gave; revoked and superseded links stop working.
 func TestInvitesWithoutMail(t *testing.T) {
+	t.Parallel()
 	w := newInvitesWorld(t, nil)
 	pp := "/v1/programmes/" + w.pid
 	dana := w.env.Register("Dana Invitee")
@@ -158,6 +159,7 @@ func TestInvitesWithoutMail(t *testing.T) {
 // With SMTP configured the invitation goes out through the real SMTP server running in the
 // test (STARTTLS, AUTH), in the invitee's language, and its link joins the programme.
 func TestInviteEmailJoinsTheProgramme(t *testing.T) {
+	t.Parallel()
 	srv := smtptest.Start(t)
 	w := newInvitesWorld(t, map[string]string{"SMTP_HOST": srv.Host, "SMTP_PORT": fmt.Sprint(srv.Port), "SMTP_USERNAME": srv.Username,
 		"SMTP_PASSWORD": srv.Password, "SMTP_CA_FILE": srv.CAFile, "SMTP_FROM": "Ward leaders <no-reply@microlearn.example>",
@@ -272,6 +274,7 @@ type importJSON struct {
 // A CSV from a spreadsheet (BOM, CRLF, semicolons) is imported row by row; bad rows are
 // reported with line and column, the rest invited; the same file again doubles nothing.
 func TestInviteCSVImport(t *testing.T) {
+	t.Parallel()
 	w := newInvitesWorld(t, nil)
 	file := "\ufeffEmail;Name;Role;Department\r\n" +
 		"ada@example.org;Ada Lovelace;mentee;ICU\r\n" +
@@ -340,6 +343,7 @@ func TestInviteCSVImport(t *testing.T) {
 // Files that cannot be taken are refused as a whole with the line and column, and nothing is
 // written.
 func TestInviteCSVRefused(t *testing.T) {
+	t.Parallel()
 	w := newInvitesWorld(t, nil)
 	cases := []struct {
 		name, body   string
@@ -372,6 +376,7 @@ func TestInviteCSVRefused(t *testing.T) {
 // 10,000 rows are the limit: a file of exactly that many is imported; one more is refused,
 // naming the line where it went over, and writes nothing.
 func TestInviteCSVTenThousandRows(t *testing.T) {
+	t.Parallel()
 	w := newInvitesWorld(t, nil)
 	var b strings.Builder
 	b.WriteString("email,name,role,department\n")

@@ -121,6 +121,7 @@ func problemCode(t *testing.T, r *apitest.Response) (string, string) {
 // as stored, cached for good, resized on request, and fetched with a signed URL by a player
 // with no token.
 func TestMediaUploadResumeServeAndVariants(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	data := noisePNG(t, 700, 500, 7) // ~1.4 MB: two parts at the default body limit
 	start := w.do(t, "POST", "/v1/programmes/"+w.pid+"/media/uploads", w.owner.Token,
@@ -232,6 +233,7 @@ func TestMediaUploadResumeServeAndVariants(t *testing.T) {
 
 // A test seeks in the demo video with Range requests, as a phone's player does.
 func TestSeekInTheDemoVideoWithRanges(t *testing.T) {
+	t.Parallel()
 	// Small chunks, so that the 80 KB demo video spans several and seeks cross chunk boundaries.
 	w := newContentWorld(t, apitest.WithEnv(map[string]string{"MEDIA_CHUNK_BYTES": "16384"}))
 	video := demoFile(t, "session-walkthrough.mp4")
@@ -288,6 +290,7 @@ func TestSeekInTheDemoVideoWithRanges(t *testing.T) {
 
 // Every bad file is a problem naming what is wrong, and none leaves anything behind.
 func TestMediaBadInputLeavesNothing(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svgScript := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
 	svgExternal := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><image href="https://tracker.example/pixel.png"/></svg>`)
@@ -375,6 +378,7 @@ func pngBomb(t *testing.T) []byte {
 // A lesson shows library media by mediaId: the video's length comes from the file and
 // counts toward the ten-minute budget, and the lesson describes each item for the phone.
 func TestLessonMediaBlocksAndBudget(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	video := w.mustUpload(t, "walkthrough.mp4", "video/mp4", demoFile(t, "session-walkthrough.mp4"), map[string]any{"alt": nil})
 	vtt := w.mustUpload(t, "walkthrough.en.vtt", "text/vtt", demoFile(t, "session-walkthrough.en.vtt"), map[string]any{"alt": nil})
@@ -462,6 +466,7 @@ func TestLessonMediaBlocksAndBudget(t *testing.T) {
 // The bundle of a lesson lists every file it needs with a content-addressed URL, size and
 // hash; fetching each URL gives exactly those bytes, as an offline app would check.
 func TestLessonBundleManifestVerifies(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t, apitest.WithDemo())
 	w.pid = app.DemoProgrammeID
 	tok := w.env.Login("mentee1@example.com", app.DemoPassword)
@@ -524,6 +529,7 @@ func TestLessonBundleManifestVerifies(t *testing.T) {
 // The owner publishes the library: anyone may fetch its media, cached publicly; unpublished
 // again, only members.
 func TestPublishedLibrary(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	m := w.mustUpload(t, "a.png", "image/png", smoothPNG(t, 10, 10, 3), nil)
 	if r := w.env.Do(apitest.Req{Method: "GET", Path: m.URL}); r.Status != http.StatusUnauthorized {
@@ -550,6 +556,7 @@ func crcIEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 // is (a bad one is reported by its path and nothing is written), stored in the programme's
 // library, and shown by the lesson naming it; importing the pack again changes nothing.
 func TestContentPackWithMediaFiles(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svg := demoFile(t, "listening-ladder.svg")
 	lesson := "---\nkey: ladder\ntitle: The ladder\ndomain: skill-based\nmedia:\n  - type: image\n    file: media/ladder.svg\n    alt: A ladder of listening\n  - type: video\n    file: media/walk.mp4\n    captions:\n      - {file: media/walk.en.vtt, language: en, label: English}\n---\nClimb it.\n"

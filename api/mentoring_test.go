@@ -140,6 +140,7 @@ func (w *mentoringWorld) do(t *testing.T, method, path, token string, body any, 
 }
 
 func TestMentoringOverHTTP(t *testing.T) {
+	t.Parallel()
 	// 20:00 UTC on Saturday 24 October 2026: in London the clocks go back at 02:00 tomorrow.
 	now := time.Date(2026, 10, 24, 20, 0, 0, 0, time.UTC)
 	var clockMu sync.Mutex
@@ -386,6 +387,7 @@ func TestMentoringOverHTTP(t *testing.T) {
 }
 
 func TestMentoringSelfSelection(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	pp := "/v1/programmes/" + w.pid
 	ada := w.mentees[0]
@@ -430,6 +432,7 @@ func TestMentoringSelfSelection(t *testing.T) {
 }
 
 func TestMentoringDemo(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithDemo())
 	ctx := context.Background()
 	login := func(email string) string { return env.Login(email, app.DemoPassword) }
@@ -490,6 +493,7 @@ func TestMentoringDemo(t *testing.T) {
 // the first answer, and a request re-run after the server died part-way (one mentee's copy
 // written, the other not) completes the same assignment instead of making a second one.
 func TestAssignmentRetries(t *testing.T) {
+	t.Parallel()
 	w := newMentoringWorld(t)
 	pp := "/v1/programmes/" + w.pid
 	ada, ben := w.mentees[0], w.mentees[1]

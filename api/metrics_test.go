@@ -40,6 +40,7 @@ func scrapeMetrics(t *testing.T, env *apitest.Env) string {
 // path with its IDs), status, duration and DB commands; failed sign-ins and throttles count;
 // the queues' gauges are there.
 func TestMetricsCountRequestsByRouteTemplate(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Metric Person")
 	for range 3 {

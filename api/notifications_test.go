@@ -33,6 +33,7 @@ type page struct {
 // SDK) with the right token, collapse key and deep link; then the inbox shows it, and it
 // can be marked read.
 func TestBadgeReachesFCMOnceAndTheInbox(t *testing.T) {
+	t.Parallel()
 	fake := fcmfake.New()
 	defer fake.Close()
 	env := fcmEnv(t, fake)
@@ -78,6 +79,7 @@ func TestBadgeReachesFCMOnceAndTheInbox(t *testing.T) {
 // FCM saying UNREGISTERED removes the device at once: no retry, and the app's DELETE finds
 // nothing left.
 func TestUnregisteredTokenRemovesDevice(t *testing.T) {
+	t.Parallel()
 	fake := fcmfake.New()
 	defer fake.Close()
 	env := fcmEnv(t, fake)
@@ -103,6 +105,7 @@ func TestUnregisteredTokenRemovesDevice(t *testing.T) {
 // The inbox pages newest first with an opaque cursor; bad paging input is a 400; mark
 // all read; one user never sees or marks another's notifications.
 func TestInboxPaging(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	u := env.Register("Chloe Mentee")
 	other := env.Register("Dan Mentee")

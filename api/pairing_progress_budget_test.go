@@ -16,6 +16,7 @@ import (
 // mentees' display names and completions are each read once for all of them (issue 20:
 // they were read one mentee at a time).
 func TestPairingProgressReadsTheGroupAtOnce(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	ctx := context.Background()
 	app := w.env.App

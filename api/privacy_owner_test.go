@@ -35,6 +35,7 @@ func eraseMe(env *apitest.Env, tok, password string) *apitest.Response {
 // count drops with it, so the remaining owner is now the last and cannot leave (before the
 // fix the count stayed 2 and she could, leaving a programme with no owner).
 func TestErasingAnOwnerKeepsTheOwnerCount(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.WithEnv(map[string]string{"DEMO_SEED": "false"}))
 	ctx := context.Background()
 	olga, pat := env.Register("Owner Olga"), env.Register("Owner Pat")
@@ -90,6 +91,7 @@ func TestErasingAnOwnerKeepsTheOwnerCount(t *testing.T) {
 // gets 429 login_throttled (problem+json, Retry-After) and the account stays; the sign-in
 // route is throttled too; after the wait the erasure goes ahead.
 func TestEraseMeWrongPasswordIsThrottledLikeSignIn(t *testing.T) {
+	t.Parallel()
 	env, clock := throttledEnvWithClock(t, map[string]string{"LOGIN_FREE_FAILURES": "2", "AUTH_RATE_LIMIT": "0"})
 	u := env.Register("Erase Eve")
 	asProblem(t, loginStatus(env, u.Email, "wrong-password-0"), 401)

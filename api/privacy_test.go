@@ -164,6 +164,7 @@ func traces(t *testing.T, env *apitest.Env, needles ...string) []string {
 // tokens are dead; the people they worked with keep a working record; the audit record
 // names only the tombstone and the admin.
 func TestErasureLeavesNoTraceInAnyCollection(t *testing.T) {
+	t.Parallel()
 	w := newPrivacyWorld(t)
 	env := w.env
 	ada, malik := w.login(t, "mentee1@example.com"), w.login(t, "mentor@example.com")
@@ -244,6 +245,7 @@ func TestErasureLeavesNoTraceInAnyCollection(t *testing.T) {
 // data cannot be forgotten by erasure and export. The database is the demo after a busy day
 // (every store has ensured its indexes, so even empty collections exist).
 func TestEveryCollectionIsInThePrivacyMap(t *testing.T) {
+	t.Parallel()
 	w := newPrivacyWorld(t)
 	ada := w.login(t, "mentee1@example.com")
 	w.busyDay(t, ada)
@@ -266,6 +268,7 @@ func TestEveryCollectionIsInThePrivacyMap(t *testing.T) {
 // An erasure that dies half-way (a crash after some collections) is finished by the next
 // worker from where it stopped, once the lease runs out.
 func TestErasureResumesAfterACrash(t *testing.T) {
+	t.Parallel()
 	w := newPrivacyWorld(t)
 	ben := w.login(t, "mentee2@example.com")
 	var mu sync.Mutex
@@ -309,6 +312,7 @@ func TestErasureResumesAfterACrash(t *testing.T) {
 // their pairing's record, their learning, their notifications) and none of the secrets or
 // other people's private notes; asking twice builds one; it expires.
 func TestExportIsCompleteAndPrivate(t *testing.T) {
+	t.Parallel()
 	w := newPrivacyWorld(t)
 	env := w.env
 	ada := w.login(t, "mentee1@example.com")

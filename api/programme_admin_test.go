@@ -36,6 +36,7 @@ func members(t *testing.T, env *apitest.Env, pid, token, query string) ([]member
 }
 
 func TestInvitationsAndJoinCodes(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	owner, ann, bob := env.Register("Inv Owner"), env.Register("Inv Ann"), env.Register("Inv Bob")
 	p, err := env.App.Programmes.Create(context.Background(), owner.ID, programme.Programme{Name: "Invites"})
@@ -122,6 +123,7 @@ func TestInvitationsAndJoinCodes(t *testing.T) {
 
 // An expired join code no longer works.
 func TestJoinCodeExpires(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	env := apitest.New(t, apitest.WithClock(func() time.Time { return now }))
 	owner, ann := env.Register("Exp Owner"), env.Register("Exp Ann")
@@ -136,6 +138,7 @@ func TestJoinCodeExpires(t *testing.T) {
 }
 
 func TestMemberVisibilityAndRoles(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
 	owner, mentor, m1, m2 := env.Register("Vis Owner"), env.Register("Vis Mentor"), env.Register("Vis Mentee1"), env.Register("Vis Mentee2")
@@ -215,6 +218,7 @@ func TestMemberVisibilityAndRoles(t *testing.T) {
 // Two owners demoting each other at the same moment: exactly one succeeds; the programme
 // keeps an owner.
 func TestLastOwnerUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
 	for round := range 3 {
@@ -248,6 +252,7 @@ func TestLastOwnerUnderConcurrency(t *testing.T) {
 }
 
 func TestProgrammePatchAndCreationPolicy(t *testing.T) {
+	t.Parallel()
 	env := throttledEnv(t, map[string]string{"PROGRAMME_CREATION": "admins", "ADMIN_EMAILS": "policy.admin@test.example"})
 	user, admin := env.Register("Policy User"), env.Register("Policy Admin")
 	if err := env.App.Identity.SetAdmin(context.Background(), admin.Email, true); err != nil {

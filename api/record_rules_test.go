@@ -10,6 +10,7 @@ import (
 // The agreement's notices name the programme they are about, as every other programme
 // notification does: the inbox entry and the push's data carry the pairing's programme.
 func TestAgreementNoticesNameTheirProgramme(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	path := "/v1/pairings/" + w.one + "/agreement"
 	w.do(t, "PATCH", path, w.mentor.Token, map[string]string{"boundaries": "Confidential"}, 200)
@@ -38,6 +39,7 @@ func findEntry(t *testing.T, es []notify.Entry, kind notify.Kind) notify.Entry {
 // Ada's meeting's routes: each says the meeting does not exist, a malformed body included
 // (the rule is applied before the body is read).
 func TestMeetingsAreNotFoundOutsideTheirPairing(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	var m meetingJSON
 	w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T15:00"}, 201).JSON(t, &m)
@@ -65,6 +67,7 @@ func TestMeetingsAreNotFoundOutsideTheirPairing(t *testing.T) {
 // the earlier version in force (and the pairing's agreement unchanged); the last puts it in
 // force.
 func TestGroupAgreementChangeWaitsForEveryMentee(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	path := "/v1/pairings/" + w.group + "/agreement"
 	var v agreementViewJSON

@@ -148,6 +148,7 @@ type actionJSON struct {
 }
 
 func TestMeetingIsLoggedByOneSideAndConfirmedByTheOther(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	// Yesterday afternoon, London time; the action is Ada's, by Friday.
 	r := w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{
@@ -204,6 +205,7 @@ func TestMeetingIsLoggedByOneSideAndConfirmedByTheOther(t *testing.T) {
 }
 
 func TestPlannedMeetingEditsNeedAFreshConfirmation(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	r := w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.ada.Token, map[string]any{"start": "2026-10-21T12:30", "place": "Café"}, 201)
 	var m meetingJSON
@@ -242,6 +244,7 @@ func TestPlannedMeetingEditsNeedAFreshConfirmation(t *testing.T) {
 // in London has no 01:30, and the morning after is on BST; an action due "Sunday" for a
 // mentee in New York ends at midnight there.
 func TestMeetingTimesAreZonedAcrossDSTAndMidnight(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2027, 3, 27, 23, 30, 0, 0, time.UTC)) // Saturday 23:30 GMT
 	r := w.do(t, "POST", "/v1/pairings/"+w.one+"/meetings", w.mentor.Token, map[string]any{"start": "2027-03-28T01:30"}, 422)
 	if diff := cmp.Diff([]string{"/start"}, pointers(t, r)); diff != "" {
@@ -272,6 +275,7 @@ func TestMeetingTimesAreZonedAcrossDSTAndMidnight(t *testing.T) {
 }
 
 func TestRecordRefusesBadInputNamingTheField(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	meetings, notes, goals := "/v1/pairings/"+w.one+"/meetings", "/v1/pairings/"+w.one+"/notes", "/v1/pairings/"+w.one+"/goals"
 	long := strings.Repeat("x", mentoring.MaxNoteBody+1)
@@ -336,6 +340,7 @@ type noteJSON struct {
 // Private means private: another member never learns of a private note, an owner sees only
 // that it exists and when, and the database query leaves others' private notes behind.
 func TestNotesAreReadOnlyByThoseTheyAreFor(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	notes := "/v1/pairings/" + w.one + "/notes"
 	write := func(token string, body map[string]any) string {
@@ -427,6 +432,7 @@ type goalJSON struct {
 }
 
 func TestGoalsMoveWithTheirLinksAndKeepTheirHistory(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	r := w.do(t, "POST", "/v1/pairings/"+w.one+"/goals", w.mentor.Token, map[string]any{"ownerId": w.ada.ID,
 		"specific": "Lead the morning huddle three times", "measure": "Three huddles led, with feedback from the charge nurse",
@@ -499,6 +505,7 @@ func TestGoalsMoveWithTheirLinksAndKeepTheirHistory(t *testing.T) {
 // Two edits of the same revision race: exactly one takes, the others are told the goal
 // changed, and the history has one entry for that revision.
 func TestConcurrentGoalEditsTakeOnce(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	var g goalJSON
 	w.do(t, "POST", "/v1/pairings/"+w.one+"/goals", w.ada.Token, map[string]any{"specific": "Give feedback weekly"}, 201).JSON(t, &g)
@@ -532,6 +539,7 @@ func TestConcurrentGoalEditsTakeOnce(t *testing.T) {
 // meeting, four times each, at once. Exactly one confirmation is stored; its author gets 200
 // every time, the other mentee 409; the attendees earn the meeting once.
 func TestConcurrentConfirmationsAreExactlyOnce(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	var m meetingJSON
 	w.do(t, "POST", "/v1/pairings/"+w.group+"/meetings", w.mentor.Token, map[string]any{"start": "2026-10-13T16:00", "topics": []string{"Rotas"}}, 201).JSON(t, &m)
@@ -579,6 +587,7 @@ func TestConcurrentConfirmationsAreExactlyOnce(t *testing.T) {
 // The record's routes cost a bounded number of database commands, whatever the size of the
 // programme: budgets per route (docs/benchmarks.md lists the figures).
 func TestRecordRoutesDatabaseBudgets(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	w.env.App.Record.Publisher = w.env.App.Learning // count the learning events' inserts too
 	// Warm the role cache the way a session does.
@@ -674,6 +683,7 @@ func TestRecordRoutesDatabaseBudgets(t *testing.T) {
 // the kept cadence; each once, with the built-in badges. Boards keep mentors apart from
 // their mentees unless asked.
 func TestMentoringActsEarnXPForBothSides(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	w.env.App.Record.Publisher = w.env.App.Learning // the product's publisher, not the counter
 	var m meetingJSON
@@ -791,6 +801,7 @@ type agreementViewJSON struct {
 // The agreement both sides own: a mentee's merge patch changes only what it names (the
 // mentor's boundaries stay), waits for the mentor, and every version is kept.
 func TestAgreementChangesWaitForTheOtherSide(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	path := "/v1/pairings/" + w.one + "/agreement"
 	patch := func(token string, body string, want int) agreementViewJSON {
@@ -873,6 +884,7 @@ func TestAgreementChangesWaitForTheOtherSide(t *testing.T) {
 // overwrites another), and Ben and Chloe acknowledging the mentor's change three times each
 // at once store two acknowledgements and put it in force once.
 func TestConcurrentAgreementChangesAndAcknowledgements(t *testing.T) {
+	t.Parallel()
 	w := newRecordWorld(t, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
 	path := "/v1/pairings/" + w.group + "/agreement"
 	var wg sync.WaitGroup

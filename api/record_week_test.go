@@ -67,6 +67,7 @@ func countKind(t *testing.T, env *apitest.Env, kind notify.Kind) int {
 // a meeting, across the end of summer time: both are nudged once, at 09:00 of their own
 // zone, and planning a meeting withholds the nudge.
 func TestAWeekOfMentoring(t *testing.T) {
+	t.Parallel()
 	// Monday 19 October 2026, 09:00 in London (BST).
 	w := newRecordWorld(t, time.Date(2026, 10, 19, 8, 0, 0, 0, time.UTC))
 	w.do(t, "PATCH", "/v1/me", w.ada.Token, map[string]any{"timezone": "Europe/London"}, 200)

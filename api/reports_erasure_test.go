@@ -26,6 +26,7 @@ func peopleFigures(h healthBody) map[string]int64 {
 // pairing's row names only the tombstone); and the figures equal what a rebuild from the
 // logs (`api reports recompute`) makes.
 func TestErasedPersonLeavesTheReports(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	ctx := context.Background()
 	w.lessonDone(t, w.ada, 120)

@@ -36,6 +36,7 @@ type outcomesPairingResp struct {
 // the response rate; the check-ins nobody answered put their pairings on the at-risk list
 // once past the grace days, and an answer takes the reason away within a sweeper round.
 func TestOutcomesAndCheckinsInReports(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2027, 1, 20, 10, 0, 0, 0, time.UTC)
 	w := newEvidenceWorld(t, start)
 	w.tick(t, start.Add(time.Minute))

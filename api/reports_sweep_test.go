@@ -16,6 +16,7 @@ import (
 // crossed a threshold in between on the list, with the reasons' real "since" (Ada's last
 // lesson, her assignment's due date) and their days, and the health counts follow.
 func TestAtRiskAfterTheServerWasDownForMonths(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	ctx := context.Background()
 	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}

@@ -240,6 +240,7 @@ func (b atRiskBody) codes() map[string][]string {
 }
 
 func TestReportsFollowTheProgrammeOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	ctx := context.Background()
 	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}
@@ -350,6 +351,7 @@ func TestReportsFollowTheProgrammeOverHTTP(t *testing.T) {
 // reasons as data; owners see everyone, a mentor their own mentees, mentees nothing; the
 // thresholds are the programme's.
 func TestAtRiskFollowsTheClockWithinAMinute(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	ctx := context.Background()
 	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}
@@ -456,6 +458,7 @@ func sortedStrings(xs ...string) []string {
 }
 
 func TestReportSettingsAreValidated(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	var got map[string]any
 	w.do(t, "GET", "/v1/programmes/"+w.pid+"/reports/settings", w.owner.Token, nil, 200).JSON(t, &got)
@@ -480,6 +483,7 @@ func TestReportSettingsAreValidated(t *testing.T) {
 // TestReportsAsCSV: RFC 4180 with a header row, CRLF line ends, UTF-8, and a name that a
 // spreadsheet would run as a formula written as text.
 func TestReportsAsCSV(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	w.lessonDone(t, w.formula, 60)
 	w.settle(t)
@@ -515,6 +519,7 @@ func TestReportsAsCSV(t *testing.T) {
 // TestReportReadsHaveAFixedCommandBudget: every report read issues the same number of
 // database commands for a programme of 3 mentees as for one of 30, with their activity.
 func TestReportReadsHaveAFixedCommandBudget(t *testing.T) {
+	t.Parallel()
 	// health: the aggregates and the check-in response counts (evidence's programme aggregate);
 	// outcomes: the plan twice, the programme's and the pairings' aggregates, subjects, names.
 	budgets := map[string]int64{"health": 2, "outcomes": 6, "learning?weeks=12": 1, "items": 2, "questions": 2, "at-risk": 2, "settings": 1}
@@ -572,6 +577,7 @@ func TestReportReadsHaveAFixedCommandBudget(t *testing.T) {
 // rebuilds them from the learning log and the domains' records; every report reads as
 // before, and an event after the rebuild counts once on top.
 func TestRecomputeRebuildsTheSameReports(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	w.lessonDone(t, w.ada, 300)
 	w.quizAttempt(t, w.ada, "a", 120)

@@ -151,6 +151,7 @@ func (w *reviewWorld) reviewXP(t *testing.T, want int) int {
 // The "done when": a mentee who failed a question sees it again for review the next
 // day, never with its answer; answering earns review XP once however often it is replayed.
 func TestMissedQuestionComesBackNextDayAndEarnsXPOnce(t *testing.T) {
+	t.Parallel()
 	w := newReviewWorld(t)
 	w.attempt(t)
 	w.waitCards(t, 2) // q1 and q3 were wrong; q2 was right and makes no card
@@ -237,6 +238,7 @@ func TestMissedQuestionComesBackNextDayAndEarnsXPOnce(t *testing.T) {
 // A card whose question changed in a new quiz version retires; one whose question is
 // unchanged moves to the new version and keeps its schedule.
 func TestReviewCardsFollowQuizVersions(t *testing.T) {
+	t.Parallel()
 	w := newReviewWorld(t)
 	w.attempt(t)
 	w.waitCards(t, 2)
@@ -276,6 +278,7 @@ func cardIDFor(w *reviewWorld, key string) string {
 
 // Bad answers are refused field by field, and a card is only ever its owner's.
 func TestBadReviewAnswers(t *testing.T) {
+	t.Parallel()
 	w := newReviewWorld(t)
 	w.attempt(t)
 	w.waitCards(t, 2)
@@ -317,6 +320,7 @@ func TestBadReviewAnswers(t *testing.T) {
 // The cost of a person's reviews follows their own cards: a warm due list is two indexed
 // reads (the page and the count), an answer a fixed handful of single-document commands.
 func TestReviewDatabaseBudget(t *testing.T) {
+	t.Parallel()
 	w := newReviewWorld(t)
 	w.attempt(t)
 	w.waitCards(t, 2)

@@ -51,6 +51,7 @@ func specRoutes(t *testing.T) []string {
 
 // Every route the app serves is in openapi.yaml, and every path in openapi.yaml is served.
 func TestRoutesMatchSpec(t *testing.T) {
+	t.Parallel()
 	if diff := cmp.Diff(specRoutes(t), servedRoutes(t)); diff != "" {
 		t.Fatalf("openapi.yaml (-) and the served routes (+) differ:\n%s", diff)
 	}
@@ -59,6 +60,7 @@ func TestRoutesMatchSpec(t *testing.T) {
 // The validation in apitest fails for a response the spec does not allow: here a 200 whose
 // body lacks a required field, and a status the operation does not document.
 func TestResponseValidationCatchesDrift(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.SkipValidation = true
 	req, _ := http.NewRequest(http.MethodGet, env.BaseURL+"/healthz", nil)
@@ -80,6 +82,7 @@ func TestResponseValidationCatchesDrift(t *testing.T) {
 // summary: outside linters (Spectral's operation-description, tag-description) and the
 // generated clients' docs rely on them.
 func TestEveryOperationAndTagIsDescribed(t *testing.T) {
+	t.Parallel()
 	spec, _ := apitest.Spec(t)
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -115,6 +118,7 @@ func TestEveryOperationAndTagIsDescribed(t *testing.T) {
 // TypeScript clients (openapi-typescript) read required per member, and a member with required
 // but no properties leaves the fields optional in the generated type.
 func TestAllOfMembersDeclareTheirRequiredFields(t *testing.T) {
+	t.Parallel()
 	spec, _ := apitest.Spec(t)
 	for name, ref := range spec.Components.Schemas {
 		for i, m := range ref.Value.AllOf {
@@ -134,6 +138,7 @@ func TestAllOfMembersDeclareTheirRequiredFields(t *testing.T) {
 // matches the route and is answered by the router (a 404 or 405 the operation does not
 // document), so the contract must say an empty one is not a value.
 func TestPathParametersAreNeverEmpty(t *testing.T) {
+	t.Parallel()
 	spec, _ := apitest.Spec(t)
 	check := func(where string, ps openapi3.Parameters) {
 		for _, p := range ps {

@@ -40,6 +40,7 @@ func fullSync(w *contentWorld, t *testing.T) []map[string]any {
 // A 500-event sync is a handful of database commands per hundred events, not several per
 // event (issue 20: it could not finish within the request timeout).
 func TestFullSyncIsAFewCommandsPerHundredEvents(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	evs := fullSync(w, t)
 	r := w.do(t, "POST", "/v1/sync", w.mentee.Token, map[string]any{"events": evs}, 200)

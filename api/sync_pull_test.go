@@ -43,6 +43,7 @@ func (w *contentWorld) pull(t *testing.T, u apitest.User, since string) pullJSON
 }
 
 func TestPullSyncTellsAnOfflinePhoneWhatChanged(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{t: time.Now().UTC().Truncate(time.Millisecond)}
 	w := newContentWorld(t, apitest.WithClock(clock.Now))
 	svc := w.env.App.Content
@@ -126,6 +127,7 @@ func TestPullSyncTellsAnOfflinePhoneWhatChanged(t *testing.T) {
 // A phone far behind pages through its changes: 100 at a time, none lost or doubled, even
 // when a batch recorded many in the same millisecond.
 func TestPullSyncPagesWithoutLosingChanges(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Many starts"), true)
 	var batch []map[string]any

@@ -25,6 +25,7 @@ type syncJSON struct {
 }
 
 func TestOfflineSyncAnswersEachEvent(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Offline lesson"), true)
@@ -105,6 +106,7 @@ func TestOfflineSyncAnswersEachEvent(t *testing.T) {
 }
 
 func TestSyncBatchLimits(t *testing.T) {
+	t.Parallel()
 	w := newContentWorld(t)
 	evs := make([]map[string]any, 501)
 	for i := range evs {

@@ -18,6 +18,7 @@ import (
 // template, the MongoDB commands it issued are its children, and the gamification worker's
 // span for the event it published links back to it (request -> queue -> worker).
 func TestTraceSpansRequestToWorker(t *testing.T) {
+	t.Parallel()
 	rec := tracetest.NewSpanRecorder()
 	tp := tracing.Install(rec, "test")
 	t.Cleanup(func() {

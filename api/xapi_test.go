@@ -19,6 +19,7 @@ import (
 // statement against the xAPI rules). The LRS fails the first request: the forwarder retries,
 // and a replayed event resends an identical statement, which the LRS keeps once.
 func TestXAPIStatementsReachTheLRS(t *testing.T) {
+	t.Parallel()
 	lrs := xapitest.New("lrs-key", "lrs-secret")
 	t.Cleanup(lrs.Close)
 	lrs.FailNext(1)
