@@ -22,6 +22,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,7 +37,8 @@ type options struct {
 	dir      string
 	keep     bool
 
-	cpuprofile string
+	cpuprofile   string
+	recomputeMax int
 }
 
 func main() {
@@ -51,6 +53,7 @@ func main() {
 	flag.IntVar(&o.syncN, "sync", 3, "500-event syncs per size")
 	flag.StringVar(&o.dir, "dir", "", "data directory (default: a new temporary one)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	flag.IntVar(&o.recomputeMax, "recompute-max", 1000, "rebuild the reports' aggregates after building sizes up to this many mentees")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	var err error
@@ -111,6 +114,8 @@ func run(o options) error {
 		return err
 	}
 	defer w.stop()
+	loads1 := sampleLoad(30 * time.Second)
+	defer func() { logf("load average (1 min, every 30 s) during the run: %s", loads1()) }()
 	var rows []sizeResult
 	for _, size := range o.sizes {
 		t0 := time.Now()
@@ -140,6 +145,48 @@ func run(o options) error {
 	}
 	printReport(os.Stdout, o, rows, loads)
 	return nil
+}
+
+// sampleLoad reads the 1-minute load average every interval until the returned function is
+// called, which says min / mean / max of the samples.
+func sampleLoad(interval time.Duration) func() string {
+	var mu sync.Mutex
+	var xs []float64
+	done := make(chan struct{})
+	read := func() {
+		b, err := os.ReadFile("/proc/loadavg")
+		if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+			if x, err := strconv.ParseFloat(f[0], 64); err == nil {
+				mu.Lock()
+				xs = append(xs, x)
+				mu.Unlock()
+			}
+		}
+	}
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for read(); ; read() {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() string {
+		close(done)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(xs) == 0 {
+			return "not read"
+		}
+		lo, hi, sum := xs[0], xs[0], 0.0
+		for _, x := range xs {
+			lo, hi, sum = min(lo, x), max(hi, x), sum+x
+		}
+		return fmt.Sprintf("min %.2f, mean %.2f, max %.2f (%d samples)", lo, sum/float64(len(xs)), hi, len(xs))
+	}
 }
 
 // profile starts a CPU profile into file ("" none) and returns what stops it.

@@ -93,6 +93,10 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 	for _, r := range rows {
 		fmt.Fprintf(out, " %s |", mib(r.rssBytes))
 	}
+	fmt.Fprint(out, "\n| background work after the build (waited before measuring) |")
+	for _, r := range rows {
+		fmt.Fprintf(out, " %s |", r.settled.Round(time.Second))
+	}
 	fmt.Fprint(out, "\n| time to build this size from the previous |")
 	for _, r := range rows {
 		fmt.Fprintf(out, " %s |", r.build.Round(time.Second))
@@ -124,5 +128,5 @@ func argsOf(o options) []string {
 		load = append(load, fmt.Sprint(l))
 	}
 	return []string{"-sizes " + strings.Join(sizes, ","), fmt.Sprintf("-activity %d -inbox %d -n %d", o.activity, o.inbox, o.n),
-		"-load '" + strings.Join(load, ",") + "'", "-duration " + o.duration.String()}
+		"-load '" + strings.Join(load, ",") + "'", "-duration " + o.duration.String(), fmt.Sprintf("-recompute-max %d", o.recomputeMax)}
 }
