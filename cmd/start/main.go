@@ -6,9 +6,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"os/exec"
@@ -72,8 +71,9 @@ func binaryPath(root string) (string, error) {
 	if err != nil {
 		dir = os.TempDir()
 	}
-	sum := sha256.Sum256([]byte(root))
-	dir = filepath.Join(dir, "microlearn", hex.EncodeToString(sum[:6]))
+	h := fnv.New64a()
+	h.Write([]byte(root))
+	dir = filepath.Join(dir, "microlearn", fmt.Sprintf("%016x", h.Sum64()))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("a directory for the built binary: %w", err)
 	}
