@@ -68,7 +68,7 @@ func (s *Store) Read(ctx context.Context, targets []insight.Target) (map[insight
 			owner[id] = t
 		}
 	}
-	cur, err := s.c(Aggs).Find(ctx, k("_id", k("$in", ids)), options.Find().SetProjection(k("c", 1)))
+	cur, err := s.c(Aggs).Find(ctx, readFilter(targets, ids), options.Find().SetProjection(k("c", 1)))
 	if err != nil {
 		return nil, fmt.Errorf("read report aggregates: %w", err)
 	}
@@ -80,9 +80,33 @@ func (s *Store) Read(ctx context.Context, targets []insight.Target) (map[insight
 		return nil, fmt.Errorf("read report aggregates: %w", err)
 	}
 	for _, d := range docs {
-		flatten("", d.C, out[owner[d.ID]])
+		if t, ok := owner[d.ID]; ok {
+			flatten("", d.C, out[t])
+		}
 	}
 	return out, nil
+}
+
+// maxPushedIn is the most values of an `$in` the embedded engine searches an index for
+// (third_party/ferretdb/PATCHES.md); a longer list is matched by decoding every document of
+// the collection.
+const maxPushedIn = 1000
+
+// readFilter finds the shards of targets: by `_id` while the list of IDs is short enough to
+// be searched, else (a page of 200 items is 3,200 shards) by the (programme, kind, key)
+// index when the targets share a programme and kind, which finds the same documents.
+func readFilter(targets []insight.Target, ids []string) bson.D {
+	if len(ids) <= maxPushedIn {
+		return k("_id", k("$in", ids))
+	}
+	keys := make([]string, 0, len(targets))
+	for _, t := range targets {
+		if t.ProgrammeID != targets[0].ProgrammeID || t.Kind != targets[0].Kind {
+			return k("_id", k("$in", ids))
+		}
+		keys = append(keys, t.Key)
+	}
+	return k("pid", targets[0].ProgrammeID, "t", string(targets[0].Kind), "key", k("$in", keys))
 }
 
 // learningKinds are the aggregates learners feed; countKinds those subjects feed.

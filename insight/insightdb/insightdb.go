@@ -44,13 +44,15 @@ const shards = 16
 // Indexes lists the indexes the queries in this package need: the at-risk list is an
 // equality on (programme, at risk, kind), bounded by how many need attention; the due index
 // an equality on the slot; a programme's subjects an equality on the programme; a person's
-// learners (an erasure) an equality on the user ID.
+// learners (an erasure) an equality on the user ID; a long read of aggregates (a page of
+// items) an equality on (programme, kind, key).
 func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: Subjects, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "atRisk", Value: 1},
 			{Key: "kind", Value: 1}, {Key: "since", Value: 1}, {Key: "_id", Value: 1}}}},
 		{Collection: Subjects, Model: mongo.IndexModel{Keys: bson.D{{Key: "dueSlot", Value: 1}}}},
 		{Collection: Aggs, Model: mongo.IndexModel{Keys: bson.D{{Key: "t", Value: 1}}}},
+		{Collection: Aggs, Model: mongo.IndexModel{Keys: bson.D{{Key: "pid", Value: 1}, {Key: "t", Value: 1}, {Key: "key", Value: 1}}}},
 		{Collection: Learners, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}}},
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/microlearn/microlearn/learning"
 )
 
-func newStore(t *testing.T) *insightdb.Store {
+func newStore(t testing.TB) *insightdb.Store {
 	t.Helper()
 	db := mongotest.DB(t)
 	if err := mongodb.EnsureIndexes(context.Background(), db.DB, insightdb.Indexes()); err != nil {
@@ -282,5 +282,38 @@ func TestHeldEventsRoundTrip(t *testing.T) {
 	}
 	if got, _ := s.Held(ctx, 10); len(got) != 0 {
 		t.Errorf("released: %v", got)
+	}
+}
+
+// TestReadManyTargets reads more shards than one `_id` list can search (a page of items):
+// every target gets its own counts, and another programme's aggregates of the same keys
+// count for nothing.
+func TestReadManyTargets(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	var ts []insight.Target
+	for i := range 100 {
+		key := fmt.Sprintf("item%03d", i)
+		ts = append(ts, insight.Target{Kind: insight.TargetItem, ProgrammeID: "p", Key: key})
+		for j := range i%3 + 1 {
+			for _, pid := range []string{"p", "q"} {
+				ch := []insight.Change{{Target: insight.Target{Kind: insight.TargetItem, ProgrammeID: pid, Key: key}, Counts: insight.Counts{"reach": 1}}}
+				if err := s.Apply(ctx, fmt.Sprintf("%s|u%d", pid, j), 1, ch); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	got, err := s.Read(ctx, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ts) {
+		t.Fatalf("%d targets read, want %d", len(got), len(ts))
+	}
+	for i, target := range ts {
+		if want := int64(i%3 + 1); got[target].Get("reach") != want {
+			t.Errorf("%s: reach %d, want %d", target.Key, got[target].Get("reach"), want)
+		}
 	}
 }
