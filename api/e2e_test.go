@@ -26,7 +26,11 @@ func TestQuizToBadgeToPushEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := fcmfake.New()
 	defer fake.Close()
-	env := fcmEnv(t, fake)
+	// The server's clock stands at noon in London, so the attempt, its XP and "today" fall on
+	// one day however the run straddles midnight.
+	clock := &testClock{t: time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC)}
+	env := apitest.New(t, apitest.WithEnv(map[string]string{"FCM_ENDPOINT": fake.Endpoint(), "FIREBASE_PROJECT_ID": "microlearn-test"}),
+		apitest.WithClock(clock.Now))
 	ctx := context.Background()
 	owner, mentee := env.Register("E2E Owner"), env.Register("E2E Mentee")
 	p, err := env.App.Programmes.Create(ctx, owner.ID, programme.Programme{Name: "E2E programme", Timezone: "Europe/London"})
@@ -42,7 +46,7 @@ func TestQuizToBadgeToPushEndToEnd(t *testing.T) {
 		t.Fatalf("register device: %d %s", r.Status, r.Body)
 	}
 
-	attempt := map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "secondsSpent": 95,
+	attempt := map[string]any{"eventId": newEventID(), "occurredAt": ts(clock.Now()), "secondsSpent": 95,
 		"answers": []map[string]any{
 			{"questionKey": "q1", "optionKeys": []string{"b"}},
 			{"questionKey": "q2", "optionKeys": []string{"a", "c"}},
