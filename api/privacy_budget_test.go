@@ -26,6 +26,7 @@ type privacyCost struct {
 // touch the caller's job, account, memberships and sessions, never a whole collection
 // (BenchmarkErasureAndExport shows they stay so as her data and the programme grow).
 func TestErasureAndExportRequestBudget(t *testing.T) {
+	t.Parallel()
 	c := measurePrivacy(t, 0, 0)
 	t.Logf("demo mentee: %+v", c)
 	checkPrivacyBudget(t, "demo mentee", c)

@@ -18,6 +18,7 @@ const freshness = 60 * time.Second
 // quiz attempt reach health, learning, items and questions; a new member reaches the members
 // by role; the owner's new thresholds are read back at once.
 func TestReportsAreFreshWithinAMinute(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	ctx := context.Background()
 	base := "/v1/programmes/" + w.pid + "/reports/"
