@@ -6,12 +6,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,7 +34,9 @@ var (
 func start() {
 	uri = os.Getenv("MONGODB_TEST_URI")
 	if uri == "" {
-		dir, err := os.MkdirTemp(ramDir(), "microlearn-test-db-")
+		parent := ramDir()
+		removeOrphans(parent)
+		dir, err := os.MkdirTemp(parent, fmt.Sprintf("microlearn-test-db-%d-", os.Getpid()))
 		if err != nil {
 			startErr = err
 			return
@@ -58,6 +63,38 @@ func ramDir() string {
 	_ = f.Close()
 	_ = os.Remove(f.Name())
 	return "/dev/shm"
+}
+
+// removeOrphans deletes the database directories of test binaries that have exited: a test
+// binary cannot remove its own when it ends (no hook runs after the last test in every
+// package), and in /dev/shm each one left behind holds RAM until a reboot. A directory names
+// its binary's process ID; one whose process is gone is an orphan.
+func removeOrphans(parent string) {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dirs, _ := filepath.Glob(filepath.Join(parent, "microlearn-test-db-*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "microlearn-test-db-%d-", &pid); err != nil || pid <= 0 {
+			continue // another naming (older binaries): leave it
+		}
+		if processAlive(pid) {
+			continue
+		}
+		_ = os.RemoveAll(d)
+	}
+}
+
+// processAlive reports whether a process with this ID exists (signal 0 checks without
+// sending anything).
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 var unsafe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
