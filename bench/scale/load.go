@@ -81,6 +81,7 @@ func (w *world) loadRun(ctx context.Context, k int, d time.Duration) (loadResult
 	r.requests = len(all) + errs
 	r.all, r.reads, r.writes, r.summary = summarize(all, errs), summarize(reads, 0), summarize(writes, 0), summarize(sums, 0)
 	r.pending, _, _ = w.a.Learning.Pending(ctx)
+	logf("  load stopped: %d requests in %s (%d errors), %d events queued; waiting for the queue to drain", r.requests, elapsed.Round(time.Second), errs, r.pending)
 	r.drain, r.drainErr = w.drain(ctx, 30*time.Minute)
 	return r, nil
 }

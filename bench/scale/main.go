@@ -142,6 +142,7 @@ func run(o options) error {
 			return fmt.Errorf("load run with %d mentees: %w", k, err)
 		}
 		loads = append(loads, l)
+		fmt.Println("load:", loadRow(l))
 	}
 	printReport(os.Stdout, o, rows, loads)
 	return nil

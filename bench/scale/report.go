@@ -109,12 +109,7 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 	fmt.Fprintln(out, "| concurrent mentees | requests/s | p50 | p95 | p99 | errors | completion p50 / p95 | queue when the load stopped | drained after |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
 	for _, l := range loads {
-		lag := l.drain.Round(100 * time.Millisecond).String()
-		if l.drainErr != nil {
-			lag = l.drainErr.Error()
-		}
-		fmt.Fprintf(out, "| %d | %.0f | %s | %s | %s | %d of %d | %s / %s | %d events | %s |\n", l.mentees, float64(l.requests)/l.duration.Seconds(),
-			ms(l.all.p50), ms(l.all.p95), ms(l.all.p99), l.errors, l.requests, ms(l.writes.p50), ms(l.writes.p95), l.pending, lag)
+		fmt.Fprintln(out, loadRow(l))
 	}
 }
 
@@ -129,4 +124,14 @@ func argsOf(o options) []string {
 	}
 	return []string{"-sizes " + strings.Join(sizes, ","), fmt.Sprintf("-activity %d -inbox %d -n %d", o.activity, o.inbox, o.n),
 		"-load '" + strings.Join(load, ",") + "'", "-duration " + o.duration.String(), fmt.Sprintf("-recompute-max %d", o.recomputeMax)}
+}
+
+// loadRow is one load run as a row of the load table (also printed as soon as it is measured).
+func loadRow(l loadResult) string {
+	lag := l.drain.Round(100 * time.Millisecond).String()
+	if l.drainErr != nil {
+		lag = l.drainErr.Error()
+	}
+	return fmt.Sprintf("| %d | %.0f | %s | %s | %s | %d of %d | %s / %s | %d events | %s |", l.mentees, float64(l.requests)/l.duration.Seconds(),
+		ms(l.all.p50), ms(l.all.p95), ms(l.all.p99), l.errors, l.requests, ms(l.writes.p50), ms(l.writes.p95), l.pending, lag)
 }
