@@ -282,38 +282,19 @@ func (s *Service) Completed(ctx context.Context, userID string, refs []learning.
 // their activity on the items (and on the items of the paths among them).
 func (s *Service) CompletedMany(ctx context.Context, wants map[string][]learning.ItemRef) (map[string]map[learning.ItemRef]bool, error) {
 	out := make(map[string]map[learning.ItemRef]bool, len(wants))
-	var users, ids []string
-	paths := map[learning.ItemRef]Item{}
+	var users []string
 	for u, refs := range wants {
 		out[u] = make(map[learning.ItemRef]bool, len(refs))
-		if len(refs) == 0 {
-			continue
-		}
-		users = append(users, u)
-		for _, r := range refs {
-			if !slices.Contains(ids, r.ID) {
-				ids = append(ids, r.ID)
-			}
-			if _, seen := paths[r]; seen || r.Kind != string(KindPath) {
-				continue
-			}
-			p, err := s.item(ctx, r.ID)
-			if errors.Is(err, ErrNotFound) || (err == nil && p.Path == nil) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			paths[r] = p
-			for _, pr := range p.Path.Items {
-				if !slices.Contains(ids, pr.ID) {
-					ids = append(ids, pr.ID)
-				}
-			}
+		if len(refs) > 0 {
+			users = append(users, u)
 		}
 	}
 	if len(users) == 0 {
 		return out, nil
+	}
+	ids, paths, err := s.completionScope(ctx, wants)
+	if err != nil {
+		return nil, err
 	}
 	acts, err := s.Store.ActivitiesOf(ctx, users, ids)
 	if err != nil {
@@ -324,24 +305,66 @@ func (s *Service) CompletedMany(ctx context.Context, wants map[string][]learning
 		byUser[a.UserID] = append(byUser[a.UserID], a)
 	}
 	for _, u := range users {
-		prog, err := s.fold(ctx, byUser[u])
-		if err != nil {
+		if err := s.judgeCompletions(ctx, wants[u], byUser[u], paths, out[u]); err != nil {
 			return nil, err
-		}
-		for _, r := range wants[u] {
-			if p, ok := paths[r]; ok {
-				pp, err := s.pathProgress(ctx, p, prog, false)
-				if err != nil {
-					return nil, err
-				}
-				out[u][r] = pp.Total > 0 && pp.Done == pp.Total
-				continue
-			}
-			ip := prog[r.ID]
-			out[u][r] = ip != nil && string(ip.Kind) == r.Kind && ip.Completed
 		}
 	}
 	return out, nil
+}
+
+// completionScope lists the item IDs whose activity decides the wanted completions: each
+// wanted item, and for a wanted path the items on it (the paths are returned by reference;
+// a path that no longer exists, or is not a path, is left out and so never complete).
+func (s *Service) completionScope(ctx context.Context, wants map[string][]learning.ItemRef) ([]string, map[learning.ItemRef]Item, error) {
+	var ids []string
+	add := func(id string) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	paths := map[learning.ItemRef]Item{}
+	for _, refs := range wants {
+		for _, r := range refs {
+			add(r.ID)
+			if _, seen := paths[r]; seen || r.Kind != string(KindPath) {
+				continue
+			}
+			p, err := s.item(ctx, r.ID)
+			if errors.Is(err, ErrNotFound) || (err == nil && p.Path == nil) {
+				continue
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			paths[r] = p
+			for _, pr := range p.Path.Items {
+				add(pr.ID)
+			}
+		}
+	}
+	return ids, paths, nil
+}
+
+// judgeCompletions decides one person's wanted completions from their activity: an item by
+// its folded progress (of the wanted kind), a path when every published item on it is done.
+func (s *Service) judgeCompletions(ctx context.Context, refs []learning.ItemRef, acts []Activity, paths map[learning.ItemRef]Item, out map[learning.ItemRef]bool) error {
+	prog, err := s.fold(ctx, acts)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if p, ok := paths[r]; ok {
+			pp, err := s.pathProgress(ctx, p, prog, false)
+			if err != nil {
+				return err
+			}
+			out[r] = pp.Total > 0 && pp.Done == pp.Total
+			continue
+		}
+		ip := prog[r.ID]
+		out[r] = ip != nil && string(ip.Kind) == r.Kind && ip.Completed
+	}
+	return nil
 }
 
 // progressOf folds a user's activities on the items (all, when ids is nil).
