@@ -145,27 +145,56 @@ func LoadConfig(env *config.Env) (Config, error) {
 		ProgrammeCreation:    env.OneOf("PROGRAMME_CREATION", "anyone", "anyone", "admins"),
 		InviteTTL:            env.Duration("INVITE_TTL", 14*24*time.Hour, time.Hour, 365*24*time.Hour),
 	}
-	for _, p := range strings.Split(env.String("TRUSTED_PROXIES", ""), ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			c.TrustedProxies = append(c.TrustedProxies, p)
-		}
-	}
+	c.TrustedProxies = trustedProxies(env)
 	c.DemoSeed = env.Bool("DEMO_SEED", c.MongoURI == "")
 	c.DemoSeedSet = env.Set("DEMO_SEED")
 	c.HTTPAddr = env.Addr("HTTP_ADDR", DefaultHTTPAddr(c.DemoSeed))
 	c.JWTKeysFile = env.String("JWT_KEYS_FILE", filepath.Join(c.DataDir, "jwt-keys.json"))
+	c.LogLevel = logLevel(env)
+	loadNotifyConfig(env, &c)
+	c.EvidenceInterval = env.Duration("CHECKIN_SCHEDULER_INTERVAL", time.Minute, time.Second, time.Hour)
+	c.XAPI = loadXAPIConfig(env, c.PublicURL)
+	c.Media = loadMediaConfig(env)
+	// An upload part holds whole chunks, so a chunk must fit the body limit.
+	c.Media.ChunkSize = min(c.Media.ChunkSize, c.BodyLimit)
+	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
+		return c, err
+	}
+	loadMailConfig(env, &c)
+	if err := checkMailConfig(c); err != nil && env.Err() == nil {
+		return c, err
+	}
+	return c, env.Err()
+}
+
+// trustedProxies reads TRUSTED_PROXIES, a comma-separated list of addresses or CIDRs.
+func trustedProxies(env *config.Env) []string {
+	var out []string
+	for _, p := range strings.Split(env.String("TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// logLevel reads LOG_LEVEL.
+func logLevel(env *config.Env) slog.Level {
 	switch env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error") {
 	case "debug":
-		c.LogLevel = slog.LevelDebug
+		return slog.LevelDebug
 	case "warn":
-		c.LogLevel = slog.LevelWarn
+		return slog.LevelWarn
 	case "error":
-		c.LogLevel = slog.LevelError
+		return slog.LevelError
 	default:
-		c.LogLevel = slog.LevelInfo
+		return slog.LevelInfo
 	}
+}
 
-	// Notifications.
+// loadNotifyConfig reads the push notifications' variables: FCM, nudges, the sender's
+// retries, the scheduler and the retention of devices and the inbox.
+func loadNotifyConfig(env *config.Env, c *Config) {
 	c.FirebaseProjectID = env.String("FIREBASE_PROJECT_ID", "")
 	c.FirebaseCredentialsFile = env.String("FIREBASE_CREDENTIALS_FILE", env.String("GOOGLE_APPLICATION_CREDENTIALS", ""))
 	c.FCMEndpoint = env.String("FCM_ENDPOINT", "")
@@ -182,19 +211,6 @@ func LoadConfig(env *config.Env) (Config, error) {
 	c.DueReminderTime = env.String("DUE_REMINDER_TIME", "18:00")
 	c.DeviceMaxAge = env.Duration("DEVICE_MAX_AGE", 60*24*time.Hour, time.Hour, 3650*24*time.Hour)
 	c.InboxRetention = env.Duration("NOTIFY_INBOX_RETENTION", 180*24*time.Hour, 24*time.Hour, 3650*24*time.Hour)
-	c.EvidenceInterval = env.Duration("CHECKIN_SCHEDULER_INTERVAL", time.Minute, time.Second, time.Hour)
-	c.XAPI = loadXAPIConfig(env, c.PublicURL)
-	c.Media = loadMediaConfig(env)
-	// An upload part holds whole chunks, so a chunk must fit the body limit.
-	c.Media.ChunkSize = min(c.Media.ChunkSize, c.BodyLimit)
-	if err := checkNotifyConfig(c); err != nil && env.Err() == nil {
-		return c, err
-	}
-	loadMailConfig(env, &c)
-	if err := checkMailConfig(c); err != nil && env.Err() == nil {
-		return c, err
-	}
-	return c, env.Err()
 }
 
 // metricsAddr reads a metrics listen address: "off" serves no metrics (""); the default is
