@@ -128,20 +128,7 @@ func TestQuizToBadgeToPushEndToEnd(t *testing.T) {
 
 // waitForQueue waits until no learning event waits for the worker: the worker has applied
 // every event published so far, awards and notices included.
-func waitForQueue(t *testing.T, env *apitest.Env) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		queued := count(t, env, learningdb.Queue, bson.D{})
-		if queued == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 15s %d learning events are still queued", queued)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func waitForQueue(t *testing.T, env *apitest.Env) { env.WaitLearningQueue(t, 15*time.Second) }
 
 // waitForQuiet waits until no learning event waits for the worker and no notification waits
 // in the outbox: everything the requests so far set in motion has happened.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/microlearn/microlearn/api/apitest"
 	"github.com/microlearn/microlearn/app"
-	"github.com/microlearn/microlearn/learning/learningdb"
 	"github.com/microlearn/microlearn/privacy"
 	"github.com/microlearn/microlearn/privacy/privacydb"
 )
@@ -42,23 +41,7 @@ func newPrivacyWorld(t *testing.T) *privacyWorld {
 }
 
 // waitQueueEmpty waits until the gamification worker has applied every learning event.
-func (w *privacyWorld) waitQueueEmpty(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		n, err := w.env.App.DB.DB.Collection(learningdb.Queue).CountDocuments(w.ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d learning events still queued after 60s", n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+func (w *privacyWorld) waitQueueEmpty(t testing.TB) { w.env.WaitLearningQueue(t, 60*time.Second) }
 
 // waitJob waits until job id satisfies ok (the background worker runs it).
 func (w *privacyWorld) waitJob(t *testing.T, id string, ok func(privacy.Job) bool) privacy.Job {

@@ -1,14 +1,10 @@
 package api_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/microlearn/microlearn/learning"
-	"github.com/microlearn/microlearn/mentoring"
 )
 
 // The at-risk sweeper misses no one across a long gap: the server is down for 96 days (the
@@ -18,12 +14,7 @@ import (
 func TestAtRiskAfterTheServerWasDownForMonths(t *testing.T) {
 	t.Parallel()
 	w := newReportWorld(t)
-	ctx := context.Background()
-	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}
-	if _, err := w.env.App.Mentoring.Assign(ctx, mentor, w.adaPairing, mentoring.NewAssignment{
-		Items: []learning.ItemRef{{Kind: "checklist", ID: w.checklist.ID}}, Due: "2026-10-23"}); err != nil {
-		t.Fatal(err)
-	}
+	w.assignAdaChecklist(t, "2026-10-23")
 	w.setClock(t, w.clock.Now().Add(2*time.Hour))
 	w.lessonDone(t, w.ada, 60)
 	lesson := w.clock.Now().Add(-time.Minute)

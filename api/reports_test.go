@@ -127,35 +127,18 @@ func (w *reportWorld) do(t *testing.T, method, path, tok string, body any, want 
 	return r
 }
 
-// settle waits for the gamification worker to process every published event (insight is
-// one of its observers) and runs one sweeper round, as the background worker would.
-func (w *reportWorld) settle(t *testing.T) {
+// assignAdaChecklist has Malik assign the checklist to Ada, due as given.
+func (w *reportWorld) assignAdaChecklist(t *testing.T, due string) {
 	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		queued, _, err := w.env.App.Learning.Pending(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if queued == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d learning events still queued after 20s", queued)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for {
-		n, err := w.env.App.Insight.Sweep(ctx, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
+	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}
+	if _, err := w.env.App.Mentoring.Assign(context.Background(), mentor, w.adaPairing, mentoring.NewAssignment{
+		Items: []learning.ItemRef{{Kind: "checklist", ID: w.checklist.ID}}, Due: due}); err != nil {
+		t.Fatal(err)
 	}
 }
+
+// settle lets the reports catch up: the learning queue applied and the sweeper run dry.
+func (w *reportWorld) settle(t *testing.T) { w.env.SettleReports(t) }
 
 func (w *reportWorld) lessonDone(t *testing.T, u apitest.User, seconds int) {
 	t.Helper()
@@ -242,12 +225,7 @@ func (b atRiskBody) codes() map[string][]string {
 func TestReportsFollowTheProgrammeOverHTTP(t *testing.T) {
 	t.Parallel()
 	w := newReportWorld(t)
-	ctx := context.Background()
-	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}
-	if _, err := w.env.App.Mentoring.Assign(ctx, mentor, w.adaPairing, mentoring.NewAssignment{
-		Items: []learning.ItemRef{{Kind: "checklist", ID: w.checklist.ID}}, Due: "2026-10-23"}); err != nil {
-		t.Fatal(err)
-	}
+	w.assignAdaChecklist(t, "2026-10-23")
 	w.lessonDone(t, w.ada, 300)
 	w.quizAttempt(t, w.ada, "a", 120) // q1 wrong: 67%, passed
 	w.checklistDone(t, w.ada)         // completes Ada's assignment, on time
@@ -353,12 +331,7 @@ func TestReportsFollowTheProgrammeOverHTTP(t *testing.T) {
 func TestAtRiskFollowsTheClockWithinAMinute(t *testing.T) {
 	t.Parallel()
 	w := newReportWorld(t)
-	ctx := context.Background()
-	mentor := mentoring.Actor{UserID: w.malik.ID, Role: mentoring.RoleMentor}
-	if _, err := w.env.App.Mentoring.Assign(ctx, mentor, w.adaPairing, mentoring.NewAssignment{
-		Items: []learning.ItemRef{{Kind: "checklist", ID: w.checklist.ID}}, Due: "2026-10-22T17:00"}); err != nil {
-		t.Fatal(err)
-	}
+	w.assignAdaChecklist(t, "2026-10-22T17:00")
 	w.lessonDone(t, w.ada, 60)
 	w.settle(t)
 	due := time.Date(2026, 10, 22, 16, 0, 0, 0, time.UTC) // 17:00 BST

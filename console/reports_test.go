@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // reports: the owner opens Reports and notes this week's lesson completions; a mentee
@@ -68,32 +67,5 @@ func (s *suite) lessonsThisWeek(t *testing.T, b *tab) int {
 	return n
 }
 
-// settleReports waits for the gamification worker to process every published event
-// (insight is one of its observers), then runs sweep rounds until none is left.
-func (s *suite) settleReports(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		queued, _, err := s.env.App.Learning.Pending(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if queued == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d learning events still queued after 20s", queued)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for {
-		n, err := s.env.App.Insight.Sweep(ctx, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-}
+// settleReports lets the reports catch up: the learning queue applied and the sweeper run dry.
+func (s *suite) settleReports(t *testing.T) { s.env.SettleReports(t) }

@@ -1,0 +1,45 @@
+package apitest
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// WaitLearningQueue waits until the gamification worker has applied every learning event
+// published so far (an event leaves the queue only after its awards, notices and observers,
+// the reports' included); it fails t when events are still queued after limit.
+func (e *Env) WaitLearningQueue(t testing.TB, limit time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(limit)
+	for {
+		queued, _, err := e.App.Learning.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if queued == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d learning events still queued after %s", queued, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// SettleReports waits for the learning queue (insight observes it), then runs the reports'
+// sweeper until a round finds nothing, as the background worker would.
+func (e *Env) SettleReports(t testing.TB) {
+	t.Helper()
+	e.WaitLearningQueue(t, 20*time.Second)
+	for {
+		n, err := e.App.Insight.Sweep(context.Background(), 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
