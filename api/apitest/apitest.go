@@ -116,6 +116,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, opt := range opts {
 		opt(&cfg, &o)
 	}
+	copyDemo(t, cfg, o)
 	level := slog.LevelError
 	if os.Getenv("TEST_LOG") != "" {
 		level = slog.LevelDebug

@@ -11,20 +11,8 @@ import (
 // the reports' included); it fails t when events are still queued after limit.
 func (e *Env) WaitLearningQueue(t testing.TB, limit time.Duration) {
 	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(limit)
-	for {
-		queued, _, err := e.App.Learning.Pending(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if queued == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d learning events still queued after %s", queued, limit)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitLearningQueue(context.Background(), e.App, limit); err != nil {
+		t.Fatal(err)
 	}
 }
 

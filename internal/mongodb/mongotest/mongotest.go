@@ -12,13 +12,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/internal/mongodb"
 )
@@ -124,4 +127,70 @@ func DB(t testing.TB) *mongodb.DB {
 		_ = db.Drop(ctx)
 	})
 	return &mongodb.DB{Client: shared, DB: db, Embedded: embedded, URI: uri}
+}
+
+// Snapshot is every document of a database, read once and kept in memory, to be written
+// into other tests' databases (apitest seeds the demo once per test binary this way rather
+// than once per test).
+type Snapshot struct {
+	collections map[string][]bson.Raw
+}
+
+// snapshotComment marks the snapshot's reads as whole-collection scans on purpose (the
+// index check's convention, shapes.go).
+const snapshotComment = "scan: mongotest copies a whole test database"
+
+// TakeSnapshot reads every document of every collection of db.
+func TakeSnapshot(ctx context.Context, db *mongo.Database) (*Snapshot, error) {
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{collections: map[string][]bson.Raw{}}
+	for _, name := range names {
+		if strings.HasPrefix(name, "system.") {
+			continue
+		}
+		cur, err := db.Collection(name).Find(ctx, bson.D{}, options.Find().SetComment(snapshotComment))
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		}
+		var docs []bson.Raw
+		for cur.Next(ctx) {
+			docs = append(docs, slices.Clone(cur.Current))
+		}
+		err = cur.Err()
+		_ = cur.Close(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		}
+		s.collections[name] = docs
+	}
+	return s, nil
+}
+
+// Documents is how many documents the snapshot holds.
+func (s *Snapshot) Documents() int {
+	n := 0
+	for _, docs := range s.collections {
+		n += len(docs)
+	}
+	return n
+}
+
+// Restore writes the snapshot's documents into db, collection by collection, in the order
+// they were read. The collections must not hold documents with the same _id.
+func (s *Snapshot) Restore(ctx context.Context, db *mongo.Database) error {
+	const batch = 500
+	for name, docs := range s.collections {
+		if len(docs) == 0 {
+			continue
+		}
+		for chunk := range slices.Chunk(docs, batch) {
+			if _, err := db.Collection(name).InsertMany(ctx, chunk); err != nil {
+				return fmt.Errorf("restore %s: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
