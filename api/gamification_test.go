@@ -196,6 +196,7 @@ func TestGamificationEndToEnd(t *testing.T) {
 	// A second mentee, and the owner looks at the leaderboard.
 	w.complete(t, w.mentee2, learning.LessonCompleted, "l1")
 	w.summary(t, w.mentee2, func(s summaryJSON) bool { return s.XP == 10 })
+	w.env.WaitLearningQueue(t, 30*time.Second) // the board entry is written after the XP
 	var board struct {
 		PeriodKey    string
 		Participants int
@@ -313,6 +314,9 @@ func TestLeaderboardOptOutTakesEffectAtOnce(t *testing.T) {
 	w := newGameWorld(t)
 	w.complete(t, w.mentee, learning.LessonCompleted, "lesson-1")
 	w.summary(t, w.mentee, func(s summaryJSON) bool { return s.XP == 10 })
+	// The boards are written after the player (SavePlayer), and the event leaves the queue
+	// only after both: the XP alone can be visible before the board entry.
+	w.env.WaitLearningQueue(t, 30*time.Second)
 	board := func() []string {
 		r := w.env.Do(apitest.Req{Method: "GET", Path: "/v1/programmes/" + w.pid + "/leaderboard?period=all", Token: w.owner.Token})
 		if r.Status != http.StatusOK {
