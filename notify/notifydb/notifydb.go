@@ -51,15 +51,22 @@ func Indexes() []mongodb.Index {
 		ix(Deliveries, false, "notificationId"),            // Deliveries, Finish
 		ix(Inbox, false, "userId", "shown", "-at", "-_id"), // Inbox page
 		ix(Inbox, false, "userId", "shown", "read"),        // Unread, MarkAllRead
-		ix(Inbox, false, "at"),                             // PruneInbox
 		ix(Devices, true, "userId", "installationId"),      // PutDevice, DeleteDevice
 		ix(Devices, false, "tokenHash"),                    // one token, one device
 		ix(Devices, false, "userId", "lastSeen"),           // Devices, eviction
-		ix(Devices, false, "lastSeen"),                     // PruneDevices
 		ix(Due, false, "bucket"),                           // the scheduler's round (DueIn)
 		ix(Due, false, "userId"),                           // Track (DueOf)
+		inboxSweep.Index(),                                 // PruneInbox
+		deviceSweep.Index(),                                // PruneDevices
 	}
 }
+
+// The janitor's prunes search the hour buckets of the time they prune by (an {at: {$lt}}
+// delete would decode the whole collection on the embedded engine, issue 20).
+var (
+	inboxSweep  = mongodb.HourSweep{Collection: Inbox, Field: "at", Bucket: "atHour"}
+	deviceSweep = mongodb.HourSweep{Collection: Devices, Field: "lastSeen", Bucket: "lastSeenHour"}
+)
 
 // Store is the MongoDB notify.Store.
 type Store struct{ db *mongo.Database }
@@ -217,12 +224,13 @@ type entryDoc struct {
 	ReadAt      *time.Time        `bson:"readAt,omitempty"`
 	CreatedAt   time.Time         `bson:"createdAt"`
 	At          time.Time         `bson:"at"`
+	AtHour      string            `bson:"atHour"` // mongodb.HourOf(At), PruneInbox's bucket
 }
 
 func fromEntry(e notify.Entry) entryDoc {
 	return entryDoc{ID: e.ID, UserID: e.UserID, Kind: string(e.Kind), ProgrammeID: e.ProgrammeID, Title: e.Title, Body: e.Body,
 		Link: e.Link, Refs: e.Refs, Status: string(e.Status), Reason: e.Reason, MessageIDs: e.MessageIDs, Shown: e.Shown,
-		Read: e.ReadAt != nil, ReadAt: e.ReadAt, CreatedAt: e.CreatedAt.UTC(), At: e.At.UTC()}
+		Read: e.ReadAt != nil, ReadAt: e.ReadAt, CreatedAt: e.CreatedAt.UTC(), At: e.At.UTC(), AtHour: mongodb.HourOf(e.At)}
 }
 
 func (d entryDoc) toEntry() notify.Entry {
@@ -394,6 +402,7 @@ type deviceDoc struct {
 	Platform       string    `bson:"platform"`
 	AppVersion     string    `bson:"appVersion"`
 	LastSeen       time.Time `bson:"lastSeen"`
+	LastSeenHour   string    `bson:"lastSeenHour"` // mongodb.HourOf(LastSeen), PruneDevices' bucket
 	CreatedAt      time.Time `bson:"createdAt"`
 	UpdatedAt      time.Time `bson:"updatedAt"`
 }
@@ -410,7 +419,8 @@ func (s *Store) PutDevice(ctx context.Context, dev notify.Device) (notify.Device
 	update := bson.D{
 		{Key: "$set", Value: bson.D{{Key: "token", Value: dev.Token}, {Key: "tokenHash", Value: dev.TokenHash},
 			{Key: "platform", Value: string(dev.Platform)}, {Key: "appVersion", Value: dev.AppVersion},
-			{Key: "lastSeen", Value: dev.LastSeen.UTC()}, {Key: "updatedAt", Value: dev.UpdatedAt.UTC()}}},
+			{Key: "lastSeen", Value: dev.LastSeen.UTC()}, {Key: "lastSeenHour", Value: mongodb.HourOf(dev.LastSeen)},
+			{Key: "updatedAt", Value: dev.UpdatedAt.UTC()}}},
 		{Key: "$setOnInsert", Value: bson.D{{Key: "_id", Value: newID()}, {Key: "createdAt", Value: dev.CreatedAt.UTC()}}},
 	}
 	var res *mongo.UpdateResult
@@ -507,11 +517,11 @@ func (s *Store) Devices(ctx context.Context, userID string) ([]notify.Device, er
 
 // PruneDevices implements notify.Store.
 func (s *Store) PruneDevices(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.Collection(Devices).DeleteMany(ctx, bson.D{{Key: "lastSeen", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
+	n, err := deviceSweep.DeleteBefore(ctx, s.db, before)
 	if err != nil {
-		return 0, fmt.Errorf("prune devices: %w", err)
+		return int(n), fmt.Errorf("prune devices: %w", err)
 	}
-	return int(res.DeletedCount), nil
+	return int(n), nil
 }
 
 // Inbox implements notify.Store: keyset pagination on (at, _id), newest first.
@@ -585,11 +595,11 @@ func (s *Store) MarkAllRead(ctx context.Context, userID string, at time.Time) (i
 
 // PruneInbox implements notify.Store.
 func (s *Store) PruneInbox(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.Collection(Inbox).DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
+	n, err := inboxSweep.DeleteBefore(ctx, s.db, before)
 	if err != nil {
-		return 0, fmt.Errorf("prune inbox: %w", err)
+		return int(n), fmt.Errorf("prune inbox: %w", err)
 	}
-	return int(res.DeletedCount), nil
+	return int(n), nil
 }
 
 // SeedInbox inserts finished notifications straight into the inbox in bulk (unordered;
