@@ -180,9 +180,15 @@ func (s *Service) PrizeWon(ctx context.Context, userID, programmeID, prizeID, pr
 
 // AssignmentReceived tells the mentee a mentor assigned them something (mentoring).
 func (s *Service) AssignmentReceived(ctx context.Context, a Assignment) error {
-	return s.Enqueue(ctx, Notification{DedupKey: key(KindAssignmentReceived, a.ID), UserID: a.MenteeID,
+	return s.Enqueue(ctx, AssignmentReceivedNotification(a))
+}
+
+// AssignmentReceivedNotification is the notification AssignmentReceived enqueues (for
+// EnqueueAll).
+func AssignmentReceivedNotification(a Assignment) Notification {
+	return Notification{DedupKey: key(KindAssignmentReceived, a.ID), UserID: a.MenteeID,
 		Kind: KindAssignmentReceived, ProgrammeID: a.ProgrammeID,
-		Refs: map[string]string{"programmeId": a.ProgrammeID, "assignmentId": a.ID}, Vars: map[string]string{"title": a.Title}})
+		Refs: map[string]string{"programmeId": a.ProgrammeID, "assignmentId": a.ID}, Vars: map[string]string{"title": a.Title}}
 }
 
 // AssignmentCompleted tells the mentor their mentee completed an assignment (mentoring).

@@ -42,6 +42,9 @@ type world struct {
 	// fresh are published lessons nobody has done: completing one earns XP, so the writes
 	// measured do the whole work of a first completion.
 	fresh []content.Item
+	// done are the fresh lessons each mentee has completed in the bench's requests (freshFor).
+	done   map[string]map[string]bool
+	doneMu sync.Mutex
 }
 
 // freshLessons is how many lessons the bench adds to the demo library for its writes.
@@ -78,7 +81,7 @@ func start(ctx context.Context, dir string) (*world, error) {
 	go func() { defer close(done); _ = a.Serve(sctx, ln) }()
 	w := &world{a: a, base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 60 * time.Second},
-		tokens: map[string]issued{}}
+		tokens: map[string]issued{}, done: map[string]map[string]bool{}}
 	w.stop = func() {
 		cancel()
 		<-done

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/content"
@@ -35,13 +37,19 @@ const batchMentees = 200
 // pairings with their capacity guards, assignments with their notifications) goes through
 // the services, one call each, as the console or the API would make them.
 func (w *world) grow(ctx context.Context, size int, o options) error {
-	t := map[string]time.Duration{}
+	t, last := map[string]time.Duration{}, map[string]time.Duration{}
+	lap := time.Now()
 	for len(w.mentees) < size {
 		if err := w.addBatch(ctx, min(batchMentees, size-len(w.mentees)), o, t); err != nil {
 			return err
 		}
-		if len(w.mentees)%1000 == 0 {
-			logf("  %d mentees (so far: %s)", len(w.mentees), phases(t))
+		if len(w.mentees)%1000 == 0 || len(w.mentees) == size {
+			delta := map[string]time.Duration{}
+			for k, v := range t {
+				delta[k] = v - last[k]
+			}
+			logf("  %d mentees: the last ones took %s (%s), this size so far %s", len(w.mentees), time.Since(lap).Round(time.Second), phases(delta), phases(t))
+			last, lap = maps.Clone(t), time.Now()
 		}
 	}
 	if size > o.recomputeMax {
@@ -59,11 +67,11 @@ func (w *world) grow(ctx context.Context, size int, o options) error {
 }
 
 func phases(t map[string]time.Duration) string {
-	s := ""
+	var s []string
 	for _, k := range []string{"people", "profiles", "pairings", "history"} {
-		s += fmt.Sprintf("%s %s ", k, t[k].Round(time.Second))
+		s = append(s, fmt.Sprintf("%s %s", k, t[k].Round(100*time.Millisecond)))
 	}
-	return s
+	return strings.Join(s, ", ")
 }
 
 // addBatch adds ceil(n/10) mentors and n mentees: for each mentor a group pairing of five of
@@ -82,15 +90,8 @@ func (w *world) addBatch(ctx context.Context, n int, o options, t map[string]tim
 	}
 	lap("profiles", t0)
 	t0 = time.Now()
-	for i, mentor := range mentors {
-		block := mentees[i*menteesPerMentor : min(len(mentees), (i+1)*menteesPerMentor)]
-		ids := make([]string, len(block))
-		for j, m := range block {
-			ids[j] = m.ID
-		}
-		if err := w.pairUp(ctx, mentor.ID, ids); err != nil {
-			return err
-		}
+	if err := w.pairings(ctx, mentors, mentees); err != nil {
+		return err
 	}
 	lap("pairings", t0)
 	t0 = time.Now()
@@ -108,8 +109,8 @@ func (w *world) addBatch(ctx context.Context, n int, o options, t map[string]tim
 }
 
 // people creates the accounts and memberships of a batch in bulk, then does what
-// registration and joining do after the write: tells gamification and the reminder
-// scheduler of each profile, and has the reports look at each member.
+// registration and joining do after the write: has the reports look at each member and the
+// reminder scheduler track each new profile (app.SeedRegistered).
 func (w *world) people(ctx context.Context, nMentors, nMentees int) (mentors, mentees []identity.User, err error) {
 	now := time.Now().UTC()
 	var all []identity.User
@@ -137,10 +138,38 @@ func (w *world) people(ctx context.Context, nMentors, nMentees int) (mentors, me
 	if err := w.a.Touches.Touch(ctx, w.pid, subjects...); err != nil {
 		return nil, nil, err
 	}
-	for _, u := range all {
-		w.a.Identity.ProfileChanged(ctx, u.ID) // as Register does: boards and the reminder scheduler
+	ids := make([]string, len(all))
+	for i, u := range all {
+		ids[i] = u.ID
+	}
+	if err := w.a.SeedRegistered(ctx, ids); err != nil { // as Register does: the reminder scheduler
+		return nil, nil, err
 	}
 	return all[:nMentors], all[nMentors:], nil
+}
+
+// pairings pairs each mentor with their block of mentees and assigns them content, seeded in
+// bulk (app.SeedMentoring).
+func (w *world) pairings(ctx context.Context, mentors, mentees []identity.User) error {
+	loc, err := w.a.Mentoring.Directory.ProgrammeLocation(ctx, w.pid)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	var ps []mentoring.Pairing
+	var copies []mentoring.MenteeAssignment
+	for i, mentor := range mentors {
+		block := mentees[i*menteesPerMentor : min(len(mentees), (i+1)*menteesPerMentor)]
+		ids := make([]string, len(block))
+		for j, m := range block {
+			ids[j] = m.ID
+		}
+		w.pairUp(mentor.ID, ids, loc, now, &ps, &copies)
+	}
+	if err := w.a.SeedMentoring(ctx, ps, copies); err != nil {
+		return fmt.Errorf("pairings: %w", err)
+	}
+	return nil
 }
 
 // profiles writes each person's mentoring profile through the mentoring service.
@@ -167,38 +196,50 @@ func dept(i int) string {
 	return []string{"Surgery", "Emergency medicine", "Paediatrics", "Radiology", "Oncology", "Cardiology"}[i%6]
 }
 
-// pairUp pairs the block's mentees with their mentor (through the mentoring service, with its
-// capacity guards) and gives every pairing an assignment.
-func (w *world) pairUp(ctx context.Context, mentor string, block []string) error {
-	owner := mentoring.Actor{UserID: w.owner, Role: mentoring.RoleOwner}
-	mentorActor := mentoring.Actor{UserID: mentor, Role: mentoring.RoleMentor}
-	agreement := mentoring.Agreement{MeetingFrequency: mentoring.Monthly}
-	due := time.Now().AddDate(0, 0, 14).Format(time.DateOnly)
+// pairUp pairs the block's mentees with their mentor, a group of five and one-to-one pairings
+// for the rest, and gives every pairing an assignment, adding them to ps and copies for
+// app.SeedMentoring: what an owner's CreatePairing and the mentor's Assign would have written.
+func (w *world) pairUp(mentor string, block []string, loc *time.Location, now time.Time, ps *[]mentoring.Pairing, copies *[]mentoring.MenteeAssignment) {
+	due := now.AddDate(0, 0, 14).In(loc).Format(time.DateOnly)
+	add := func(t mentoring.Type, mentees []string, items []content.Item) {
+		p := mentoring.Pairing{ID: identity.NewID(), ProgrammeID: w.pid, MentorID: mentor, MenteeIDs: mentees, Type: t,
+			Status: mentoring.StatusActive, Agreement: mentoring.Agreement{MeetingFrequency: mentoring.Monthly},
+			Origin: mentoring.OriginOwner, CreatedBy: w.owner, CreatedAt: now, UpdatedAt: now, ActivatedAt: &now}
+		*ps = append(*ps, p)
+		if t == mentoring.Group {
+			w.groups = append(w.groups, pairing{p.ID, mentor})
+		}
+		*copies = append(*copies, assignmentCopies(p, items, due, loc, now)...)
+	}
 	if len(block) >= groupSize {
-		p, err := w.a.Mentoring.CreatePairing(ctx, owner, w.pid, mentoring.NewPairing{MentorID: mentor, MenteeIDs: block[:groupSize],
-			Type: mentoring.Group, Agreement: agreement})
-		if err != nil {
-			return fmt.Errorf("group pairing: %w", err)
-		}
-		w.groups = append(w.groups, pairing{p.ID, mentor})
-		refs := []learning.ItemRef{ref(w.paths[0]), ref(w.quizzes[0]), ref(w.lessons[len(w.lessons)-1])}
-		if _, err := w.a.Mentoring.Assign(ctx, mentorActor, p.ID, mentoring.NewAssignment{Items: refs, Due: due}); err != nil {
-			return fmt.Errorf("group assignment: %w", err)
-		}
+		add(mentoring.Group, block[:groupSize], []content.Item{w.paths[0], w.quizzes[0], w.lessons[len(w.lessons)-1]})
 		block = block[groupSize:]
 	}
 	for i, m := range block {
-		p, err := w.a.Mentoring.CreatePairing(ctx, owner, w.pid, mentoring.NewPairing{MentorID: mentor, MenteeIDs: []string{m},
-			Type: mentoring.OneToOne, Agreement: agreement})
-		if err != nil {
-			return fmt.Errorf("one-to-one pairing: %w", err)
-		}
-		refs := []learning.ItemRef{ref(w.lessons[i%len(w.lessons)]), ref(w.lessons[(i+3)%len(w.lessons)])}
-		if _, err := w.a.Mentoring.Assign(ctx, mentorActor, p.ID, mentoring.NewAssignment{Items: refs, Due: due}); err != nil {
-			return fmt.Errorf("assignment: %w", err)
-		}
+		add(mentoring.OneToOne, []string{m}, []content.Item{w.lessons[i%len(w.lessons)], w.lessons[(i+3)%len(w.lessons)]})
 	}
-	return nil
+}
+
+// assignmentCopies are the per-mentee copies Assign writes for items due on the local date due
+// (the title defaulting to the first item's and how many more, as Assign's does).
+func assignmentCopies(p mentoring.Pairing, items []content.Item, due string, loc *time.Location, now time.Time) []mentoring.MenteeAssignment {
+	var assigned []mentoring.AssignedItem
+	for _, it := range items {
+		assigned = append(assigned, mentoring.AssignedItem{Ref: ref(it), Title: it.Title})
+	}
+	title := assigned[0].Title
+	if len(assigned) > 1 {
+		title = fmt.Sprintf("%s and %d more", title, len(assigned)-1)
+	}
+	dueAt, dueLocal, _ := mentoring.ParseDue(due, loc)
+	id := identity.NewID()
+	var out []mentoring.MenteeAssignment
+	for _, m := range p.MenteeIDs {
+		out = append(out, mentoring.MenteeAssignment{ID: id + ":" + m, AssignmentID: id, ProgrammeID: p.ProgrammeID,
+			PairingID: p.ID, MentorID: p.MentorID, MenteeID: m, Title: title, Items: assigned, DueAt: dueAt,
+			DueLocal: dueLocal, Timezone: loc.String(), State: mentoring.AssignmentOpen, CreatedAt: now})
+	}
+	return out
 }
 
 func ref(it content.Item) learning.ItemRef { return learning.ItemRef{Kind: string(it.Kind), ID: it.ID} }

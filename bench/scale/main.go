@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +54,7 @@ func main() {
 	flag.IntVar(&o.syncN, "sync", 3, "500-event syncs per size")
 	flag.StringVar(&o.dir, "dir", "", "data directory (default: a new temporary one)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
-	flag.IntVar(&o.recomputeMax, "recompute-max", 1000, "rebuild the reports' aggregates after building sizes up to this many mentees")
+	flag.IntVar(&o.recomputeMax, "recompute-max", -1, "rebuild the reports' aggregates after building sizes up to this many mentees (-1: every size, up to -mentees)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	var err error
@@ -63,6 +64,9 @@ func main() {
 			o.sizes = append(o.sizes, s)
 		}
 		o.sizes = append(o.sizes, *mentees)
+	}
+	if o.recomputeMax < 0 {
+		o.recomputeMax = slices.Max(o.sizes)
 	}
 	if o.load, err = intList(*load); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: -load:", err)
@@ -76,8 +80,7 @@ func main() {
 	err = run(o)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		os.Exit(1) // run printed the error before it shut the product down
 	}
 }
 
@@ -111,14 +114,34 @@ func run(o options) error {
 	logf("data in %s", dir)
 	w, err := start(ctx, dir)
 	if err != nil {
+		logf("bench: start: %v", err)
 		return err
 	}
-	defer w.stop()
 	loads1 := sampleLoad(30 * time.Second)
-	defer func() { logf("load average (1 min, every 30 s) during the run: %s", loads1()) }()
+	err = w.runSizes(ctx, o, dir)
+	if err != nil {
+		// Said before the shutdown: closing the product waits behind whatever holds the
+		// database's one connection, and a run that failed there lost its message.
+		logf("bench: %v", err)
+	}
+	logf("load average (1 min, every 30 s) during the run: %s", loads1())
+	logf("shutting the product down")
+	stopped := make(chan struct{})
+	go func() { w.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(time.Minute):
+		logf("the product did not shut down within a minute; leaving it")
+	}
+	return err
+}
+
+// runSizes grows the programme to each size in turn and measures it, then runs the load.
+func (w *world) runSizes(ctx context.Context, o options, dir string) error {
 	var rows []sizeResult
 	for _, size := range o.sizes {
 		t0 := time.Now()
+		logf("growing to %d mentees", size)
 		if err := w.grow(ctx, size, o); err != nil {
 			return fmt.Errorf("grow to %d mentees: %w", size, err)
 		}

@@ -215,8 +215,9 @@ func (w *world) mentee() string { return w.mentees[w.rng.IntN(len(w.mentees))] }
 func (w *world) kinds(ctx context.Context) []kind {
 	return []kind{
 		{requestNames[0], func() (time.Duration, error) {
-			l := w.fresh[w.rng.IntN(len(w.fresh))]
-			return w.timed(ctx, w.mentee(), "POST", "/v1/lessons/"+l.ID+"/progress",
+			u := w.mentee()
+			l := w.freshFor(u)
+			return w.timed(ctx, u, "POST", "/v1/lessons/"+l.ID+"/progress",
 				map[string]any{"eventId": w.newEventID(), "occurredAt": time.Now().UTC().Format(time.RFC3339Nano), "state": "completed", "secondsSpent": 240}, 201)
 		}},
 		{requestNames[1], func() (time.Duration, error) {
@@ -247,7 +248,7 @@ func (w *world) xpVisible(ctx context.Context, user string) (time.Duration, erro
 	if err != nil {
 		return 0, err
 	}
-	l := w.fresh[w.rng.IntN(len(w.fresh))]
+	l := w.freshFor(user)
 	t0 := time.Now()
 	if _, err := w.timed(ctx, user, "POST", "/v1/lessons/"+l.ID+"/progress",
 		map[string]any{"eventId": w.newEventID(), "occurredAt": time.Now().UTC().Format(time.RFC3339Nano), "state": "completed", "secondsSpent": 240}, 201); err != nil {
@@ -266,6 +267,26 @@ func (w *world) xpVisible(ctx context.Context, user string) (time.Duration, erro
 	// A completion that earns nothing (the lesson done before and the daily cap reached)
 	// never shows; the worker has still processed it once the queue is empty.
 	return 0, fmt.Errorf("no XP change for %s within a minute", user)
+}
+
+// freshFor draws a fresh lesson user has not completed in an earlier request of the bench, and
+// records it as completed: a lesson completed again earns no XP, so a draw of one already done
+// would never show XP (and would time a repeat, not a first completion).
+func (w *world) freshFor(user string) content.Item {
+	w.doneMu.Lock()
+	defer w.doneMu.Unlock()
+	done := w.done[user]
+	if done == nil {
+		done = map[string]bool{}
+		w.done[user] = done
+	}
+	for {
+		l := w.fresh[w.rng.IntN(len(w.fresh))]
+		if !done[l.ID] || len(done) >= len(w.fresh) {
+			done[l.ID] = true
+			return l
+		}
+	}
 }
 
 func (w *world) xp(ctx context.Context, user string) (int64, error) {
