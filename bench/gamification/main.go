@@ -4,6 +4,7 @@
 // lag from an event being accepted to its XP being readable with 50 mentees at work.
 //
 //	go run ./bench/gamification [-events 3000] [-mentees 50] [-lag-events 20]
+//	go run ./bench/gamification -from DIR [-drain-events 2000] [-drain-mentees 50]  # drain.go
 //
 // It prints a Markdown table for docs/benchmarks.md. Events are published through
 // learning.Publisher, exactly as content's sync endpoint and mentoring publish them after
@@ -40,7 +41,20 @@ func main() {
 	events := flag.Int("events", 3000, "events for the throughput run")
 	mentees := flag.Int("mentees", 50, "simulated mentees")
 	perMentee := flag.Int("lag-events", 20, "events per mentee in the lag run")
+	var d drainOpts
+	flag.StringVar(&d.from, "from", "", "drain run: a data directory with a grown programme (bench/scale -keep -dir); copied, never changed")
+	flag.StringVar(&d.programmeID, "programme", app.DemoProgrammeID, "drain run: the programme")
+	flag.IntVar(&d.events, "drain-events", 2000, "drain run: lesson completions queued before the workers start")
+	flag.IntVar(&d.mentees, "drain-mentees", 50, "drain run: mentees completing them")
+	flag.StringVar(&d.cpuprofile, "cpuprofile", "", "drain run: write a CPU profile of the drain to this file")
 	flag.Parse()
+	if d.from != "" {
+		if err := drainRun(d); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*events, *mentees, *perMentee); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
