@@ -12,10 +12,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/microlearn/microlearn/app"
 	"github.com/microlearn/microlearn/content"
 	"github.com/microlearn/microlearn/gamification"
 	"github.com/microlearn/microlearn/internal/config"
+	"github.com/microlearn/microlearn/internal/mongodb"
 )
 
 // world is the running product and the programme the bench builds in it: the demo
@@ -25,9 +28,15 @@ type world struct {
 	base   string
 	client *http.Client
 	stop   func()
-	pid    string
-	owner  string
-	rng    *rand.Rand
+	dbt    *dbTime
+	// recomputed says whether the reports' aggregates were rebuilt after the last build; the
+	// last rebuild took lastRecompute at lastRecomputeSize mentees.
+	recomputed        bool
+	lastRecompute     time.Duration
+	lastRecomputeSize int
+	pid               string
+	owner             string
+	rng               *rand.Rand
 
 	mentees []string // user IDs, in creation order
 	mentors []string
@@ -61,15 +70,21 @@ var zones = []string{"Europe/London", "Europe/Berlin", "America/New_York", "Asia
 
 // start runs the whole product (API and workers, as cmd/api does) on the embedded database in
 // dir, with the demo programme seeded.
-func start(ctx context.Context, dir string) (*world, error) {
+func start(ctx context.Context, dir string, dbt *dbTime) (*world, error) {
 	cfg, err := app.LoadConfig(config.FromMap(map[string]string{
 		"DATA_DIR": dir, "DEMO_SEED": "true", "EMBEDDED_MONGO_ADDR": "127.0.0.1:0", "AUTH_RATE_LIMIT": "0",
 	}))
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), app.Options{RecordDBCommands: true})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	db, stopDB, err := openDB(ctx, dir, cfg.Database, log, dbt)
 	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(ctx, cfg, log, app.Options{RecordDBCommands: true, DB: db})
+	if err != nil {
+		stopDB()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -79,13 +94,14 @@ func start(ctx context.Context, dir string) (*world, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Serve(sctx, ln) }()
-	w := &world{a: a, base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
+	w := &world{a: a, dbt: dbt, base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 60 * time.Second},
 		tokens: map[string]issued{}, done: map[string]map[string]bool{}}
 	w.stop = func() {
 		cancel()
 		<-done
-		_ = a.Close(context.Background())
+		_ = db.Client.Disconnect(context.Background())
+		stopDB()
 	}
 	owner, _, err := a.Identity.Store.UserByEmail(ctx, app.DemoAccounts[0].Email)
 	if err != nil {
@@ -119,6 +135,27 @@ func start(ctx context.Context, dir string) (*world, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// openDB starts the embedded engine in dir as mongodb.Open does (one pooled connection), with
+// the command monitor timing what holds that connection.
+func openDB(ctx context.Context, dir, database string, log *slog.Logger, dbt *dbTime) (*mongodb.DB, func(), error) {
+	uri, stop, err := mongodb.StartEmbedded(dir, "127.0.0.1:0", log)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := mongo.Connect(mongodb.ClientOptions(uri, true).SetMonitor(dbt.monitor()))
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	db := &mongodb.DB{Client: client, DB: client.Database(database), Embedded: true, URI: uri}
+	if err := db.Ping(ctx); err != nil {
+		_ = client.Disconnect(ctx)
+		stop()
+		return nil, nil, err
+	}
+	return db, stop, nil
 }
 
 // addFreshLessons publishes copies of the demo lessons, which the history never touches.

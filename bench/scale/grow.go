@@ -49,21 +49,42 @@ func (w *world) grow(ctx context.Context, size int, o options) error {
 				delta[k] = v - last[k]
 			}
 			logf("  %d mentees: the last ones took %s (%s), this size so far %s", len(w.mentees), time.Since(lap).Round(time.Second), phases(delta), phases(t))
+			logf("  database time of the last ones: %s", w.dbt.take(8))
 			last, lap = maps.Clone(t), time.Now()
 		}
 	}
+	return nil
+}
+
+// recomputeBudget is how long a recompute may be expected to take (extrapolated linearly from
+// the previous size's) for -recompute-max -1 to run it.
+const recomputeBudget = 15 * time.Minute
+
+// recompute rebuilds the reports' aggregates as `api reports recompute` does (the seeded
+// history reaches them no other way) when the size is at most o.recomputeMax and, with
+// -recompute-max -1, when the previous size's recompute scaled to this size fits in
+// recomputeBudget. It returns the time it took (0: not run) and sets w.recomputed.
+func (w *world) recompute(ctx context.Context, size int, o options) (time.Duration, error) {
+	w.recomputed = false
 	if size > o.recomputeMax {
 		logf("  reports not recomputed above %d mentees (-recompute-max): they hold what the product maintained since", o.recomputeMax)
-		return nil
+		return 0, nil
+	}
+	if est := w.lastRecompute * time.Duration(size) / time.Duration(max(w.lastRecomputeSize, 1)); o.autoRecompute && est > recomputeBudget {
+		logf("  reports not recomputed: %s at %d mentees suggests %s at %d, over %s (set -recompute-max to force it); they hold what the product maintained since",
+			w.lastRecompute.Round(time.Second), w.lastRecomputeSize, est.Round(time.Minute), size, recomputeBudget)
+		return 0, nil
 	}
 	t0 := time.Now()
 	rep, err := w.a.RecomputeReports(ctx, 0)
 	if err != nil {
-		return fmt.Errorf("recompute the reports: %w", err)
+		return 0, fmt.Errorf("recompute the reports: %w", err)
 	}
-	logf("  reports recomputed in %s (%d events, %d learners, %d subjects, %d evaluated)", time.Since(t0).Round(time.Second),
-		rep.Events, rep.Learners, rep.Subjects, rep.Evaluated)
-	return nil
+	d := time.Since(t0)
+	w.recomputed, w.lastRecompute, w.lastRecomputeSize = true, d, size
+	logf("  reports recomputed in %s (%d events, %d learners, %d subjects, %d evaluated); database time: %s", d.Round(time.Second),
+		rep.Events, rep.Learners, rep.Subjects, rep.Evaluated, w.dbt.take(5))
+	return d, nil
 }
 
 func phases(t map[string]time.Duration) string {

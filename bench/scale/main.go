@@ -38,8 +38,9 @@ type options struct {
 	dir      string
 	keep     bool
 
-	cpuprofile   string
-	recomputeMax int
+	cpuprofile    string
+	recomputeMax  int
+	autoRecompute bool // -recompute-max -1: within recomputeBudget
 }
 
 func main() {
@@ -54,7 +55,7 @@ func main() {
 	flag.IntVar(&o.syncN, "sync", 3, "500-event syncs per size")
 	flag.StringVar(&o.dir, "dir", "", "data directory (default: a new temporary one)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
-	flag.IntVar(&o.recomputeMax, "recompute-max", -1, "rebuild the reports' aggregates after building sizes up to this many mentees (-1: every size, up to -mentees)")
+	flag.IntVar(&o.recomputeMax, "recompute-max", -1, "rebuild the reports' aggregates after building sizes up to this many mentees (-1: every size whose rebuild, extrapolated from the previous size's, takes under 15 minutes)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	var err error
@@ -66,7 +67,7 @@ func main() {
 		o.sizes = append(o.sizes, *mentees)
 	}
 	if o.recomputeMax < 0 {
-		o.recomputeMax = slices.Max(o.sizes)
+		o.recomputeMax, o.autoRecompute = slices.Max(o.sizes), true
 	}
 	if o.load, err = intList(*load); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: -load:", err)
@@ -112,7 +113,7 @@ func run(o options) error {
 		defer os.RemoveAll(dir)
 	}
 	logf("data in %s", dir)
-	w, err := start(ctx, dir)
+	w, err := start(ctx, dir, newDBTime())
 	if err != nil {
 		logf("bench: start: %v", err)
 		return err
@@ -146,12 +147,17 @@ func (w *world) runSizes(ctx context.Context, o options, dir string) error {
 			return fmt.Errorf("grow to %d mentees: %w", size, err)
 		}
 		built := time.Since(t0)
-		logf("%d mentees built in %s; measuring", size, built.Round(time.Second))
+		logf("%d mentees built in %s", size, built.Round(time.Second))
+		rec, err := w.recompute(ctx, size, o)
+		if err != nil {
+			return err
+		}
+		logf("measuring at %d mentees", size)
 		r, err := w.measure(ctx, o)
 		if err != nil {
 			return fmt.Errorf("measure at %d mentees: %w", size, err)
 		}
-		r.mentees, r.build = size, built
+		r.mentees, r.build, r.recompute = size, built, rec
 		r.dbBytes = dirSize(dir)
 		r.rssBytes = rss()
 		rows = append(rows, r)

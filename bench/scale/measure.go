@@ -25,14 +25,16 @@ var requestNames = []string{
 }
 
 type sizeResult struct {
-	mentees  int
-	build    time.Duration
-	medians  map[string]stat
-	cmds     map[string]stat // database commands per request (as durations of that many ns)
-	settled  time.Duration   // how long the background workers were busy after the build
-	sync     stat            // the 500-event POST /v1/sync
-	dbBytes  int64
-	rssBytes int64
+	mentees int
+	build   time.Duration
+	// recompute is the reports' rebuild after the build (0: not run).
+	recompute time.Duration
+	medians   map[string]stat
+	cmds      map[string]stat // database commands per request (as durations of that many ns)
+	settled   time.Duration   // how long the background workers were busy after the build
+	sync      stat            // the 500-event POST /v1/sync
+	dbBytes   int64
+	rssBytes  int64
 }
 
 type stat struct {
@@ -173,7 +175,7 @@ func (w *world) measure(ctx context.Context, o options) (sizeResult, error) {
 		return r, err
 	}
 	r.settled = w.settle(ctx, 5*time.Minute)
-	if err := w.checkReports(ctx, o.recomputeMax >= len(w.mentees)); err != nil {
+	if err := w.checkReports(ctx, w.recomputed); err != nil {
 		return r, err
 	}
 	for _, k := range append(w.kinds(ctx), w.reportKinds(ctx)...) {
