@@ -92,17 +92,19 @@ func names(sub Subject, userID string) bool {
 
 // withdrawLearner takes the learner's last active day out of the people-by-last-active-day
 // counts: one change numbered after the learner's latest, written into the learner with a
-// compare-and-swap before it is applied (a crash in between applies it on the next try).
+// compare-and-swap before it is settled (a crash in between settles it on the next try).
 func (s *Service) withdrawLearner(ctx context.Context, key string) error {
+	defer s.writing.lock(key)()
 	for attempt := 0; attempt < 5; attempt++ {
 		l, ok, err := s.Store.Learner(ctx, key)
 		if err != nil || !ok {
 			return err
 		}
-		if l.Pending != nil {
-			if err := s.Store.Apply(ctx, key, l.Pending.Seq, l.Pending.Changes); err != nil {
-				return err
-			}
+		if err := s.recover(ctx, SourceLearner, key, l.Pending, l.Lease); busy(err) {
+			pause(ctx, attempt)
+			continue
+		} else if err != nil {
+			return err
 		}
 		if l.LastDay == "" {
 			return nil // never active, or withdrawn already
@@ -112,7 +114,8 @@ func (s *Service) withdrawLearner(ctx context.Context, key string) error {
 		next := l
 		next.Version++
 		next.LastDay, next.LastRole = "", ""
-		next.Pending = &Pending{Seq: next.Version, Changes: c.list()}
+		next.Pending = newPending(next.Version, c.list())
+		next.Lease = s.lease(next.Pending)
 		err = s.Store.SaveLearner(ctx, next, l.Version)
 		s.learners.forget(key)
 		if errors.Is(err, ErrConflict) {
@@ -121,7 +124,7 @@ func (s *Service) withdrawLearner(ctx context.Context, key string) error {
 		if err != nil {
 			return err
 		}
-		return s.Store.Apply(ctx, key, next.Pending.Seq, next.Pending.Changes)
+		return s.settle(ctx, SourceLearner, key, next.Pending)
 	}
 	return fmt.Errorf("learner %s: %w", key, ErrConflict)
 }

@@ -54,13 +54,17 @@ type Service struct {
 	Responses   ResponseRates // optional: check-in response rates
 	Catalog     Catalog       // optional: the per-item report
 	Now         func() time.Time
-	Log         *slog.Logger
+	// Wall is the clock of the leases on pending changes (settle.go): it coordinates
+	// processes, so it is the machine's clock (time.Now when nil); tests move it.
+	Wall func() time.Time
+	Log  *slog.Logger
 
 	zones    ttlCache[string, *time.Location]
 	roles    ttlCache[memberKey, Membership]
 	settings ttlCache[string, Settings]
 	rebuild  ttlCache[string, RebuildState]
 	learners learnerMemory
+	writing  keyLocks
 }
 
 func (s *Service) now() time.Time {

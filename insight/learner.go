@@ -37,10 +37,14 @@ type Change struct {
 
 // Pending is the changes of a source's latest write, numbered by the source's version: the
 // store applies them to each aggregate at most once (an aggregate remembers the latest
-// number it took from each source), so they can be applied again after a crash.
+// number it took from the source until the source acknowledges them), so they can be
+// applied again after a crash (settle.go).
 type Pending struct {
 	Seq     int64
 	Changes []Change
+	// Acked says the changes are applied everywhere and their guards may go: nobody applies
+	// them again.
+	Acked bool
 }
 
 // SeenEvent is a learning event a learner has taken in.
@@ -77,6 +81,8 @@ type Learner struct {
 	Items       map[string]LearnerItem
 	Seen        []SeenEvent
 	Pending     *Pending
+	// Lease is until when the writer of an unacknowledged Pending settles it alone.
+	Lease time.Time
 	// Applied (kept in memory only) says Pending is known to be applied everywhere.
 	Applied bool
 }
@@ -125,7 +131,7 @@ func (l Learner) Apply(e learning.Event, role string, loc *time.Location, now ti
 	touch = append(touch, pairingTouches(e)...)
 	n.Seen = append(n.Seen, SeenEvent{ID: e.ID, At: now})
 	n.trim(now)
-	n.Pending = &Pending{Seq: n.Version, Changes: c.list()}
+	n.Pending = newPending(n.Version, c.list())
 	return Step{Learner: n, Touch: touch}
 }
 

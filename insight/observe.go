@@ -12,10 +12,12 @@ import (
 
 // ObserveLearningEvent implements learning.Observer: the gamification worker calls it at
 // least once per event; the event counts exactly once. Order of writes: the learner (the
-// event's ID and the changes it causes, one compare-and-swap), then each aggregate (one
-// update each, refused once the aggregate has the learner's number), then the subjects to
-// look at again. A crash between them leaves the changes in the learner; the retry, finding
-// the event taken in, applies them again and only the missing ones take.
+// event's ID and the changes it causes, one compare-and-swap, with a lease on them), then
+// each aggregate (one update each, refused once the aggregate has the learner's number),
+// the learner's acknowledgement, the removal of the guards (settle.go), then the subjects to
+// look at again. A crash between them leaves the changes unacknowledged in the learner; the
+// next reader, once the lease has run out, applies them again and only the missing ones
+// take.
 func (s *Service) ObserveLearningEvent(ctx context.Context, e learning.Event) error {
 	if e.ProgrammeID == "" || e.UserID == "" || e.ID == "" {
 		return nil // global library events belong to no programme
@@ -46,8 +48,13 @@ func (s *Service) observe(ctx context.Context, e learning.Event) error {
 		return fmt.Errorf("insight: %w", err)
 	}
 	key := LearnerKey(e.ProgrammeID, e.UserID)
+	defer s.writing.lock(key)()
 	for attempt := 0; attempt < 5; attempt++ {
 		l, err := s.learner(ctx, key, e, attempt > 0)
+		if busy(err) {
+			pause(ctx, attempt)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -55,6 +62,7 @@ func (s *Service) observe(ctx context.Context, e learning.Event) error {
 			return nil
 		}
 		step := l.Apply(e, role, loc, s.now())
+		step.Learner.Lease = s.lease(step.Learner.Pending)
 		err = s.Store.SaveLearner(ctx, step.Learner, l.Version)
 		if errors.Is(err, ErrConflict) {
 			s.learners.forget(key)
@@ -63,9 +71,17 @@ func (s *Service) observe(ctx context.Context, e learning.Event) error {
 		if err != nil {
 			return fmt.Errorf("insight: %w", err)
 		}
-		return s.settle(ctx, step)
+		return s.settleStep(ctx, step)
 	}
 	return fmt.Errorf("insight: learner %s: %w", key, ErrConflict)
+}
+
+// pause waits a little longer each attempt (another writer is settling the same source).
+func pause(ctx context.Context, attempt int) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+	}
 }
 
 // learner returns the learner of e's person with its pending changes applied: remembered
@@ -81,20 +97,18 @@ func (s *Service) learner(ctx context.Context, key string, e learning.Event, fre
 	if !ok {
 		return Learner{ProgrammeID: e.ProgrammeID, UserID: e.UserID, Weeks: map[string]LearnerWeek{}, Items: map[string]LearnerItem{}}, nil
 	}
-	if l.Pending != nil {
-		if err := s.Store.Apply(ctx, key, l.Pending.Seq, l.Pending.Changes); err != nil {
-			return Learner{}, fmt.Errorf("insight: %w", err)
-		}
+	if err := s.recover(ctx, SourceLearner, key, l.Pending, l.Lease); err != nil {
+		return Learner{}, fmt.Errorf("insight: %w", err)
 	}
 	l.Applied = true
 	s.learners.put(l)
 	return l, nil
 }
 
-// settle applies a written learner's changes and touches the subjects it moved.
-func (s *Service) settle(ctx context.Context, step Step) error {
+// settleStep settles a written learner's changes and touches the subjects it moved.
+func (s *Service) settleStep(ctx context.Context, step Step) error {
 	l := step.Learner
-	if err := s.Store.Apply(ctx, l.Key(), l.Pending.Seq, l.Pending.Changes); err != nil {
+	if err := s.settle(ctx, SourceLearner, l.Key(), l.Pending); err != nil {
 		return fmt.Errorf("insight: %w", err)
 	}
 	l.Applied = true

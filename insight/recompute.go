@@ -140,7 +140,8 @@ func (s *Service) fold(ctx context.Context, es []learning.Event) (Learner, Contr
 	}
 	l.Pending, l.Applied = nil, false
 	l.trim(s.now())
-	return l, Contribution{Source: l.Key(), Seq: l.Version, Changes: sum.list()}, nil
+	// No guard: the rebuilt learner has no pending changes to apply again.
+	return l, Contribution{Source: l.Key(), Changes: sum.list()}, nil
 }
 
 // drainHeld takes in the events that arrived during the rebuild.
@@ -164,38 +165,34 @@ func (s *Service) drainHeld(ctx context.Context, rep *RecomputeReport) error {
 	}
 }
 
-// rebuildSubjects sums the subjects' contributions into fresh programme counts.
+// rebuildSubjects sums the subjects' contributions into fresh programme counts, reading every
+// subject once. A subject whose pending changes are not acknowledged yet leaves its guard,
+// so that settling them later adds nothing to what its contribution already counts.
 func (s *Service) rebuildSubjects(ctx context.Context, rep *RecomputeReport) error {
 	if err := s.Store.ResetCounts(ctx); err != nil {
 		return err
 	}
-	after := ""
-	for {
-		subs, err := s.Store.SubjectsPage(ctx, after, 500)
-		if err != nil {
-			return err
-		}
-		cs := make([]Contribution, 0, len(subs))
-		for _, sub := range subs {
-			if sub.ProgrammeID == "" || len(sub.Contribution) == 0 {
-				continue
-			}
-			kind := TargetPeople
-			if sub.Kind == KindPairing {
-				kind = TargetPairs
-			}
-			cs = append(cs, Contribution{Source: sub.ID, Seq: sub.Version,
-				Changes: []Change{{Target: Target{Kind: kind, ProgrammeID: sub.ProgrammeID}, Counts: sub.Contribution}}})
-		}
-		if err := s.Store.PutAggregates(ctx, cs); err != nil {
-			return err
-		}
-		rep.Subjects += len(subs)
-		if len(subs) < 500 {
+	var cs []Contribution
+	err := s.Store.EachSubject(ctx, func(sub Subject) error {
+		rep.Subjects++
+		if sub.ProgrammeID == "" || len(sub.Contribution) == 0 {
 			return nil
 		}
-		after = subs[len(subs)-1].ID
+		kind := TargetPeople
+		if sub.Kind == KindPairing {
+			kind = TargetPairs
+		}
+		c := Contribution{Source: sub.ID, Changes: []Change{{Target: Target{Kind: kind, ProgrammeID: sub.ProgrammeID}, Counts: sub.Contribution}}}
+		if sub.Pending != nil && !sub.Pending.Acked {
+			c.Seq = sub.Pending.Seq
+		}
+		cs = append(cs, c)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	return s.Store.PutAggregates(ctx, cs)
 }
 
 // evaluateEverything touches every member and pairing of every programme and sweeps until

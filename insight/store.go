@@ -18,8 +18,17 @@ type Store interface {
 
 	// Apply adds each change's counts to its aggregate unless the aggregate already took
 	// number seq (or a later one) from source: applying the same changes again is a no-op.
-	// Each aggregate is one single-document update.
+	// Each aggregate is one single-document update, which leaves source's guard (seq) in it.
 	Apply(ctx context.Context, source string, seq int64, changes []Change) error
+	// Ack records on the source that its pending changes numbered seq are applied, if that
+	// pending is still there unacknowledged; ok says it was recorded here.
+	Ack(ctx context.Context, kind SourceKind, source string, seq int64) (ok bool, err error)
+	// Claim takes over the lease of the source's unacknowledged pending seq when it ran out
+	// by now, setting it to until; ok says this call has it.
+	Claim(ctx context.Context, kind SourceKind, source string, seq int64, now, until time.Time) (ok bool, err error)
+	// Prune removes source's guards of number seq or earlier from the changes' aggregates
+	// (once the source acknowledged them).
+	Prune(ctx context.Context, source string, seq int64, changes []Change) error
 	// Read returns the counts of each target (absent targets have none).
 	Read(ctx context.Context, targets []Target) (map[Target]Counts, error)
 
@@ -70,8 +79,9 @@ type Store interface {
 	ResetLearning(ctx context.Context) error
 	// ResetCounts deletes the programme counts that subjects feed (people, pairs).
 	ResetCounts(ctx context.Context) error
-	// SubjectsPage lists up to limit subjects after afterID, in ID order (recompute).
-	SubjectsPage(ctx context.Context, afterID string, limit int) ([]Subject, error)
+	// EachSubject calls fn with every subject, in no particular order, reading each once
+	// (recompute).
+	EachSubject(ctx context.Context, fn func(Subject) error) error
 	// PutLearners writes a rebuild's learners, replacing what is there.
 	PutLearners(ctx context.Context, ls []Learner) error
 	// PutAggregates writes a rebuild's aggregates in bulk, as if each source's changes had
@@ -79,7 +89,8 @@ type Store interface {
 	PutAggregates(ctx context.Context, cs []Contribution) error
 }
 
-// Contribution is everything one source adds to the aggregates, up to its number Seq.
+// Contribution is everything one source adds to the aggregates, up to its number Seq. Seq 0
+// leaves no guard (the source has no pending changes that could be applied again).
 type Contribution struct {
 	Source  string
 	Seq     int64

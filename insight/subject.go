@@ -22,14 +22,14 @@ type Subject struct {
 	// Contribution is what the subject adds to the programme's counts now.
 	Contribution Counts
 	Pending      *Pending
-	AtRisk       bool
+	// Lease is until when the writer of an unacknowledged Pending settles it alone.
+	Lease  time.Time
+	AtRisk bool
 	// Since is the earliest Since of the reasons.
 	Since       time.Time
 	Reasons     []Reason
 	DueAt       time.Time // when to evaluate it next
 	EvaluatedAt time.Time
-	// Applied (kept in memory only) says Pending is known to be applied.
-	Applied bool
 }
 
 // SubjectKind is what a subject is.

@@ -81,8 +81,13 @@ func (s *Service) reevaluate(ctx context.Context, id string, decide decider) err
 	if !ok {
 		return fmt.Errorf("insight: %q is not a subject", id)
 	}
+	defer s.writing.lock(id)()
 	for attempt := 0; attempt < 5; attempt++ {
 		sub, err := s.subject(ctx, id)
+		if busy(err) {
+			pause(ctx, attempt)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -90,6 +95,7 @@ func (s *Service) reevaluate(ctx context.Context, id string, decide decider) err
 		if err != nil {
 			return err
 		}
+		next.Lease = s.lease(next.Pending)
 		err = s.Store.SaveSubject(ctx, next, sub.Version)
 		if errors.Is(err, ErrConflict) {
 			continue
@@ -97,12 +103,13 @@ func (s *Service) reevaluate(ctx context.Context, id string, decide decider) err
 		if err != nil {
 			return err
 		}
-		return s.Store.Apply(ctx, next.ID, next.Pending.Seq, next.Pending.Changes)
+		return s.settle(ctx, SourceSubject, next.ID, next.Pending)
 	}
 	return fmt.Errorf("insight: subject %s: %w", id, ErrConflict)
 }
 
-// subject reads a subject (a new one when absent) with its pending changes applied.
+// subject reads a subject (a new one when absent) with its pending changes settled
+// (errBusy while their writer's lease runs).
 func (s *Service) subject(ctx context.Context, id string) (Subject, error) {
 	sub, ok, err := s.Store.Subject(ctx, id)
 	if err != nil {
@@ -112,10 +119,8 @@ func (s *Service) subject(ctx context.Context, id string) (Subject, error) {
 		kind, programmeID, userID, pairingID, _ := ParseSubject(id)
 		return Subject{ID: id, Kind: kind, ProgrammeID: programmeID, UserID: userID, PairingID: pairingID, Contribution: Counts{}}, nil
 	}
-	if sub.Pending != nil {
-		if err := s.Store.Apply(ctx, id, sub.Pending.Seq, sub.Pending.Changes); err != nil {
-			return Subject{}, err
-		}
+	if err := s.recover(ctx, SourceSubject, id, sub.Pending, sub.Lease); err != nil {
+		return Subject{}, err
 	}
 	return sub, nil
 }
@@ -158,7 +163,7 @@ func evaluated(kind SubjectKind, next Subject, old Counts, ev Evaluation, now ti
 		changes = []Change{{Target: target, Counts: d}}
 	}
 	next.Contribution = ev.Contribution
-	next.Pending = &Pending{Seq: next.Version, Changes: changes}
+	next.Pending = newPending(next.Version, changes)
 	return next
 }
 

@@ -2,8 +2,10 @@ package insightdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -44,11 +46,89 @@ func (s *Store) Apply(ctx context.Context, source string, seq int64, changes []i
 		}
 		models = append(models, mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(update).SetUpsert(true))
 	}
-	_, err := s.c(Aggs).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	if err != nil && !mongodb.OnlyDuplicates(err) {
-		return fmt.Errorf("apply report changes of %s: %w", source, err)
+	for len(models) > 0 {
+		r, err := s.c(Aggs).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err == nil {
+			return nil
+		}
+		if !mongodb.OnlyDuplicates(err) {
+			return fmt.Errorf("apply report changes of %s: %w", source, err)
+		}
+		models = unexecuted(models, r, err)
 	}
 	return nil
+}
+
+// unexecuted is what is left of an unordered bulk write that reported duplicates: FerretDB
+// 1.24 stops at the first error even when unordered (a change applied again after a crash in
+// the middle of a bulk lost every change after the first aggregate that had it), MongoDB goes
+// on. The statements after the last error are sent again unless every statement was run;
+// sent again they count once, like any statement of Apply.
+func unexecuted(models []mongo.WriteModel, r *mongo.BulkWriteResult, err error) []mongo.WriteModel {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) {
+		return nil
+	}
+	last := -1
+	for _, we := range bwe.WriteErrors {
+		last = max(last, we.Index)
+	}
+	if r != nil && int(r.MatchedCount+r.UpsertedCount)+len(bwe.WriteErrors) >= len(models) {
+		return nil
+	}
+	return models[last+1:]
+}
+
+// sourceColl is the collection a kind of source lives in.
+func sourceColl(kind insight.SourceKind) string {
+	if kind == insight.SourceSubject {
+		return Subjects
+	}
+	return Learners
+}
+
+// Ack implements insight.Store: one conditional update of the source.
+func (s *Store) Ack(ctx context.Context, kind insight.SourceKind, source string, seq int64) (bool, error) {
+	r, err := s.c(sourceColl(kind)).UpdateOne(ctx, k("_id", source, "pseq", seq, "acked", false), k("$set", k("acked", true, "lease", time.Time{})))
+	if err != nil {
+		return false, fmt.Errorf("acknowledge the report changes of %s: %w", source, err)
+	}
+	return r.ModifiedCount == 1, nil
+}
+
+// Claim implements insight.Store: one conditional update of the source's lease. A source
+// written before pending changes had top-level fields (no pseq) is claimed as one whose
+// lease ran out.
+func (s *Store) Claim(ctx context.Context, kind insight.SourceKind, source string, seq int64, now, until time.Time) (bool, error) {
+	f := k("_id", source, "$or", bson.A{k("pseq", seq, "acked", false, "lease", k("$lte", now.UTC())), k("pseq", k("$exists", false))})
+	r, err := s.c(sourceColl(kind)).UpdateOne(ctx, f, k("$set", k("pseq", seq, "acked", false, "lease", until.UTC())))
+	if err != nil {
+		return false, fmt.Errorf("claim the report changes of %s: %w", source, err)
+	}
+	return r.ModifiedCount == 1, nil
+}
+
+// Prune implements insight.Store: one update per aggregate, all in one command, each
+// removing the source's guard where it is seq or earlier (a later number is a later change's,
+// still in flight).
+func (s *Store) Prune(ctx context.Context, source string, seq int64, changes []insight.Change) error {
+	g, n := guard(source), shardOf(source)
+	var models []mongo.WriteModel
+	seen := map[insight.Target]bool{}
+	for _, ch := range changes {
+		if seen[ch.Target] {
+			continue
+		}
+		seen[ch.Target] = true
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(k("_id", aggID(ch.Target, n), g, k("$lte", seq))).SetUpdate(k("$unset", k(g, ""))))
+		if len(models) == maxStatements {
+			if err := s.bulk(ctx, models); err != nil {
+				return err
+			}
+			models = models[:0]
+		}
+	}
+	return s.bulk(ctx, models)
 }
 
 // Read implements insight.Store: one find of every shard of every target, without the
@@ -135,7 +215,7 @@ func (s *Store) ResetCounts(ctx context.Context) error {
 }
 
 // PutAggregates implements insight.Store: the documents are built in memory (each source's
-// counts added to its shard, its guard set to its number) and inserted, a thousand to a
+// counts added to its shard, its guard set to its number when it has one) and inserted, a thousand to a
 // command; a document a straggling live write created meanwhile gets the counts added.
 func (s *Store) PutAggregates(ctx context.Context, cs []insight.Contribution) error {
 	docs := map[string]bson.M{}
@@ -151,7 +231,9 @@ func (s *Store) PutAggregates(ctx context.Context, cs []insight.Contribution) er
 				order = append(order, id)
 			}
 			d["c"].(insight.Counts).Merge(ch.Counts)
-			d["g"].(bson.M)[guard(c.Source)[2:]] = c.Seq
+			if c.Seq > 0 {
+				d["g"].(bson.M)[guard(c.Source)[2:]] = c.Seq
+			}
 		}
 	}
 	fresh := make([]any, len(order))
@@ -159,7 +241,10 @@ func (s *Store) PutAggregates(ctx context.Context, cs []insight.Contribution) er
 		d := docs[id]
 		doc := bson.D{{Key: "_id", Value: id}}
 		doc = append(doc, d["meta"].(bson.D)...)
-		doc = append(doc, bson.E{Key: "c", Value: nest(d["c"].(insight.Counts))}, bson.E{Key: "g", Value: d["g"]})
+		doc = append(doc, bson.E{Key: "c", Value: nest(d["c"].(insight.Counts))})
+		if g := d["g"].(bson.M); len(g) > 0 {
+			doc = append(doc, bson.E{Key: "g", Value: g})
+		}
 		fresh[i] = doc
 	}
 	dup, err := mongodb.InsertNew(ctx, s.c(Aggs), fresh, 1000)
@@ -213,7 +298,10 @@ func putModel(id string, d bson.M) mongo.WriteModel {
 	for g, seq := range d["g"].(bson.M) {
 		set = append(set, bson.E{Key: "g." + g, Value: seq})
 	}
-	update := k("$set", set, "$setOnInsert", d["meta"])
+	update := k("$setOnInsert", d["meta"])
+	if len(set) > 0 {
+		update = append(update, bson.E{Key: "$set", Value: set})
+	}
 	if len(inc) > 0 {
 		update = append(update, bson.E{Key: "$inc", Value: inc})
 	}

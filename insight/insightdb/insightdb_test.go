@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/microlearn/microlearn/insight"
 	"github.com/microlearn/microlearn/insight/insightdb"
@@ -19,11 +20,17 @@ import (
 
 func newStore(t testing.TB) *insightdb.Store {
 	t.Helper()
+	s, _ := newStoreDB(t)
+	return s
+}
+
+func newStoreDB(t testing.TB) (*insightdb.Store, *mongo.Database) {
+	t.Helper()
 	db := mongotest.DB(t)
 	if err := mongodb.EnsureIndexes(context.Background(), db.DB, insightdb.Indexes()); err != nil {
 		t.Fatal(err)
 	}
-	return insightdb.New(db.DB)
+	return insightdb.New(db.DB), db.DB
 }
 
 var week = insight.Target{Kind: insight.TargetWeek, ProgrammeID: "p", Key: "2026-11-30"}
@@ -314,6 +321,37 @@ func TestReadManyTargets(t *testing.T) {
 	for i, target := range ts {
 		if want := int64(i%3 + 1); got[target].Get("reach") != want {
 			t.Errorf("%s: reach %d, want %d", target.Key, got[target].Get("reach"), want)
+		}
+	}
+}
+
+// TestApplyAgainAfterPartOfIt: changes applied again when some of their aggregates took them
+// already (a crash in the middle of a bulk) reach the others, whatever the order.
+func TestApplyAgainAfterPartOfIt(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	a := insight.Target{Kind: insight.TargetTotal, ProgrammeID: "p"}
+	b := insight.Target{Kind: insight.TargetItem, ProgrammeID: "p", Key: "x"}
+	c := insight.Target{Kind: insight.TargetItem, ProgrammeID: "p", Key: "y"}
+	one := func(ts ...insight.Target) []insight.Change {
+		var out []insight.Change
+		for _, x := range ts {
+			out = append(out, insight.Change{Target: x, Counts: insight.Counts{"n": 1}})
+		}
+		return out
+	}
+	for _, ch := range [][]insight.Change{one(a), one(a, b), one(c, a, b), one(a, b, c)} {
+		if err := s.Apply(ctx, "s", 1, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Read(ctx, []insight.Target{a, b, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []insight.Target{a, b, c} {
+		if got[x].Get("n") != 1 {
+			t.Errorf("%v: %v, want counted once", x, got[x])
 		}
 	}
 }

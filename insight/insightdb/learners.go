@@ -15,11 +15,38 @@ import (
 // learnerDoc is a learner: its key fields on top, the rest as one embedded BSON document in
 // binary form (FerretDB decodes a binary field at almost no cost, unlike many small fields).
 type learnerDoc struct {
-	ID          string `bson:"_id"`
-	ProgrammeID string `bson:"programmeId"`
-	UserID      string `bson:"userId"`
-	V           int64  `bson:"v"`
-	State       []byte `bson:"state"`
+	ID          string        `bson:"_id"`
+	ProgrammeID string        `bson:"programmeId"`
+	UserID      string        `bson:"userId"`
+	V           int64         `bson:"v"`
+	State       []byte        `bson:"state"`
+	Pend        pendingFields `bson:",inline"`
+}
+
+// pendingFields are the top-level fields of a source's pending changes that Ack and Claim
+// compare: their number, whether they are acknowledged, and the writer's lease.
+type pendingFields struct {
+	PSeq  int64     `bson:"pseq"`
+	Acked bool      `bson:"acked"`
+	Lease time.Time `bson:"lease"`
+}
+
+func pendingOf(p *insight.Pending, lease time.Time) pendingFields {
+	if p == nil {
+		return pendingFields{Acked: true}
+	}
+	return pendingFields{PSeq: p.Seq, Acked: p.Acked, Lease: lease.UTC()}
+}
+
+// toPending is the pending changes with what the top-level fields say of them (a pending
+// written before they existed is unacknowledged, without a lease).
+func (f pendingFields) toPending(d *pendingDoc) (*insight.Pending, time.Time) {
+	p := d.toPending()
+	if p != nil && f.PSeq == p.Seq {
+		p.Acked = f.Acked
+		return p, f.Lease.UTC()
+	}
+	return p, time.Time{}
 }
 
 type learnerState struct {
@@ -100,7 +127,8 @@ func fromLearner(l insight.Learner) (learnerDoc, error) {
 	if err != nil {
 		return learnerDoc{}, fmt.Errorf("encode learner %s: %w", l.Key(), err)
 	}
-	return learnerDoc{ID: l.Key(), ProgrammeID: l.ProgrammeID, UserID: l.UserID, V: l.Version, State: b}, nil
+	return learnerDoc{ID: l.Key(), ProgrammeID: l.ProgrammeID, UserID: l.UserID, V: l.Version, State: b,
+		Pend: pendingOf(l.Pending, l.Lease)}, nil
 }
 
 func (d learnerDoc) toLearner() (insight.Learner, error) {
@@ -109,8 +137,8 @@ func (d learnerDoc) toLearner() (insight.Learner, error) {
 		return insight.Learner{}, fmt.Errorf("decode learner %s: %w", d.ID, err)
 	}
 	l := insight.Learner{ProgrammeID: d.ProgrammeID, UserID: d.UserID, Version: d.V, LastActive: st.LastActive.UTC(),
-		LastDay: st.LastDay, LastRole: st.LastRole, Weeks: map[string]insight.LearnerWeek{}, Items: map[string]insight.LearnerItem{},
-		Pending: st.Pending.toPending()}
+		LastDay: st.LastDay, LastRole: st.LastRole, Weeks: map[string]insight.LearnerWeek{}, Items: map[string]insight.LearnerItem{}}
+	l.Pending, l.Lease = d.Pend.toPending(st.Pending)
 	for _, w := range st.Weeks {
 		l.Weeks[w.Week] = insight.LearnerWeek{Role: w.Role, Seconds: w.Seconds}
 	}

@@ -17,15 +17,16 @@ import (
 // subjectDoc is a subject: what its queries compare on top (programme, at risk, kind, since;
 // the due time and its slot), the rest in one binary field.
 type subjectDoc struct {
-	ID          string    `bson:"_id"`
-	Kind        string    `bson:"kind"`
-	ProgrammeID string    `bson:"programmeId,omitempty"`
-	AtRisk      bool      `bson:"atRisk"`
-	Since       time.Time `bson:"since"`
-	V           int64     `bson:"v"`
-	DueAt       time.Time `bson:"dueAt"`
-	DueSlot     string    `bson:"dueSlot"`
-	State       []byte    `bson:"state,omitempty"`
+	ID          string        `bson:"_id"`
+	Kind        string        `bson:"kind"`
+	ProgrammeID string        `bson:"programmeId,omitempty"`
+	AtRisk      bool          `bson:"atRisk"`
+	Since       time.Time     `bson:"since"`
+	V           int64         `bson:"v"`
+	DueAt       time.Time     `bson:"dueAt"`
+	DueSlot     string        `bson:"dueSlot"`
+	State       []byte        `bson:"state,omitempty"`
+	Pend        pendingFields `bson:",inline"`
 }
 
 type subjectState struct {
@@ -73,7 +74,7 @@ func fromSubject(x insight.Subject) (subjectDoc, error) {
 		return subjectDoc{}, fmt.Errorf("encode subject %s: %w", x.ID, err)
 	}
 	return subjectDoc{ID: x.ID, Kind: string(x.Kind), ProgrammeID: x.ProgrammeID, AtRisk: x.AtRisk, Since: x.Since.UTC(), V: x.Version,
-		DueAt: x.DueAt.UTC(), DueSlot: slot(x.DueAt), State: b}, nil
+		DueAt: x.DueAt.UTC(), DueSlot: slot(x.DueAt), State: b, Pend: pendingOf(x.Pending, x.Lease)}, nil
 }
 
 func (d subjectDoc) toSubject() (insight.Subject, error) {
@@ -86,7 +87,8 @@ func (d subjectDoc) toSubject() (insight.Subject, error) {
 	kind, programmeID, userID, pairingID, _ := insight.ParseSubject(d.ID)
 	x := insight.Subject{ID: d.ID, Kind: kind, ProgrammeID: d.ProgrammeID, UserID: st.UserID, Role: st.Role, PairingID: st.PairingID,
 		PairingType: st.PairingType, MentorID: st.MentorID, MenteeIDs: st.MenteeIDs, Version: d.V, Contribution: insight.Counts(st.Contribution),
-		Pending: st.Pending.toPending(), AtRisk: d.AtRisk, Since: d.Since.UTC(), DueAt: d.DueAt.UTC(), EvaluatedAt: st.EvaluatedAt.UTC()}
+		AtRisk: d.AtRisk, Since: d.Since.UTC(), DueAt: d.DueAt.UTC(), EvaluatedAt: st.EvaluatedAt.UTC()}
+	x.Pending, x.Lease = d.Pend.toPending(st.Pending)
 	if x.ProgrammeID == "" {
 		x.ProgrammeID = programmeID
 	}
@@ -231,14 +233,32 @@ func (s *Store) SubjectsNaming(ctx context.Context, userID string) ([]string, er
 	return out, nil
 }
 
-// SubjectsPage implements insight.Store (a scan, for the operator's rebuild).
-func (s *Store) SubjectsPage(ctx context.Context, afterID string, limit int) ([]insight.Subject, error) {
-	f := bson.D{}
-	if afterID != "" {
-		f = k("_id", k("$gt", afterID))
+// EachSubject implements insight.Store: one scan for the operator's rebuild, streamed in
+// batches (a page after an _id would be a range the embedded engine cannot search: every
+// page would decode every subject again).
+func (s *Store) EachSubject(ctx context.Context, fn func(insight.Subject) error) error {
+	cur, err := s.c(Subjects).Find(ctx, bson.D{}, options.Find().SetBatchSize(500).SetComment("scan: the rebuild sums every subject, once"))
+	if err != nil {
+		return fmt.Errorf("list report subjects: %w", err)
 	}
-	cur, err := s.c(Subjects).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)).SetComment("scan: the rebuild sums every subject"))
-	return decodeSubjects(ctx, cur, err, "list report subjects")
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d subjectDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("list report subjects: %w", err)
+		}
+		x, err := d.toSubject()
+		if err != nil {
+			return err
+		}
+		if err := fn(x); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("list report subjects: %w", err)
+	}
+	return nil
 }
 
 func ids(ctx context.Context, cur *mongo.Cursor, err error, op string) ([]string, error) {
