@@ -64,7 +64,7 @@ func TestBadAccessTokensAre401(t *testing.T) {
 		t.Fatal(err)
 	}
 	kid, priv := kf.Keys[0].ID, ed25519.PrivateKey(kf.Keys[0].Private)
-	now := time.Now()
+	now := apitest.Now()
 	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
 		m := jwt.MapClaims{"iss": env.App.Cfg.JWTIssuer, "aud": env.App.Cfg.JWTAudience, "sub": u.ID, "jti": "j",
 			"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
@@ -120,7 +120,7 @@ func TestBadAccessTokensAre401(t *testing.T) {
 // working on this instance at once.
 func TestSessionsOverHTTP(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Now().UTC().Truncate(time.Second)} // rotations are stored in whole seconds
+	clock := &testClock{t: apitest.Now().UTC().Truncate(time.Second)} // rotations are stored in whole seconds
 	env := apitest.New(t, apitest.WithClock(clock.Now))
 	u := env.Register("Session Sam")
 	a := login(t, env, u.Email)
@@ -180,7 +180,7 @@ func TestRefreshGraceAndConcurrencyOverHTTP(t *testing.T) {
 	t.Parallel()
 	// The clock stands still: every retry below is within the 10-second grace however slowly
 	// a loaded machine serves them.
-	clock := &testClock{t: time.Now().UTC().Truncate(time.Second)} // rotations are stored in whole seconds
+	clock := &testClock{t: apitest.Now().UTC().Truncate(time.Second)} // rotations are stored in whole seconds
 	env := apitest.New(t, apitest.WithClock(clock.Now))
 	u := env.Register("Grace Gail")
 	a := login(t, env, u.Email)

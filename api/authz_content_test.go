@@ -98,7 +98,7 @@ func init() {
 			return apitest.Req{Path: fmt.Sprintf(path, d.ID)}
 		}
 	}
-	now := func() string { return time.Now().UTC().Format(time.RFC3339) }
+	now := func() string { return apitest.Now().UTC().Format(time.RFC3339) }
 	addRows(
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/content", Expect: members(200)},
 		Row{Method: "POST", Path: "/v1/programmes/{programmeId}/content", Expect: authors(201), Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {

@@ -15,7 +15,7 @@ import (
 func storedInvite(t *testing.T, f *Fixture, who Who, row string) string {
 	t.Helper()
 	email := row + "-" + slug(who) + "@invites.example"
-	now := time.Now().UTC().Add(-2 * time.Minute)
+	now := apitest.Now().UTC().Add(-2 * time.Minute)
 	inv := programme.Invite{ID: programme.InviteID(f.ProgrammeID, email), ProgrammeID: f.ProgrammeID, Email: email, Role: programme.RoleMentee,
 		State: programme.InvitePending, Generation: 1, Seed: "seed-" + email, TokenHash: "hash-" + email, InvitedBy: f.Users[Owner].ID,
 		CreatedAt: now, SentAt: now, ExpiresAt: now.Add(24 * time.Hour), Mail: programme.InviteMail{Status: programme.MailOff, Generation: 1, At: now}}

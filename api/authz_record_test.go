@@ -39,7 +39,7 @@ func fixturePairing(t *testing.T, f *Fixture) mentoring.Pairing {
 // heldMeeting logs a meeting of the fixture pairing that happened yesterday, as by.
 func heldMeeting(t *testing.T, f *Fixture, by mentoring.Actor) mentoring.MeetingView {
 	t.Helper()
-	start := time.Now().Add(-26 * time.Hour).UTC().Format(time.RFC3339)
+	start := apitest.Now().Add(-26 * time.Hour).UTC().Format(time.RFC3339)
 	v, err := f.Env.App.Record.PlanMeeting(context.Background(), by, fixturePairing(t, f), mentoring.MeetingInput{Start: &start})
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +63,8 @@ func init() {
 		ctx := context.Background()
 		mentee, mentor := recordActors(f)
 		p := fixturePairing(t, f)
-		start := time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
-		text, due := "Read the agreement lesson", time.Now().AddDate(0, 0, 10).Format(time.DateOnly)
+		start := apitest.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
+		text, due := "Read the agreement lesson", apitest.Now().AddDate(0, 0, 10).Format(time.DateOnly)
 		menteeID := mentee.UserID
 		v, err := f.Env.App.Record.PlanMeeting(ctx, mentor, p, mentoring.MeetingInput{Start: &start,
 			Actions: []mentoring.ActionInput{{Text: &text, OwnerID: &menteeID, Due: &due}}})
@@ -86,7 +86,7 @@ func init() {
 			return apitest.Req{Path: f.PathWith(t, path), Body: b}
 		}
 	}
-	soon := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	soon := apitest.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	addRows(
 		Row{Method: "POST", Path: "/v1/pairings/{pairingId}/meetings", Expect: recordWriters,
 			Build: body("/v1/pairings/{pairingId}/meetings", map[string]any{"start": soon, "format": "video"})},
@@ -105,7 +105,7 @@ func init() {
 		Row{Method: "POST", Path: "/v1/meetings/{meetingId}/actions", Expect: recordWriters,
 			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
 				return apitest.Req{Path: f.PathWith(t, "/v1/meetings/{meetingId}/actions"), Body: map[string]any{"actions": []map[string]string{
-					{"text": "Book the room", "ownerId": f.Users[Mentor].ID, "due": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)}}}}
+					{"text": "Book the room", "ownerId": f.Users[Mentor].ID, "due": apitest.Now().AddDate(0, 0, 3).Format(time.DateOnly)}}}}
 			}},
 		// The action is the mentee's: only they tick it off.
 		Row{Method: "PATCH", Path: "/v1/actions/{actionId}",

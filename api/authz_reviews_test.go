@@ -44,7 +44,7 @@ func init() {
 		Row{Method: "POST", Path: "/v1/me/reviews/{cardId}", Expect: mine(http.StatusCreated),
 			Build: func(t *testing.T, f *Fixture, who Who) apitest.Req {
 				return apitest.Req{Path: f.PathWith(t, "/v1/me/reviews/{cardId}"), Body: map[string]any{
-					"eventId": newEventID(), "occurredAt": time.Now().UTC().Format(time.RFC3339), "optionKeys": []string{"b"}}}
+					"eventId": newEventID(), "occurredAt": apitest.Now().UTC().Format(time.RFC3339), "optionKeys": []string{"b"}}}
 			}},
 		Row{Method: "GET", Path: "/v1/programmes/{programmeId}/review-settings", Expect: gamMember(http.StatusOK)},
 		Row{Method: "PUT", Path: "/v1/programmes/{programmeId}/review-settings", Expect: gamOwnerOnly(http.StatusOK),

@@ -307,7 +307,7 @@ func TestMyMenteesBudget(t *testing.T) {
 	}
 	first := pair(w.mentees[0])
 	pair(w.mentees[1])
-	start := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	start := apitest.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	w.do(t, "POST", "/v1/pairings/"+first+"/meetings", w.mentor.Token, map[string]any{"start": start, "durationMinutes": 30, "format": "video"}, 201)
 
 	measure := func(want int) int64 {

@@ -53,7 +53,7 @@ func TestLessonProgressIsRecordedExactlyOnce(t *testing.T) {
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Once"), true)
 	url := "/v1/lessons/" + lesson.ID + "/progress"
 	id := newEventID()
-	body := map[string]any{"eventId": id, "occurredAt": ts(time.Now().Add(-time.Hour)), "state": "completed", "secondsSpent": 240}
+	body := map[string]any{"eventId": id, "occurredAt": ts(apitest.Now().Add(-time.Hour)), "state": "completed", "secondsSpent": 240}
 	first := w.do(t, "POST", url, w.mentee.Token, body, 201)
 	// The client did not hear the answer and retries; the original result comes back.
 	again := w.do(t, "POST", url, w.mentee.Token, body, 200)
@@ -72,14 +72,14 @@ func TestLessonProgressIsRecordedExactlyOnce(t *testing.T) {
 	// The same eventId cannot be reused for another kind of activity.
 	quiz := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testQuiz("Q", 0), true)
 	p := asProblem(t, w.env.Do(apitest.Req{Method: "POST", Path: "/v1/quizzes/" + quiz.ID + "/attempts", Token: w.mentee.Token,
-		Body: map[string]any{"eventId": id, "occurredAt": ts(time.Now()), "answers": []any{}}}), 422)
+		Body: map[string]any{"eventId": id, "occurredAt": ts(apitest.Now()), "answers": []any{}}}), 422)
 	if p.Code != "event_id_reused" {
 		t.Errorf("problem %+v", p)
 	}
 	// Progress on a draft is refused as if it did not exist.
 	draft := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Draft"), false)
 	asProblem(t, w.env.Do(apitest.Req{Method: "POST", Path: "/v1/lessons/" + draft.ID + "/progress", Token: w.owner.Token,
-		Body: map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "state": "started"}}), 404)
+		Body: map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "state": "started"}}), 404)
 }
 
 // A crash after the learning event was published but before the progress record was written
@@ -89,7 +89,7 @@ func TestCrashBetweenEventAndRecordIsRepairedByRetry(t *testing.T) {
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Crash"), true)
 	id := newEventID()
-	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Millisecond)
+	at := apitest.Now().Add(-time.Minute).UTC().Truncate(time.Millisecond)
 	if err := w.env.App.Learning.Publish(context.Background(), learning.Event{ID: id, Kind: learning.LessonCompleted,
 		UserID: w.mentee.ID, ProgrammeID: w.pid, ItemKind: "lesson", ItemID: lesson.ID, OccurredAt: at, RecordedAt: at}); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestBadProgressIsRejectedFieldByField(t *testing.T) {
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Strict"), true)
 	url := "/v1/lessons/" + lesson.ID + "/progress"
-	now := time.Now()
+	now := apitest.Now()
 	tests := []struct {
 		name   string
 		body   any
@@ -174,7 +174,7 @@ func TestQuizAttemptsAreGradedOnTheServerWithARetryPolicy(t *testing.T) {
 			{"questionKey": "q3", "optionKeys": []string{q3}}}
 	}
 	var a1 attemptJSON
-	w.do(t, "POST", url, w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+	w.do(t, "POST", url, w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"answers": answer("a", []string{"a"}, "false"), "secondsSpent": 60}, 201).JSON(t, &a1)
 	// q1 wrong, q2 half-right is wrong, q3 right: 1 of 3.
 	if a1.Attempt != 1 || a1.ScorePercent != 33 || a1.Passed || *a1.AttemptsRemaining != 1 {
@@ -193,7 +193,7 @@ func TestQuizAttemptsAreGradedOnTheServerWithARetryPolicy(t *testing.T) {
 	if _, err := w.env.App.Content.Update(context.Background(), quiz.ID, 0, v2); err != nil {
 		t.Fatal(err)
 	}
-	second := map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now().Add(-time.Hour)), "version": 1,
+	second := map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now().Add(-time.Hour)), "version": 1,
 		"answers": answer("b", []string{"a", "c"}, "false")}
 	var a2 attemptJSON
 	w.do(t, "POST", url, w.mentee.Token, second, 201).JSON(t, &a2)
@@ -202,7 +202,7 @@ func TestQuizAttemptsAreGradedOnTheServerWithARetryPolicy(t *testing.T) {
 	}
 	// No attempts left; a replay of the last attempt still answers with its result.
 	p := asProblem(t, w.env.Do(apitest.Req{Method: "POST", Path: url, Token: w.mentee.Token, Body: map[string]any{
-		"eventId": newEventID(), "occurredAt": ts(time.Now()), "answers": answer("a", []string{"a"}, "true")}}), 422)
+		"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "answers": answer("a", []string{"a"}, "true")}}), 422)
 	if p.Code != "attempts_used_up" {
 		t.Errorf("problem %+v", p)
 	}
@@ -218,7 +218,7 @@ func TestQuizAttemptsAreGradedOnTheServerWithARetryPolicy(t *testing.T) {
 	}
 	// Unknown questions and options are named.
 	p = asProblem(t, w.env.Do(apitest.Req{Method: "POST", Path: url, Token: w.mentor.Token, Body: map[string]any{
-		"eventId": newEventID(), "occurredAt": ts(time.Now()), "answers": []map[string]any{
+		"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "answers": []map[string]any{
 			{"questionKey": "q9", "optionKeys": []string{"a"}}, {"questionKey": "q1", "optionKeys": []string{"a", "b"}},
 			{"questionKey": "q2", "optionKeys": []string{"z"}}}}}), 422)
 	got := []string{}
@@ -265,8 +265,8 @@ func TestCorrectAnswersNeverReachMenteesBeforeTheySubmit(t *testing.T) {
 		scan(get(p))
 	}
 	scan(w.do(t, "POST", "/v1/sync", w.mentee.Token, map[string]any{"events": []map[string]any{
-		{"type": "lesson_progress", "eventId": newEventID(), "occurredAt": ts(time.Now()), "lessonId": lesson.ID, "state": "completed"},
-		{"type": "quiz_attempt", "eventId": newEventID(), "occurredAt": ts(time.Now()), "quizId": "not-a-quiz", "answers": []any{}},
+		{"type": "lesson_progress", "eventId": newEventID(), "occurredAt": ts(apitest.Now()), "lessonId": lesson.ID, "state": "completed"},
+		{"type": "quiz_attempt", "eventId": newEventID(), "occurredAt": ts(apitest.Now()), "quizId": "not-a-quiz", "answers": []any{}},
 	}}, 200))
 	// A conditional GET with a stale ETag is a full response too.
 	scan(w.env.Do(apitest.Req{Method: "GET", Path: "/v1/quizzes/" + quiz.ID, Token: w.mentee.Token, Header: map[string]string{"If-None-Match": `W/"x"`}}))
@@ -277,7 +277,7 @@ func TestCorrectAnswersNeverReachMenteesBeforeTheySubmit(t *testing.T) {
 	// After submitting, the attempt shows per-question correctness and explanations; the quiz
 	// itself still does not.
 	r := w.do(t, "POST", "/v1/quizzes/"+quiz.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(),
-		"occurredAt": ts(time.Now()), "answers": []map[string]any{{"questionKey": "q1", "optionKeys": []string{"b"}}}}, 201)
+		"occurredAt": ts(apitest.Now()), "answers": []map[string]any{{"questionKey": "q1", "optionKeys": []string{"b"}}}}, 201)
 	if !strings.Contains(string(r.Body), quiz.Quiz.Questions[0].Explanation) || !strings.Contains(string(r.Body), `"correct":true`) {
 		t.Errorf("the attempt result lacks explanations or correctness: %s", r.Body)
 	}
@@ -295,7 +295,7 @@ func TestChecklistTicksAndCompletion(t *testing.T) {
 			map[string]any{"eventId": id, "occurredAt": ts(at), "ticked": ticked}, 200).JSON(t, &out)
 		return out, id
 	}
-	t0 := time.Now().Add(-time.Hour)
+	t0 := apitest.Now().Add(-time.Hour)
 	if r, _ := tick("notes", true, t0); r.Complete || !cmp.Equal(r.TickedItems, []string{"notes"}) {
 		t.Errorf("after notes: %+v", r)
 	}
@@ -327,9 +327,9 @@ func TestChecklistTicksAndCompletion(t *testing.T) {
 		t.Errorf("checklist view %+v", got.MyProgress)
 	}
 	asProblem(t, w.env.Do(apitest.Req{Method: "PUT", Path: "/v1/checklists/" + cl.ID + "/items/nope", Token: w.mentee.Token,
-		Body: map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "ticked": true}}), 404)
+		Body: map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "ticked": true}}), 404)
 	p := asProblem(t, w.env.Do(apitest.Req{Method: "PUT", Path: "/v1/checklists/" + cl.ID + "/items/notes", Token: w.mentee.Token,
-		Body: map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now())}}), 422)
+		Body: map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now())}}), 422)
 	if p.Errors[0].Pointer != "/ticked" {
 		t.Errorf("problem %+v", p)
 	}
@@ -359,16 +359,16 @@ func TestPathProgressAndCompletion(t *testing.T) {
 	if p := view(); p.Progress.Done != 0 || p.Progress.Total != 3 || p.Progress.Next.ID != lesson.ID {
 		t.Errorf("fresh path %+v", p.Progress)
 	}
-	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "state": "completed"}, 201)
+	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "state": "completed"}, 201)
 	// A failed quiz attempt does not complete the step.
-	w.do(t, "POST", "/v1/quizzes/"+quiz.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "answers": []any{}}, 201)
+	w.do(t, "POST", "/v1/quizzes/"+quiz.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "answers": []any{}}, 201)
 	if p := view(); p.Progress.Done != 1 || p.Progress.Percent != 33 || p.Progress.Next.ID != quiz.ID || !p.Steps[0].Done {
 		t.Errorf("after the lesson %+v", p.Progress)
 	}
-	w.do(t, "POST", "/v1/quizzes/"+quiz.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+	w.do(t, "POST", "/v1/quizzes/"+quiz.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"answers": []map[string]any{{"questionKey": "q1", "optionKeys": []string{"b"}}, {"questionKey": "q3", "optionKeys": []string{"false"}}}}, 201)
 	for _, item := range []string{"notes", "actions"} {
-		w.do(t, "PUT", "/v1/checklists/"+cl.ID+"/items/"+item, w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "ticked": true}, 200)
+		w.do(t, "PUT", "/v1/checklists/"+cl.ID+"/items/"+item, w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "ticked": true}, 200)
 	}
 	if got := events(t, w.env, w.mentee.ID)["path_completed"]; got != 1 {
 		t.Errorf("%d path_completed events after the last step, want 1", got)
@@ -404,7 +404,7 @@ func TestDatabaseBudgetForLessonReadsAndProgressWrites(t *testing.T) {
 	url := "/v1/lessons/" + lesson.ID
 	// Warm the caches: the lesson, the membership, the programme's (empty) list of paths.
 	w.do(t, "GET", url, w.mentee.Token, nil, 200)
-	w.do(t, "POST", url+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()), "state": "completed"}, 201)
+	w.do(t, "POST", url+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()), "state": "completed"}, 201)
 	r := w.do(t, "GET", url, w.mentee.Token, nil, 200)
 	if n := w.env.DBCommands(r); n != 0 {
 		t.Errorf("a warm lesson read issued %d database commands, want 0", n)
@@ -418,7 +418,7 @@ func TestDatabaseBudgetForLessonReadsAndProgressWrites(t *testing.T) {
 		seconds int
 		want    int64
 	}{{"started", 0, 2}, {"completed", estimate, 2}, {"completed", 1, 3}} {
-		r := w.do(t, "POST", url+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+		r := w.do(t, "POST", url+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 			"state": c.state, "secondsSpent": c.seconds}, 201)
 		if n := w.env.DBCommands(r); n > c.want {
 			t.Errorf("a lesson %s write reporting %d s issued %d database commands, want at most %d", c.state, c.seconds, n, c.want)

@@ -37,7 +37,7 @@ func TestDemoMenteeReviewsAndCarriesABadge(t *testing.T) {
 		t.Fatalf("due: %+v, want the missed q3", page.Items)
 	}
 	r := env.Do(apitest.Req{Method: "POST", Path: "/v1/me/reviews/" + page.Items[0].ID, Token: token, Body: map[string]any{
-		"eventId": newEventID(), "occurredAt": time.Now().UTC().Format(time.RFC3339), "optionKeys": []string{"false"}}})
+		"eventId": newEventID(), "occurredAt": apitest.Now().UTC().Format(time.RFC3339), "optionKeys": []string{"false"}}})
 	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"correct":true`) {
 		t.Fatalf("answer: %d %s", r.Status, r.Body)
 	}

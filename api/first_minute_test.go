@@ -121,7 +121,7 @@ func TestMyPrizesListWinsWithClaimInstructions(t *testing.T) {
 	if got := prizes(w.mentee); len(got) != 0 {
 		t.Fatalf("prizes before winning: %+v", got)
 	}
-	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"state": "completed", "secondsSpent": lesson.EstimatedMinutes * 60}, 201)
 	var won []myPrizeJSON
 	deadline := time.Now().Add(10 * time.Second)
@@ -161,17 +161,17 @@ type syncEarnedJSON struct {
 
 func TestSyncSaysWhyAnEventEarnedNothing(t *testing.T) {
 	t.Parallel()
-	joined := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	joined := apitest.Now().Add(-3 * time.Hour).Truncate(time.Second)
 	clock := &testClock{t: joined}
 	w := newContentWorld(t, apitest.WithClock(clock.Now)) // the members join three hours ago
-	clock.Set(time.Now())
+	clock.Set(apitest.Now())
 	w.mentee.Token = w.env.Login(w.mentee.Email, "correct-horse-battery")
 	svc := w.env.App.Content
 	fast := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Skimmed"), true)
 	slow := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Read"), true)
 	early := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Before joining"), true)
 	estimate := slow.EstimatedMinutes * 60
-	now := time.Now()
+	now := apitest.Now()
 	lessonEv := func(id, lessonID, state string, at time.Time, seconds int) map[string]any {
 		return map[string]any{"type": "lesson_progress", "eventId": id, "lessonId": lessonID, "state": state, "occurredAt": ts(at), "secondsSpent": seconds}
 	}
@@ -251,7 +251,7 @@ func TestQuizShowsTheRightAnswersOnceItIsOver(t *testing.T) {
 		{"questionKey": "q3", "optionKeys": []string{"false"}}}
 	attempt := func(q content.Item, answers []map[string]any) reviewedAttemptJSON {
 		var a reviewedAttemptJSON
-		w.do(t, "POST", "/v1/quizzes/"+q.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+		w.do(t, "POST", "/v1/quizzes/"+q.ID+"/attempts", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 			"answers": answers, "secondsSpent": 60}, 201).JSON(t, &a)
 		return a
 	}
@@ -304,7 +304,7 @@ func TestListsCarryTheCallersProgressAndPathMinutesAgree(t *testing.T) {
 	quiz := mustCreate(t, svc, w.owner.ID, w.pid, testQuiz("Listed quiz", 0), true)
 	path := mustCreate(t, svc, w.owner.ID, w.pid, content.Item{Kind: content.KindPath, Title: "Listed path",
 		Path: &content.Path{Items: []learning.ItemRef{lesson.Ref(), quiz.Ref()}}}, true)
-	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"state": "completed", "secondsSpent": 120}, 201)
 	var list struct{ Items []listedJSON }
 	w.do(t, "GET", "/v1/programmes/"+w.pid+"/content", w.mentee.Token, nil, 200).JSON(t, &list)

@@ -91,7 +91,7 @@ func TestHomeOfAFreshMenteeShowsLevelOneAndTheBadgesToEarn(t *testing.T) {
 	if r.Status != 304 || len(r.Body) != 0 {
 		t.Errorf("revalidation: %d %q", r.Status, r.Body)
 	}
-	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"state": "started"}, 201)
 	if _, again := w.home(t, w.mentee); again == etag {
 		t.Error("the ETag did not change with the caller's progress")
@@ -135,12 +135,12 @@ func TestHomeSuggestsWhatWasAssignedThenThePathThenSomethingNew(t *testing.T) {
 	quiz := mustCreate(t, svc, w.owner.ID, w.pid, testQuiz("Assigned quiz", 0), true)
 	fresh := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("A fresh lesson"), true)
 	p := homePairing(t, w)
-	due := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	due := apitest.Now().AddDate(0, 0, 3).Format(time.DateOnly)
 	w.do(t, "POST", "/v1/pairings/"+p.ID+"/assignments", w.mentor.Token, map[string]any{"items": []map[string]any{{"kind": "quiz", "id": quiz.ID}},
 		"due": due, "title": "Before we meet"}, 201)
-	w.do(t, "POST", "/v1/pairings/"+p.ID+"/meetings", w.mentor.Token, map[string]any{"start": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339),
+	w.do(t, "POST", "/v1/pairings/"+p.ID+"/meetings", w.mentor.Token, map[string]any{"start": apitest.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339),
 		"durationMinutes": 45}, 201)
-	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"state": "completed", "secondsSpent": 300}, 201)
 
 	h, _ := w.home(t, w.mentee)
@@ -161,7 +161,7 @@ func TestHomeSuggestsWhatWasAssignedThenThePathThenSomethingNew(t *testing.T) {
 		hp.DueSoon[0].Items[0].EstimatedMinutes == nil {
 		t.Errorf("due soon: %+v", hp.DueSoon)
 	}
-	if hp.NextMeeting == nil || hp.NextMeeting.StartAt.Before(time.Now()) {
+	if hp.NextMeeting == nil || hp.NextMeeting.StartAt.Before(apitest.Now()) {
 		t.Errorf("next meeting: %+v", hp.NextMeeting)
 	}
 	// The mentor's home has the meeting too, and nothing assigned to them.
@@ -184,8 +184,8 @@ func TestHomeDatabaseBudget(t *testing.T) {
 		Path: &content.Path{Items: []learning.ItemRef{lesson.Ref(), quiz.Ref()}}}, true)
 	p := homePairing(t, w)
 	w.do(t, "POST", "/v1/pairings/"+p.ID+"/assignments", w.mentor.Token, map[string]any{"items": []map[string]any{{"kind": "quiz", "id": quiz.ID}},
-		"due": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)}, 201)
-	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+		"due": apitest.Now().AddDate(0, 0, 3).Format(time.DateOnly)}, 201)
+	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 		"state": "completed", "secondsSpent": 300}, 201)
 	commands := func(others int) (cold, warm int64) {
 		t.Helper()
@@ -194,7 +194,7 @@ func TestHomeDatabaseBudget(t *testing.T) {
 			if err := w.env.App.Programmes.AddMember(ctx, w.pid, u.ID, programme.RoleMentee); err != nil {
 				t.Fatal(err)
 			}
-			w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", u.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(time.Now()),
+			w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", u.Token, map[string]any{"eventId": newEventID(), "occurredAt": ts(apitest.Now()),
 				"state": "completed", "secondsSpent": 300}, 201)
 		}
 		cold = w.env.DBCommands(w.env.Do(apitest.Req{Method: "GET", Path: "/v1/me/home", Token: w.mentee.Token}))

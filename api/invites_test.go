@@ -38,7 +38,7 @@ type invitesWorld struct {
 func (c *testClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 func newInvitesWorld(t *testing.T, env map[string]string) *invitesWorld {
-	clock := &testClock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := &testClock{t: apitest.Now().UTC().Truncate(time.Second)}
 	opts := []apitest.Option{apitest.WithClock(clock.Now)}
 	if env != nil {
 		opts = append(opts, apitest.WithEnv(env))

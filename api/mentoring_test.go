@@ -501,7 +501,7 @@ func TestAssignmentRetries(t *testing.T) {
 	var group struct{ ID string }
 	w.do(t, "POST", pp+"/pairings", w.owner.Token, map[string]any{"mentorId": w.mentor.ID, "menteeIds": []string{ada.ID, ben.ID}, "type": "group"}, 201).JSON(t, &group)
 	path := "/v1/pairings/" + group.ID + "/assignments"
-	body := map[string]any{"items": []map[string]string{{"kind": "lesson", "id": "lesson-1"}}, "due": time.Now().AddDate(0, 0, 7).Format("2006-01-02")}
+	body := map[string]any{"items": []map[string]string{{"kind": "lesson", "id": "lesson-1"}}, "due": apitest.Now().AddDate(0, 0, 7).Format("2006-01-02")}
 	assign := func(key string, want int) (id string, replayed bool) {
 		t.Helper()
 		req := apitest.Req{Method: "POST", Path: path, Token: w.mentor.Token, Body: body}

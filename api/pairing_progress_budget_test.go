@@ -43,7 +43,7 @@ func TestPairingProgressReadsTheGroupAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := app.Mentoring.Assign(ctx, mentoring.Actor{UserID: w.mentor.ID, Role: mentoring.RoleMentor}, p.ID,
-			mentoring.NewAssignment{Items: []learning.ItemRef{lesson.Ref()}, Due: time.Now().AddDate(0, 0, 7).Format(time.DateOnly)}); err != nil {
+			mentoring.NewAssignment{Items: []learning.ItemRef{lesson.Ref()}, Due: apitest.Now().AddDate(0, 0, 7).Format(time.DateOnly)}); err != nil {
 			t.Fatal(err)
 		}
 		path := "/v1/pairings/" + p.ID + "/progress"

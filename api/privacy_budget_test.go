@@ -68,7 +68,7 @@ func BenchmarkErasureAndExport(b *testing.B) {
 // others' events, then measures. The app's own privacy worker polls hourly, so the jobs
 // run here, under a counting context, on a second privacy.Service over the same stores.
 func measurePrivacy(t testing.TB, own, others int) privacyCost {
-	clock := &testClock{t: time.Now().UTC()}
+	clock := &testClock{t: apitest.Now().UTC()}
 	env := apitest.New(t, apitest.WithEnv(map[string]string{"DEMO_SEED": "true", "PRIVACY_POLL_INTERVAL": "1h"}),
 		apitest.WithClock(clock.Now))
 	w := &privacyWorld{env: env, clock: clock, ctx: context.Background()}

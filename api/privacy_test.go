@@ -32,7 +32,7 @@ type privacyWorld struct {
 }
 
 func newPrivacyWorld(t *testing.T) *privacyWorld {
-	clock := &testClock{t: time.Now().UTC()}
+	clock := &testClock{t: apitest.Now().UTC()}
 	env := apitest.New(t, apitest.WithEnv(map[string]string{"DEMO_SEED": "true", "PRIVACY_POLL_INTERVAL": "100ms"}),
 		apitest.WithClock(clock.Now))
 	w := &privacyWorld{env: env, clock: clock, ctx: context.Background()}

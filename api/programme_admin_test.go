@@ -99,7 +99,7 @@ func TestInvitationsAndJoinCodes(t *testing.T) {
 	}
 	asProblem(t, env.Do(apitest.Req{Method: "POST", Path: base + "/join-codes", Token: owner.Token, Body: map[string]string{"role": "owner"}}), 422)
 	asProblem(t, env.Do(apitest.Req{Method: "POST", Path: base + "/join-codes", Token: owner.Token,
-		Body: map[string]string{"role": "mentee", "expiresAt": time.Now().Add(-time.Hour).Format(time.RFC3339)}}), 422)
+		Body: map[string]string{"role": "mentee", "expiresAt": apitest.Now().Add(-time.Hour).Format(time.RFC3339)}}), 422)
 	if r := env.Do(apitest.Req{Method: "DELETE", Path: base + "/join-codes/" + jc.ID, Token: owner.Token}); r.Status != 204 {
 		t.Fatalf("revoke: %d", r.Status)
 	}

@@ -80,7 +80,7 @@ func newReportWorld(t *testing.T) *reportWorld {
 func quickUser(t *testing.T, env *apitest.Env, name string) apitest.User {
 	t.Helper()
 	u := identity.User{ID: identity.NewID(), Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@test.example", DisplayName: name,
-		Timezone: "Europe/London", Locale: "en", CreatedAt: time.Now().UTC()}
+		Timezone: "Europe/London", Locale: "en", CreatedAt: apitest.Now().UTC()}
 	if err := env.App.Identity.Store.CreateUser(context.Background(), u, "not-a-password-hash"); err != nil {
 		t.Fatal(err)
 	}

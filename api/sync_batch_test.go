@@ -18,7 +18,7 @@ func fullSync(w *contentWorld, t *testing.T) []map[string]any {
 		mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Sync lesson two"), true).ID}
 	quiz := mustCreate(t, svc, w.owner.ID, w.pid, testQuiz("Sync quiz", 0), true)
 	cl := mustCreate(t, svc, w.owner.ID, w.pid, testChecklist("Sync checklist"), true)
-	start := time.Now().Add(-72 * time.Hour)
+	start := apitest.Now().Add(-72 * time.Hour)
 	evs := make([]map[string]any, 500)
 	for i := range evs {
 		at := ts(start.Add(time.Duration(i) * 8 * time.Minute))

@@ -44,7 +44,7 @@ func (w *contentWorld) pull(t *testing.T, u apitest.User, since string) pullJSON
 
 func TestPullSyncTellsAnOfflinePhoneWhatChanged(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	clock := &testClock{t: apitest.Now().UTC().Truncate(time.Millisecond)}
 	w := newContentWorld(t, apitest.WithClock(clock.Now))
 	svc := w.env.App.Content
 	lesson := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Pulled lesson"), true)
@@ -133,7 +133,7 @@ func TestPullSyncPagesWithoutLosingChanges(t *testing.T) {
 	var batch []map[string]any
 	for i := range 250 {
 		batch = append(batch, map[string]any{"type": "lesson_progress", "eventId": newEventID(), "lessonId": lesson.ID, "state": "started",
-			"occurredAt": ts(time.Now().Add(time.Duration(i-300) * time.Second))})
+			"occurredAt": ts(apitest.Now().Add(time.Duration(i-300) * time.Second))})
 	}
 	w.do(t, "POST", "/v1/sync", w.mentee.Token, map[string]any{"events": batch}, 200)
 	seen := map[string]int{}

@@ -32,7 +32,7 @@ func TestOfflineSyncAnswersEachEvent(t *testing.T) {
 	quiz := mustCreate(t, svc, w.owner.ID, w.pid, testQuiz("Offline quiz", 0), true)
 	cl := mustCreate(t, svc, w.owner.ID, w.pid, testChecklist("Offline checklist"), true)
 	draft := mustCreate(t, svc, w.owner.ID, w.pid, testLesson("Draft"), false)
-	now := time.Now()
+	now := apitest.Now()
 	// Recorded online before the phone went offline: comes back as a duplicate.
 	earlier := newEventID()
 	w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": earlier, "occurredAt": ts(now.Add(-48 * time.Hour)), "state": "started"}, 201)
@@ -110,7 +110,7 @@ func TestSyncBatchLimits(t *testing.T) {
 	w := newContentWorld(t)
 	evs := make([]map[string]any, 501)
 	for i := range evs {
-		evs[i] = map[string]any{"type": "lesson_progress", "eventId": newEventID(), "occurredAt": ts(time.Now()), "lessonId": "x", "state": "started"}
+		evs[i] = map[string]any{"type": "lesson_progress", "eventId": newEventID(), "occurredAt": ts(apitest.Now()), "lessonId": "x", "state": "started"}
 	}
 	p := asProblem(t, w.env.Do(apitest.Req{Method: "POST", Path: "/v1/sync", Token: w.mentee.Token, Body: map[string]any{"events": evs}}), 422)
 	if p.Errors[0].Pointer != "/events" {

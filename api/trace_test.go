@@ -28,7 +28,7 @@ func TestTraceSpansRequestToWorker(t *testing.T) {
 	w := newContentWorld(t)
 	lesson := mustCreate(t, w.env.App.Content, w.owner.ID, w.pid, testLesson("Traced"), true)
 	r := w.do(t, "POST", "/v1/lessons/"+lesson.ID+"/progress", w.mentee.Token, map[string]any{"eventId": newEventID(),
-		"occurredAt": ts(time.Now().Add(-time.Minute)), "state": "completed", "secondsSpent": 240}, 201)
+		"occurredAt": ts(w.env.Now().Add(-time.Minute)), "state": "completed", "secondsSpent": 240}, 201)
 	_ = r
 
 	var request trace.SpanContext

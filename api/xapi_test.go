@@ -38,7 +38,7 @@ func TestXAPIStatementsReachTheLRS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
+	now := apitest.Now().UTC()
 	ev := w.env.App.Evidence
 	events := []learning.Event{
 		{ID: "e-lesson", Kind: learning.LessonCompleted, ItemKind: "lesson", ItemID: "l1", Domain: "skill-based", SecondsSpent: 450},

@@ -112,7 +112,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	cfg.JWTKeysFile = filepath.Join(dir, "jwt-keys.json")
-	o := app.Options{DB: mongotest.DB(t), RecordDBCommands: true, PasswordCost: cheapPasswordCost}
+	o := app.Options{DB: mongotest.DB(t), Now: Now, RecordDBCommands: true, PasswordCost: cheapPasswordCost}
 	for _, opt := range opts {
 		opt(&cfg, &o)
 	}

@@ -76,9 +76,6 @@ func copyDemo(t testing.TB, cfg app.Config, o app.Options) {
 		return
 	}
 	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
 	demoMu.Lock()
 	if demo == nil || !demo.serves(now()) {
 		d, err := seedDemoTemplate(t, now)
