@@ -20,10 +20,14 @@ func sessionIndexes() []mongodb.Index {
 	return []mongodb.Index{
 		// logout-all: {userId, revoked}
 		{Collection: sessions, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "revoked", Value: 1}}}},
-		// the sweeper: {expiresAt: {$lt: now}} (no TTL index: FerretDB 1.24 has none)
-		{Collection: sessions, Model: mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}},
+		// the sweeper (no TTL index: FerretDB 1.24 has none)
+		sessionSweep.Index(),
 	}
 }
+
+// sessionSweep deletes expired sessions by the hour bucket of expiresAt (an {expiresAt:
+// {$lt: now}} delete would decode every session on the embedded engine, issue 20).
+var sessionSweep = mongodb.HourSweep{Collection: sessions, Field: "expiresAt", Bucket: "expiresHour"}
 
 // sessionDoc is a refresh-token family. It holds the hash of the current token and the seed
 // the tokens are derived from (useless without the server's refresh secret), never a token.
@@ -40,12 +44,13 @@ type sessionDoc struct {
 	CreatedAt    time.Time `bson:"createdAt"`
 	LastUsedAt   time.Time `bson:"lastUsedAt"`
 	ExpiresAt    time.Time `bson:"expiresAt"`
+	ExpiresHour  string    `bson:"expiresHour"` // mongodb.HourOf(ExpiresAt), the sweep's bucket
 }
 
 func fromSession(s identity.Session) sessionDoc {
 	return sessionDoc{ID: s.ID, UserID: s.UserID, Seed: base64.StdEncoding.EncodeToString(s.Seed), Generation: s.Generation,
 		TokenHash: s.TokenHash, RotatedAt: s.RotatedAt, Revoked: s.Revoked, RevokedAt: s.RevokedAt, RevokeReason: s.RevokeReason,
-		CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt, ExpiresAt: s.ExpiresAt}
+		CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt, ExpiresAt: s.ExpiresAt, ExpiresHour: mongodb.HourOf(s.ExpiresAt)}
 }
 
 func (d sessionDoc) toSession() (identity.Session, error) {
@@ -85,7 +90,8 @@ func (s *Store) AdvanceSession(ctx context.Context, id string, gen int, tokenHas
 	res, err := s.db.Collection(sessions).UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "gen", Value: gen}, {Key: "revoked", Value: false}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "gen", Value: gen + 1}, {Key: "tokenHash", Value: tokenHash},
-			{Key: "rotatedAt", Value: rotatedAt}, {Key: "lastUsedAt", Value: rotatedAt}, {Key: "expiresAt", Value: expiresAt}}}})
+			{Key: "rotatedAt", Value: rotatedAt}, {Key: "lastUsedAt", Value: rotatedAt}, {Key: "expiresAt", Value: expiresAt},
+			{Key: "expiresHour", Value: mongodb.HourOf(expiresAt)}}}})
 	if err != nil {
 		return false, fmt.Errorf("advance session: %w", err)
 	}
@@ -128,9 +134,9 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, reason string, a
 
 // DeleteExpiredSessions implements identity.SessionStore.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.Collection(sessions).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: now}}}})
+	n, err := sessionSweep.DeleteBefore(ctx, s.db, now)
 	if err != nil {
-		return 0, fmt.Errorf("delete expired sessions: %w", err)
+		return n, fmt.Errorf("delete expired sessions: %w", err)
 	}
-	return res.DeletedCount, nil
+	return n, nil
 }
