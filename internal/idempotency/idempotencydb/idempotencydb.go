@@ -17,10 +17,14 @@ import (
 const Collection = "idempotency_keys"
 
 // Indexes lists the indexes the queries in this package need: claims and releases are _id
-// lookups; the sweep deletes by expiry.
+// lookups; the sweep deletes by the hour bucket of the expiry.
 func Indexes() []mongodb.Index {
-	return []mongodb.Index{{Collection: Collection, Model: mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}}}}
+	return []mongodb.Index{sweep.Index()}
 }
+
+// sweep deletes expired records by the hour bucket of expiresAt (an {expiresAt: {$lt: now}}
+// delete would decode every record on the embedded engine, issue 20).
+var sweep = mongodb.HourSweep{Collection: Collection, Field: "expiresAt", Bucket: "expiresHour"}
 
 type idemDoc struct {
 	ID          string    `bson:"_id"` // userId + ":" + key
@@ -33,6 +37,7 @@ type idemDoc struct {
 	Body        []byte    `bson:"body"`
 	CreatedAt   time.Time `bson:"createdAt"`
 	ExpiresAt   time.Time `bson:"expiresAt"`
+	ExpiresHour string    `bson:"expiresHour"` // mongodb.HourOf(ExpiresAt), the sweep's bucket
 }
 
 func (d idemDoc) toStoredResponse() idempotency.StoredResponse {
@@ -53,7 +58,7 @@ func idemID(userID, key string) string { return userID + ":" + key }
 func (s *Store) Claim(ctx context.Context, r idempotency.StoredResponse) (idempotency.StoredResponse, bool, error) {
 	coll := s.db.Collection(Collection)
 	d := idemDoc{ID: idemID(r.UserID, r.Key), UserID: r.UserID, Key: r.Key, Fingerprint: r.Fingerprint,
-		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Body: []byte{}}
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), ExpiresHour: mongodb.HourOf(r.ExpiresAt), Body: []byte{}}
 	for range 2 {
 		_, err := coll.InsertOne(ctx, d)
 		if err == nil {
@@ -104,9 +109,9 @@ func (s *Store) Release(ctx context.Context, userID, key string, createdAt time.
 
 // Sweep implements idempotency.Store.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.Collection(Collection).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: now.UTC()}}}})
+	n, err := sweep.DeleteBefore(ctx, s.db, now)
 	if err != nil {
-		return 0, fmt.Errorf("sweep idempotency keys: %w", err)
+		return n, fmt.Errorf("sweep idempotency keys: %w", err)
 	}
-	return res.DeletedCount, nil
+	return n, nil
 }

@@ -111,3 +111,23 @@ func TestExpiredRecordsAreReplacedAndSwept(t *testing.T) {
 		}
 	}
 }
+
+// The sweep deletes records whose expiry is before its time, at the edges of the hour
+// buckets it searches (records expire 24 hours after their claim).
+func TestSweepAcrossBucketEdges(t *testing.T) {
+	s, ctx := newStore(t)
+	h := t0.Add(-24 * time.Hour) // records claimed at h+d expire at t0+d
+	for k, d := range map[string]time.Duration{"a": -time.Millisecond, "b": 0, "c": 30 * time.Minute, "d": time.Hour} {
+		if _, _, err := s.Claim(ctx, record(k, h.Add(d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		now  time.Time
+		want int64
+	}{{t0, 1}, {t0.Add(time.Millisecond), 1}, {t0.Add(30 * time.Minute), 0}, {t0.Add(time.Hour), 1}, {t0.Add(2 * time.Hour), 1}} {
+		if n, err := s.Sweep(ctx, step.now); err != nil || n != step.want {
+			t.Errorf("sweep at %s: %d (%v), want %d", step.now.Format(time.RFC3339Nano), n, err, step.want)
+		}
+	}
+}
