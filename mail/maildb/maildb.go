@@ -25,9 +25,13 @@ const (
 func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: Outbox, Model: mongo.IndexModel{Keys: bson.D{{Key: "dueAt", Value: 1}}}}, // Claim
-		{Collection: Records, Model: mongo.IndexModel{Keys: bson.D{{Key: "at", Value: 1}}}},   // PruneRecords
+		recordSweep.Index(), // PruneRecords
 	}
 }
+
+// recordSweep prunes records by the hour bucket of their time (an {at: {$lt}} delete would
+// decode every record on the embedded engine, issue 20).
+var recordSweep = mongodb.HourSweep{Collection: Records, Field: "at", Bucket: "atHour"}
 
 // Store is the MongoDB mail.Store.
 type Store struct{ db *mongo.Database }
@@ -63,6 +67,7 @@ type recordDoc struct {
 	Attempts  int               `bson:"attempts"`
 	MessageID string            `bson:"messageId,omitempty"`
 	At        time.Time         `bson:"at"`
+	AtHour    string            `bson:"atHour"` // mongodb.HourOf(At), PruneRecords' bucket
 }
 
 // EnqueueMany implements mail.Store: unordered inserts in chunks of 100 (the id is derived
@@ -141,7 +146,7 @@ func (s *Store) Release(ctx context.Context, id, lease string, dueAt time.Time, 
 // Finish implements mail.Store: the record first, then the outbox item.
 func (s *Store) Finish(ctx context.Context, r mail.Record) error {
 	_, err := s.db.Collection(Records).InsertOne(ctx, recordDoc{ID: r.ID, Kind: string(r.Kind), Refs: r.Refs, Status: string(r.Status),
-		Reason: r.Reason, Attempts: r.Attempts, MessageID: r.MessageID, At: r.At.UTC()})
+		Reason: r.Reason, Attempts: r.Attempts, MessageID: r.MessageID, At: r.At.UTC(), AtHour: mongodb.HourOf(r.At)})
 	if err != nil && !mongodb.IsDuplicate(err) {
 		return fmt.Errorf("record mail: %w", err)
 	}
@@ -164,9 +169,9 @@ func (s *Store) Forget(ctx context.Context, ids ...string) error {
 
 // PruneRecords implements mail.Store.
 func (s *Store) PruneRecords(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.Collection(Records).DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}})
+	n, err := recordSweep.DeleteBefore(ctx, s.db, before)
 	if err != nil {
-		return 0, fmt.Errorf("prune mail records: %w", err)
+		return int(n), fmt.Errorf("prune mail records: %w", err)
 	}
-	return int(res.DeletedCount), nil
+	return int(n), nil
 }
