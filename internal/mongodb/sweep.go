@@ -31,9 +31,9 @@ const sweepLookback = 48 * time.Hour
 // embedded engine, so such a delete decodes every document of the collection in Go while
 // it holds the engine's one connection. Instead every document carries, next to its time
 // field, the hour bucket of that time (HourOf, in the field Bucket, indexed), and the sweep
-// deletes {bucket: {$in: [the hours since its last run]}, field: {$lt: t}}: an index search
-// of those hours only. The same filter on MongoDB matches exactly what {field: {$lt: t}}
-// matches.
+// reads {bucket: {$in: [the hours since its last run]}, field: {$lt: t}} (an index search of
+// those hours only) and deletes what it found by _id, a page at a time. The same filter on
+// MongoDB matches exactly what {field: {$lt: t}} matches.
 //
 // The last hour swept is remembered in the "meta" collection (_id "sweep:<collection>.<field>"),
 // so a restarted process continues where the last one stopped. The first sweep of a
@@ -74,14 +74,11 @@ func (sw HourSweep) DeleteBefore(ctx context.Context, db *mongo.Database, before
 	}
 	var n int64
 	for i := 0; i < len(hours); i += maxIn {
-		chunk := hours[i:min(len(hours), i+maxIn)]
-		res, err := db.Collection(sw.Collection).DeleteMany(ctx, bson.D{
-			{Key: sw.Bucket, Value: bson.D{{Key: "$in", Value: chunk}}},
-			{Key: sw.Field, Value: bson.D{{Key: "$lt", Value: before}}}})
+		m, err := sw.deleteHours(ctx, db.Collection(sw.Collection), hours[i:min(len(hours), i+maxIn)], before)
+		n += m
 		if err != nil {
 			return n, fmt.Errorf("sweep %s: %w", sw.Collection, err)
 		}
-		n += res.DeletedCount
 	}
 	done := last.Add(-time.Hour) // the last hour wholly before before
 	if done.After(through) {
@@ -94,6 +91,46 @@ func (sw HourSweep) DeleteBefore(ctx context.Context, db *mongo.Database, before
 		}
 	}
 	return n, nil
+}
+
+// sweepPage bounds the documents one delete of a sweep names. The embedded engine deletes
+// the documents a filter matched with one SQL statement naming each of them, and SQLite
+// refuses a statement of more than 32,766 parameters ("too many SQL variables"): a plain
+// delete that matches more (a first prune of a large collection, a retention shortened)
+// fails every time it is tried. Reading the IDs a page at a time bounds each command too.
+const sweepPage = 1000
+
+// deleteHours deletes the documents of the hours whose Field is before before, a page of
+// IDs at a time: a find of the hours' documents (an index search), then a delete by _id.
+func (sw HourSweep) deleteHours(ctx context.Context, coll *mongo.Collection, hours []string, before time.Time) (int64, error) {
+	old := bson.E{Key: sw.Field, Value: bson.D{{Key: "$lt", Value: before}}}
+	var n int64
+	for {
+		cur, err := coll.Find(ctx, bson.D{{Key: sw.Bucket, Value: bson.D{{Key: "$in", Value: hours}}}, old},
+			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(sweepPage))
+		if err != nil {
+			return n, err
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			return n, err
+		}
+		if len(docs) == 0 {
+			return n, nil
+		}
+		ids := make(bson.A, len(docs))
+		for i, d := range docs {
+			ids[i] = d.Lookup("_id")
+		}
+		res, err := coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, old})
+		if err != nil {
+			return n, err
+		}
+		n += res.DeletedCount
+		if len(docs) < sweepPage {
+			return n, nil
+		}
+	}
 }
 
 // mark returns the last hour swept, making the mark (after the backfill) if there is none.

@@ -185,3 +185,27 @@ func TestHourSweepFirstRunStartsAtTheOldestDocument(t *testing.T) {
 	sweepBefore(t, db.DB, now.Add(-30*24*time.Hour+time.Minute), 30)
 	sweepBefore(t, db.DB, now.Add(time.Minute), 30)
 }
+
+// A sweep that deletes more documents than one page (here 2,500 in one hour) deletes them
+// all, a page at a time; a plain delete of more than 32,766 would fail on the embedded
+// engine (SQLite's limit of parameters per statement).
+func TestHourSweepDeletesPageByPage(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
+		t.Fatal(err)
+	}
+	coll := db.DB.Collection(sweep.Collection)
+	h := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	docs := make([]any, 2500)
+	for i := range docs {
+		at := h.Add(time.Duration(i) * time.Second)
+		docs[i] = bson.D{{Key: "_id", Value: fmt.Sprintf("d%05d", i)}, {Key: "at", Value: at}, {Key: "atHour", Value: mongodb.HourOf(at)}}
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	sweepBefore(t, db.DB, h.Add(-time.Minute), 0)
+	sweepBefore(t, db.DB, h.Add(2400*time.Second), 2400)
+	sweepBefore(t, db.DB, h.Add(time.Hour), 100)
+}
