@@ -113,7 +113,8 @@ func (s *Store) Enqueue(ctx context.Context, id string, now time.Time) error {
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease string, until time.Time) (evidence.OutboxItem, error) {
 	var d outboxDoc
 	err := s.c(Outbox).FindOneAndUpdate(ctx, k("dueAt", k("$lte", now.UTC())), k("$set", k("lease", lease, "dueAt", until.UTC())),
-		options.FindOneAndUpdate().SetSort(k("dueAt", 1)).SetReturnDocument(options.After)).Decode(&d)
+		options.FindOneAndUpdate().SetSort(k("dueAt", 1)).SetReturnDocument(options.After).
+			SetComment("scan: the outbox holds only undelivered statements (FinishOutbox deletes them), so the embedded engine's scan stays small")).Decode(&d)
 	if mongodb.IsNotFound(err) {
 		return evidence.OutboxItem{}, evidence.ErrNothingDue
 	}

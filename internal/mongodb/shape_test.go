@@ -76,3 +76,25 @@ func TestServedByAnIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchedByTheEmbeddedEngine(t *testing.T) {
+	ix := []mongodb.IndexKeys{{"userId", "at"}, {"dueAt"}, {"atHour"}}
+	for _, tc := range []struct {
+		s    mongodb.Shape
+		want bool
+	}{
+		{mongodb.Shape{Equal: []string{"_id"}, Range: []string{"until"}}, true},
+		{mongodb.Shape{Equal: []string{"atHour"}, Range: []string{"at"}}, true},
+		{mongodb.Shape{Equal: []string{"userId", "kind"}}, true},
+		{mongodb.Shape{Equal: []string{"at"}}, false}, // the index's second key alone
+		{mongodb.Shape{Range: []string{"dueAt"}, Sort: []string{"dueAt"}, Limited: true}, false},
+		{mongodb.Shape{Range: []string{"dueAt"}, Comment: "scan: the queue is small"}, true},
+		{mongodb.Shape{Or: [][][]string{{{"userId"}, {"dueAt"}}}}, false},
+		{mongodb.Shape{Sort: []string{"_id"}, Limited: true}, false},
+		{mongodb.Shape{}, false},
+	} {
+		if got, why := mongodb.Searched(tc.s, ix); got != tc.want {
+			t.Errorf("%s: searched = %v (%s), want %v", tc.s, got, why, tc.want)
+		}
+	}
+}

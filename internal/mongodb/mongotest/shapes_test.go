@@ -42,3 +42,32 @@ func TestIndexCheckIgnoresTestsOwnQueries(t *testing.T) {
 		t.Fatalf("unserved: %q", got)
 	}
 }
+
+// A delete or update the embedded engine would scan (a range, even on an indexed field)
+// fails the check unless it says "scan:"; one with an equality on an index's first key
+// passes.
+func TestEmbeddedCheckCatchesAScannedWrite(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, append(samplestore.Indexes(), samplestore.Indexes2()...)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []func() error{
+		func() error { return samplestore.PruneByRange(ctx, db.DB, 5) },
+		func() error { return samplestore.PruneByRangeSaid(ctx, db.DB, 5) },
+		func() error { return samplestore.PruneOwner(ctx, db.DB, "ann", 5) },
+	} {
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := mongotest.Unserved(db); len(got) != 0 {
+		t.Fatalf("unserved: %q", got)
+	}
+	got := mongotest.ScannedWrites(db)
+	if len(got) != 1 || !strings.Contains(got[0], "delete sample_things {at: range}") || !strings.Contains(got[0], "samplestore.go") ||
+		!strings.Contains(got[0], "never pushes a range down") {
+		t.Fatalf("scanned writes: %q", got)
+	}
+	mongotest.ForgetShapes(db) // the scanned write is this test's point, not a failure
+}

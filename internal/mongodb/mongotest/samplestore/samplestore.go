@@ -39,3 +39,30 @@ func All(ctx context.Context, db *mongo.Database) error {
 	}
 	return cur.Close(ctx)
 }
+
+// Indexes2 adds an index on a time, which MongoDB can range-scan and the embedded engine
+// cannot search.
+func Indexes2() []mongodb.Index {
+	return []mongodb.Index{{Collection: Things, Model: mongo.IndexModel{Keys: bson.D{{Key: "at", Value: 1}}}}}
+}
+
+// PruneByRange deletes by a range on an indexed time: served on MongoDB, a scan on the
+// embedded engine.
+func PruneByRange(ctx context.Context, db *mongo.Database, before int) error {
+	_, err := db.Collection(Things).DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}})
+	return err
+}
+
+// PruneByRangeSaid is PruneByRange declared as a scan.
+func PruneByRangeSaid(ctx context.Context, db *mongo.Database, before int) error {
+	_, err := db.Collection(Things).DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}},
+		options.DeleteMany().SetComment("scan: the sample's prune"))
+	return err
+}
+
+// PruneOwner deletes by an owner's range: the owner's equality is searched.
+func PruneOwner(ctx context.Context, db *mongo.Database, owner string, before int) error {
+	_, err := db.Collection(Things).UpdateMany(ctx, bson.D{{Key: "owner", Value: owner}, {Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "old", Value: true}}}})
+	return err
+}
