@@ -15,11 +15,15 @@ import (
 // the product leaves them, for building large data sets (bench/scale): what CreatePairing
 // writes (the pairing and its guards, numbered within each mentor's capacity as read from
 // their profile), the meeting-due entry the record adds on activation, the assignment copies
-// Assign writes, the report subjects the watched stores touch (each pairing, each copy's
-// mentee) and the assignment_received notifications handed to notify, in one outbox insert
-// per 1,000. The mentors must hold no pairings yet (mentoringdb.SeedPairings). The product
-// makes each with CreatePairing and Assign, one request each.
-func (a *App) SeedMentoring(ctx context.Context, ps []mentoring.Pairing, as []mentoring.MenteeAssignment) error {
+// Assign writes and the report subjects the watched stores touch (each pairing, each copy's
+// mentee). It returns the assignment_received notifications Assign hands to notify, for the
+// caller to enqueue with a.Notify.EnqueueAll (at most 1,000 at a time: notify's inbox check
+// is an _id $in, searched by the index only up to 1,000 values) at the pace it chooses: the
+// product enqueues them one assignment at a time, and the notify worker's claim reads the
+// whole outbox on the embedded engine, so a burst costs it the square of its size. The
+// mentors must hold no pairings yet (mentoringdb.SeedPairings). The product makes each with
+// CreatePairing and Assign, one request each.
+func (a *App) SeedMentoring(ctx context.Context, ps []mentoring.Pairing, as []mentoring.MenteeAssignment) ([]notify.Notification, error) {
 	store := mentoringdb.New(a.DB.DB)
 	capacity := map[string]int{}
 	var due []mentoring.CadenceDue
@@ -29,7 +33,7 @@ func (a *App) SeedMentoring(ctx context.Context, ps []mentoring.Pairing, as []me
 		if _, ok := capacity[p.MentorID]; !ok && !p.Type.PeerRoles() {
 			prof, err := a.Mentoring.Store.Profile(ctx, p.ProgrammeID, p.MentorID)
 			if err != nil {
-				return fmt.Errorf("seed pairings: mentor %s: %w", p.MentorID, err)
+				return nil, fmt.Errorf("seed pairings: mentor %s: %w", p.MentorID, err)
 			}
 			capacity[p.MentorID] = prof.Capacity
 		}
@@ -37,7 +41,7 @@ func (a *App) SeedMentoring(ctx context.Context, ps []mentoring.Pairing, as []me
 		if !ok {
 			var err error
 			if loc, err = a.Mentoring.Directory.ProgrammeLocation(ctx, p.ProgrammeID); err != nil {
-				return fmt.Errorf("seed pairings: %w", err)
+				return nil, fmt.Errorf("seed pairings: %w", err)
 			}
 			zones[p.ProgrammeID] = loc
 		}
@@ -47,10 +51,10 @@ func (a *App) SeedMentoring(ctx context.Context, ps []mentoring.Pairing, as []me
 		touched[p.ProgrammeID] = append(touched[p.ProgrammeID], insight.PairingSubject(p.ID))
 	}
 	if err := store.SeedPairings(ctx, ps, capacity, due); err != nil {
-		return err
+		return nil, err
 	}
 	if err := store.SeedAssignments(ctx, as); err != nil {
-		return err
+		return nil, err
 	}
 	var ns []notify.Notification
 	for _, c := range as {
@@ -59,17 +63,10 @@ func (a *App) SeedMentoring(ctx context.Context, ps []mentoring.Pairing, as []me
 	}
 	for pid, ids := range touched {
 		if err := a.Touches.Touch(ctx, pid, ids...); err != nil {
-			return fmt.Errorf("seed mentoring: %w", err)
+			return nil, fmt.Errorf("seed mentoring: %w", err)
 		}
 	}
-	// At most 1,000 at a time: notify's check of the inbox is an _id $in, which the embedded
-	// engine searches by the index only up to 1,000 values.
-	for i := 0; i < len(ns); i += 1000 {
-		if err := a.Notify.EnqueueAll(ctx, ns[i:min(len(ns), i+1000)]); err != nil {
-			return fmt.Errorf("seed mentoring: %w", err)
-		}
-	}
-	return nil
+	return ns, nil
 }
 
 // SeedRegistered does for accounts written in bulk (identitydb.SeedUsers) what a registration

@@ -30,7 +30,8 @@ import (
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
 
-// SeedMentoring leaves in the database exactly what CreatePairing and Assign leave: the same
+// SeedMentoring (with the notifications it returns enqueued) leaves in the database exactly
+// what CreatePairing and Assign leave: the same
 // pairings, places, capacity slots, meeting-due entries, assignment copies, outbox items and
 // report subjects, document for document. One app makes a group and a one-to-one pairing with
 // an assignment each through the service; a second app, on the same clock and with the same
@@ -44,7 +45,11 @@ func TestSeedMentoringWritesWhatTheServiceWrites(t *testing.T) {
 		seedPeople(t, a, mentor, mentees, now)
 	}
 	ps, copies := pairThroughService(t, served, mentor, mentees)
-	if err := seeded.SeedMentoring(ctx, ps, copies); err != nil {
+	ns, err := seeded.SeedMentoring(ctx, ps, copies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seeded.Notify.EnqueueAll(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 	pairingIDs := []string{ps[0].ID, ps[1].ID}

@@ -29,6 +29,8 @@ type world struct {
 	client *http.Client
 	stop   func()
 	dbt    *dbTime
+	// notices enqueues the seeded assignments' notifications over the build.
+	notices *handOff
 	// recomputed says whether the reports' aggregates were rebuilt after the last build; the
 	// last rebuild took lastRecompute at lastRecomputeSize mentees.
 	recomputed        bool
@@ -94,7 +96,7 @@ func start(ctx context.Context, dir string, dbt *dbTime) (*world, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Serve(sctx, ln) }()
-	w := &world{a: a, dbt: dbt, base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
+	w := &world{a: a, dbt: dbt, notices: newHandOff(sctx, a.Notify), base: "http://" + ln.Addr().String(), pid: app.DemoProgrammeID, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 60 * time.Second},
 		tokens: map[string]issued{}, done: map[string]map[string]bool{}}
 	w.stop = func() {

@@ -53,6 +53,9 @@ func (w *world) grow(ctx context.Context, size int, o options) error {
 			last, lap = maps.Clone(t), time.Now()
 		}
 	}
+	if err := w.notices.wait(); err != nil {
+		return fmt.Errorf("assignment notifications: %w", err)
+	}
 	return nil
 }
 
@@ -170,7 +173,8 @@ func (w *world) people(ctx context.Context, nMentors, nMentees int) (mentors, me
 }
 
 // pairings pairs each mentor with their block of mentees and assigns them content, seeded in
-// bulk (app.SeedMentoring).
+// bulk (app.SeedMentoring); the assignment notifications go to notify a few at a time
+// (handOff).
 func (w *world) pairings(ctx context.Context, mentors, mentees []identity.User) error {
 	loc, err := w.a.Mentoring.Directory.ProgrammeLocation(ctx, w.pid)
 	if err != nil {
@@ -187,9 +191,11 @@ func (w *world) pairings(ctx context.Context, mentors, mentees []identity.User) 
 		}
 		w.pairUp(mentor.ID, ids, loc, now, &ps, &copies)
 	}
-	if err := w.a.SeedMentoring(ctx, ps, copies); err != nil {
+	ns, err := w.a.SeedMentoring(ctx, ps, copies)
+	if err != nil {
 		return fmt.Errorf("pairings: %w", err)
 	}
+	w.notices.add(ns)
 	return nil
 }
 
