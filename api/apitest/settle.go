@@ -8,7 +8,7 @@ import (
 
 // WaitLearningQueue waits until the gamification worker has applied every learning event
 // published so far (an event leaves the queue only after its awards, notices and observers,
-// the reports' included); it fails t when events are still queued after limit.
+// the reports' included); it fails t when no event has left the queue for limit.
 func (e *Env) WaitLearningQueue(t testing.TB, limit time.Duration) {
 	t.Helper()
 	if err := waitLearningQueue(context.Background(), e.App, limit); err != nil {
