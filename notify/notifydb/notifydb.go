@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -69,7 +70,13 @@ var (
 )
 
 // Store is the MongoDB notify.Store.
-type Store struct{ db *mongo.Database }
+type Store struct {
+	db *mongo.Database
+	// due is what Claim's last scan of the outbox found due, earliest first: Claim takes
+	// them one by one before it scans again (see Claim).
+	dueMu     sync.Mutex
+	claimable []string
+}
 
 // New returns a store on db.
 func New(db *mongo.Database) *Store { return &Store{db: db} }
@@ -177,24 +184,74 @@ func (s *Store) ForgetMany(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// Claim implements notify.Store: one atomic findOneAndUpdate, so that two senders never
-// hold the same item. A lease that ran out makes the item due again, because taking the
-// lease moved DueAt to its end.
+// claimScan is how many due items one scan of the outbox finds for the claims after it.
+const claimScan = 100
+
+// Claim implements notify.Store. An item is taken by one atomic findOneAndUpdate by its
+// _id, conditioned on its still being due, so that two senders never hold the same item. A
+// lease that ran out makes the item due again, because taking the lease moved DueAt to its
+// end. Which items are due comes from a scan of the outbox by dueAt (a range, which the
+// embedded engine cannot search: it decodes the whole outbox), made once per claimScan
+// claims: a burst of n pending notifications costs n/100 scans, not n (the square of the
+// burst's size, when each claim scanned).
 func (s *Store) Claim(ctx context.Context, now time.Time, lease string, until time.Time) (notify.Pending, error) {
-	var d pendingDoc
-	err := s.db.Collection(Outbox).FindOneAndUpdate(ctx,
-		bson.D{{Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "lease", Value: lease}, {Key: "dueAt", Value: until.UTC()}}}},
-		options.FindOneAndUpdate().SetSort(bson.D{{Key: "dueAt", Value: 1}}).SetReturnDocument(options.After).
-			SetComment("scan: the outbox holds only pending notifications (Finish deletes them), so the embedded engine's scan stays small"),
-	).Decode(&d)
-	if mongodb.IsNotFound(err) {
-		return notify.Pending{}, notify.ErrNothingDue
+	for {
+		id, err := s.nextDue(ctx, now)
+		if err != nil {
+			return notify.Pending{}, err
+		}
+		var d pendingDoc
+		err = s.db.Collection(Outbox).FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "lease", Value: lease}, {Key: "dueAt", Value: until.UTC()}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After),
+		).Decode(&d)
+		if mongodb.IsNotFound(err) {
+			continue // another sender took it, or it was finished, since the scan
+		}
+		if err != nil {
+			s.forgetDue()
+			return notify.Pending{}, fmt.Errorf("claim outbox item: %w", err)
+		}
+		return d.toPending(), nil
 	}
-	if err != nil {
-		return notify.Pending{}, fmt.Errorf("claim outbox item: %w", err)
+}
+
+// nextDue pops the next item the last scan found due, scanning again when none is left;
+// notify.ErrNothingDue when nothing is due.
+func (s *Store) nextDue(ctx context.Context, now time.Time) (string, error) {
+	s.dueMu.Lock()
+	defer s.dueMu.Unlock()
+	if len(s.claimable) == 0 {
+		cur, err := s.db.Collection(Outbox).Find(ctx, bson.D{{Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
+			options.Find().SetSort(bson.D{{Key: "dueAt", Value: 1}}).SetLimit(claimScan).SetProjection(bson.D{{Key: "_id", Value: 1}}).
+				SetComment("scan: the outbox holds only pending notifications (Finish deletes them), and one scan serves 100 claims"))
+		if err != nil {
+			return "", fmt.Errorf("find due outbox items: %w", err)
+		}
+		var ids []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(ctx, &ids); err != nil {
+			return "", fmt.Errorf("find due outbox items: %w", err)
+		}
+		for _, d := range ids {
+			s.claimable = append(s.claimable, d.ID)
+		}
 	}
-	return d.toPending(), nil
+	if len(s.claimable) == 0 {
+		return "", notify.ErrNothingDue
+	}
+	id := s.claimable[0]
+	s.claimable = s.claimable[1:]
+	return id, nil
+}
+
+// forgetDue drops what the last scan found, so that the next claim scans afresh.
+func (s *Store) forgetDue() {
+	s.dueMu.Lock()
+	s.claimable = nil
+	s.dueMu.Unlock()
 }
 
 // Release implements notify.Store.
