@@ -72,7 +72,7 @@ var (
 // Store is the MongoDB notify.Store.
 type Store struct {
 	db *mongo.Database
-	// due is what Claim's last scan of the outbox found due, earliest first: Claim takes
+	// claimable is what Claim's last scan of the outbox found due, earliest first: Claim takes
 	// them one by one before it scans again (see Claim).
 	dueMu     sync.Mutex
 	claimable []string
