@@ -91,22 +91,20 @@ func (s *Service) PutSettings(ctx context.Context, set Settings, by string) (Set
 	return set, nil
 }
 
-// touchProgramme marks every subject of a programme due now.
+// touchProgramme marks every subject of a programme due now: one read of their IDs, then a
+// touch per touchBatch.
 func (s *Service) touchProgramme(ctx context.Context, programmeID string) error {
-	after := ""
-	for {
-		ids, err := s.Store.ProgrammeSubjects(ctx, programmeID, after, 500)
-		if err != nil {
+	ids, err := s.Store.ProgrammeSubjects(ctx, programmeID)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(ids); start += touchBatch {
+		if err := s.Store.Touch(ctx, ids[start:min(start+touchBatch, len(ids))], programmeID, s.now()); err != nil {
 			return err
 		}
-		if len(ids) > 0 {
-			if err := s.Store.Touch(ctx, ids, programmeID, s.now()); err != nil {
-				return err
-			}
-		}
-		if len(ids) < 500 {
-			return nil
-		}
-		after = ids[len(ids)-1]
 	}
+	return nil
 }
+
+// touchBatch is how many subjects one Touch marks.
+const touchBatch = 500

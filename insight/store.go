@@ -58,8 +58,9 @@ type Store interface {
 	SubjectsNaming(ctx context.Context, userID string) ([]string, error)
 	// LearnersOf lists the keys of userID's learners, in every programme.
 	LearnersOf(ctx context.Context, userID string) ([]string, error)
-	// ProgrammeSubjects lists up to limit subject IDs of a programme after afterID.
-	ProgrammeSubjects(ctx context.Context, programmeID, afterID string, limit int) ([]string, error)
+	// ProgrammeSubjects lists the IDs of every subject of a programme (one read, whatever
+	// their number).
+	ProgrammeSubjects(ctx context.Context, programmeID string) ([]string, error)
 
 	// Settings returns a programme's thresholds; ok is false when none are saved.
 	Settings(ctx context.Context, programmeID string) (s Settings, ok bool, err error)

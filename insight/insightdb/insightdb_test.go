@@ -355,3 +355,28 @@ func TestApplyAgainAfterPartOfIt(t *testing.T) {
 		}
 	}
 }
+
+// TestProgrammeSubjectsListsEveryOne: every subject of the programme, past any batch, and
+// none of another programme.
+func TestProgrammeSubjectsListsEveryOne(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var want []string
+	for i := range 1200 {
+		want = append(want, fmt.Sprintf("m:p:u%04d", i))
+	}
+	if err := s.Touch(ctx, want, "p", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Touch(ctx, []string{"m:q:u0001", "p:x"}, "q", at); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ProgrammeSubjects(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesEqual(got, want...) {
+		t.Errorf("%d subjects listed, want the programme's %d", len(got), len(want))
+	}
+}

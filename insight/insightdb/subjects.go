@@ -199,13 +199,11 @@ func (s *Store) AtRisk(ctx context.Context, programmeID string, kind insight.Sub
 	return decodeSubjects(ctx, cur, err, "read at-risk subjects")
 }
 
-// ProgrammeSubjects implements insight.Store.
-func (s *Store) ProgrammeSubjects(ctx context.Context, programmeID, afterID string, limit int) ([]string, error) {
-	f := k("programmeId", programmeID)
-	if afterID != "" {
-		f = append(f, bson.E{Key: "_id", Value: k("$gt", afterID)})
-	}
-	cur, err := s.c(Subjects).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)).SetProjection(k("_id", 1)))
+// ProgrammeSubjects implements insight.Store: one equality on the indexed programme, its IDs
+// streamed in batches (pages after an _id would be a range the embedded engine cannot
+// search: each page decoded every subject of the programme again).
+func (s *Store) ProgrammeSubjects(ctx context.Context, programmeID string) ([]string, error) {
+	cur, err := s.c(Subjects).Find(ctx, k("programmeId", programmeID), options.Find().SetProjection(k("_id", 1)).SetBatchSize(1000))
 	return ids(ctx, cur, err, "list a programme's report subjects")
 }
 
