@@ -40,8 +40,11 @@ func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
 
 // printSize prints one size's figures as soon as they are measured (stderr-friendly lines).
 func printSize(out io.Writer, r sizeResult) {
-	fmt.Fprintf(out, "== %d mentees (built in %s, reports recomputed in %s, DB %s, RSS %s)\n", r.mentees, r.build.Round(time.Second),
-		r.recompute.Round(time.Second), mib(r.dbBytes), mib(r.rssBytes))
+	rec := "reports not recomputed"
+	if r.recompute > 0 {
+		rec = "reports recomputed in " + r.recompute.Round(time.Second).String()
+	}
+	fmt.Fprintf(out, "== %d mentees (built in %s, %s, DB %s, RSS %s)\n", r.mentees, r.build.Round(time.Second), rec, mib(r.dbBytes), mib(r.rssBytes))
 	for _, n := range append(requestNames, reportNames...) {
 		s, c := r.medians[n], r.cmds[n]
 		fmt.Fprintf(out, "  %-42s p50 %-9s p90 %-9s max %-9s errors %d  DB commands %s\n", n, ms(s.p50), ms(s.p90), ms(s.max), s.errors, commands(c))
