@@ -72,6 +72,8 @@ func (sw HourSweep) DeleteBefore(ctx context.Context, db *mongo.Database, before
 	for h := from; !h.After(last); h = h.Add(time.Hour) {
 		hours = append(hours, HourOf(h))
 	}
+	// No hours (before lies behind the mark: a retention lengthened): nothing to send. An
+	// empty $in is not pushed down; it would decode the whole collection.
 	var n int64
 	for i := 0; i < len(hours); i += maxIn {
 		m, err := sw.deleteHours(ctx, db.Collection(sw.Collection), hours[i:min(len(hours), i+maxIn)], before)

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/microlearn/microlearn/internal/dbcount"
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 )
@@ -208,4 +209,25 @@ func TestHourSweepDeletesPageByPage(t *testing.T) {
 	sweepBefore(t, db.DB, h.Add(-time.Minute), 0)
 	sweepBefore(t, db.DB, h.Add(2400*time.Second), 2400)
 	sweepBefore(t, db.DB, h.Add(time.Hour), 100)
+}
+
+// A sweep whose time lies far behind its mark (a retention lengthened) reads the mark and
+// sends nothing else: an empty $in would not be pushed down and would decode the whole
+// collection on the embedded engine.
+func TestHourSweepBehindItsMarkSendsNothing(t *testing.T) {
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 2, 13, 20, 0, 0, time.UTC)
+	putAt(t, db.DB.Collection(sweep.Collection), "x", now.Add(-100*24*time.Hour), true)
+	sweepBefore(t, db.DB, now, 1)
+	cctx, c := dbcount.WithCounter(ctx)
+	if n, err := sweep.DeleteBefore(cctx, db.DB, now.Add(-30*24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("sweep behind the mark: %d, %v", n, err)
+	}
+	if got := c.Load(); got != 1 {
+		t.Errorf("a sweep behind its mark sent %d commands, want 1 (the mark)", got)
+	}
 }
