@@ -20,14 +20,17 @@ func HourOf(t time.Time) string { return t.UTC().Format(HourFormat) }
 // at most 1,000 values down to its index (third_party/ferretdb/PATCHES.md).
 const maxIn = 1000
 
-// sweepLookback is how far behind its mark a sweep looks again: a document whose bucket
-// lies up to this much before the last swept hour when it is written (another process's
-// clock, a write in flight while the hour was swept) is still found.
-const sweepLookback = 48 * time.Hour
+// sweepLookback is how far behind its mark a sweep looks again: a document whose time lies
+// up to about this much before the last swept hour when it is written (another process's
+// clock, a write in flight while the hour was swept) is still found. The product writes the
+// swept times as "now" or later (an entry's arrival, a device's last sight, an expiry), so
+// this is for clocks and races only; each sweep reads the documents of these hours (and of
+// the hour it sweeps up to) in Go, so it is kept short.
+const sweepLookback = 2 * time.Hour
 
 // An HourSweep deletes the documents of a collection whose time field is before a given
-// time, the way a TTL index would, at a cost that follows what it deletes, on the embedded
-// engine too (issue 20). A range filter such as {at: {$lt: t}} is never pushed down by the
+// time, the way a TTL index would, at a cost that follows what it deletes and the documents
+// of the few hours it looks at, never the collection, on the embedded engine too (issue 20). A range filter such as {at: {$lt: t}} is never pushed down by the
 // embedded engine, so such a delete decodes every document of the collection in Go while
 // it holds the engine's one connection. Instead every document carries, next to its time
 // field, the hour bucket of that time (HourOf, in the field Bucket, indexed), and the sweep

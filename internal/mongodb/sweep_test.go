@@ -145,8 +145,9 @@ func TestHourSweepMatchesARangeDelete(t *testing.T) {
 	n := 0
 	for round := 0; round < 30; round++ {
 		for i := r.IntN(8); i > 0; i-- {
-			// A time around the clock, at hour edges often.
-			at := clock.Add(time.Duration(r.IntN(12)-4) * time.Hour)
+			// A time around the clock (up to an hour before the last sweep's time, which is
+			// two hours behind the clock), at hour edges often.
+			at := clock.Add(time.Duration(r.IntN(12)-3) * time.Hour)
 			if r.IntN(2) == 0 {
 				at = at.Truncate(time.Hour).Add(time.Duration(r.IntN(3)-1) * time.Millisecond)
 			}
