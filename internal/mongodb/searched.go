@@ -16,8 +16,10 @@ import (
 // is a range scan there, a full read on the embedded engine.)
 //
 // A shape whose comment starts with "scan:" is an intended collection scan and is accepted.
-// The check cannot see the values: an $in of more than 1,000 values, null, or a document or
-// array compared whole are not pushed down either (PATCHES.md).
+// An empty $in is not pushed down either (learningdb's lease sweep decoded learning_claims
+// whole every round that way), so a field compared with one does not count. The check cannot
+// see the other values: an $in of more than 1,000 values, null, or a document or array
+// compared whole are not pushed down either (PATCHES.md).
 func Searched(s Shape, indexes []IndexKeys) (bool, string) {
 	if strings.HasPrefix(s.Comment, "scan:") {
 		return true, ""
@@ -28,10 +30,13 @@ func Searched(s Shape, indexes []IndexKeys) (bool, string) {
 			firsts = append(firsts, ix[0])
 		}
 	}
-	if slices.ContainsFunc(s.Equal, func(f string) bool { return slices.Contains(firsts, f) }) {
+	pushed := func(f string) bool { return slices.Contains(firsts, f) && !slices.Contains(s.EmptyIn, f) }
+	if slices.ContainsFunc(s.Equal, pushed) {
 		return true, ""
 	}
 	switch {
+	case len(s.EmptyIn) > 0:
+		return false, fmt.Sprintf("the embedded engine scans it: an empty $in (%v) is not pushed down; send nothing instead", s.EmptyIn)
 	case len(s.Equal) > 0:
 		return false, fmt.Sprintf("the embedded engine scans it: no index starts with one of its equality fields %v", s.Equal)
 	case len(s.Range) > 0:

@@ -28,6 +28,9 @@ type Shape struct {
 	Limited bool
 	// Comment is the command's comment; "scan: <why>" declares an intended collection scan.
 	Comment string
+	// EmptyIn are the Equal fields compared with an empty $in (which matches nothing; the
+	// embedded engine does not push it down and scans, see Searched).
+	EmptyIn []string
 }
 
 // String renders the shape the way the index check reports it.
@@ -56,6 +59,9 @@ func (s Shape) String() string {
 		sep = ", "
 	}
 	b.WriteString("}")
+	if len(s.EmptyIn) > 0 {
+		fmt.Fprintf(&b, " emptyIn {%s}", strings.Join(s.EmptyIn, ", "))
+	}
 	if len(s.Sort) > 0 {
 		fmt.Fprintf(&b, " sort {%s}", strings.Join(s.Sort, ", "))
 	}
@@ -172,7 +178,26 @@ func aggregateShape(base Shape, cmd bson.Raw) Shape {
 func withFilter(s Shape, filter bson.Raw) Shape {
 	eq, rng, other, or := classify(filter)
 	s.Equal, s.Range, s.Other, s.Or = eq, rng, other, or
+	s.EmptyIn = emptyIns(filter)
 	return s
+}
+
+// emptyIns returns the top-level fields of filter compared with an empty $in.
+func emptyIns(filter bson.Raw) []string {
+	elems, _ := filter.Elements()
+	var out []string
+	for _, e := range elems {
+		d, ok := e.Value().DocumentOK()
+		if !ok || strings.HasPrefix(e.Key(), "$") {
+			continue
+		}
+		if arr, ok := d.Lookup("$in").ArrayOK(); ok {
+			if vals, _ := arr.Values(); len(vals) == 0 {
+				out = appendNew(out, e.Key())
+			}
+		}
+	}
+	return out
 }
 
 // classify sorts a filter's fields by what an index can do with them. $and is flattened;

@@ -41,6 +41,8 @@ func TestShapesOfCommands(t *testing.T) {
 		{`{"delete": "c", "deletes": [{"q": {"at": {"$lt": 5}}, "limit": 0}]}`, []string{"delete c {at: range}"}},
 		{`{"findAndModify": "c", "query": {"dueAt": {"$lte": 5}}, "sort": {"dueAt": 1}}`,
 			[]string{"findAndModify c {dueAt: range} sort {dueAt} limited"}},
+		{`{"delete": "c", "deletes": [{"q": {"_id": {"$in": []}, "until": {"$lt": 5}}, "limit": 0}]}`,
+			[]string{"delete c {_id: eq, until: range} emptyIn {_id}"}},
 		{`{"insert": "c", "documents": [{"_id": 1}]}`, nil},
 	} {
 		var got []string
@@ -92,6 +94,8 @@ func TestSearchedByTheEmbeddedEngine(t *testing.T) {
 		{mongodb.Shape{Or: [][][]string{{{"userId"}, {"dueAt"}}}}, false},
 		{mongodb.Shape{Sort: []string{"_id"}, Limited: true}, false},
 		{mongodb.Shape{}, false},
+		{mongodb.Shape{Equal: []string{"_id"}, EmptyIn: []string{"_id"}, Range: []string{"until"}}, false},
+		{mongodb.Shape{Equal: []string{"_id", "userId"}, EmptyIn: []string{"_id"}}, true},
 	} {
 		if got, why := mongodb.Searched(tc.s, ix); got != tc.want {
 			t.Errorf("%s: searched = %v (%s), want %v", tc.s, got, why, tc.want)

@@ -43,9 +43,9 @@ func TestIndexCheckIgnoresTestsOwnQueries(t *testing.T) {
 	}
 }
 
-// A delete or update the embedded engine would scan (a range, even on an indexed field)
-// fails the check unless it says "scan:"; one with an equality on an index's first key
-// passes.
+// A delete or update the embedded engine would scan (a range, even on an indexed field; an
+// empty $in) fails the check unless it says "scan:"; one with an equality on an index's
+// first key passes.
 func TestEmbeddedCheckCatchesAScannedWrite(t *testing.T) {
 	db := mongotest.DB(t)
 	ctx := context.Background()
@@ -56,6 +56,8 @@ func TestEmbeddedCheckCatchesAScannedWrite(t *testing.T) {
 		func() error { return samplestore.PruneByRange(ctx, db.DB, 5) },
 		func() error { return samplestore.PruneByRangeSaid(ctx, db.DB, 5) },
 		func() error { return samplestore.PruneOwner(ctx, db.DB, "ann", 5) },
+		func() error { return samplestore.DeleteIDs(ctx, db.DB, []string{"a"}) },
+		func() error { return samplestore.DeleteIDs(ctx, db.DB, []string{}) },
 	} {
 		if err := f(); err != nil {
 			t.Fatal(err)
@@ -65,8 +67,9 @@ func TestEmbeddedCheckCatchesAScannedWrite(t *testing.T) {
 		t.Fatalf("unserved: %q", got)
 	}
 	got := mongotest.ScannedWrites(db)
-	if len(got) != 1 || !strings.Contains(got[0], "delete sample_things {at: range}") || !strings.Contains(got[0], "samplestore.go") ||
-		!strings.Contains(got[0], "never pushes a range down") {
+	if len(got) != 2 || !strings.Contains(got[0], "delete sample_things {_id: eq} emptyIn {_id}") ||
+		!strings.Contains(got[1], "delete sample_things {at: range}") || !strings.Contains(got[1], "samplestore.go") ||
+		!strings.Contains(got[1], "never pushes a range down") {
 		t.Fatalf("scanned writes: %q", got)
 	}
 	mongotest.ForgetShapes(db) // the scanned write is this test's point, not a failure

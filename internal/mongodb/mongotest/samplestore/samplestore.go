@@ -66,3 +66,10 @@ func PruneOwner(ctx context.Context, db *mongo.Database, owner string, before in
 		bson.D{{Key: "$set", Value: bson.D{{Key: "old", Value: true}}}})
 	return err
 }
+
+// DeleteIDs deletes by IDs, sending the command even when there are none (which the
+// embedded engine cannot search).
+func DeleteIDs(ctx context.Context, db *mongo.Database, ids []string) error {
+	_, err := db.Collection(Things).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return err
+}
