@@ -114,7 +114,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease string, un
 	var d outboxDoc
 	err := s.c(Outbox).FindOneAndUpdate(ctx, k("dueAt", k("$lte", now.UTC())), k("$set", k("lease", lease, "dueAt", until.UTC())),
 		options.FindOneAndUpdate().SetSort(k("dueAt", 1)).SetReturnDocument(options.After).
-			SetComment("scan: the outbox holds only undelivered statements (FinishOutbox deletes them), so the embedded engine's scan stays small")).Decode(&d)
+			SetComment("scan: the outbox holds only undelivered statements (FinishOutbox deletes them), so the embedded engine's scan is as large as the backlog")).Decode(&d)
 	if mongodb.IsNotFound(err) {
 		return evidence.OutboxItem{}, evidence.ErrNothingDue
 	}

@@ -122,7 +122,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease string, until ti
 		bson.D{{Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "lease", Value: lease}, {Key: "dueAt", Value: until.UTC()}}}},
 		options.FindOneAndUpdate().SetSort(bson.D{{Key: "dueAt", Value: 1}}).SetReturnDocument(options.After).
-			SetComment("scan: the outbox holds only pending mail (Finish deletes it), so the embedded engine's scan stays small"),
+			SetComment("scan: the outbox holds only pending mail (Finish deletes it), so the embedded engine's scan is as large as the backlog"),
 	).Decode(&d)
 	if mongodb.IsNotFound(err) {
 		return mail.Pending{}, mail.ErrNothingDue
