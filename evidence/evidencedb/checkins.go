@@ -24,6 +24,7 @@ type checkinDoc struct {
 	DueOn       string          `bson:"dueOn"`
 	Timezone    string          `bson:"timezone"`
 	OpensAt     time.Time       `bson:"opensAt"`
+	OpensHour   string          `bson:"opensHour"` // the opener's bucket (opener.go)
 	OverdueAt   time.Time       `bson:"overdueAt"`
 	State       string          `bson:"state"`
 	AnsweredAt  *time.Time      `bson:"answeredAt,omitempty"`
@@ -40,7 +41,7 @@ func fromCheckin(c evidence.CheckIn) checkinDoc {
 	}
 	return checkinDoc{ID: c.ID, ProgrammeID: c.ProgrammeID, PairingID: c.PairingID, Occasion: c.Occasion, Label: c.Label, AtEnd: c.AtEnd,
 		UserID: c.UserID, Side: c.Side, DueOn: c.DueOn, Timezone: c.Timezone, OpensAt: c.OpensAt.UTC(), OverdueAt: c.OverdueAt.UTC(),
-		State: string(c.State), AnsweredAt: c.AnsweredAt, Pending: c.Pending, Applied: applied, CreatedAt: c.CreatedAt.UTC(),
+		OpensHour: opensHour(c.OpensAt, c.CreatedAt), State: string(c.State), AnsweredAt: c.AnsweredAt, Pending: c.Pending, Applied: applied, CreatedAt: c.CreatedAt.UTC(),
 		UpdatedAt: c.UpdatedAt.UTC()}
 }
 
@@ -137,7 +138,7 @@ func (s *Store) Checkins(ctx context.Context, q evidence.CheckinQuery) ([]eviden
 func (s *Store) Reschedule(ctx context.Context, c evidence.CheckIn) (bool, error) {
 	res, err := s.c(Checkins).UpdateOne(ctx, k("_id", c.ID, "state", string(evidence.StateScheduled)), k("$set", k(
 		"label", c.Label, "dueOn", c.DueOn, "timezone", c.Timezone, "opensAt", c.OpensAt.UTC(), "overdueAt", c.OverdueAt.UTC(),
-		"updatedAt", c.UpdatedAt.UTC())))
+		"opensHour", opensHour(c.OpensAt, c.UpdatedAt), "updatedAt", c.UpdatedAt.UTC())))
 	if err != nil {
 		return false, fmt.Errorf("reschedule check-in: %w", err)
 	}
@@ -162,18 +163,6 @@ func (s *Store) SetState(ctx context.Context, id string, to evidence.State, pend
 		return false, fmt.Errorf("set check-in state: %w", err)
 	}
 	return res.MatchedCount == 1, nil
-}
-
-// DueToOpen implements evidence.Store: the scheduler's due index (state, opensAt) holds the
-// scheduled check-ins in opening order, so the read is bounded by what is due.
-func (s *Store) DueToOpen(ctx context.Context, now time.Time, limit int) ([]evidence.CheckIn, error) {
-	cur, err := s.c(Checkins).Find(ctx, k("state", string(evidence.StateScheduled), "opensAt", k("$lte", now.UTC())),
-		options.Find().SetSort(k("opensAt", 1)).SetLimit(int64(limit)))
-	docs, err := all[checkinDoc](ctx, cur, err, "check-ins due")
-	if err != nil {
-		return nil, err
-	}
-	return checkinsOf(docs), nil
 }
 
 // PendingCheckins implements evidence.Store.

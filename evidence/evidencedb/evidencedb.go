@@ -62,7 +62,7 @@ func Indexes() []mongodb.Index {
 		ix(Checkins, k("userId", 1, "opensAt", 1, "_id", 1), false),      // a person's check-ins (home, /me/checkins)
 		ix(Checkins, k("pairingId", 1, "opensAt", 1, "_id", 1), false),   // a pairing's check-ins
 		ix(Checkins, k("programmeId", 1, "opensAt", 1, "_id", 1), false), // owners' due and overdue lists
-		ix(Checkins, k("state", 1, "opensAt", 1), false),                 // DueToOpen (the scheduler)
+		ix(Checkins, k("opensHour", 1, "state", 1), false),               // DueToOpen (the opener, opener.go)
 		ix(Checkins, k("pending", 1), false),                             // PendingCheckins (the sweep)
 		ix(Answers, k("pairingId", 1, "userId", 1), false),               // PersonAnswers (change from baseline)
 		ix(Answers, k("userId", 1, "answeredAt", 1), false),              // UserAnswers (CPD record)

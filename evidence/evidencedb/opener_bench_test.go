@@ -1,0 +1,68 @@
+package evidencedb_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/microlearn/microlearn/evidence"
+	"github.com/microlearn/microlearn/evidence/evidencedb"
+	"github.com/microlearn/microlearn/internal/mongodb"
+	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
+)
+
+// BenchmarkDueToOpen times one opener read over n scheduled check-ins, spread over the
+// programme's coming year, of which 10 are due: "range" is the read before opensHour
+// ({state: scheduled, opensAt: {$lte: now}} sorted on opensAt), "bucket" is DueToOpen.
+//
+//	nice -n 19 go test -run '^$' -bench DueToOpen -benchtime 20x ./evidence/evidencedb/
+func BenchmarkDueToOpen(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		db := mongotest.DB(b)
+		ctx := context.Background()
+		if err := mongodb.EnsureIndexes(ctx, db.DB, evidencedb.Indexes()); err != nil {
+			b.Fatal(err)
+		}
+		now := time.Date(2027, 3, 1, 9, 30, 0, 0, time.UTC)
+		s := evidencedb.New(db.DB)
+		cs := make([]evidence.CheckIn, n)
+		for i := range cs {
+			at := now.Add(time.Duration(i+1) * (365 * 24 * time.Hour / time.Duration(n)))
+			if i < 10 {
+				at = now.Add(-time.Duration(i+1) * time.Minute)
+			}
+			cs[i] = scheduled(fmt.Sprintf("c%05d", i), at, now.Add(-30*24*time.Hour))
+		}
+		for i := 0; i < n; i += 1000 {
+			if err := s.InsertCheckins(ctx, cs[i:min(n, i+1000)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := s.DueToOpen(ctx, now, 200); err != nil { // makes the mark
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("range/%d", n), func(b *testing.B) {
+			for range b.N {
+				cur, err := db.DB.Collection(evidencedb.Checkins).Find(ctx,
+					bson.D{{Key: "state", Value: "scheduled"}, {Key: "opensAt", Value: bson.D{{Key: "$lte", Value: now}}}},
+					options.Find().SetSort(bson.D{{Key: "opensAt", Value: 1}}).SetLimit(200))
+				var docs []bson.Raw
+				if err != nil || cur.All(ctx, &docs) != nil || len(docs) != 10 {
+					b.Fatalf("range read: %d, %v", len(docs), err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("bucket/%d", n), func(b *testing.B) {
+			for range b.N {
+				got, err := s.DueToOpen(ctx, now, 200)
+				if err != nil || len(got) != 10 {
+					b.Fatalf("bucket read: %d, %v", len(got), err)
+				}
+			}
+		})
+	}
+}
