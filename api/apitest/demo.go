@@ -19,7 +19,7 @@ import (
 
 // The demo is seeded once per test binary, not once per test: seeding it and letting the
 // gamification worker apply its three weeks of history took seconds of CPU per test. The
-// first test that asks for it seeds a template database on its own clock (app.SeedDemo, as
+// first test that asks for it seeds a template database on the suite clock (app.SeedDemo, as
 // at a first start), waits until the worker has applied every learning event, and keeps every
 // document and the JWT key set in memory; each test asking for the demo gets a copy in its
 // own database and starts its app on it, as the product starts again on a seeded database
@@ -29,8 +29,14 @@ import (
 // The demo's data is relative to the clock (history on the last 21 days in London, a review
 // yesterday, an action due in five days), so a template serves a test only when the test's
 // clock reads a time after the template was seeded, within demoTemplateMaxAge and on the same
-// day in London; otherwise a new template is seeded on that test's clock. APITEST_DEMO=seed
-// seeds the demo in every test's own database instead (the old way, to compare).
+// day in London; otherwise a new template is seeded, or the test's app seeds its own demo.
+// APITEST_DEMO=seed seeds the demo in every test's own database instead (the old way, to
+// compare).
+//
+// A template is never seeded on a test's own clock: that clock may stand still (the privacy
+// tests'), and a demo seeded on a clock that stands still gives all it creates one creation
+// time, so the order of its newest-first lists (the two demo pairings) fell to their random
+// ids, in every test the template then served.
 
 // demoTemplateMaxAge is how long after its seeding a template serves a test.
 const demoTemplateMaxAge = 10 * time.Minute
@@ -77,8 +83,8 @@ func copyDemo(t testing.TB, cfg app.Config, o app.Options) {
 	}
 	now := o.Now
 	demoMu.Lock()
-	if demo == nil || !demo.serves(now()) {
-		d, err := seedDemoTemplate(t, now)
+	if demo == nil || !demo.serves(Now()) {
+		d, err := seedDemoTemplate(t)
 		if err != nil {
 			demoMu.Unlock()
 			t.Fatalf("seed the demo template: %v", err)
@@ -98,9 +104,10 @@ func copyDemo(t testing.TB, cfg app.Config, o app.Options) {
 	}
 }
 
-// seedDemoTemplate seeds the demo on a database of t's and reads it back whole once the
-// gamification worker has applied the demo's learning events.
-func seedDemoTemplate(t testing.TB, now func() time.Time) (*demoTemplate, error) {
+// seedDemoTemplate seeds the demo on a database of t's, on the suite clock, and reads it
+// back whole once the gamification worker has applied the demo's learning events.
+func seedDemoTemplate(t testing.TB) (*demoTemplate, error) {
+	now := Now
 	dir := t.TempDir()
 	cfg, err := app.LoadConfig(config.FromMap(map[string]string{"DATA_DIR": dir, "DEMO_SEED": "true"}))
 	if err != nil {
@@ -125,6 +132,9 @@ func seedDemoTemplate(t testing.TB, now func() time.Time) (*demoTemplate, error)
 		return nil, err
 	}
 	to := now()
+	if !to.After(from) {
+		return nil, fmt.Errorf("the seeding clock stood still at %s", from)
+	}
 	snap, err := mongotest.TakeSnapshot(context.Background(), db.DB)
 	if err != nil {
 		return nil, err
