@@ -3,6 +3,7 @@ package programme
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/cache"
@@ -32,8 +33,14 @@ func (s *Service) roleCache() *cache.Cache[roleKey, Role] {
 	return s.roles
 }
 
-// cachedRole is RoleOf through the cache.
+// cachedRole is RoleOf through the cache. The key it stores is its own copy: the caller's
+// programme ID may be the request path's, over a buffer Fiber writes the next request into,
+// so a kept key could come to read as another programme's and answer for it.
 func (s *Service) cachedRole(ctx context.Context, programmeID, userID string) (Role, error) {
+	if role, ok := s.roleCache().Get(roleKey{programmeID, userID}); ok {
+		return role, nil
+	}
+	programmeID, userID = strings.Clone(programmeID), strings.Clone(userID)
 	return s.roleCache().Load(ctx, roleKey{programmeID, userID}, func(ctx context.Context) (Role, error) {
 		m, err := s.Store.Membership(ctx, programmeID, userID)
 		if errors.Is(err, ErrNotMember) {

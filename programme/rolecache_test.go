@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
@@ -103,5 +104,37 @@ func TestRoleOfWithoutCache(t *testing.T) {
 	}
 	if n := store.reads.Load(); n != 3 {
 		t.Errorf("%d reads with the cache off, want 3", n)
+	}
+}
+
+// RoleOf is asked with the programme ID of the request path, a string over Fiber's request
+// buffer that the next request writes over. The cache keeps its own copy of the key: a kept
+// caller's string came to read as the next request's programme ID, in the slot of the first.
+func TestRoleCacheKeepsItsOwnKey(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	svc, store := newService(t, func() time.Time { return clock })
+	a, err := svc.Create(ctx, "owner", programme.Programme{Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.Create(ctx, "other", programme.Programme{Name: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.ID) != len(b.ID) {
+		t.Fatalf("ids of different lengths: %q %q", a.ID, b.ID)
+	}
+	buf := []byte(a.ID)
+	if role, err := svc.RoleOf(ctx, unsafe.String(&buf[0], len(buf)), "owner"); err != nil || role != programme.RoleOwner {
+		t.Fatalf("RoleOf(A) = %q, %v", role, err)
+	}
+	copy(buf, b.ID) // the buffer reused for the next request
+	reads := store.reads.Load()
+	if role, err := svc.RoleOf(ctx, a.ID, "owner"); err != nil || role != programme.RoleOwner || store.reads.Load() != reads {
+		t.Errorf("RoleOf(A) after the caller's buffer changed: %q, %v, %d reads (want owner from the cache, 0 reads)", role, err, store.reads.Load()-reads)
+	}
+	if role, err := svc.RoleOf(ctx, b.ID, "owner"); !errors.Is(err, programme.ErrNotMember) {
+		t.Errorf("RoleOf(B) = %q, %v; want ErrNotMember", role, err)
 	}
 }

@@ -11,6 +11,7 @@ package cache
 import (
 	"container/list"
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,7 +28,10 @@ type Config struct {
 }
 
 // Cache is safe for concurrent use. Values are shared, not copied: callers must not modify
-// what they put or get.
+// what they put or get. A string key is copied when stored (ownKey): callers pass IDs from
+// request paths, strings over a buffer Fiber writes the next request into, and a kept one
+// came to read as another ID in the first one's slot. Keys of other types that hold such
+// strings are the caller's to copy (programme's role cache).
 type Cache[K comparable, V any] struct {
 	cfg Config
 	mu  sync.Mutex
@@ -94,6 +98,7 @@ func (c *Cache[K, V]) put(k K, v V) {
 		c.lru.MoveToFront(el)
 		return
 	}
+	k = ownKey(k)
 	c.m[k] = c.lru.PushFront(&entry[K, V]{k: k, v: v, exp: exp})
 	for c.lru.Len() > c.cfg.Max {
 		c.remove(c.lru.Back())
@@ -163,4 +168,12 @@ func (c *Cache[K, V]) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lru.Len()
+}
+
+// ownKey copies a string key, so that the map never keeps memory its caller may reuse.
+func ownKey[K comparable](k K) K {
+	if s, ok := any(k).(string); ok {
+		return any(strings.Clone(s)).(K)
+	}
+	return k
 }

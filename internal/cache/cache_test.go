@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/microlearn/microlearn/internal/cache"
 )
@@ -141,4 +142,26 @@ func TestTTLWithoutClockPanics(t *testing.T) {
 		}
 	}()
 	cache.New[string, int](cache.Config{Max: 1, TTL: time.Second})
+}
+
+// A caller's string key may share memory the caller writes over later (Fiber's request
+// path): the cache stores its own copy, so the entry stays found under the key it was put
+// with and never under the bytes written over the caller's.
+func TestStringKeysAreCopied(t *testing.T) {
+	c := cache.New[string, int](cache.Config{Max: 10})
+	buf := []byte("aaaaaaaaaaaaaaaaaaaaaaaa")
+	if _, err := c.Load(context.Background(), unsafe.String(&buf[0], len(buf)), func(context.Context) (int, error) { return 1, nil }); err != nil {
+		t.Fatal(err)
+	}
+	c.Put(unsafe.String(&buf[0], len(buf))[:12], 2)
+	copy(buf, "bbbbbbbbbbbbbbbbbbbbbbbb")
+	if v, ok := c.Get("aaaaaaaaaaaaaaaaaaaaaaaa"); !ok || v != 1 {
+		t.Errorf("loaded under a's ID: %d, %t; want 1, true", v, ok)
+	}
+	if v, ok := c.Get("aaaaaaaaaaaa"); !ok || v != 2 {
+		t.Errorf("put under a's prefix: %d, %t; want 2, true", v, ok)
+	}
+	if held(c, "bbbbbbbbbbbbbbbbbbbbbbbb") {
+		t.Error("found under the bytes written over the caller's key")
+	}
 }
