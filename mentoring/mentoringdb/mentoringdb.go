@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -72,11 +73,16 @@ func Indexes() []mongodb.Index {
 		ix(Assignments, k("menteeId", 1, "state", 1, "dueAt", 1, "_id", 1), false),
 		ix(Assignments, k("pairingId", 1, "dueAt", 1), false),
 		ix(Assignments, k("state", 1, "dueAt", 1, "_id", 1), false),
+		ix(Assignments, k(dueHours.Bucket, 1, "state", 1), false), // DueBetween on the embedded engine
 	}
 }
 
 // Store is the MongoDB mentoring.Store.
-type Store struct{ db *mongo.Database }
+type Store struct {
+	db *mongo.Database
+	// dueBackfilled: this process saw dueHours' backfill done (DueBetween).
+	dueBackfilled atomic.Bool
+}
 
 // New returns a store on db.
 func New(db *mongo.Database) *Store { return &Store{db: db} }
@@ -817,6 +823,7 @@ type assignmentDoc struct {
 	Note         string     `bson:"note"`
 	Items        []itemDoc  `bson:"items"`
 	DueAt        time.Time  `bson:"dueAt"`
+	DueHour      string     `bson:"dueHour"` // mongodb.HourOf(DueAt): DueBetween's bucket
 	DueLocal     string     `bson:"dueLocal"`
 	Timezone     string     `bson:"timezone"`
 	State        string     `bson:"state"`
@@ -827,7 +834,7 @@ type assignmentDoc struct {
 
 func fromAssignment(a mentoring.MenteeAssignment) assignmentDoc {
 	d := assignmentDoc{ID: a.ID, AssignmentID: a.AssignmentID, ProgrammeID: a.ProgrammeID, PairingID: a.PairingID,
-		MentorID: a.MentorID, MenteeID: a.MenteeID, Title: a.Title, Note: a.Note, DueAt: a.DueAt.UTC(), DueLocal: a.DueLocal,
+		MentorID: a.MentorID, MenteeID: a.MenteeID, Title: a.Title, Note: a.Note, DueAt: a.DueAt.UTC(), DueHour: mongodb.HourOf(a.DueAt), DueLocal: a.DueLocal,
 		Timezone: a.Timezone, State: string(a.State), CompletedAt: a.CompletedAt, OnTime: a.OnTime, CreatedAt: a.CreatedAt}
 	for _, it := range a.Items {
 		d.Items = append(d.Items, itemDoc{Kind: it.Ref.Kind, ID: it.Ref.ID, Title: it.Title})
@@ -925,9 +932,33 @@ func (s *Store) CompleteAssignment(ctx context.Context, id string, at time.Time,
 	return res.ModifiedCount == 1, nil
 }
 
-// DueBetween implements mentoring.Store.
+// dueHours is the hour bucket of an assignment's due time, which DueBetween searches.
+var dueHours = mongodb.HourSweep{Collection: Assignments, Field: "dueAt", Bucket: "dueHour"}
+
+// maxDueHours bounds the hours DueBetween lists in one $in (the embedded engine searches
+// an index for at most 1,000 values); a longer window is a range query.
+const maxDueHours = 1000
+
+// DueBetween implements mentoring.Store. The reminder scheduler asks it every round for the
+// next 48 hours and the past week: a dueAt range, which the embedded engine cannot search
+// ({state: open} matches most assignments), so the filter also names the window's hour
+// buckets, an index search of those hours only (issue 20); on MongoDB it matches exactly
+// what the range matches. Assignments written before the bucket existed get it once
+// (EnsureBackfilled).
 func (s *Store) DueBetween(ctx context.Context, from, to time.Time, after *mentoring.Cursor, limit int) ([]mentoring.MenteeAssignment, error) {
 	f := k("state", string(mentoring.AssignmentOpen), "dueAt", k("$gte", from.UTC(), "$lt", to.UTC()))
+	if hours, ok := mongodb.HoursBetween(from, to, maxDueHours); ok {
+		if len(hours) == 0 {
+			return nil, nil // an empty window
+		}
+		if !s.dueBackfilled.Load() {
+			if err := dueHours.EnsureBackfilled(ctx, s.db); err != nil {
+				return nil, err
+			}
+			s.dueBackfilled.Store(true)
+		}
+		f = append(k(dueHours.Bucket, k("$in", hours)), f...)
+	}
 	cur, err := s.c(Assignments).Find(ctx, afterDue(f, after), options.Find().SetSort(k("dueAt", 1, "_id", 1)).SetLimit(int64(limit)))
 	return assignmentsOf(ctx, cur, err)
 }
