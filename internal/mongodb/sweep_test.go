@@ -64,11 +64,7 @@ func sweepBefore(t *testing.T, db *mongo.Database, before time.Time, want int64)
 // buckets too: the last millisecond of an hour, the first of the next, a time inside the hour
 // being swept; and what it left in a partly swept hour goes on a later run.
 func TestHourSweepAtTheBucketEdges(t *testing.T) {
-	db := mongotest.DB(t)
-	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := sweepDB(t)
 	coll := db.DB.Collection(sweep.Collection)
 	h := time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC)
 	putAt(t, coll, "a-10:59:59.999", h.Add(-time.Millisecond), true)
@@ -101,11 +97,7 @@ func TestHourSweepAtTheBucketEdges(t *testing.T) {
 // deletes the expired ones among them, and the rest go when they expire; a long pause
 // between sweeps (more hours than one $in holds) loses nothing.
 func TestHourSweepBackfillsAndSpansLongPauses(t *testing.T) {
-	db := mongotest.DB(t)
-	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
-		t.Fatal(err)
-	}
+	db, ctx := sweepDB(t)
 	coll := db.DB.Collection(sweep.Collection)
 	now := time.Date(2026, 12, 2, 13, 20, 0, 0, time.UTC)
 	putAt(t, coll, "old-400d", now.Add(-400*24*time.Hour), false) // lacks the bucket
@@ -134,11 +126,7 @@ func TestHourSweepBackfillsAndSpansLongPauses(t *testing.T) {
 // Over random writes and sweeps, the sweep leaves exactly the documents a plain
 // {at: {$lt: before}} delete leaves.
 func TestHourSweepMatchesARangeDelete(t *testing.T) {
-	db := mongotest.DB(t)
-	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
-		t.Fatal(err)
-	}
+	db, ctx := sweepDB(t)
 	coll, plain := db.DB.Collection(sweep.Collection), db.DB.Collection("plain")
 	r := rand.New(rand.NewPCG(20, 12))
 	clock := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
@@ -174,11 +162,7 @@ func TestHourSweepMatchesARangeDelete(t *testing.T) {
 // code, with times older than the retention, e.g. imported history) are swept too: the
 // first sweep starts at the oldest document, not at its own time.
 func TestHourSweepFirstRunStartsAtTheOldestDocument(t *testing.T) {
-	db := mongotest.DB(t)
-	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := sweepDB(t)
 	coll := db.DB.Collection(sweep.Collection)
 	now := time.Date(2026, 12, 2, 13, 20, 0, 0, time.UTC)
 	for i := 0; i < 60; i++ {
@@ -192,11 +176,7 @@ func TestHourSweepFirstRunStartsAtTheOldestDocument(t *testing.T) {
 // all, a page at a time; a plain delete of more than 32,766 would fail on the embedded
 // engine (SQLite's limit of parameters per statement).
 func TestHourSweepDeletesPageByPage(t *testing.T) {
-	db := mongotest.DB(t)
-	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
-		t.Fatal(err)
-	}
+	db, ctx := sweepDB(t)
 	coll := db.DB.Collection(sweep.Collection)
 	h := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	docs := make([]any, 2500)
@@ -216,11 +196,7 @@ func TestHourSweepDeletesPageByPage(t *testing.T) {
 // sends nothing else: an empty $in would not be pushed down and would decode the whole
 // collection on the embedded engine.
 func TestHourSweepBehindItsMarkSendsNothing(t *testing.T) {
-	db := mongotest.DB(t)
-	ctx := context.Background()
-	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
-		t.Fatal(err)
-	}
+	db, ctx := sweepDB(t)
 	now := time.Date(2026, 12, 2, 13, 20, 0, 0, time.UTC)
 	putAt(t, db.DB.Collection(sweep.Collection), "x", now.Add(-100*24*time.Hour), true)
 	sweepBefore(t, db.DB, now, 1)
@@ -231,4 +207,15 @@ func TestHourSweepBehindItsMarkSendsNothing(t *testing.T) {
 	if got := c.Load(); got != 1 {
 		t.Errorf("a sweep behind its mark sent %d commands, want 1 (the mark)", got)
 	}
+}
+
+// sweepDB is a test database holding the sweep's index.
+func sweepDB(t *testing.T) (*mongodb.DB, context.Context) {
+	t.Helper()
+	db := mongotest.DB(t)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, []mongodb.Index{sweep.Index()}); err != nil {
+		t.Fatal(err)
+	}
+	return db, ctx
 }
