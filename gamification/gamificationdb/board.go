@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -100,36 +99,23 @@ func boardEntriesOf(p gamification.Player) []boardEntry {
 	return out
 }
 
-// updateBoards brings p's board entries and the boards' counts up to date (updateBoardsOf).
+// updateBoards brings p's board entries and the boards' counts up to date: one read of its
+// entries by _id, then one write of the entries that changed and one of the counts. Periods
+// the player no longer keeps are left as they were (their boards are history).
 func (s *Store) updateBoards(ctx context.Context, p gamification.Player) error {
-	return s.updateBoardsOf(ctx, []gamification.Player{p})
-}
-
-// updateBoardsOf brings the board entries of ps (one player each) and the boards' counts up
-// to date: one read of their entries by _id (per 1,000), then the entries that changed and
-// the counts' changes, summed over the players, so that a board or score several of them
-// moved on is one update, not one per player. Periods a player no longer keeps are left as
-// they were (their boards are history).
-func (s *Store) updateBoardsOf(ctx context.Context, ps []gamification.Player) error {
-	var want []boardEntry
-	for _, p := range ps {
-		want = append(want, boardEntriesOf(p)...)
+	want := boardEntriesOf(p)
+	ids := make([]string, len(want))
+	for i, e := range want {
+		ids[i] = e.ID
 	}
-	old := make(map[string]boardEntry, len(want))
-	for i := 0; i < len(want); i += maxIn {
-		chunk := want[i:min(len(want), i+maxIn)]
-		ids := make([]string, len(chunk))
-		for j, e := range chunk {
-			ids[j] = e.ID
-		}
-		cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "_id", Value: in(ids)}})
-		had, err := all[boardEntry](ctx, cur, err)
-		if err != nil {
-			return fmt.Errorf("read board entries: %w", err)
-		}
-		for _, e := range had {
-			old[e.ID] = e
-		}
+	cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "_id", Value: in(ids)}})
+	had, err := all[boardEntry](ctx, cur, err)
+	if err != nil {
+		return fmt.Errorf("read board entries: %w", err)
+	}
+	old := make(map[string]boardEntry, len(had))
+	for _, e := range had {
+		old[e.ID] = e
 	}
 	var writes []mongo.WriteModel
 	deltas := map[string]map[string]int64{} // board -> count key -> change
@@ -149,9 +135,6 @@ func (s *Store) updateBoardsOf(ctx context.Context, ps []gamification.Player) er
 	return s.writeBoards(ctx, writes, deltas)
 }
 
-// maxIn is the most values an $in the embedded engine searches by index (PATCHES.md).
-const maxIn = 1000
-
 // count adds d to the entry's counts: its score's on its board, its band's on its score.
 func (e boardEntry) count(deltas map[string]map[string]int64, d int64) {
 	addDelta(deltas, e.Board, countKey(e.Score), d)
@@ -165,22 +148,18 @@ func addDelta(deltas map[string]map[string]int64, board, key string, d int64) {
 	deltas[board][key] += d
 }
 
-// writeBoards writes changed entries (unordered bulk writes) and the counts' changes (more
-// of them), at most maxStatements a command: FerretDB 1.24 never answers an update command of
-// more than 100 statements that match stored documents (docs/benchmarks.md, bench/scale).
+// writeBoards writes changed entries (one unordered bulk write) and the counts' changes
+// (one more).
 func (s *Store) writeBoards(ctx context.Context, writes []mongo.WriteModel, deltas map[string]map[string]int64) error {
-	if err := s.bulkBoards(ctx, writes); err != nil {
-		return fmt.Errorf("write board entries: %w", err)
+	if len(writes) > 0 {
+		if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, writes, options.BulkWrite().SetOrdered(false)); err != nil {
+			return fmt.Errorf("write board entries: %w", err)
+		}
 	}
-	ids := make([]string, 0, len(deltas))
-	for id := range deltas {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids) // the same order in every writer
 	var incs []mongo.WriteModel
-	for _, board := range ids {
+	for board, d := range deltas {
 		inc := bson.D{}
-		for k, v := range deltas[board] {
+		for k, v := range d {
 			if v != 0 {
 				inc = append(inc, bson.E{Key: "n." + k, Value: v})
 			}
@@ -190,20 +169,11 @@ func (s *Store) writeBoards(ctx context.Context, writes []mongo.WriteModel, delt
 				SetUpdate(bson.D{{Key: "$inc", Value: inc}}).SetUpsert(true))
 		}
 	}
-	if err := s.bulkBoards(ctx, incs); err != nil {
-		return fmt.Errorf("count board entries: %w", err)
+	if len(incs) == 0 {
+		return nil
 	}
-	return nil
-}
-
-// maxStatements is the most statements one bulk write of the boards carries.
-const maxStatements = 50
-
-func (s *Store) bulkBoards(ctx context.Context, ws []mongo.WriteModel) error {
-	for i := 0; i < len(ws); i += maxStatements {
-		if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, ws[i:min(len(ws), i+maxStatements)], options.BulkWrite().SetOrdered(false)); err != nil {
-			return err
-		}
+	if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, incs, options.BulkWrite().SetOrdered(false)); err != nil {
+		return fmt.Errorf("count board entries: %w", err)
 	}
 	return nil
 }
