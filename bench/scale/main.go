@@ -5,12 +5,18 @@
 //
 //	go run ./bench/scale -mentees 10000          # sizes 100, 1,000 and 10,000
 //	go run ./bench/scale -sizes 100,1000 -load 50,200 -activity 100
+//	go run ./bench/scale -mentees 1000 -load '' -keep -dir /tmp/scale1k
+//	go run ./bench/scale -from /tmp/scale1k -load 50,200  # measure the kept programme again
 //
 // At each size: the median (and p90) of -n requests of each kind, the database's file size
 // and the process's RSS (the server and the bench share the process). After the last size,
 // one run per -load level: that many mentees reading and completing lessons for -duration,
 // with requests per second, latency percentiles, errors, and the time the learning queue
-// takes to drain after the load stops. It prints Markdown for docs/benchmarks.md.
+// takes to drain after the load stops. At each size it also measures how fresh the reports are
+// (issue 13: figures at most 60 s old) after a burst of joins and lesson completions. With
+// -from it opens a data directory a run kept (-keep) with the current product, rebuilds what
+// the bench knows of the programme from the database and measures it at its size, without
+// building. It prints Markdown for docs/benchmarks.md.
 package main
 
 import (
@@ -37,6 +43,8 @@ type options struct {
 	syncN    int
 	dir      string
 	keep     bool
+	// from is a kept data directory to measure without building (-from).
+	from string
 
 	cpuprofile    string
 	recomputeMax  int
@@ -55,6 +63,7 @@ func main() {
 	flag.IntVar(&o.syncN, "sync", 3, "500-event syncs per size")
 	flag.StringVar(&o.dir, "dir", "", "data directory (default: a new temporary one)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	flag.StringVar(&o.from, "from", "", "measure the programme kept in this data directory (a run's -keep -dir) at its size, without building; it is written to (fresh lessons, the freshness burst, the load), so give it a copy")
 	flag.IntVar(&o.recomputeMax, "recompute-max", -1, "rebuild the reports' aggregates after building sizes up to this many mentees (-1: every size whose rebuild, extrapolated from the previous size's, takes under 15 minutes)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -103,6 +112,13 @@ func intList(s string) ([]int, error) {
 func run(o options) error {
 	ctx := context.Background()
 	dir := o.dir
+	if o.from != "" {
+		if _, err := os.Stat(filepath.Join(o.from, "jwt-keys.json")); err != nil {
+			logf("bench: -from %s is not a kept data directory: %v", o.from, err)
+			return err
+		}
+		dir, o.keep = o.from, true
+	}
 	if dir == "" {
 		var err error
 		if dir, err = os.MkdirTemp("", "microlearn-scale-"); err != nil {
@@ -113,13 +129,20 @@ func run(o options) error {
 		defer os.RemoveAll(dir)
 	}
 	logf("data in %s", dir)
+	t0 := time.Now()
 	w, err := start(ctx, dir, newDBTime())
 	if err != nil {
 		logf("bench: start: %v", err)
 		return err
 	}
 	loads1 := sampleLoad(30 * time.Second)
-	err = w.runSizes(ctx, o, dir)
+	if o.from != "" {
+		// Opening older data runs the product's start-up backfills and index builds.
+		logf("opened %s in %s", dir, time.Since(t0).Round(time.Second))
+		err = w.runFrom(ctx, o, time.Since(t0))
+	} else {
+		err = w.runSizes(ctx, o, dir)
+	}
 	if err != nil {
 		// Said before the shutdown: closing the product waits behind whatever holds the
 		// database's one connection, and a run that failed there lost its message.
@@ -158,23 +181,34 @@ func (w *world) runSizes(ctx context.Context, o options, dir string) error {
 			return fmt.Errorf("measure at %d mentees: %w", size, err)
 		}
 		r.mentees, r.build, r.recompute = size, built, rec
+		r.fresh = w.freshness(ctx)
+		logf("  freshness: %s", freshCell(r.fresh))
 		r.dbBytes = dirSize(dir)
 		r.rssBytes = rss()
 		rows = append(rows, r)
 		printSize(os.Stdout, r)
 	}
+	loads, err := w.loads(ctx, o)
+	if err != nil {
+		return err
+	}
+	printReport(os.Stdout, o, rows, loads)
+	return nil
+}
+
+// loads runs one load run per -load level.
+func (w *world) loads(ctx context.Context, o options) ([]loadResult, error) {
 	var loads []loadResult
 	for _, k := range o.load {
 		logf("load: %d concurrent mentees for %s", k, o.duration)
 		l, err := w.loadRun(ctx, k, o.duration)
 		if err != nil {
-			return fmt.Errorf("load run with %d mentees: %w", k, err)
+			return loads, fmt.Errorf("load run with %d mentees: %w", k, err)
 		}
 		loads = append(loads, l)
 		fmt.Println("load:", loadRow(l))
 	}
-	printReport(os.Stdout, o, rows, loads)
-	return nil
+	return loads, nil
 }
 
 // sampleLoad reads the 1-minute load average every interval until the returned function is

@@ -44,12 +44,17 @@ func printSize(out io.Writer, r sizeResult) {
 	if r.recompute > 0 {
 		rec = "reports recomputed in " + r.recompute.Round(time.Second).String()
 	}
-	fmt.Fprintf(out, "== %d mentees (built in %s, %s, DB %s, RSS %s)\n", r.mentees, r.build.Round(time.Second), rec, mib(r.dbBytes), mib(r.rssBytes))
+	built := "built in " + r.build.Round(time.Second).String()
+	if r.resumed > 0 {
+		built = "resumed from a kept directory in " + r.resumed.Round(time.Second).String()
+	}
+	fmt.Fprintf(out, "== %d mentees (%s, %s, DB %s, RSS %s)\n", r.mentees, built, rec, mib(r.dbBytes), mib(r.rssBytes))
 	for _, n := range append(requestNames, reportNames...) {
 		s, c := r.medians[n], r.cmds[n]
 		fmt.Fprintf(out, "  %-42s p50 %-9s p90 %-9s max %-9s errors %d  DB commands %s\n", n, ms(s.p50), ms(s.p90), ms(s.max), s.errors, commands(c))
 	}
 	fmt.Fprintf(out, "  %-42s p50 %-9s max %-9s errors %d\n", "POST /v1/sync (500 events)", ms(r.sync.p50), ms(r.sync.max), r.sync.errors)
+	fmt.Fprintf(out, "  %-42s %s\n", "reports/health fresh after a burst", freshCell(r.fresh))
 }
 
 // printReport prints the Markdown tables for docs/benchmarks.md.
@@ -85,8 +90,27 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 		}
 		fmt.Fprintf(out, " %s |", cell)
 	}
+	printTotals(out, o, rows)
+	fmt.Fprintln(out)
+	if len(loads) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\nLoad at %d mentees (each mentee: GET lesson, POST lesson progress completed, every third round GET /v1/me/gamification; no pause):\n\n", rows[len(rows)-1].mentees)
+	fmt.Fprintln(out, "| concurrent mentees | requests/s | p50 | p95 | p99 | errors | completion p50 / p95 | queue when the load stopped | drained after |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
+	for _, l := range loads {
+		fmt.Fprintln(out, loadRow(l))
+	}
+}
+
+// printTotals prints the table's rows about each size as a whole: sizes, freshness, build.
+func printTotals(out io.Writer, o options, rows []sizeResult) {
 	fmt.Fprint(out, "\n| activity rows (learning events) |")
 	for _, r := range rows {
+		if r.resumed > 0 {
+			fmt.Fprint(out, " as the kept run built them (its -activity per mentee) |")
+			continue
+		}
 		fmt.Fprintf(out, " %d |", r.mentees*o.activity)
 	}
 	fmt.Fprint(out, "\n| database files |")
@@ -101,8 +125,16 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 	for _, r := range rows {
 		fmt.Fprintf(out, " %s |", r.settled.Round(time.Second))
 	}
+	fmt.Fprintf(out, "\n| reports/health shows a burst (%d joins, %d lesson completions) after the last write; bound %s |", freshJoins, freshCompletions, freshBound)
+	for _, r := range rows {
+		fmt.Fprintf(out, " %s |", freshCell(r.fresh))
+	}
 	fmt.Fprint(out, "\n| time to build this size from the previous |")
 	for _, r := range rows {
+		if r.resumed > 0 {
+			fmt.Fprintf(out, " not built: opened a kept directory in %s |", r.resumed.Round(time.Second))
+			continue
+		}
 		fmt.Fprintf(out, " %s |", r.build.Round(time.Second))
 	}
 	fmt.Fprint(out, "\n| reports recompute after the build (`app.RecomputeReports`) |")
@@ -112,16 +144,6 @@ func printReport(out io.Writer, o options, rows []sizeResult, loads []loadResult
 		} else {
 			fmt.Fprintf(out, " %s |", r.recompute.Round(time.Second))
 		}
-	}
-	fmt.Fprintln(out)
-	if len(loads) == 0 {
-		return
-	}
-	fmt.Fprintf(out, "\nLoad at %d mentees (each mentee: GET lesson, POST lesson progress completed, every third round GET /v1/me/gamification; no pause):\n\n", rows[len(rows)-1].mentees)
-	fmt.Fprintln(out, "| concurrent mentees | requests/s | p50 | p95 | p99 | errors | completion p50 / p95 | queue when the load stopped | drained after |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
-	for _, l := range loads {
-		fmt.Fprintln(out, loadRow(l))
 	}
 }
 
@@ -134,7 +156,11 @@ func argsOf(o options) []string {
 	for _, l := range o.load {
 		load = append(load, fmt.Sprint(l))
 	}
-	return []string{"-sizes " + strings.Join(sizes, ","), fmt.Sprintf("-activity %d -inbox %d -n %d", o.activity, o.inbox, o.n),
+	first := "-sizes " + strings.Join(sizes, ",")
+	if o.from != "" {
+		first = "-from " + o.from
+	}
+	return []string{first, fmt.Sprintf("-activity %d -inbox %d -n %d", o.activity, o.inbox, o.n),
 		"-load '" + strings.Join(load, ",") + "'", "-duration " + o.duration.String(), fmt.Sprintf("-recompute-max %d", o.recomputeMax)}
 }
 
