@@ -26,7 +26,12 @@ type freshResult struct {
 	// same for each kind on its own.
 	lag, joinLag, doneLag time.Duration
 	polls                 int
-	err                   error
+	// caughtUp is how long the reports' sweeper took, before the burst, to evaluate every
+	// member and pairing the build (or the last measurements) left due: until it has, the
+	// health report's member count would grow by the backlog and pass for the burst's joins.
+	caughtUp time.Duration
+	backlog  bool // the sweeper had not caught up within the limit
+	err      error
 }
 
 // healthCounts are what the freshness measurement reads off GET reports/health.
@@ -70,6 +75,7 @@ func (w *world) freshness(ctx context.Context) freshResult {
 		r.err = err
 		return r
 	}
+	r.caughtUp, r.backlog = w.reportsCaughtUp(ctx, 20*time.Minute)
 	before, err := w.healthCounts(ctx)
 	if err != nil {
 		r.err = err
@@ -91,6 +97,28 @@ func (w *world) freshness(ctx context.Context) freshResult {
 		freshJoins, freshCompletions, r.burst.Round(time.Millisecond), before.mentees, before.lessons)
 	r.lag, r.joinLag, r.doneLag, r.polls, r.err = w.pollFresh(ctx, before, last)
 	return r
+}
+
+// reportsCaughtUp waits (up to limit) until no report subject is due, polling every second,
+// and returns the time waited and whether subjects were still due at the limit.
+func (w *world) reportsCaughtUp(ctx context.Context, limit time.Duration) (time.Duration, bool) {
+	t0 := time.Now()
+	for {
+		ids, _, err := w.a.Insight.Store.Due(ctx, w.a.Now(), 1)
+		if err != nil {
+			logf("  reports' backlog: %v", err)
+			return time.Since(t0), true
+		}
+		if len(ids) == 0 {
+			logf("  reports' sweeper caught up after %s", time.Since(t0).Round(time.Second))
+			return time.Since(t0), false
+		}
+		if time.Since(t0) > limit {
+			logf("  reports' sweeper still behind after %s", limit)
+			return time.Since(t0), true
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // pollFresh polls the health report until it shows the burst's joins and completions.
@@ -215,6 +243,10 @@ func freshCell(f freshResult) string {
 		verdict = "OVER"
 	}
 	sec := func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() }
-	return fmt.Sprintf("%s (joins %s, completions %s; %s %s; burst %s, %d polls)", sec(f.lag), sec(f.joinLag), sec(f.doneLag),
-		verdict, freshBound, f.burst.Round(time.Millisecond), f.polls)
+	caught := "sweeper caught up " + sec(f.caughtUp) + " before"
+	if f.backlog {
+		caught = "sweeper still behind after " + sec(f.caughtUp) + ": the member count includes its backlog"
+	}
+	return fmt.Sprintf("%s (joins %s, completions %s; %s %s; burst %s, %d polls; %s)", sec(f.lag), sec(f.joinLag), sec(f.doneLag),
+		verdict, freshBound, f.burst.Round(time.Millisecond), f.polls, caught)
 }
