@@ -140,22 +140,9 @@ type insightStreaks struct {
 }
 
 func (s insightStreaks) Streak(ctx context.Context, programmeID, userID string) (insight.Streak, bool, error) {
-	key := gamification.PlayerKey{ProgrammeID: programmeID, UserID: userID}
-	ps, err := s.players.Players(ctx, []gamification.PlayerKey{key})
-	if err != nil {
-		return insight.Streak{}, false, err
-	}
-	p, ok := ps[key]
-	if !ok || p.Streak.LastActive == "" {
-		return insight.Streak{}, false, nil
-	}
-	pr, err := s.programmes.Programme(ctx, programmeID)
-	if err != nil {
-		return insight.Streak{}, false, err
-	}
-	v, loc := p.StreakAt(s.now(), pr.Location())
-	return insight.Streak{Current: v.Current, Length: p.Streak.Current, Freezes: p.Streak.Freezes, LastActive: p.Streak.LastActive,
-		Location: loc}, true, nil
+	sts, err := s.StreaksOf(ctx, programmeID, []string{userID})
+	st, ok := sts[userID]
+	return st, ok, err
 }
 
 // insightCatalog lists a programme's published content for the per-item report.

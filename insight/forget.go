@@ -65,12 +65,12 @@ func (s *Service) forgetSubject(ctx context.Context, id, userID string) error {
 			return err
 		}
 	}
-	return s.reevaluate(ctx, id, s.withdrawn)
+	return s.reevaluate(ctx, id, s.withdrawn, nil)
 }
 
 // withdrawn is a subject that counts for nothing and needs no attention: its contribution
 // moves back out of the programme's counts.
-func (s *Service) withdrawn(_ context.Context, kind SubjectKind, sub Subject) (Subject, error) {
+func (s *Service) withdrawn(_ context.Context, kind SubjectKind, sub Subject, _ *facts) (Subject, error) {
 	now := s.now()
 	next := sub
 	next.Role = ""

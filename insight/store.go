@@ -12,6 +12,8 @@ import (
 type Store interface {
 	// Learner returns a learner; ok is false when there is none yet.
 	Learner(ctx context.Context, key string) (l Learner, ok bool, err error)
+	// Learners returns the learners among keys that exist (at most 1,000 keys).
+	Learners(ctx context.Context, keys []string) ([]Learner, error)
 	// SaveLearner writes l if the stored version is prev (absent for prev 0): a
 	// compare-and-swap; ErrConflict otherwise.
 	SaveLearner(ctx context.Context, l Learner, prev int64) error

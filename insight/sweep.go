@@ -25,8 +25,31 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	n := 0
+	for start := 0; start < len(ids); start += prefetchBatch {
+		got, err := s.sweepBatch(ctx, ids[start:min(start+prefetchBatch, len(ids))])
+		if n += got; err != nil {
+			return n, err
+		}
+	}
+	// Everything due before through was evaluated (or, failing, made due again a minute from
+	// now, ahead of the watermark): the next round starts there.
+	return n, s.Store.Swept(ctx, through)
+}
+
+// sweepBatch evaluates a batch of due subjects with their facts read at once (prefetch.go),
+// and returns how many it evaluated. A subject whose evaluation fails is due again a minute
+// later; only the context's end stops the batch.
+func (s *Service) sweepBatch(ctx context.Context, ids []string) (int, error) {
+	f, err := s.prefetch(ctx, ids)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		s.log().Warn("insight: reading a batch of subjects' facts failed; reading them one by one", "error", err.Error())
+	}
+	n := 0
 	for _, id := range ids {
-		if err := s.Evaluate(ctx, id); err != nil {
+		if err := s.reevaluate(ctx, id, s.evaluate, f); err != nil {
 			if ctx.Err() != nil {
 				return n, ctx.Err()
 			}
@@ -38,9 +61,7 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 		}
 		n++
 	}
-	// Everything due before through was evaluated (or, failing, made due again a minute from
-	// now, ahead of the watermark): the next round starts there.
-	return n, s.Store.Swept(ctx, through)
+	return n, nil
 }
 
 // Run sweeps every SweepInterval until ctx ends (and at once when it starts).
@@ -68,22 +89,28 @@ func (s *Service) Run(ctx context.Context) {
 // Evaluate reads a subject's facts, decides its contribution and reasons, and writes them
 // (a compare-and-swap on the subject), then moves the programme's counts by the difference.
 func (s *Service) Evaluate(ctx context.Context, id string) error {
-	return s.reevaluate(ctx, id, s.evaluate)
+	return s.reevaluate(ctx, id, s.evaluate, nil)
 }
 
-// decider returns a subject as it is to be written next.
-type decider func(ctx context.Context, kind SubjectKind, sub Subject) (Subject, error)
+// decider returns a subject as it is to be written next, with the facts f a sweeper round
+// read for it (nil: read them).
+type decider func(ctx context.Context, kind SubjectKind, sub Subject, f *facts) (Subject, error)
 
 // reevaluate writes what decide makes of the subject (a compare-and-swap, tried again when
-// something else wrote it meanwhile), then applies the move of its contribution.
-func (s *Service) reevaluate(ctx context.Context, id string, decide decider) error {
+// something else wrote it meanwhile), then applies the move of its contribution. The first
+// attempt uses the facts f read for a batch (nil: none); a second follows a conflict, so
+// it reads everything afresh.
+func (s *Service) reevaluate(ctx context.Context, id string, decide decider, f *facts) error {
 	kind, _, _, _, ok := ParseSubject(id)
 	if !ok {
 		return fmt.Errorf("insight: %q is not a subject", id)
 	}
 	defer s.writing.lock(id)()
 	for attempt := 0; attempt < 5; attempt++ {
-		sub, err := s.subject(ctx, id)
+		if attempt > 0 {
+			f = nil
+		}
+		sub, err := s.subject(ctx, id, f)
 		if busy(err) {
 			pause(ctx, attempt)
 			continue
@@ -91,7 +118,7 @@ func (s *Service) reevaluate(ctx context.Context, id string, decide decider) err
 		if err != nil {
 			return err
 		}
-		next, err := decide(ctx, kind, sub)
+		next, err := decide(ctx, kind, sub, f)
 		if err != nil {
 			return err
 		}
@@ -109,11 +136,14 @@ func (s *Service) reevaluate(ctx context.Context, id string, decide decider) err
 }
 
 // subject reads a subject (a new one when absent) with its pending changes settled
-// (errBusy while their writer's lease runs).
-func (s *Service) subject(ctx context.Context, id string) (Subject, error) {
-	sub, ok, err := s.Store.Subject(ctx, id)
-	if err != nil {
-		return Subject{}, err
+// (errBusy while their writer's lease runs), from the batch f when it read it.
+func (s *Service) subject(ctx context.Context, id string, f *facts) (Subject, error) {
+	sub, ok, covered := f.subjectOf(id)
+	if !covered {
+		var err error
+		if sub, ok, err = s.Store.Subject(ctx, id); err != nil {
+			return Subject{}, err
+		}
 	}
 	if !ok {
 		kind, programmeID, userID, pairingID, _ := ParseSubject(id)
@@ -127,13 +157,13 @@ func (s *Service) subject(ctx context.Context, id string) (Subject, error) {
 
 // evaluate returns sub as evaluated now, numbered one more, with the change of its
 // contribution pending.
-func (s *Service) evaluate(ctx context.Context, kind SubjectKind, sub Subject) (Subject, error) {
+func (s *Service) evaluate(ctx context.Context, kind SubjectKind, sub Subject, f *facts) (Subject, error) {
 	var ev Evaluation
 	var err error
 	next := sub
 	switch kind {
 	case KindMember:
-		ev, err = s.evaluateMember(ctx, &next)
+		ev, err = s.evaluateMember(ctx, &next, f)
 	case KindPairing:
 		ev, err = s.evaluatePairing(ctx, &next)
 	}
@@ -167,8 +197,8 @@ func evaluated(kind SubjectKind, next Subject, old Counts, ev Evaluation, now ti
 	return next
 }
 
-// evaluateMember reads what a member's evaluation needs.
-func (s *Service) evaluateMember(ctx context.Context, sub *Subject) (Evaluation, error) {
+// evaluateMember reads what a member's evaluation needs (what the batch b did not).
+func (s *Service) evaluateMember(ctx context.Context, sub *Subject, b *facts) (Evaluation, error) {
 	f := MemberFacts{Now: s.now()}
 	var err error
 	if f.Location, err = s.location(ctx, sub.ProgrammeID); err != nil {
@@ -177,7 +207,7 @@ func (s *Service) evaluateMember(ctx context.Context, sub *Subject) (Evaluation,
 		}
 		return Evaluation{}, err
 	}
-	m, err := s.Programmes.Membership(ctx, sub.ProgrammeID, sub.UserID)
+	m, err := s.memberOf(ctx, sub.ProgrammeID, sub.UserID, b)
 	switch {
 	case apperr.KindOf(err) == apperr.KindNotFound:
 		sub.Role = ""
@@ -189,35 +219,66 @@ func (s *Service) evaluateMember(ctx context.Context, sub *Subject) (Evaluation,
 	if f.Settings, err = s.cachedSettings(ctx, sub.ProgrammeID); err != nil {
 		return Evaluation{}, err
 	}
-	if err := s.memberFacts(ctx, sub, &f); err != nil {
+	if err := s.memberFacts(ctx, sub, &f, b); err != nil {
 		return Evaluation{}, err
 	}
 	return EvaluateMember(f), nil
 }
 
-func (s *Service) memberFacts(ctx context.Context, sub *Subject, f *MemberFacts) error {
-	l, ok, err := s.Store.Learner(ctx, LearnerKey(sub.ProgrammeID, sub.UserID))
-	if err != nil {
-		return err
+// memberOf is a membership from the batch b, else read.
+func (s *Service) memberOf(ctx context.Context, pid, uid string, b *facts) (Membership, error) {
+	if m, found, covered := b.membership(pid, uid); covered {
+		if !found {
+			return Membership{}, apperr.ErrNotFound
+		}
+		return m, nil
+	}
+	return s.Programmes.Membership(ctx, pid, uid)
+}
+
+func (s *Service) memberFacts(ctx context.Context, sub *Subject, f *MemberFacts, b *facts) error {
+	key := LearnerKey(sub.ProgrammeID, sub.UserID)
+	l, ok, covered := b.learner(key)
+	if !covered {
+		var err error
+		if l, ok, err = s.Store.Learner(ctx, key); err != nil {
+			return err
+		}
 	}
 	if ok {
 		f.Learner = &l
 	}
-	if s.Assignments != nil {
-		if f.Open, err = s.Assignments.Open(ctx, sub.ProgrammeID, sub.UserID); err != nil {
+	if err := s.openFacts(ctx, sub, f, b); err != nil {
+		return err
+	}
+	if s.Streaks == nil || f.Membership.Role != RoleMentee {
+		return nil
+	}
+	st, ok, covered := b.streak(sub.ProgrammeID, sub.UserID)
+	if !covered {
+		var err error
+		if st, ok, err = s.Streaks.Streak(ctx, sub.ProgrammeID, sub.UserID); err != nil {
 			return err
 		}
 	}
-	if s.Streaks != nil && f.Membership.Role == RoleMentee {
-		st, ok, err := s.Streaks.Streak(ctx, sub.ProgrammeID, sub.UserID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			f.Streak = &st
-		}
+	if ok {
+		f.Streak = &st
 	}
 	return nil
+}
+
+// openFacts sets a member's open assignments, from the batch b when it read them.
+func (s *Service) openFacts(ctx context.Context, sub *Subject, f *MemberFacts, b *facts) error {
+	if s.Assignments == nil {
+		return nil
+	}
+	if open, covered := b.openOf(sub.ProgrammeID, sub.UserID); covered {
+		f.Open = open
+		return nil
+	}
+	var err error
+	f.Open, err = s.Assignments.Open(ctx, sub.ProgrammeID, sub.UserID)
+	return err
 }
 
 // evaluatePairing reads what a pairing's evaluation needs.

@@ -135,6 +135,9 @@ type Store interface {
 	InsertAssignments(ctx context.Context, as []MenteeAssignment) error
 	// MenteeAssignments lists a mentee's assignments, soonest due first.
 	MenteeAssignments(ctx context.Context, q AssignmentQuery) ([]MenteeAssignment, error)
+	// OpenAssignmentsOf lists the open assignments of each of menteeIDs, in any order (the
+	// reports' sweeper reads a batch of mentees at once).
+	OpenAssignmentsOf(ctx context.Context, menteeIDs []string) ([]MenteeAssignment, error)
 	// MenteeAssignment returns one mentee assignment by its id; ErrAssignmentNotFound when
 	// absent.
 	MenteeAssignment(ctx context.Context, id string) (MenteeAssignment, error)

@@ -165,6 +165,30 @@ func (s *Store) Learner(ctx context.Context, key string) (insight.Learner, bool,
 	return l, err == nil, err
 }
 
+// Learners implements insight.Store: one read by _id $in (the sweeper's batch of members).
+func (s *Store) Learners(ctx context.Context, keys []string) ([]insight.Learner, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cur, err := s.c(Learners).Find(ctx, k("_id", k("$in", keys)))
+	if err != nil {
+		return nil, fmt.Errorf("read learners: %w", err)
+	}
+	var docs []learnerDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read learners: %w", err)
+	}
+	out := make([]insight.Learner, 0, len(docs))
+	for _, d := range docs {
+		l, err := d.toLearner()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
 // LearnersOf implements insight.Store: an equality on the indexed user ID.
 func (s *Store) LearnersOf(ctx context.Context, userID string) ([]string, error) {
 	cur, err := s.c(Learners).Find(ctx, k("userId", userID), options.Find().SetProjection(k("_id", 1)))
