@@ -33,7 +33,7 @@ func (a *App) newEvidence() *evidence.Service {
 		Record:     evidenceRecord{a.Record},
 		Catalog:    evidenceCatalog{a.Content},
 		Programmes: evidenceProgrammes{a.Programmes},
-		Pairings:   evidencePairings{store: mentoringdb.New(a.DB.DB), programmes: a.Programmes},
+		Pairings:   evidencePairings{store: mentoringdb.New(a.DB.DB), programmes: a.Programmes, now: a.Now},
 		People:     evidencePeople{a.Identity},
 		Notifier:   evidenceNotifier{a.Notify},
 		Now:        a.Now,
@@ -49,6 +49,7 @@ func (a *App) newEvidence() *evidence.Service {
 type evidencePairings struct {
 	store      *mentoringdb.Store
 	programmes *programme.Service
+	now        func() time.Time
 }
 
 func toEvidencePairing(p mentoring.Pairing) evidence.Pairing {
@@ -73,7 +74,7 @@ func (e evidencePairings) Pairing(ctx context.Context, id string) (evidence.Pair
 }
 
 func (e evidencePairings) ChangedSince(ctx context.Context, after evidence.Cursor, limit int) ([]evidence.Pairing, error) {
-	ps, err := e.store.ChangedSince(ctx, after.At, after.ID, limit)
+	ps, err := e.store.ChangedSince(ctx, after.At, after.ID, e.now(), limit)
 	return toEvidencePairings(ps), err
 }
 

@@ -134,7 +134,7 @@ func (s *Store) InsertAgreementAck(ctx context.Context, pairingID string, versio
 func (s *Store) SetAgreedAgreement(ctx context.Context, pairingID string, a mentoring.Agreement, version int, now time.Time) error {
 	f := k("_id", pairingID, "status", k("$ne", string(mentoring.StatusEnded)),
 		"$or", bson.A{k("agreementVersion", k("$exists", false)), k("agreementVersion", k("$lt", version))})
-	if _, err := s.c(Pairings).UpdateOne(ctx, f, k("$set", k("agreement", fromAgreement(a), "agreementVersion", version, "updatedAt", now.UTC()))); err != nil {
+	if _, err := s.c(Pairings).UpdateOne(ctx, f, k("$set", k("agreement", fromAgreement(a), "agreementVersion", version, "updatedAt", now.UTC(), updatedHours.Bucket, mongodb.HourOf(now)))); err != nil {
 		return fmt.Errorf("set agreement in force: %w", err)
 	}
 	return nil

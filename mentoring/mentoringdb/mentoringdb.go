@@ -82,6 +82,8 @@ type Store struct {
 	db *mongo.Database
 	// dueBackfilled: this process saw dueHours' backfill done (DueBetween).
 	dueBackfilled atomic.Bool
+	// changesBackfilled: the same for updatedHours (ChangedSince).
+	changesBackfilled atomic.Bool
 }
 
 // New returns a store on db.
@@ -602,6 +604,7 @@ type pairingDoc struct {
 	CreatedBy   string       `bson:"createdBy"`
 	CreatedAt   time.Time    `bson:"createdAt"`
 	UpdatedAt   time.Time    `bson:"updatedAt"`
+	UpdatedHour string       `bson:"updatedHour"` // mongodb.HourOf(UpdatedAt): ChangedSince's bucket
 	ActivatedAt *time.Time   `bson:"activatedAt,omitempty"`
 	EndedAt     *time.Time   `bson:"endedAt,omitempty"`
 	EndReason   string       `bson:"endReason,omitempty"`
@@ -620,8 +623,8 @@ func fromAgreement(a mentoring.Agreement) agreementDoc {
 func fromPairing(p mentoring.Pairing) pairingDoc {
 	d := pairingDoc{ID: p.ID, ProgrammeID: p.ProgrammeID, MentorID: p.MentorID, MenteeIDs: p.MenteeIDs, Type: string(p.Type),
 		Status: string(p.Status), Agreement: fromAgreement(p.Agreement), Origin: p.Origin, CreatedBy: p.CreatedBy,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt, EndReason: p.EndReason,
-		TimeboxDays: p.TimeboxDays, TimeboxEndsAt: p.TimeboxEndsAt}
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, UpdatedHour: mongodb.HourOf(p.UpdatedAt), ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt,
+		EndReason: p.EndReason, TimeboxDays: p.TimeboxDays, TimeboxEndsAt: p.TimeboxEndsAt}
 	if p.Status.Live() {
 		d.FlashDue = p.TimeboxEndsAt
 	}
@@ -669,7 +672,7 @@ func statusStrings(ss []mentoring.Status) []string {
 // SetPairingStatus implements mentoring.Store: one findOneAndUpdate whose filter names the
 // statuses the move is allowed from.
 func (s *Store) SetPairingStatus(ctx context.Context, p mentoring.Pairing, from ...mentoring.Status) (mentoring.Pairing, error) {
-	set := k("status", string(p.Status), "updatedAt", p.UpdatedAt)
+	set := k("status", string(p.Status), "updatedAt", p.UpdatedAt, updatedHours.Bucket, mongodb.HourOf(p.UpdatedAt))
 	if p.ActivatedAt != nil {
 		set = append(set, bson.E{Key: "activatedAt", Value: *p.ActivatedAt})
 	}
