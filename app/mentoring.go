@@ -13,6 +13,7 @@ import (
 	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/notify"
 	"github.com/microlearn/microlearn/programme"
+	"github.com/microlearn/microlearn/programme/programmedb"
 )
 
 // newMentoring builds the mentoring service: content is its catalogue (assigned items must
@@ -27,7 +28,7 @@ func (a *App) newMentoring() *mentoring.Service {
 		Completions:   a.Content,
 		Publisher:     a.Learning,
 		Notifier:      mentoringNotifier{a.Notify},
-		Roster:        mentoringRoster{a.Programmes},
+		Roster:        mentoringRoster{programmedb.New(a.DB.DB)},
 		MatchNotifier: matchNotifier{notify: a.Notify, programmes: a.Programmes, identity: a.Identity, now: a.Now},
 		Now:           a.Now,
 		Log:           a.Log,
@@ -47,27 +48,21 @@ func (a *App) endDueFlashPairings(ctx context.Context) {
 	})
 }
 
-// mentoringRoster lists a programme's members for matching, from programmes.
-type mentoringRoster struct{ programmes *programme.Service }
+// mentoringRoster lists a programme's members for matching, from programmes: one read by
+// (programmeId, role), in user ID order, however many members (pages after a user ID would
+// each read the whole programme on the embedded engine).
+type mentoringRoster struct{ store *programmedb.Store }
 
 func (r mentoringRoster) Members(ctx context.Context, programmeID, role string) ([]mentoring.Member, error) {
-	var out []mentoring.Member
-	after := ""
-	for {
-		page, err := r.programmes.Store.Members(ctx, programmeID, []programme.Role{programme.Role(role)}, "", after, programme.MaxMembersPage)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range page {
-			if string(m.Role) == role {
-				out = append(out, mentoring.Member{UserID: m.UserID, Role: role, Department: m.Department, Languages: m.Languages})
-			}
-		}
-		if len(page) < programme.MaxMembersPage {
-			return out, nil
-		}
-		after = page[len(page)-1].UserID
+	ms, err := r.store.MembersWithRole(ctx, programmeID, programme.Role(role))
+	if err != nil {
+		return nil, err
 	}
+	out := make([]mentoring.Member, len(ms))
+	for i, m := range ms {
+		out[i] = mentoring.Member{UserID: m.UserID, Role: role, Department: m.Department, Languages: m.Languages}
+	}
+	return out, nil
 }
 
 // matchNotifier tells mentors of requests and reminds people of their profiles, through notify.

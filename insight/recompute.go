@@ -226,32 +226,86 @@ func (s *Service) evaluateEverything(ctx context.Context, rep *RecomputeReport) 
 	}
 }
 
-// touchMembers touches every member and pairing of a programme.
+// recomputeBatch is how many subjects one Touch of the rebuild makes due, and the size of a
+// page where Programmes or Pairings can only page.
+const recomputeBatch = 500
+
+// touchMembers touches every member and pairing of a programme. Each list is read whole
+// before its first Touch, so that no write is issued while a cursor is open (the embedded
+// engine keeps a cursor's query open between replies); a programme's IDs are small.
 func (s *Service) touchMembers(ctx context.Context, programmeID string) error {
-	page := func(list func(after string) ([]string, error), subject func(string) string) error {
-		after := ""
-		for {
-			ids, err := list(after)
-			if err != nil {
-				return err
-			}
-			subs := make([]string, len(ids))
-			for i, id := range ids {
-				subs[i] = subject(id)
-			}
-			if err := s.Touch(ctx, programmeID, subs...); err != nil {
-				return err
-			}
-			if len(ids) < 500 {
-				return nil
-			}
-			after = ids[len(ids)-1]
-		}
-	}
-	err := page(func(after string) ([]string, error) { return s.Programmes.MembersPage(ctx, programmeID, after, 500) },
-		func(id string) string { return PersonSubject(programmeID, id) })
-	if err != nil || s.Pairings == nil {
+	people, err := s.memberIDs(ctx, programmeID)
+	if err != nil {
 		return err
 	}
-	return page(func(after string) ([]string, error) { return s.Pairings.PairingsPage(ctx, programmeID, after, 500) }, PairingSubject)
+	for i, id := range people {
+		people[i] = PersonSubject(programmeID, id)
+	}
+	if err := s.touchAll(ctx, programmeID, people); err != nil || s.Pairings == nil {
+		return err
+	}
+	pairings, err := s.pairingIDs(ctx, programmeID)
+	if err != nil {
+		return err
+	}
+	for i, id := range pairings {
+		pairings[i] = PairingSubject(id)
+	}
+	return s.touchAll(ctx, programmeID, pairings)
+}
+
+// touchAll touches subjects recomputeBatch at a time.
+func (s *Service) touchAll(ctx context.Context, programmeID string, subjects []string) error {
+	for i := 0; i < len(subjects); i += recomputeBatch {
+		if err := s.Touch(ctx, programmeID, subjects[i:min(len(subjects), i+recomputeBatch)]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberIDs lists a programme's members: in one read when Programmes is a MemberStream, page
+// by page otherwise (each page after a user ID reads the whole programme on the embedded
+// engine, where ranges are not index searches).
+func (s *Service) memberIDs(ctx context.Context, programmeID string) ([]string, error) {
+	if st, ok := s.Programmes.(MemberStream); ok {
+		return collect(func(fn func(string) error) error { return st.EachMember(ctx, programmeID, fn) })
+	}
+	return pages(func(after string) ([]string, error) { return s.Programmes.MembersPage(ctx, programmeID, after, recomputeBatch) })
+}
+
+// pairingIDs lists a programme's pairings: in one read when Pairings is a PairingStream, page
+// by page otherwise.
+func (s *Service) pairingIDs(ctx context.Context, programmeID string) ([]string, error) {
+	if st, ok := s.Pairings.(PairingStream); ok {
+		return collect(func(fn func(string) error) error { return st.EachPairingID(ctx, programmeID, fn) })
+	}
+	return pages(func(after string) ([]string, error) { return s.Pairings.PairingsPage(ctx, programmeID, after, recomputeBatch) })
+}
+
+// collect gathers what a stream yields.
+func collect(stream func(fn func(string) error) error) ([]string, error) {
+	var out []string
+	err := stream(func(id string) error {
+		out = append(out, id)
+		return nil
+	})
+	return out, err
+}
+
+// pages gathers every page of recomputeBatch IDs, each after the last ID of the one before.
+func pages(list func(after string) ([]string, error)) ([]string, error) {
+	var out []string
+	after := ""
+	for {
+		ids, err := list(after)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ids...)
+		if len(ids) < recomputeBatch {
+			return out, nil
+		}
+		after = ids[len(ids)-1]
+	}
 }

@@ -111,3 +111,19 @@ type RebuildState struct {
 	Rebuilding bool
 	StartedAt  time.Time
 }
+
+// MemberStream is what a Programmes may also offer: a programme's members in one read,
+// however many there are. Recompute uses it when offered (MembersPage otherwise).
+type MemberStream interface {
+	// EachMember calls fn with the user ID of every member of programmeID, each once, in
+	// any order; fn's error stops it and is returned.
+	EachMember(ctx context.Context, programmeID string, fn func(userID string) error) error
+}
+
+// PairingStream is what a Pairings may also offer: a programme's pairings in one read,
+// however many there are. Recompute uses it when offered (PairingsPage otherwise).
+type PairingStream interface {
+	// EachPairingID calls fn with the ID of every pairing of programmeID (any status), each
+	// once, in any order; fn's error stops it and is returned.
+	EachPairingID(ctx context.Context, programmeID string, fn func(pairingID string) error) error
+}

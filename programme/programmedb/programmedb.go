@@ -26,6 +26,8 @@ func Indexes() []mongodb.Index {
 	return []mongodb.Index{
 		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "userId", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}}},
+		// MembersWithRole (mentoring's roster): both equalities searched, not the whole programme.
+		{Collection: memberships, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "role", Value: 1}}}},
 		{Collection: invites, Model: mongo.IndexModel{Keys: bson.D{{Key: "tokenHash", Value: 1}}, Options: options.Index().SetUnique(true)}},
 		// Invites (list): by programme, newest first, and by programme and state.
 		{Collection: invites, Model: mongo.IndexModel{Keys: bson.D{{Key: "programmeId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}}},
