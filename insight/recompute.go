@@ -271,7 +271,9 @@ func (s *Service) memberIDs(ctx context.Context, programmeID string) ([]string, 
 	if st, ok := s.Programmes.(MemberStream); ok {
 		return collect(func(fn func(string) error) error { return st.EachMember(ctx, programmeID, fn) })
 	}
-	return pages(func(after string) ([]string, error) { return s.Programmes.MembersPage(ctx, programmeID, after, recomputeBatch) })
+	return pages(func(after string) ([]string, error) {
+		return s.Programmes.MembersPage(ctx, programmeID, after, recomputeBatch)
+	})
 }
 
 // pairingIDs lists a programme's pairings: in one read when Pairings is a PairingStream, page
@@ -280,7 +282,9 @@ func (s *Service) pairingIDs(ctx context.Context, programmeID string) ([]string,
 	if st, ok := s.Pairings.(PairingStream); ok {
 		return collect(func(fn func(string) error) error { return st.EachPairingID(ctx, programmeID, fn) })
 	}
-	return pages(func(after string) ([]string, error) { return s.Pairings.PairingsPage(ctx, programmeID, after, recomputeBatch) })
+	return pages(func(after string) ([]string, error) {
+		return s.Pairings.PairingsPage(ctx, programmeID, after, recomputeBatch)
+	})
 }
 
 // collect gathers what a stream yields.
