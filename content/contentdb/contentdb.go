@@ -324,6 +324,9 @@ func (s *Store) ListItems(ctx context.Context, f content.ListFilter) ([]content.
 		own = append(own, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: st}}})
 	}
 	and := bson.A{own}
+	// The libraries read, also as a top-level key: the embedded engine pushes down only
+	// top-level equalities, so without it every list decoded every programme's items.
+	libraries := bson.E{Key: "programmeId", Value: f.ProgrammeID}
 	if f.IncludeGlobal && f.ProgrammeID != "" {
 		global := bson.D{{Key: "programmeId", Value: ""}, {Key: "status", Value: string(content.StatusPublished)}}
 		if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, content.StatusPublished) {
@@ -331,6 +334,7 @@ func (s *Store) ListItems(ctx context.Context, f content.ListFilter) ([]content.
 		}
 		if global != nil {
 			and = bson.A{bson.D{{Key: "$or", Value: bson.A{own, global}}}}
+			libraries.Value = bson.D{{Key: "$in", Value: bson.A{f.ProgrammeID, ""}}}
 		}
 	}
 	if f.Kind != "" {
@@ -351,7 +355,7 @@ func (s *Store) ListItems(ctx context.Context, f content.ListFilter) ([]content.
 			bson.D{{Key: "sortKey", Value: f.After.SortKey}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: f.After.ID}}}},
 		}}})
 	}
-	return s.find(ctx, bson.D{{Key: "$and", Value: and}},
+	return s.find(ctx, bson.D{libraries, {Key: "$and", Value: and}},
 		options.Find().SetSort(bson.D{{Key: "sortKey", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit)))
 }
 

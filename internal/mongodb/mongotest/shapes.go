@@ -150,11 +150,21 @@ func ForgetShapes(db *mongodb.DB) {
 // ScannedWrites returns the deletes, updates and findAndModifys issued on db's database so far that the
 // embedded engine would scan (mongodb.Searched), each with the reason.
 func ScannedWrites(db *mongodb.DB) []string {
-	return shapes.scannedWrites(db.DB.Name())
+	return shapes.scanned(db.DB.Name(), searchedOps)
+}
+
+// ScannedFinds returns the finds, counts, distincts and aggregates issued on db's database so
+// far that the embedded engine would scan (mongodb.Searched), each with the reason: a store's
+// test holds its request-path reads to it.
+func ScannedFinds(db *mongodb.DB) []string {
+	return shapes.scanned(db.DB.Name(), readOps)
 }
 
 // searchedOps are the commands held to mongodb.Searched: the writes.
 var searchedOps = map[string]bool{"delete": true, "update": true, "findAndModify": true}
+
+// readOps are the reads ScannedFinds looks at.
+var readOps = map[string]bool{"find": true, "count": true, "distinct": true, "aggregate": true}
 
 func (r *recorder) indexesOf(db, coll string) []mongodb.IndexKeys {
 	ix := r.indexes[db][coll]
@@ -177,12 +187,12 @@ func (r *recorder) unserved(db string) []string {
 	return problems
 }
 
-func (r *recorder) scannedWrites(db string) []string {
+func (r *recorder) scanned(db string, ops map[string]bool) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var problems []string
 	for _, s := range r.shapes[db] {
-		if !searchedOps[s.Op] {
+		if !ops[s.Op] {
 			continue
 		}
 		ix := r.indexesOf(db, s.Collection)
@@ -240,7 +250,7 @@ func checkShapes(t testing.TB, db string) {
 		t.Errorf("index check: %s; declare an index next to the store's code (its Indexes()), "+
 			"or comment the query \"scan: <why>\" if it must read the whole collection", p)
 	}
-	for _, p := range shapes.scannedWrites(db) {
+	for _, p := range shapes.scanned(db, searchedOps) {
 		t.Errorf("embedded-engine check: %s; give the write an equality on _id or on an index's first key "+
 			"(e.g. an hour bucket, mongodb.HourSweep), or comment it \"scan: <why>\" if it must read the whole collection", p)
 	}
