@@ -177,7 +177,7 @@ func (a *App) wire(ctx context.Context, opt Options) error {
 	a.workers = append([]func(context.Context){a.sweepSessions, a.watchKeys, a.sweepIdempotencyKeys, a.sweepMedia, a.evidenceWorker()}, notifyWorkers...)
 	a.workers = append(a.workers, mailWorkers...)
 	a.workers = append(a.workers, a.endDueFlashPairings, a.Insight.Run)
-	a.workers = append(a.workers, a.endDueFlashPairings, a.privacyWorker)
+	a.workers = append(a.workers, a.privacyWorker)
 	if a.Cfg.Embedded() {
 		// Only one process may use the embedded database, so the gamification worker runs
 		// here; with MONGODB_URI set it runs in cmd/gamification (RunGamification) and the

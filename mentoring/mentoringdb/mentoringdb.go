@@ -67,6 +67,7 @@ func Indexes() []mongodb.Index {
 		ix(Pairings, k("programmeId", 1, "mentorId", 1, "createdAt", -1, "_id", -1), false),
 		ix(Pairings, k("programmeId", 1, "menteeIds", 1, "createdAt", -1, "_id", -1), false),
 		ix(Pairings, k("flashDue", 1), false),                          // DueFlashPairings: only live flash pairings carry it
+		ix(Pairings, k("flashLive", 1, "flashDue", 1), false),          // DueFlashPairings on the embedded engine
 		ix(Pairings, k("mentorId", 1, "status", 1), false),             // LivePairingsOf (GET /v1/me/mentees)
 		ix(Pairings, k("menteeIds", 1, "type", 1, "status", 1), false), // LivePairingsOf, mutual partners
 		ix(Assignments, k("menteeId", 1, "dueAt", 1, "_id", 1), false),
@@ -84,6 +85,8 @@ type Store struct {
 	dueBackfilled atomic.Bool
 	// changesBackfilled: the same for updatedHours (ChangedSince).
 	changesBackfilled atomic.Bool
+	// flashBackfilled: this process saw flashLive's backfill done (DueFlashPairings).
+	flashBackfilled atomic.Bool
 }
 
 // New returns a store on db.
@@ -613,6 +616,7 @@ type pairingDoc struct {
 	// the flash pairing is live, so that the due index holds only what may still be due.
 	TimeboxEndsAt *time.Time `bson:"timeboxEndsAt,omitempty"`
 	FlashDue      *time.Time `bson:"flashDue,omitempty"`
+	FlashLive     bool       `bson:"flashLive,omitempty"` // with FlashDue: DueFlashPairings' equality
 }
 
 func fromAgreement(a mentoring.Agreement) agreementDoc {
@@ -626,7 +630,7 @@ func fromPairing(p mentoring.Pairing) pairingDoc {
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, UpdatedHour: mongodb.HourOf(p.UpdatedAt), ActivatedAt: p.ActivatedAt, EndedAt: p.EndedAt,
 		EndReason: p.EndReason, TimeboxDays: p.TimeboxDays, TimeboxEndsAt: p.TimeboxEndsAt}
 	if p.Status.Live() {
-		d.FlashDue = p.TimeboxEndsAt
+		d.FlashDue, d.FlashLive = p.TimeboxEndsAt, p.TimeboxEndsAt != nil
 	}
 	return d
 }
@@ -683,12 +687,12 @@ func (s *Store) SetPairingStatus(ctx context.Context, p mentoring.Pairing, from 
 	if p.TimeboxEndsAt != nil {
 		set = append(set, bson.E{Key: "timeboxEndsAt", Value: *p.TimeboxEndsAt})
 		if p.Status.Live() {
-			set = append(set, bson.E{Key: "flashDue", Value: *p.TimeboxEndsAt})
+			set = append(set, bson.E{Key: "flashDue", Value: *p.TimeboxEndsAt}, bson.E{Key: "flashLive", Value: true})
 		}
 	}
 	update = append(update, bson.E{Key: "$set", Value: set})
 	if !p.Status.Live() {
-		update = append(update, bson.E{Key: "$unset", Value: k("flashDue", "")})
+		update = append(update, bson.E{Key: "$unset", Value: k("flashDue", "", "flashLive", "")})
 	}
 	var d pairingDoc
 	err := s.c(Pairings).FindOneAndUpdate(ctx, k("_id", p.ID, "status", k("$in", statusStrings(from))), update,
@@ -754,21 +758,6 @@ func (s *Store) NextMeetings(ctx context.Context, pairingIDs []string, from time
 		if _, ok := out[d.PairingID]; !ok {
 			out[d.PairingID] = mentoring.MeetingRef{ID: d.ID, PairingID: d.PairingID, StartAt: d.StartAt.UTC(), Timezone: d.Timezone}
 		}
-	}
-	return out, nil
-}
-
-// DueFlashPairings implements mentoring.Store on the flashDue index (only live flash
-// pairings carry the field).
-func (s *Store) DueFlashPairings(ctx context.Context, now time.Time, limit int) ([]mentoring.Pairing, error) {
-	cur, err := s.c(Pairings).Find(ctx, k("flashDue", k("$lte", now)), options.Find().SetSort(k("flashDue", 1)).SetLimit(int64(limit)))
-	docs, err := all[pairingDoc](ctx, cur, err, "list due flash pairings")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]mentoring.Pairing, len(docs))
-	for i, d := range docs {
-		out[i] = d.toPairing()
 	}
 	return out, nil
 }

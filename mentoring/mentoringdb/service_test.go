@@ -130,6 +130,7 @@ type world struct {
 	notifier    *fakeNotifier
 	now         time.Time
 	owner       mentoring.Actor
+	db          *mongodb.DB
 }
 
 func newWorld(t *testing.T, roles map[string]string) *world {
@@ -142,7 +143,7 @@ func newWorld(t *testing.T, roles map[string]string) *world {
 	loc, _ := time.LoadLocation("Europe/London")
 	w := &world{completions: &fakeCompletions{done: map[string]map[learning.ItemRef]bool{}},
 		publisher: &fakePublisher{events: map[string]learning.Event{}}, notifier: &fakeNotifier{},
-		now: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), owner: mentoring.Actor{UserID: "owner", Role: mentoring.RoleOwner}}
+		now: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), owner: mentoring.Actor{UserID: "owner", Role: mentoring.RoleOwner}, db: db}
 	w.svc = &mentoring.Service{Store: mentoringdb.New(db.DB), Directory: fakeDirectory{roles: roles, loc: loc},
 		Catalog: fakeCatalog{item: func(ref learning.ItemRef) (mentoring.ItemInfo, error) {
 			switch ref.ID {

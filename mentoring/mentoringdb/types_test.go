@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/microlearn/microlearn/internal/mongodb/mongotest"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
 )
@@ -173,6 +175,12 @@ func TestConcurrentFlashAndItsEnd(t *testing.T) {
 	}
 	if slots, _ := w.svc.Store.Slots(ctx, "p", "m00"); len(slots) != 1 || slots[0].Pool != "" {
 		t.Errorf("slots after the flash pairings ended: %+v", slots)
+	}
+	// The every-minute sweep reads the live flash pairings only, not every pairing.
+	for _, scan := range mongotest.ScannedFinds(w.db) {
+		if strings.Contains(scan, "flash") {
+			t.Errorf("the flash sweep scans: %s", scan)
+		}
 	}
 }
 

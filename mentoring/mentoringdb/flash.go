@@ -1,0 +1,63 @@
+package mentoringdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/microlearn/microlearn/mentoring"
+)
+
+// Only live flash pairings carry flashDue (their time box's end), so on MongoDB the flashDue
+// index holds just them; but a range on it is never pushed down by the embedded engine, which
+// decoded every pairing each minute to find the few due. They also carry flashLive (true,
+// written and removed with flashDue), an equality the engine searches: a round reads the live
+// flash pairings only. Pairings written before the field existed get it once.
+
+// flashMarker is the _id, in the meta collection, of the mark that flashLive was backfilled.
+const flashMarker = "backfill:mentoring_pairings.flashLive"
+
+// DueFlashPairings implements mentoring.Store: the live flash pairings (an equality on the
+// indexed flashLive) whose time box ended by now, soonest first.
+func (s *Store) DueFlashPairings(ctx context.Context, now time.Time, limit int) ([]mentoring.Pairing, error) {
+	if err := s.backfillFlash(ctx); err != nil {
+		return nil, err
+	}
+	cur, err := s.c(Pairings).Find(ctx, k("flashLive", true, "flashDue", k("$lte", now)), options.Find().SetSort(k("flashDue", 1)).SetLimit(int64(limit)))
+	docs, err := all[pairingDoc](ctx, cur, err, "list due flash pairings")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mentoring.Pairing, len(docs))
+	for i, d := range docs {
+		out[i] = d.toPairing()
+	}
+	return out, nil
+}
+
+// backfillFlash gives flashLive to the live flash pairings written before it, once per
+// database (a marker says it is done).
+func (s *Store) backfillFlash(ctx context.Context) error {
+	if s.flashBackfilled.Load() {
+		return nil
+	}
+	n, err := s.c("meta").CountDocuments(ctx, k("_id", flashMarker))
+	if err != nil {
+		return fmt.Errorf("flash pairings: read the backfill mark: %w", err)
+	}
+	if n == 0 {
+		_, err := s.c(Pairings).UpdateMany(ctx, k("flashDue", k("$exists", true), "flashLive", k("$exists", false)), k("$set", k("flashLive", true)),
+			options.UpdateMany().SetComment("scan: once per database, flashLive for live flash pairings written before it"))
+		if err != nil {
+			return fmt.Errorf("flash pairings: backfill: %w", err)
+		}
+		_, err = s.c("meta").UpdateOne(ctx, k("_id", flashMarker), k("$setOnInsert", k("at", time.Now().UTC())), options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			return fmt.Errorf("flash pairings: mark the backfill: %w", err)
+		}
+	}
+	s.flashBackfilled.Store(true)
+	return nil
+}
