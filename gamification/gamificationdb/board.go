@@ -2,8 +2,11 @@ package gamificationdb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,6 +40,14 @@ type boardEntry struct {
 	Score       int64  `bson:"score"`
 	DisplayName string `bson:"displayName"`
 	Visibility  string `bson:"visibility"`
+	// Version is the version of the player whose scores and profile the entry shows (0 in
+	// entries written before it was kept): a writer never puts an older version over it.
+	Version int64 `bson:"version"`
+	// Write is the token of the write that made the entry what it is, Before those of the
+	// writes before it (the last few, space-separated): writes are conditioned on Write, and a
+	// writer finds its own token here when it matched (boardWrite).
+	Write  string `bson:"write,omitempty"`
+	Before string `bson:"before,omitempty"`
 }
 
 // counted says whether the entry counts towards its board's ranks (hidden players do not).
@@ -93,7 +104,7 @@ func boardEntriesOf(p gamification.Player) []boardEntry {
 		for key, score := range scores {
 			board := boardID(gamification.BoardRef{ProgrammeID: p.ProgrammeID, Role: role, Key: key})
 			out = append(out, boardEntry{ID: board + "|" + p.UserID, Band: band(board, gamification.BandOf(score, p.UserID)), Board: board, UserID: p.UserID,
-				Score: score, DisplayName: p.DisplayName, Visibility: string(p.Visibility)})
+				Score: score, DisplayName: p.DisplayName, Visibility: string(p.Visibility), Version: p.Version})
 		}
 	}
 	return out
@@ -101,38 +112,161 @@ func boardEntriesOf(p gamification.Player) []boardEntry {
 
 // updateBoards brings p's board entries and the boards' counts up to date: one read of its
 // entries by _id, then one write of the entries that changed and one of the counts. Periods
-// the player no longer keeps are left as they were (their boards are history).
+// the player no longer keeps are left as they were (their boards are history). An entry at
+// p's version or a later one is left as it is: a later save wrote it (saves write their
+// entries after their compare-and-swap, so the writes of successive versions can overlap).
 func (s *Store) updateBoards(ctx context.Context, p gamification.Player) error {
 	want := boardEntriesOf(p)
 	ids := make([]string, len(want))
 	for i, e := range want {
 		ids[i] = e.ID
 	}
-	cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "_id", Value: in(ids)}})
-	had, err := all[boardEntry](ctx, cur, err)
-	if err != nil {
-		return fmt.Errorf("read board entries: %w", err)
-	}
+	byID := bson.D{{Key: "_id", Value: in(ids)}}
+	return s.moveEntries(ctx, byID, func(had []boardEntry) ([]boardWrite, bson.D) {
+		return boardWritesTo(want, had), byID
+	})
+}
+
+// boardWritesTo returns the writes that bring the entries had (as read) to want.
+func boardWritesTo(want, had []boardEntry) []boardWrite {
 	old := make(map[string]boardEntry, len(had))
 	for _, e := range had {
 		old[e.ID] = e
 	}
-	var writes []mongo.WriteModel
-	deltas := map[string]map[string]int64{} // board -> count key -> change
+	var writes []boardWrite
 	for _, e := range want {
 		o, found := old[e.ID]
-		if found && o == e || !found && e.Score == 0 {
+		switch {
+		case !found && e.Score == 0, found && (o.Version >= e.Version || o.shows() == e.shows()):
 			continue
-		}
-		writes = append(writes, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: e.ID}}).SetReplacement(e).SetUpsert(true))
-		if found && o.counted() {
-			o.count(deltas, -1)
-		}
-		if e.counted() {
-			e.count(deltas, 1)
+		case found:
+			writes = append(writes, newBoardWrite(&o, e))
+		default:
+			writes = append(writes, newBoardWrite(nil, e))
 		}
 	}
-	return s.writeBoards(ctx, writes, deltas)
+	return writes
+}
+
+// maxBoardTries bounds how often a writer reads and writes entries that other writers of the
+// same player keep changing (then the player's entries are caught up later: boardsBehind).
+const maxBoardTries = 10
+
+// moveEntries reads the entries filter selects, writes what plan makes of them (plan also
+// says which entries to read again if a write is lost) and moves the counts by the writes that
+// matched: one read, one write and one write of the counts when no other writer moves the
+// same entries. Every write is conditioned on its entry as read (boardWrite), so two writers
+// never both move the counts from the same entry. When a write may have been lost (the
+// entries' write did not match them all, or failed), the entries are read again: a write
+// whose token the entry holds matched and is counted; the others are planned again from
+// what the entries now are.
+func (s *Store) moveEntries(ctx context.Context, filter bson.D, plan func([]boardEntry) ([]boardWrite, bson.D)) error {
+	deltas := map[string]map[string]int64{} // board -> count key -> change
+	var pending []boardWrite                // writes that may or may not have matched
+	var lost error
+	for try := 0; ; try++ {
+		cur, err := s.db.Collection(BoardEntries).Find(ctx, filter)
+		had, err := all[boardEntry](ctx, cur, err)
+		if err != nil {
+			return errors.Join(fmt.Errorf("read board entries: %w", err), s.writeBoards(ctx, nil, deltas))
+		}
+		creditMatched(pending, had, deltas)
+		if try == maxBoardTries {
+			lost = fmt.Errorf("write board entries: lost %d races", try)
+			break
+		}
+		var writes []boardWrite
+		if writes, filter = plan(had); len(writes) == 0 {
+			break
+		}
+		if pending = nil; s.writeEntries(ctx, writes) {
+			for _, w := range writes {
+				w.count(deltas)
+			}
+			break
+		}
+		pending = writes
+	}
+	return errors.Join(lost, s.writeBoards(ctx, nil, deltas))
+}
+
+// creditMatched counts the writes of pending that the entries as now read show matched.
+func creditMatched(pending []boardWrite, had []boardEntry, deltas map[string]map[string]int64) {
+	byID := make(map[string]boardEntry, len(had))
+	for _, e := range had {
+		byID[e.ID] = e
+	}
+	for _, w := range pending {
+		if e, ok := byID[w.to.ID]; ok && (e.Write == w.to.Write || slices.Contains(strings.Fields(e.Before), w.to.Write)) {
+			w.count(deltas)
+		}
+	}
+}
+
+// writeEntries writes entries (one unordered bulk write) and says whether every write
+// matched. A lost write matches nothing (a replace) or fails with a duplicate key (an insert);
+// FerretDB 1.24 then stops at the first failure and reports it at index 0, so a failure
+// never says which writes matched: moveEntries reads the entries again to know.
+func (s *Store) writeEntries(ctx context.Context, writes []boardWrite) bool {
+	models := make([]mongo.WriteModel, len(writes))
+	for i, w := range writes {
+		models[i] = w.model()
+	}
+	res, err := s.db.Collection(BoardEntries).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	return err == nil && res.MatchedCount+res.UpsertedCount == int64(len(writes))
+}
+
+// shows is what the boards show of an entry (without its version and write tokens).
+func (e boardEntry) shows() boardEntry {
+	e.Version, e.Write, e.Before = 0, "", ""
+	return e
+}
+
+// boardWrite is one entry's write: to replaces from, the entry as read, or is inserted when
+// from is nil, conditioned on the entry being as read (its write token) or absent. to
+// carries a fresh token, and the tokens of the last writes before it (Before), so that a
+// writer that cannot tell from the write's reply whether it matched finds out by reading.
+type boardWrite struct {
+	from *boardEntry
+	to   boardEntry
+}
+
+// keptTokens is how many write tokens an entry keeps.
+const keptTokens = 8
+
+func newBoardWrite(from *boardEntry, to boardEntry) boardWrite {
+	token := make([]byte, 6)
+	_, _ = rand.Read(token)
+	to.Write, to.Before = hex.EncodeToString(token), ""
+	if from != nil && from.Write != "" {
+		before := append(strings.Fields(from.Before), from.Write)
+		to.Before = strings.Join(before[max(0, len(before)-keptTokens+1):], " ")
+	}
+	return boardWrite{from: from, to: to}
+}
+
+func (w boardWrite) model() mongo.WriteModel {
+	// Absent: no document with the entry's _id has a board (the upsert inserts the _id, which
+	// fails with a duplicate key if another writer inserted it first). Entries written before
+	// tokens were kept (or seeded) have none.
+	cond := bson.E{Key: "board", Value: bson.D{{Key: "$exists", Value: false}}}
+	switch {
+	case w.from != nil && w.from.Write != "":
+		cond = bson.E{Key: "write", Value: w.from.Write}
+	case w.from != nil:
+		cond = bson.E{Key: "write", Value: bson.D{{Key: "$exists", Value: false}}}
+	}
+	return mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: w.to.ID}, cond}).SetReplacement(w.to).SetUpsert(w.from == nil)
+}
+
+// count adds the write's changes to the counts: from's taken away, to's added.
+func (w boardWrite) count(deltas map[string]map[string]int64) {
+	if w.from != nil && w.from.counted() {
+		w.from.count(deltas, -1)
+	}
+	if w.to.counted() {
+		w.to.count(deltas, 1)
+	}
 }
 
 // count adds d to the entry's counts: its score's on its board, its band's on its score.
@@ -148,8 +282,8 @@ func addDelta(deltas map[string]map[string]int64, board, key string, d int64) {
 	deltas[board][key] += d
 }
 
-// writeBoards writes changed entries (one unordered bulk write) and the counts' changes
-// (one more).
+// writeBoards writes entries unconditionally (one unordered bulk write) and the counts'
+// changes (one more): for entries no other writer can move at the same time (seeding).
 func (s *Store) writeBoards(ctx context.Context, writes []mongo.WriteModel, deltas map[string]map[string]int64) error {
 	if len(writes) > 0 {
 		if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, writes, options.BulkWrite().SetOrdered(false)); err != nil {
@@ -268,31 +402,23 @@ func (s *Store) BoardBands(ctx context.Context, ref gamification.BoardRef, bands
 }
 
 // setBoardProfile changes what the boards show of userID (its entries, by the userId index)
-// and moves the counts of the entries that become hidden or visible.
+// and moves the counts of the entries that become hidden or visible, with writes
+// conditioned on the entries as read, as updateBoards' (moveEntries); entries whose write is
+// lost are read again by _id.
 func (s *Store) setBoardProfile(ctx context.Context, userID, displayName string, v gamification.Visibility) error {
-	cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "userId", Value: userID}})
-	had, err := all[boardEntry](ctx, cur, err)
-	if err != nil {
-		return fmt.Errorf("read board entries: %w", err)
-	}
-	var writes []mongo.WriteModel
-	deltas := map[string]map[string]int64{}
-	for _, o := range had {
-		e := o
-		e.DisplayName, e.Visibility = displayName, string(v)
-		if e == o {
-			continue
-		}
-		writes = append(writes, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: e.ID}}).SetReplacement(e))
-		if o.counted() != e.counted() {
-			d := int64(1)
-			if o.counted() {
-				d = -1
+	return s.moveEntries(ctx, bson.D{{Key: "userId", Value: userID}}, func(had []boardEntry) ([]boardWrite, bson.D) {
+		var writes []boardWrite
+		var ids []string
+		for _, o := range had {
+			e := o
+			e.DisplayName, e.Visibility = displayName, string(v)
+			if e != o {
+				writes = append(writes, newBoardWrite(&o, e))
+				ids = append(ids, e.ID)
 			}
-			e.count(deltas, d)
 		}
-	}
-	return s.writeBoards(ctx, writes, deltas)
+		return writes, bson.D{{Key: "_id", Value: in(ids)}}
+	})
 }
 
 // BuildBoards writes the board entries of every player (a one-off after an upgrade from a

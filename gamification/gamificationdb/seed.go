@@ -48,6 +48,7 @@ func (s *Store) SeedPlayers(ctx context.Context, ps []gamification.Player) error
 		if dups[i] {
 			continue
 		}
+		p.Version = 1 // as saved
 		for _, e := range boardEntriesOf(p) {
 			if e.Score == 0 {
 				continue
