@@ -35,9 +35,18 @@ func (a *App) newRecord() *mentoring.Record {
 	return r
 }
 
+// agreementGoalsMarker is set once every agreement's plain goal strings were made goals:
+// nothing writes such strings any more (agreements keep goals as SMART goals), so the pass,
+// which reads every pairing, runs once per database, not at every start.
+const agreementGoalsMarker = "mentoring-agreement-goals-v1"
+
 // migrateAgreementGoals turns every agreement's plain goal strings into goals (idempotent:
-// derived IDs, and pairings already migrated hold no strings).
+// derived IDs, and pairings already migrated hold no strings), once per database.
 func (a *App) migrateAgreementGoals(ctx context.Context) error {
+	done, err := a.DB.HasMarker(ctx, agreementGoalsMarker)
+	if err != nil || done {
+		return err
+	}
 	n := 0
 	after := ""
 	for {
@@ -59,7 +68,7 @@ func (a *App) migrateAgreementGoals(ctx context.Context) error {
 	if n > 0 {
 		a.Log.Info("agreement goals migrated to SMART goals", "pairings", n)
 	}
-	return nil
+	return a.DB.SetMarker(ctx, agreementGoalsMarker, a.Now())
 }
 
 // cadenceDueMarker is set once every active pairing has its entry in the meeting-due index.
