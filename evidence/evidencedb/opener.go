@@ -23,6 +23,12 @@ import (
 // opensAt: {$lte: now}}: an index search of (opensHour, state), whose cost follows what is
 // due. On MongoDB it matches what the range matched: opensHour >= HourOf(opensAt), and every
 // scheduled check-in in an hour before the mark's was opened before the mark moved past it.
+//
+// The read has a limit and no sort: a round opens everything due anyway (page after page),
+// and without a sort the embedded engine streams the matches and stops at the limit, where a
+// sort made it decode and sort the whole backlog for every page of 200 (a bulk import's
+// thousands of baseline check-ins due at once cost the backlog squared over 200 decodes:
+// 2-9 s a page at 10,000 mentees; BenchmarkDueToOpenBacklog).
 
 // openerMarkID is the opener's mark in Meta: through is the last hour that holds nothing
 // scheduled and due.
@@ -69,7 +75,7 @@ func (s *Store) DueToOpen(ctx context.Context, now time.Time, limit int) ([]evid
 	for i := 0; i < len(hours) && len(out) < limit; i += maxHoursIn {
 		cur, err := s.c(Checkins).Find(ctx, k("opensHour", k("$in", hours[i:min(len(hours), i+maxHoursIn)]),
 			"state", string(evidence.StateScheduled), "opensAt", k("$lte", now)),
-			options.Find().SetSort(k("opensAt", 1)).SetLimit(int64(limit-len(out))))
+			options.Find().SetLimit(int64(limit-len(out))))
 		docs, err := all[checkinDoc](ctx, cur, err, "check-ins due")
 		if err != nil {
 			return nil, err
