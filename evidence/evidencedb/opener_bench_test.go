@@ -22,26 +22,14 @@ import (
 //	nice -n 19 go test -run '^$' -bench DueToOpen -benchtime 20x ./evidence/evidencedb/
 func BenchmarkDueToOpen(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		db := mongotest.DB(b)
-		ctx := context.Background()
-		if err := mongodb.EnsureIndexes(ctx, db.DB, evidencedb.Indexes()); err != nil {
-			b.Fatal(err)
-		}
 		now := time.Date(2027, 3, 1, 9, 30, 0, 0, time.UTC)
-		s := evidencedb.New(db.DB)
-		cs := make([]evidence.CheckIn, n)
-		for i := range cs {
-			at := now.Add(time.Duration(i+1) * (365 * 24 * time.Hour / time.Duration(n)))
+		db, s := openerDB(b, n, func(i int) time.Time {
 			if i < 10 {
-				at = now.Add(-time.Duration(i+1) * time.Minute)
+				return now.Add(-time.Duration(i+1) * time.Minute)
 			}
-			cs[i] = scheduled(fmt.Sprintf("c%05d", i), at, now.Add(-30*24*time.Hour))
-		}
-		for i := 0; i < n; i += 1000 {
-			if err := s.InsertCheckins(ctx, cs[i:min(n, i+1000)]); err != nil {
-				b.Fatal(err)
-			}
-		}
+			return now.Add(time.Duration(i+1) * (365 * 24 * time.Hour / time.Duration(n)))
+		}, now)
+		ctx := context.Background()
 		if _, err := s.DueToOpen(ctx, now, 200); err != nil { // makes the mark
 			b.Fatal(err)
 		}
@@ -74,21 +62,11 @@ func BenchmarkDueToOpen(b *testing.B) {
 //	nice -n 19 go test -run '^$' -bench DueToOpenBacklog -benchtime 10x ./evidence/evidencedb/
 func BenchmarkDueToOpenBacklog(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		db := mongotest.DB(b)
-		ctx := context.Background()
-		if err := mongodb.EnsureIndexes(ctx, db.DB, evidencedb.Indexes()); err != nil {
-			b.Fatal(err)
-		}
 		now := time.Date(2027, 3, 1, 9, 30, 0, 0, time.UTC)
-		s := evidencedb.New(db.DB)
-		cs := make([]evidence.CheckIn, n)
-		for i := range cs {
-			cs[i] = scheduled(fmt.Sprintf("c%05d", i), now.Add(-time.Duration(i%1500)*time.Second), now.Add(-30*24*time.Hour))
-		}
-		for i := 0; i < n; i += 1000 {
-			if err := s.InsertCheckins(ctx, cs[i:min(n, i+1000)]); err != nil {
-				b.Fatal(err)
-			}
+		db, s := openerDB(b, n, func(i int) time.Time { return now.Add(-time.Duration(i%1500) * time.Second) }, now)
+		ctx := context.Background()
+		if _, err := s.DueToOpen(ctx, now, 200); err != nil { // makes the mark
+			b.Fatal(err)
 		}
 		hours := bson.A{mongodb.HourOf(now.Add(-time.Hour)), mongodb.HourOf(now)}
 		b.Run(fmt.Sprintf("sorted/%d", n), func(b *testing.B) {
@@ -111,4 +89,25 @@ func BenchmarkDueToOpenBacklog(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openerDB is a database of n scheduled check-ins, the ith opening at opensAt(i), written a
+// month before now.
+func openerDB(b *testing.B, n int, opensAt func(i int) time.Time, now time.Time) (*mongodb.DB, *evidencedb.Store) {
+	db := mongotest.DB(b)
+	ctx := context.Background()
+	if err := mongodb.EnsureIndexes(ctx, db.DB, evidencedb.Indexes()); err != nil {
+		b.Fatal(err)
+	}
+	s := evidencedb.New(db.DB)
+	cs := make([]evidence.CheckIn, n)
+	for i := range cs {
+		cs[i] = scheduled(fmt.Sprintf("c%05d", i), opensAt(i), now.Add(-30*24*time.Hour))
+	}
+	for i := 0; i < n; i += 1000 {
+		if err := s.InsertCheckins(ctx, cs[i:min(n, i+1000)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return db, s
 }

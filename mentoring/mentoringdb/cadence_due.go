@@ -78,13 +78,5 @@ func (s *Store) MarkCadenceNudged(ctx context.Context, pairingID string, dueAt t
 func (s *Store) ActivePairingsAfter(ctx context.Context, afterID string, limit int) ([]mentoring.Pairing, error) {
 	f := k("_id", k("$gt", afterID), "status", string(mentoring.StatusActive))
 	cur, err := s.c(Pairings).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)))
-	docs, err := all[pairingDoc](ctx, cur, err, "active pairings")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]mentoring.Pairing, len(docs))
-	for i, d := range docs {
-		out[i] = d.toPairing()
-	}
-	return out, nil
+	return pairingsOf(ctx, cur, err, "active pairings")
 }

@@ -53,13 +53,5 @@ func (s *Store) ChangedSince(ctx context.Context, at time.Time, id string, now t
 		f = append(k(updatedHours.Bucket, k("$in", hours)), f...)
 	}
 	cur, err := s.c(Pairings).Find(ctx, f, options.Find().SetSort(k("updatedAt", 1, "_id", 1)).SetLimit(int64(limit)))
-	docs, err := all[pairingDoc](ctx, cur, err, "changed pairings")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]mentoring.Pairing, len(docs))
-	for i, d := range docs {
-		out[i] = d.toPairing()
-	}
-	return out, nil
+	return pairingsOf(ctx, cur, err, "changed pairings")
 }

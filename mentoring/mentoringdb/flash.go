@@ -26,15 +26,7 @@ func (s *Store) DueFlashPairings(ctx context.Context, now time.Time, limit int) 
 		return nil, err
 	}
 	cur, err := s.c(Pairings).Find(ctx, k("flashLive", true, "flashDue", k("$lte", now)), options.Find().SetSort(k("flashDue", 1)).SetLimit(int64(limit)))
-	docs, err := all[pairingDoc](ctx, cur, err, "list due flash pairings")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]mentoring.Pairing, len(docs))
-	for i, d := range docs {
-		out[i] = d.toPairing()
-	}
-	return out, nil
+	return pairingsOf(ctx, cur, err, "list due flash pairings")
 }
 
 // backfillFlash gives flashLive to the live flash pairings written before it, once per

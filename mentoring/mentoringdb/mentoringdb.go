@@ -785,7 +785,12 @@ func (s *Store) Pairings(ctx context.Context, q mentoring.PairingQuery) ([]mento
 		opts.SetLimit(int64(q.Limit))
 	}
 	cur, err := s.c(Pairings).Find(ctx, f, opts)
-	docs, err := all[pairingDoc](ctx, cur, err, "list pairings")
+	return pairingsOf(ctx, cur, err, "list pairings")
+}
+
+// pairingsOf decodes a find of pairings.
+func pairingsOf(ctx context.Context, cur *mongo.Cursor, err error, op string) ([]mentoring.Pairing, error) {
+	docs, err := all[pairingDoc](ctx, cur, err, op)
 	if err != nil {
 		return nil, err
 	}

@@ -691,15 +691,7 @@ func (s *Store) PairingsWithAgreementGoals(ctx context.Context, afterID string, 
 	// range scan: the existence test cannot bound an index.
 	f := k("_id", k("$gt", afterID), "agreement.goals.0", k("$exists", true))
 	cur, err := s.c(Pairings).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)))
-	docs, err := all[pairingDoc](ctx, cur, err, "pairings with agreement goals")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]mentoring.Pairing, len(docs))
-	for i, d := range docs {
-		out[i] = d.toPairing()
-	}
-	return out, nil
+	return pairingsOf(ctx, cur, err, "pairings with agreement goals")
 }
 
 // ClearAgreementGoals implements mentoring.RecordStore.
