@@ -25,11 +25,15 @@ func (s *Service) Forget(ctx context.Context, userID string) error {
 	if userID == "" {
 		return nil
 	}
-	if rb, err := s.rebuilding(ctx); err != nil || rb.Rebuilding {
-		if err == nil {
-			err = ErrRebuilding // the rebuild reads the subjects: forget afterwards
-		}
+	switch rb, err := s.rebuilding(ctx); {
+	case err != nil:
 		return err
+	case rb.Stalled(s.wall()):
+		// A dead rebuild must not hold an erasure back: what is forgotten now, its next run
+		// rebuilds from logs that no longer name the person.
+		s.log().Warn("insight: a reports rebuild stalled; forgetting a person regardless", "rebuildStartedAt", rb.StartedAt)
+	case rb.Rebuilding:
+		return ErrRebuilding // the rebuild reads the subjects: forget afterwards
 	}
 	keys, err := s.Store.LearnersOf(ctx, userID)
 	if err != nil {

@@ -21,6 +21,7 @@ package insight
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/microlearn/microlearn/internal/apperr"
@@ -58,6 +59,9 @@ type Service struct {
 	// processes, so it is the machine's clock (time.Now when nil); tests move it.
 	Wall func() time.Time
 	Log  *slog.Logger
+	// RebuildBeat is how often a rebuild records that it is alive (30 s when zero; tests
+	// shorten it).
+	RebuildBeat time.Duration
 
 	zones    ttlCache[string, *time.Location]
 	roles    ttlCache[memberKey, Membership]
@@ -65,6 +69,8 @@ type Service struct {
 	rebuild  ttlCache[string, RebuildState]
 	learners learnerMemory
 	writing  keyLocks
+	// stallSaid is when the sweeper last logged a stalled rebuild (unix seconds).
+	stallSaid atomic.Int64
 }
 
 func (s *Service) now() time.Time {

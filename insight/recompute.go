@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/microlearn/microlearn/learning"
@@ -27,10 +28,13 @@ type RecomputeReport struct {
 func (s *Service) Recompute(ctx context.Context, log Replayer, grace time.Duration) (RecomputeReport, error) {
 	start := time.Now()
 	var rep RecomputeReport
-	if err := s.Store.SetRebuild(ctx, RebuildState{Rebuilding: true, StartedAt: s.now()}); err != nil {
+	state := RebuildState{Rebuilding: true, StartedAt: s.now(), BeatAt: s.wall()}
+	if err := s.Store.SetRebuild(ctx, state); err != nil {
 		return rep, err
 	}
 	s.rebuild.forget("")
+	stop := s.beat(ctx, state)
+	defer stop()
 	select {
 	case <-ctx.Done():
 		return rep, ctx.Err()
@@ -42,6 +46,7 @@ func (s *Service) Recompute(ctx context.Context, log Replayer, grace time.Durati
 	if err := s.rebuildSubjects(ctx, &rep); err != nil {
 		return rep, err
 	}
+	stop()
 	if err := s.Store.SetRebuild(ctx, RebuildState{}); err != nil {
 		return rep, err
 	}
@@ -54,6 +59,45 @@ func (s *Service) Recompute(ctx context.Context, log Replayer, grace time.Durati
 	}
 	rep.Took = time.Since(start)
 	return rep, nil
+}
+
+// A running rebuild records every rebuildBeat that it is alive (RebuildState.BeatAt); one
+// silent for rebuildStale died half-way (Stalled): erasures then go ahead rather than wait
+// for a rebuild that will never end, and the sweeper says so in the log until an operator
+// runs the recompute again (which starts over and finishes it).
+const (
+	rebuildBeat  = 30 * time.Second
+	rebuildStale = 5 * time.Minute
+)
+
+// beat records state's sign of life every RebuildBeat until the returned stop is called
+// (which waits for a write in flight, so that nothing beats after it returns).
+func (s *Service) beat(ctx context.Context, state RebuildState) (stop func()) {
+	every := s.RebuildBeat
+	if every <= 0 {
+		every = rebuildBeat
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				state.BeatAt = s.wall()
+				if err := s.Store.SetRebuild(ctx, state); err != nil && ctx.Err() == nil {
+					s.log().Warn("insight: record that the rebuild is alive", "error", err.Error())
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-finished }) }
 }
 
 // rebuildLearning folds every learner's events, in the order they were recorded, into a new

@@ -107,9 +107,18 @@ type Cursor struct {
 }
 
 // RebuildState says whether the learning aggregates are being rebuilt from the logs.
+// StartedAt is on the reports' clock; BeatAt, the rebuilding process's last sign of life,
+// on the wall clock (it coordinates processes, like the leases).
 type RebuildState struct {
 	Rebuilding bool
 	StartedAt  time.Time
+	BeatAt     time.Time
+}
+
+// Stalled reports whether a rebuild is recorded whose process has given no sign of life for
+// rebuildStale by the wall clock now: it died (killed, or its machine lost) half-way.
+func (r RebuildState) Stalled(now time.Time) bool {
+	return r.Rebuilding && !r.BeatAt.IsZero() && now.Sub(r.BeatAt) > rebuildStale
 }
 
 // MemberStream is what a Programmes may also offer: a programme's members in one read,

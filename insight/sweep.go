@@ -17,6 +17,7 @@ const SweepInterval = 20 * time.Second
 // subject whose evaluation fails is due again a minute later.
 func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 	if rb, err := s.rebuilding(ctx); err != nil || rb.Rebuilding {
+		s.sayStalled(rb)
 		return 0, err // the counts are being rebuilt: evaluate afterwards
 	}
 	now := s.now()
@@ -34,6 +35,17 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 	// Everything due before through was evaluated (or, failing, made due again a minute from
 	// now, ahead of the watermark): the next round starts there.
 	return n, s.Store.Swept(ctx, through)
+}
+
+// sayStalled logs, at most every ten minutes, that a rebuild died half-way and what to do.
+func (s *Service) sayStalled(rb RebuildState) {
+	now := s.wall()
+	if !rb.Stalled(now) || now.Unix()-s.stallSaid.Load() < 600 {
+		return
+	}
+	s.stallSaid.Store(now.Unix())
+	s.log().Error("insight: the reports rebuild started at "+rb.StartedAt.Format(time.RFC3339)+" stopped giving signs of life at "+
+		rb.BeatAt.Format(time.RFC3339)+"; the reports wait for it: run `api reports recompute` again", "rebuildStartedAt", rb.StartedAt)
 }
 
 // sweepBatch evaluates a batch of due subjects with their facts read at once (prefetch.go),

@@ -148,6 +148,7 @@ func (s *Store) Rebuild(ctx context.Context) (insight.RebuildState, error) {
 	var d struct {
 		Rebuilding bool      `bson:"rebuilding"`
 		StartedAt  time.Time `bson:"startedAt"`
+		BeatAt     time.Time `bson:"beatAt"`
 	}
 	err := s.c(Meta).FindOne(ctx, k("_id", metaRebuild)).Decode(&d)
 	if mongodb.IsNotFound(err) {
@@ -156,12 +157,12 @@ func (s *Store) Rebuild(ctx context.Context) (insight.RebuildState, error) {
 	if err != nil {
 		return insight.RebuildState{}, fmt.Errorf("read the report rebuild state: %w", err)
 	}
-	return insight.RebuildState{Rebuilding: d.Rebuilding, StartedAt: d.StartedAt.UTC()}, nil
+	return insight.RebuildState{Rebuilding: d.Rebuilding, StartedAt: d.StartedAt.UTC(), BeatAt: d.BeatAt.UTC()}, nil
 }
 
 // SetRebuild implements insight.Store.
 func (s *Store) SetRebuild(ctx context.Context, r insight.RebuildState) error {
-	_, err := s.c(Meta).UpdateOne(ctx, k("_id", metaRebuild), k("$set", k("rebuilding", r.Rebuilding, "startedAt", r.StartedAt.UTC())),
+	_, err := s.c(Meta).UpdateOne(ctx, k("_id", metaRebuild), k("$set", k("rebuilding", r.Rebuilding, "startedAt", r.StartedAt.UTC(), "beatAt", r.BeatAt.UTC())),
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("record the report rebuild state: %w", err)
