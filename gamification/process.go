@@ -225,18 +225,33 @@ func (s *Service) prepare(ctx context.Context, w *work) bool {
 }
 
 // applyPlayers applies each player's events and writes the player (applyGroup), and returns
-// the players as written.
+// the players as written. When the store batches board writes (BoardBatcher), the batch's
+// players' board entries are written together after the last player; the profiles of players
+// created in the batch are settled after that, so that a profile change found then reaches
+// entries that exist.
 func (s *Service) applyPlayers(ctx context.Context, b *batch) (map[PlayerKey]Player, error) {
 	players, err := s.playersFor(ctx, b.keys)
 	if err != nil {
 		return nil, err
 	}
+	wctx, flush := ctx, func(context.Context) {}
+	if bb, ok := s.Store.(BoardBatcher); ok {
+		wctx, flush = bb.BatchBoards(ctx)
+	}
+	var created []Player
 	for _, key := range b.keys {
 		p, ok := players[key]
 		if !ok {
 			p = Player{ProgrammeID: key.ProgrammeID, UserID: key.UserID}
 		}
-		players[key] = s.applyGroup(ctx, p, b.groups[key])
+		players[key] = s.applyGroup(wctx, p, b.groups[key])
+		if p.Version == 0 && players[key].Version == 1 {
+			created = append(created, players[key])
+		}
+	}
+	flush(ctx)
+	for _, p := range created {
+		s.settleProfile(ctx, p)
 	}
 	return players, nil
 }
@@ -497,9 +512,6 @@ func (s *Service) applyGroup(ctx context.Context, p Player, group []*work) Playe
 		saved, err := s.Store.SavePlayer(ctx, next)
 		if err == nil {
 			s.cached().known.Put(saved.Key(), saved)
-			if p.Version == 0 {
-				s.settleProfile(ctx, saved)
-			}
 			return saved
 		}
 		s.cached().known.Delete(p.Key())

@@ -153,6 +153,15 @@ type PrizeStore interface {
 	HandOver(ctx context.Context, programmeID, winnerID, by string, at time.Time) (Winner, error)
 }
 
+// BoardBatcher is implemented by stores that can write the leaderboard entries of several
+// saved players at once (gamificationdb: a board or score that many players of a batch moved
+// on is then one update instead of one per player). Under the returned context SavePlayer
+// saves the player and leaves its board entries to flush, which writes them all; a board
+// write that fails is caught up later, as when SavePlayer writes the entries itself.
+type BoardBatcher interface {
+	BatchBoards(ctx context.Context) (batched context.Context, flush func(context.Context))
+}
+
 // Store is all of gamification's storage.
 type Store interface {
 	PlayerStore

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -110,21 +111,46 @@ func boardEntriesOf(p gamification.Player) []boardEntry {
 	return out
 }
 
-// updateBoards brings p's board entries and the boards' counts up to date: one read of its
-// entries by _id, then one write of the entries that changed and one of the counts. Periods
-// the player no longer keeps are left as they were (their boards are history). An entry at
-// p's version or a later one is left as it is: a later save wrote it (saves write their
-// entries after their compare-and-swap, so the writes of successive versions can overlap).
+// updateBoards brings p's board entries and the boards' counts up to date (updateBoardsOf).
 func (s *Store) updateBoards(ctx context.Context, p gamification.Player) error {
-	want := boardEntriesOf(p)
+	return s.updateBoardsOf(ctx, []gamification.Player{p})
+}
+
+// updateBoardsOf brings the board entries of ps (one player each) and the boards' counts up
+// to date: one read of their entries by _id (per 1,000), then the entries that changed and
+// the counts' changes, summed over the players, so that a board or score several of them
+// moved on is one update, not one per player (moveEntries). Periods a player no longer
+// keeps are left as they were (their boards are history). An entry at its player's version
+// or a later one is left as it is: a later save wrote it (saves write their entries after
+// their compare-and-swap, so the writes of successive versions can overlap).
+func (s *Store) updateBoardsOf(ctx context.Context, ps []gamification.Player) error {
+	var want []boardEntry
+	for _, p := range ps {
+		want = append(want, boardEntriesOf(p)...)
+	}
 	ids := make([]string, len(want))
 	for i, e := range want {
 		ids[i] = e.ID
 	}
-	byID := bson.D{{Key: "_id", Value: in(ids)}}
-	return s.moveEntries(ctx, byID, func(had []boardEntry) ([]boardWrite, bson.D) {
-		return boardWritesTo(want, had), byID
-	})
+	read := func(ctx context.Context) ([]boardEntry, error) { return s.entriesByID(ctx, ids) }
+	return s.moveEntries(ctx, read, func(had []boardEntry) []boardWrite { return boardWritesTo(want, had) })
+}
+
+// maxIn is the most values an $in the embedded engine searches by index (PATCHES.md).
+const maxIn = 1000
+
+// entriesByID reads entries by _id, maxIn at a time.
+func (s *Store) entriesByID(ctx context.Context, ids []string) ([]boardEntry, error) {
+	var out []boardEntry
+	for i := 0; i < len(ids); i += maxIn {
+		cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "_id", Value: in(ids[i:min(len(ids), i+maxIn)])}})
+		had, err := all[boardEntry](ctx, cur, err)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, had...)
+	}
+	return out, nil
 }
 
 // boardWritesTo returns the writes that bring the entries had (as read) to want.
@@ -152,21 +178,20 @@ func boardWritesTo(want, had []boardEntry) []boardWrite {
 // same player keep changing (then the player's entries are caught up later: boardsBehind).
 const maxBoardTries = 10
 
-// moveEntries reads the entries filter selects, writes what plan makes of them (plan also
-// says which entries to read again if a write is lost) and moves the counts by the writes that
-// matched: one read, one write and one write of the counts when no other writer moves the
-// same entries. Every write is conditioned on its entry as read (boardWrite), so two writers
-// never both move the counts from the same entry. When a write may have been lost (the
+// moveEntries reads entries, writes what plan makes of them and moves the counts by the
+// writes that matched: one read, one write and one write of the counts (per 1,000 entries
+// read, 50 written, 50 counts) when no other writer moves the same entries. Every write is
+// conditioned on its entry as read (boardWrite), so two writers never both move the counts
+// from the same entry. When a write may have been lost (the
 // entries' write did not match them all, or failed), the entries are read again: a write
 // whose token the entry holds matched and is counted; the others are planned again from
 // what the entries now are.
-func (s *Store) moveEntries(ctx context.Context, filter bson.D, plan func([]boardEntry) ([]boardWrite, bson.D)) error {
+func (s *Store) moveEntries(ctx context.Context, read func(context.Context) ([]boardEntry, error), plan func([]boardEntry) []boardWrite) error {
 	deltas := map[string]map[string]int64{} // board -> count key -> change
 	var pending []boardWrite                // writes that may or may not have matched
 	var lost error
 	for try := 0; ; try++ {
-		cur, err := s.db.Collection(BoardEntries).Find(ctx, filter)
-		had, err := all[boardEntry](ctx, cur, err)
+		had, err := read(ctx)
 		if err != nil {
 			return errors.Join(fmt.Errorf("read board entries: %w", err), s.writeBoards(ctx, nil, deltas))
 		}
@@ -175,8 +200,8 @@ func (s *Store) moveEntries(ctx context.Context, filter bson.D, plan func([]boar
 			lost = fmt.Errorf("write board entries: lost %d races", try)
 			break
 		}
-		var writes []boardWrite
-		if writes, filter = plan(had); len(writes) == 0 {
+		writes := plan(had)
+		if len(writes) == 0 {
 			break
 		}
 		if pending = nil; s.writeEntries(ctx, writes) {
@@ -203,18 +228,29 @@ func creditMatched(pending []boardWrite, had []boardEntry, deltas map[string]map
 	}
 }
 
-// writeEntries writes entries (one unordered bulk write) and says whether every write
-// matched. A lost write matches nothing (a replace) or fails with a duplicate key (an insert);
-// FerretDB 1.24 then stops at the first failure and reports it at index 0, so a failure
-// never says which writes matched: moveEntries reads the entries again to know.
+// writeEntries writes entries (unordered bulk writes of at most maxStatements) and says
+// whether every write matched. A lost write matches nothing (a replace) or fails with a
+// duplicate key (an insert); FerretDB 1.24 then stops at the first failure and reports it at
+// index 0, so a failure never says which writes matched: moveEntries reads the entries again
+// to know.
 func (s *Store) writeEntries(ctx context.Context, writes []boardWrite) bool {
 	models := make([]mongo.WriteModel, len(writes))
 	for i, w := range writes {
 		models[i] = w.model()
 	}
-	res, err := s.db.Collection(BoardEntries).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	return err == nil && res.MatchedCount+res.UpsertedCount == int64(len(writes))
+	clean := true
+	for i := 0; i < len(models); i += maxStatements {
+		part := models[i:min(len(models), i+maxStatements)]
+		res, err := s.db.Collection(BoardEntries).BulkWrite(ctx, part, options.BulkWrite().SetOrdered(false))
+		clean = clean && err == nil && res.MatchedCount+res.UpsertedCount == int64(len(part))
+	}
+	return clean
 }
+
+// maxStatements is the most statements one bulk write of the boards carries: FerretDB 1.24
+// never answers an update command of more than 100 statements that match stored documents
+// (docs/benchmarks.md, bench/scale).
+const maxStatements = 50
 
 // shows is what the boards show of an entry (without its version and write tokens).
 func (e boardEntry) shows() boardEntry {
@@ -282,18 +318,22 @@ func addDelta(deltas map[string]map[string]int64, board, key string, d int64) {
 	deltas[board][key] += d
 }
 
-// writeBoards writes entries unconditionally (one unordered bulk write) and the counts'
-// changes (one more): for entries no other writer can move at the same time (seeding).
+// writeBoards writes entries unconditionally and the counts' changes (unordered bulk writes
+// of at most maxStatements; the counts in the same order in every writer): for entries no
+// other writer can move at the same time (seeding), or none.
 func (s *Store) writeBoards(ctx context.Context, writes []mongo.WriteModel, deltas map[string]map[string]int64) error {
-	if len(writes) > 0 {
-		if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, writes, options.BulkWrite().SetOrdered(false)); err != nil {
-			return fmt.Errorf("write board entries: %w", err)
-		}
+	if err := s.bulkBoards(ctx, writes); err != nil {
+		return fmt.Errorf("write board entries: %w", err)
 	}
+	ids := make([]string, 0, len(deltas))
+	for id := range deltas {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
 	var incs []mongo.WriteModel
-	for board, d := range deltas {
+	for _, board := range ids {
 		inc := bson.D{}
-		for k, v := range d {
+		for k, v := range deltas[board] {
 			if v != 0 {
 				inc = append(inc, bson.E{Key: "n." + k, Value: v})
 			}
@@ -303,11 +343,17 @@ func (s *Store) writeBoards(ctx context.Context, writes []mongo.WriteModel, delt
 				SetUpdate(bson.D{{Key: "$inc", Value: inc}}).SetUpsert(true))
 		}
 	}
-	if len(incs) == 0 {
-		return nil
-	}
-	if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, incs, options.BulkWrite().SetOrdered(false)); err != nil {
+	if err := s.bulkBoards(ctx, incs); err != nil {
 		return fmt.Errorf("count board entries: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) bulkBoards(ctx context.Context, ws []mongo.WriteModel) error {
+	for i := 0; i < len(ws); i += maxStatements {
+		if _, err := s.db.Collection(BoardEntries).BulkWrite(ctx, ws[i:min(len(ws), i+maxStatements)], options.BulkWrite().SetOrdered(false)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -406,18 +452,26 @@ func (s *Store) BoardBands(ctx context.Context, ref gamification.BoardRef, bands
 // conditioned on the entries as read, as updateBoards' (moveEntries); entries whose write is
 // lost are read again by _id.
 func (s *Store) setBoardProfile(ctx context.Context, userID, displayName string, v gamification.Visibility) error {
-	return s.moveEntries(ctx, bson.D{{Key: "userId", Value: userID}}, func(had []boardEntry) ([]boardWrite, bson.D) {
+	var again []string // the entries of the last writes, read again by _id
+	read := func(ctx context.Context) ([]boardEntry, error) {
+		if again != nil {
+			return s.entriesByID(ctx, again)
+		}
+		cur, err := s.db.Collection(BoardEntries).Find(ctx, bson.D{{Key: "userId", Value: userID}})
+		return all[boardEntry](ctx, cur, err)
+	}
+	return s.moveEntries(ctx, read, func(had []boardEntry) []boardWrite {
 		var writes []boardWrite
-		var ids []string
+		again = []string{}
 		for _, o := range had {
 			e := o
 			e.DisplayName, e.Visibility = displayName, string(v)
 			if e != o {
 				writes = append(writes, newBoardWrite(&o, e))
-				ids = append(ids, e.ID)
+				again = append(again, e.ID)
 			}
 		}
-		return writes, bson.D{{Key: "_id", Value: in(ids)}}
+		return writes
 	})
 }
 

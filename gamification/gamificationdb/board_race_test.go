@@ -18,11 +18,13 @@ import (
 // racer is version v of one player whose board entries several writers move at once: its
 // score and visibility change from version to version (some versions hidden, some on a score
 // another player holds).
-func racer(v int64) gamification.Player {
+func racer(v int64) gamification.Player { return racerNamed("eve", v) }
+
+func racerNamed(user string, v int64) gamification.Player {
 	vis := []gamification.Visibility{gamification.Visible, gamification.Anonymous, gamification.Visible, gamification.Hidden}[v%4]
 	xp := 10 * (v%7 + 1)
-	return gamification.Player{ProgrammeID: "prog", UserID: "eve", Role: "mentee", Version: v, XP: xp,
-		Weeks: []gamification.PeriodXP{{Key: "w2026-11-30", XP: xp / 2}}, DisplayName: fmt.Sprintf("Eve v%d", v), Visibility: vis}
+	return gamification.Player{ProgrammeID: "prog", UserID: user, Role: "mentee", Version: v, XP: xp,
+		Weeks: []gamification.PeriodXP{{Key: "w2026-11-30", XP: xp / 2}}, DisplayName: fmt.Sprintf("%s v%d", user, v), Visibility: vis}
 }
 
 // recount is what the boards' count documents should hold given the entries stored: each
@@ -67,8 +69,15 @@ func recount(t *testing.T, s *Store) (want, got map[string]map[string]int64) {
 // entries, and the entries at the newest version written. Each round, eight writers carry
 // eight successive versions of one player, in shuffled order, while two other players hold
 // scores of their own; in every other round the player also hides or shows itself at the same
-// time (SetProfile's board write).
+// time (SetProfile's board write). Batched, each writer writes two players' entries at once
+// (BatchBoards' flush), both racing.
 func TestRacingBoardWritesKeepCountsExact(t *testing.T) {
+	for _, batched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batched=%v", batched), func(t *testing.T) { racingBoardWrites(t, batched) })
+	}
+}
+
+func racingBoardWrites(t *testing.T, batched bool) {
 	db := mongotest.DB(t)
 	ctx := context.Background()
 	if err := mongodb.EnsureIndexes(ctx, db.DB, Indexes()); err != nil {
@@ -91,7 +100,11 @@ func TestRacingBoardWritesKeepCountsExact(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := s.updateBoards(ctx, racer(v)); err != nil {
+				err := s.updateBoards(ctx, racer(v))
+				if batched {
+					err = s.updateBoardsOf(ctx, []gamification.Player{racer(v), racerNamed("fay", v)})
+				}
+				if err != nil {
 					t.Error(err)
 				}
 			}()
@@ -120,6 +133,15 @@ func TestRacingBoardWritesKeepCountsExact(t *testing.T) {
 		}
 		if e.Score != newest.XP || !profile && e.DisplayName != newest.DisplayName {
 			t.Fatalf("round %d: eve's all-time entry is %d (%s), want version %d's %d", r, e.Score, e.DisplayName, newest.Version, newest.XP)
+		}
+		if !batched {
+			continue
+		}
+		if err := s.db.Collection(BoardEntries).FindOne(ctx, bson.D{{Key: "_id", Value: board + "|fay"}}).Decode(&e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Score != newest.XP || e.Version != newest.Version {
+			t.Fatalf("round %d: fay's all-time entry is %d (version %d), want version %d's %d", r, e.Score, e.Version, newest.Version, newest.XP)
 		}
 	}
 }

@@ -253,11 +253,58 @@ func (s *Store) SavePlayer(ctx context.Context, p gamification.Player) (gamifica
 	}
 	s.current.Put(head.ID, head.StateID)
 	s.states.Put(head.StateID, state)
-	if err := s.updateBoards(ctx, p); err != nil {
+	if b, ok := ctx.Value(boardBatchKey{s}).(*boardBatch); ok {
+		b.add(p)
+	} else if err := s.updateBoards(ctx, p); err != nil {
 		// The player is saved; CollectGarbage's next run writes its entries again.
 		s.boardsBehind(p)
 	}
 	return p, nil
+}
+
+// boardBatchKey marks a context under which SavePlayer leaves board entries to BatchBoards'
+// flush.
+type boardBatchKey struct{ s *Store }
+
+// boardBatch is the players saved under a BatchBoards context, the last save of each.
+type boardBatch struct {
+	mu      sync.Mutex
+	players map[string]gamification.Player
+	order   []string
+}
+
+func (b *boardBatch) add(p gamification.Player) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	id := playerID(p.Key())
+	if _, ok := b.players[id]; !ok {
+		b.order = append(b.order, id)
+	}
+	b.players[id] = p
+}
+
+// BatchBoards implements gamification.BoardBatcher: flush writes the board entries of the
+// players saved under the returned context in one pass (updateBoardsOf), 50 players at a time;
+// those whose pass fails are caught up by CollectGarbage, as a failed SavePlayer's are.
+func (s *Store) BatchBoards(ctx context.Context) (context.Context, func(context.Context)) {
+	b := &boardBatch{players: map[string]gamification.Player{}}
+	return context.WithValue(ctx, boardBatchKey{s}, b), func(ctx context.Context) {
+		b.mu.Lock()
+		ps := make([]gamification.Player, len(b.order))
+		for i, id := range b.order {
+			ps[i] = b.players[id]
+		}
+		b.players, b.order = map[string]gamification.Player{}, nil
+		b.mu.Unlock()
+		for i := 0; i < len(ps); i += 50 {
+			part := ps[i:min(len(ps), i+50)]
+			if err := s.updateBoardsOf(ctx, part); err != nil {
+				for _, p := range part {
+					s.boardsBehind(p)
+				}
+			}
+		}
+	}
 }
 
 func (c *collector) add(id string) {
