@@ -68,6 +68,7 @@ func Indexes() []mongodb.Index {
 		ix(Answers, k("userId", 1, "answeredAt", 1), false),              // UserAnswers (CPD record)
 		ix(Answers, k("pending", 1), false),                              // PendingAnswers (the sweep)
 		ix(Outcomes, k("programmeId", 1, "level", 1, "_id", 1), false),   // PairingAggregates (reports)
+		ix(Outcomes, k("programmeId", 1, "level", 1, "band", 1), false),  // PairingAggregates' bands (outcome_bands.go)
 		ix(CPDRecords, k("key", 1), true),                                // CPDRecordByKey
 	}, append(activityIndexes(), XAPIIndexes()...)...)
 }
@@ -227,6 +228,7 @@ type aggregateDoc struct {
 	Last        string    `bson:"last"`
 	Counters    bson.M    `bson:"c"`
 	UpdatedAt   time.Time `bson:"updatedAt"`
+	Band        string    `bson:"band,omitempty"` // pairing aggregates: PairingAggregates' page key (outcome_bands.go)
 }
 
 func (d aggregateDoc) toAggregate() evidence.Aggregate {
@@ -295,30 +297,18 @@ func (s *Store) Aggregate(ctx context.Context, id string) (evidence.Aggregate, b
 	return d.toAggregate(), true, nil
 }
 
-// PairingAggregates implements evidence.Store.
-func (s *Store) PairingAggregates(ctx context.Context, programmeID, afterID string, limit int) ([]evidence.Aggregate, error) {
-	f := k("programmeId", programmeID, "level", evidence.LevelPairing)
-	if afterID != "" {
-		f = append(f, bson.E{Key: "_id", Value: k("$gt", afterID)})
-	}
-	cur, err := s.c(Outcomes).Find(ctx, f, options.Find().SetSort(k("_id", 1)).SetLimit(int64(limit)))
-	docs, err := all[aggregateDoc](ctx, cur, err, "list pairing outcomes")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]evidence.Aggregate, len(docs))
-	for i, d := range docs {
-		out[i] = d.toAggregate()
-	}
-	return out, nil
-}
-
 // ApplyDelta implements evidence.Store: the first fact inserts the aggregate, every later one
 // is a compare-and-set on its sequence that increments the counters and records the fact.
 func (s *Store) ApplyDelta(ctx context.Context, key evidence.AggregateKey, prev int, fact string, delta map[string]int, now time.Time) (bool, error) {
 	if prev == 0 {
 		d := aggregateDoc{ID: key.ID(), Level: key.Level, ProgrammeID: key.ProgrammeID, PairingID: key.PairingID, UserID: key.UserID,
 			Seq: 1, Last: fact, Counters: nest(delta), UpdatedAt: now.UTC()}
+		if key.Level == evidence.LevelPairing {
+			d.Band = bandOf(key.PairingID)
+			if err := s.addBand(ctx, key.ProgrammeID, d.Band); err != nil {
+				return false, err
+			}
+		}
 		_, err := s.c(Outcomes).InsertOne(ctx, d)
 		if mongodb.IsDuplicate(err) {
 			return false, nil
