@@ -13,6 +13,7 @@ import (
 	"github.com/microlearn/microlearn/insight/insightdb"
 	"github.com/microlearn/microlearn/learning"
 	"github.com/microlearn/microlearn/mentoring"
+	"github.com/microlearn/microlearn/mentoring/mentoringdb"
 	"github.com/microlearn/microlearn/programme"
 	"github.com/microlearn/microlearn/programme/programmedb"
 )
@@ -45,7 +46,7 @@ func (a *App) newInsight(players gamification.Store) *insight.Service {
 		People:      insightPeople{a.Identity},
 		Assignments: insightAssignments{a.Mentoring},
 		Streaks:     insightStreaks{players: players, programmes: a.Programmes, now: a.Now},
-		Pairings:    insightPairings{mentoring: a.Mentoring, record: a.Record, identity: a.Identity},
+		Pairings:    insightPairings{mentoring: a.Mentoring, record: a.Record, identity: a.Identity, store: mentoringdb.New(a.DB.DB)},
 		Checkins:    insightCheckins{a.Evidence.Store},
 		Responses:   insightResponses{a.Evidence.Store},
 		Catalog:     insightCatalog{a.Content},
@@ -172,6 +173,7 @@ type insightPairings struct {
 	mentoring *mentoring.Service
 	record    *mentoring.Record
 	identity  *identity.Service
+	store     *mentoringdb.Store // reads only: the streamed lists (app/insight_streams.go)
 }
 
 func toInsightPairing(p mentoring.Pairing) insight.Pairing {

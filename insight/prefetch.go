@@ -33,48 +33,67 @@ type StreaksReader interface {
 	StreaksOf(ctx context.Context, programmeID string, userIDs []string) (map[string]Streak, error)
 }
 
-// facts is what a round read for a batch of subjects. Each map holds what was found; a key
-// in the matching covered set was asked for, so its absence from the map means "none".
+// known is what a batch read found for the keys it asked for: a key asked for and absent
+// from found means "none".
+type known[K comparable, V any] struct {
+	found map[K]V
+	asked map[K]bool
+}
+
+func newKnown[K comparable, V any]() known[K, V] {
+	return known[K, V]{found: map[K]V{}, asked: map[K]bool{}}
+}
+
+// get returns key's value; covered is false when the batch did not ask for key.
+func (k known[K, V]) get(key K) (v V, found, covered bool) {
+	if !k.asked[key] {
+		return v, false, false
+	}
+	v, found = k.found[key]
+	return v, found, true
+}
+
+// facts is what a round read for a batch of subjects.
 type facts struct {
-	subjects       map[string]Subject
-	subjectsCover  map[string]bool
-	members        map[memberKey]Membership
-	membersCover   map[memberKey]bool
-	learners       map[string]Learner
-	learnersCover  map[string]bool
-	open           map[memberKey][]OpenAssignment
-	openCover      map[memberKey]bool
-	streaks        map[memberKey]Streak
-	streaksCover   map[memberKey]bool
-	programmeUsers map[string][]string
+	subjects known[string, Subject]
+	learners known[string, Learner]
+	members  known[memberKey, Membership]
+	open     known[memberKey, []OpenAssignment]
+	streaks  known[memberKey, Streak]
 }
 
 // prefetch reads the facts of the subjects ids in as few commands as the domains allow.
 // An error leaves what was read so far: the rest is read per subject.
 func (s *Service) prefetch(ctx context.Context, ids []string) (*facts, error) {
-	f := &facts{subjects: map[string]Subject{}, subjectsCover: map[string]bool{}, members: map[memberKey]Membership{},
-		membersCover: map[memberKey]bool{}, learners: map[string]Learner{}, learnersCover: map[string]bool{},
-		open: map[memberKey][]OpenAssignment{}, openCover: map[memberKey]bool{}, streaks: map[memberKey]Streak{},
-		streaksCover: map[memberKey]bool{}, programmeUsers: map[string][]string{}}
+	f := &facts{subjects: newKnown[string, Subject](), learners: newKnown[string, Learner](), members: newKnown[memberKey, Membership](),
+		open: newKnown[memberKey, []OpenAssignment](), streaks: newKnown[memberKey, Streak]()}
 	subs, err := s.Store.Subjects(ctx, ids)
 	if err != nil {
 		return f, err
 	}
 	for _, x := range subs {
-		f.subjects[x.ID] = x
+		f.subjects.found[x.ID] = x
 	}
 	var keys []string
+	users := map[string][]string{} // programme -> its members among ids
 	for _, id := range ids {
-		f.subjectsCover[id] = true
+		f.subjects.asked[id] = true
 		if kind, pid, uid, _, ok := ParseSubject(id); ok && kind == KindMember && pid != "" {
-			f.programmeUsers[pid] = append(f.programmeUsers[pid], uid)
+			users[pid] = append(users[pid], uid)
 			keys = append(keys, LearnerKey(pid, uid))
 		}
 	}
-	if err := f.readLearners(ctx, s.Store, keys); err != nil {
+	ls, err := s.Store.Learners(ctx, keys)
+	if err != nil {
 		return f, err
 	}
-	for pid, uids := range f.programmeUsers {
+	for _, l := range ls {
+		f.learners.found[l.Key()] = l
+	}
+	for _, k := range keys {
+		f.learners.asked[k] = true
+	}
+	for pid, uids := range users {
 		if err := s.prefetchMembers(ctx, f, pid, uids); err != nil {
 			return f, err
 		}
@@ -82,98 +101,76 @@ func (s *Service) prefetch(ctx context.Context, ids []string) (*facts, error) {
 	return f, nil
 }
 
-func (f *facts) readLearners(ctx context.Context, store Store, keys []string) error {
-	ls, err := store.Learners(ctx, keys)
-	if err != nil {
-		return err
-	}
-	for _, l := range ls {
-		f.learners[l.Key()] = l
-	}
-	for _, k := range keys {
-		f.learnersCover[k] = true
-	}
-	return nil
-}
-
 // prefetchMembers reads the memberships, open assignments and streaks of one programme's
 // members among a batch, where the domains can read them at once.
 func (s *Service) prefetchMembers(ctx context.Context, f *facts, pid string, uids []string) error {
 	if r, ok := s.Programmes.(MembershipsReader); ok {
-		ms, err := r.Memberships(ctx, pid, uids)
-		if err != nil {
+		if err := cover(f.members, pid, uids, func() (map[string]Membership, error) { return r.Memberships(ctx, pid, uids) }); err != nil {
 			return err
 		}
-		cover(f.members, f.membersCover, pid, uids, ms)
 	}
-	if r, ok := s.Assignments.(OpenAssignmentsReader); ok && s.Assignments != nil {
-		open, err := r.OpenOf(ctx, pid, uids)
-		if err != nil {
+	if r, ok := s.Assignments.(OpenAssignmentsReader); ok {
+		if err := cover(f.open, pid, uids, func() (map[string][]OpenAssignment, error) { return r.OpenOf(ctx, pid, uids) }); err != nil {
 			return err
 		}
-		cover(f.open, f.openCover, pid, uids, open)
 	}
-	if r, ok := s.Streaks.(StreaksReader); ok && s.Streaks != nil {
-		st, err := r.StreaksOf(ctx, pid, uids)
-		if err != nil {
-			return err
-		}
-		cover(f.streaks, f.streaksCover, pid, uids, st)
+	if r, ok := s.Streaks.(StreaksReader); ok {
+		return cover(f.streaks, pid, uids, func() (map[string]Streak, error) { return r.StreaksOf(ctx, pid, uids) })
 	}
 	return nil
 }
 
-// cover records the batch answer got for uids of programme pid.
-func cover[V any](into map[memberKey]V, covered map[memberKey]bool, pid string, uids []string, got map[string]V) {
+// cover records what read found for the members uids of programme pid.
+func cover[V any](into known[memberKey, V], pid string, uids []string, read func() (map[string]V, error)) error {
+	got, err := read()
+	if err != nil {
+		return err
+	}
 	for _, u := range uids {
 		k := memberKey{pid, u}
-		covered[k] = true
+		into.asked[k] = true
 		if v, ok := got[u]; ok {
-			into[k] = v
+			into.found[k] = v
 		}
 	}
+	return nil
 }
 
-// subjectOf returns the batch's subject id; covered is false when the batch did not read it.
+// The batch's facts of one subject; covered is false when the batch did not read them (f nil
+// included), and the caller reads them itself.
+
 func (f *facts) subjectOf(id string) (sub Subject, found, covered bool) {
-	if f == nil || !f.subjectsCover[id] {
+	if f == nil {
 		return Subject{}, false, false
 	}
-	sub, found = f.subjects[id]
-	return sub, found, true
+	return f.subjects.get(id)
 }
 
-// membership returns the batch's membership; covered false when it was not read.
+func (f *facts) learner(key string) (l Learner, found, covered bool) {
+	if f == nil {
+		return Learner{}, false, false
+	}
+	return f.learners.get(key)
+}
+
 func (f *facts) membership(pid, uid string) (m Membership, found, covered bool) {
-	return lookup(f, func(f *facts) (map[memberKey]Membership, map[memberKey]bool) { return f.members, f.membersCover }, pid, uid)
+	if f == nil {
+		return Membership{}, false, false
+	}
+	return f.members.get(memberKey{pid, uid})
 }
 
 func (f *facts) openOf(pid, uid string) (open []OpenAssignment, covered bool) {
-	open, _, covered = lookup(f, func(f *facts) (map[memberKey][]OpenAssignment, map[memberKey]bool) { return f.open, f.openCover }, pid, uid)
+	if f == nil {
+		return nil, false
+	}
+	open, _, covered = f.open.get(memberKey{pid, uid})
 	return open, covered
 }
 
 func (f *facts) streak(pid, uid string) (st Streak, found, covered bool) {
-	return lookup(f, func(f *facts) (map[memberKey]Streak, map[memberKey]bool) { return f.streaks, f.streaksCover }, pid, uid)
-}
-
-func (f *facts) learner(key string) (l Learner, found, covered bool) {
-	if f == nil || !f.learnersCover[key] {
-		return Learner{}, false, false
-	}
-	l, found = f.learners[key]
-	return l, found, true
-}
-
-func lookup[V any](f *facts, maps func(*facts) (map[memberKey]V, map[memberKey]bool), pid, uid string) (v V, found, covered bool) {
 	if f == nil {
-		return v, false, false
+		return Streak{}, false, false
 	}
-	m, c := maps(f)
-	k := memberKey{pid, uid}
-	if !c[k] {
-		return v, false, false
-	}
-	v, found = m[k]
-	return v, found, true
+	return f.streaks.get(memberKey{pid, uid})
 }
