@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/microlearn/microlearn/evidence"
@@ -147,18 +146,10 @@ func (s *Store) buildBands(ctx context.Context, programmeID string) ([]string, e
 			}
 		}
 	}
-	_, err = s.c(Outcomes).UpdateOne(ctx, k("_id", bandsID(programmeID)), k("$addToSet", k("b", k("$each", nonNilStrings(bands))),
+	_, err = s.c(Outcomes).UpdateOne(ctx, k("_id", bandsID(programmeID)), k("$addToSet", k("b", k("$each", append([]string{}, bands...))),
 		"$set", k("complete", true), "$setOnInsert", k("level", bandsLevel, "programmeId", programmeID)), options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return nil, fmt.Errorf("list the outcomes bands: %w", err)
 	}
 	return bands, nil
-}
-
-func nonNilStrings(xs []string) bson.A {
-	out := bson.A{}
-	for _, x := range xs {
-		out = append(out, x)
-	}
-	return out
 }

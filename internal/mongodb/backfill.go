@@ -17,21 +17,30 @@ import (
 // documents written before the bucket existed. Two processes may both backfill; the
 // backfill's writes are idempotent.
 func (sw HourSweep) EnsureBackfilled(ctx context.Context, db *mongo.Database) error {
-	id := "backfill:" + sw.Collection + "." + sw.Bucket
+	return OnceMarked(ctx, db, "backfill:"+sw.Collection+"."+sw.Bucket, func() error {
+		_, err := sw.Backfill(ctx, db)
+		return err
+	})
+}
+
+// OnceMarked runs fn unless the "meta" collection holds the marker id (one _id read), and
+// sets the marker once fn succeeded: a one-time pass over a database, such as a backfill. Two
+// processes may both run fn, so fn must be idempotent.
+func OnceMarked(ctx context.Context, db *mongo.Database, id string, fn func() error) error {
 	n, err := db.Collection(markers).CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
-		return fmt.Errorf("backfill %s: read the mark: %w", sw.Collection, err)
+		return fmt.Errorf("%s: read the mark: %w", id, err)
 	}
 	if n > 0 {
 		return nil
 	}
-	if _, err := sw.Backfill(ctx, db); err != nil {
+	if err := fn(); err != nil {
 		return err
 	}
 	_, err = db.Collection(markers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "at", Value: time.Now().UTC()}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
-		return fmt.Errorf("backfill %s: make the mark: %w", sw.Collection, err)
+		return fmt.Errorf("%s: make the mark: %w", id, err)
 	}
 	return nil
 }

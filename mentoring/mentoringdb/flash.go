@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/mentoring"
 )
 
@@ -35,20 +36,16 @@ func (s *Store) backfillFlash(ctx context.Context) error {
 	if s.flashBackfilled.Load() {
 		return nil
 	}
-	n, err := s.c("meta").CountDocuments(ctx, k("_id", flashMarker))
-	if err != nil {
-		return fmt.Errorf("flash pairings: read the backfill mark: %w", err)
-	}
-	if n == 0 {
+	err := mongodb.OnceMarked(ctx, s.db, flashMarker, func() error {
 		_, err := s.c(Pairings).UpdateMany(ctx, k("flashDue", k("$exists", true), "flashLive", k("$exists", false)), k("$set", k("flashLive", true)),
 			options.UpdateMany().SetComment("scan: once per database, flashLive for live flash pairings written before it"))
 		if err != nil {
 			return fmt.Errorf("flash pairings: backfill: %w", err)
 		}
-		_, err = s.c("meta").UpdateOne(ctx, k("_id", flashMarker), k("$setOnInsert", k("at", time.Now().UTC())), options.UpdateOne().SetUpsert(true))
-		if err != nil {
-			return fmt.Errorf("flash pairings: mark the backfill: %w", err)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.flashBackfilled.Store(true)
 	return nil
