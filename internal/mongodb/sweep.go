@@ -16,9 +16,10 @@ const HourFormat = "2006-01-02T15"
 // HourOf is the sweep bucket of t.
 func HourOf(t time.Time) string { return t.UTC().Format(HourFormat) }
 
-// maxIn is the most values one $in of a sweep holds: the embedded engine pushes an $in of
-// at most 1,000 values down to its index (third_party/ferretdb/PATCHES.md).
-const maxIn = 1000
+// MaxIn is the most values one $in should hold: the embedded engine pushes an $in of at most
+// 1,000 values down to its index (third_party/ferretdb/PATCHES.md); a longer one decodes
+// the whole collection.
+const MaxIn = 1000
 
 // sweepLookback is how far behind its mark a sweep looks again: a document whose time lies
 // up to about this much before the last swept hour when it is written (another process's
@@ -78,8 +79,8 @@ func (sw HourSweep) DeleteBefore(ctx context.Context, db *mongo.Database, before
 	// No hours (before lies behind the mark: a retention lengthened): nothing to send. An
 	// empty $in is not pushed down; it would decode the whole collection.
 	var n int64
-	for i := 0; i < len(hours); i += maxIn {
-		m, err := sw.deleteHours(ctx, db.Collection(sw.Collection), hours[i:min(len(hours), i+maxIn)], before)
+	for i := 0; i < len(hours); i += MaxIn {
+		m, err := sw.deleteHours(ctx, db.Collection(sw.Collection), hours[i:min(len(hours), i+MaxIn)], before)
 		n += m
 		if err != nil {
 			return n, fmt.Errorf("sweep %s: %w", sw.Collection, err)

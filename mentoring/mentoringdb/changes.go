@@ -40,7 +40,7 @@ func (s *Store) ChangedSince(ctx context.Context, at time.Time, id string, now t
 		k("updatedAt", k("$gt", at.UTC())),
 		k("updatedAt", at.UTC(), "_id", k("$gt", id)),
 	})
-	if hours, ok := mongodb.HoursBetween(at, now.Add(changeLookahead), maxInValues); ok {
+	if hours, ok := mongodb.HoursBetween(at, now.Add(changeLookahead), mongodb.MaxIn); ok {
 		if len(hours) == 0 {
 			return nil, nil // a cursor ahead of the clock: nothing changed since
 		}

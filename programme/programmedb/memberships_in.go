@@ -6,21 +6,18 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/microlearn/microlearn/internal/mongodb"
 	"github.com/microlearn/microlearn/programme"
 )
 
-// maxIn is the most values one $in carries: the embedded engine searches its index for an
-// $in of at most 1,000 values (third_party/ferretdb/PATCHES.md).
-const maxIn = 1000
-
 // MembershipsIn returns the memberships of userIDs in programmeID that exist, by _id
-// (programme:user), at most maxIn to a read: the reports' sweeper reads a batch of members
+// (programme:user), at most mongodb.MaxIn to a read: the reports' sweeper reads a batch of members
 // in one command.
 func (s *Store) MembershipsIn(ctx context.Context, programmeID string, userIDs []string) ([]programme.Membership, error) {
 	var out []programme.Membership
-	for start := 0; start < len(userIDs); start += maxIn {
-		ids := make([]string, 0, min(maxIn, len(userIDs)-start))
-		for _, u := range userIDs[start:min(start+maxIn, len(userIDs))] {
+	for start := 0; start < len(userIDs); start += mongodb.MaxIn {
+		ids := make([]string, 0, min(mongodb.MaxIn, len(userIDs)-start))
+		for _, u := range userIDs[start:min(start+mongodb.MaxIn, len(userIDs))] {
 			ids = append(ids, programmeID+":"+u)
 		}
 		cur, err := s.db.Collection(memberships).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
